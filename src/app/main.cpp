@@ -1,0 +1,93 @@
+// clusterlab: the entry point. Today it serves one in-process worker on
+// 127.0.0.1:3000 (or the next free port); the desktop window, `serve` and
+// `bench` arrive with their issues and keep this command line.
+// Exit codes: 0 success, 1 runtime failure, 2 bad usage.
+
+#include "server/workerserver.h"
+#include "serveroptions.h"
+#include "util/signalwatcher.h"
+#include "version.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+#include <cstdio>
+
+using namespace clusterlab;
+
+namespace {
+
+const char kUsage[] =
+    "Usage:\n"
+    "  clusterlab                 start the lab (for now: one worker on 127.0.0.1:3000,\n"
+    "                             or the next free port)\n"
+    "  clusterlab --help          this text\n"
+    "  clusterlab --version       the version\n"
+    "\n"
+    "Routes of the worker: /  /main?n=N  /worker?n=N  /child?n=N  /healthz   (N = 0..45, default 30)\n"
+    "Coming with later issues: clusterlab serve [--workers N] ..., clusterlab bench URL ...\n";
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("clusterlab"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
+
+    const QStringList args = QCoreApplication::arguments().mid(1);
+    if (args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h"))) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (args.contains(QStringLiteral("--version")) || args.contains(QStringLiteral("-v"))) {
+        std::printf("clusterlab %s\n", CLUSTERLAB_VERSION);
+        return 0;
+    }
+    if (!args.isEmpty() && !args.constFirst().startsWith(QLatin1Char('-'))) {
+        std::fprintf(stderr, "clusterlab: unknown command '%s' (not available yet in this version)\n\n%s",
+                     qPrintable(args.constFirst()), kUsage);
+        return 2;
+    }
+
+    QCommandLineParser parser;
+    addServerOptions(&parser);
+    if (!parser.parse(QCoreApplication::arguments())) {
+        std::fprintf(stderr, "clusterlab: %s\n\n%s", qPrintable(parser.errorText()), kUsage);
+        return 2;
+    }
+    ServerConfig config;
+    QString error;
+    if (!readServerOptions(parser, &config, &error)) {
+        std::fprintf(stderr, "clusterlab: %s\n", qPrintable(error));
+        return 2;
+    }
+    raiseFileDescriptorLimit();
+    SignalWatcher signals;
+    const bool portGiven = parser.isSet(QStringLiteral("port"));
+    const quint16 firstPort = config.port;
+    std::unique_ptr<WorkerServer> server;
+    // The default port may be taken: try the next few, and say so.
+    for (int attempt = 0; attempt < (portGiven ? 1 : 20); ++attempt) {
+        config.port = static_cast<quint16>(firstPort + attempt);
+        server = std::make_unique<WorkerServer>(config);
+        if (server->start(&error))
+            break;
+        server.reset();
+    }
+    if (!server) {
+        std::fprintf(stderr, "clusterlab: %s\n", qPrintable(error));
+        return 1;
+    }
+    if (server->serverPort() != firstPort && firstPort != 0)
+        std::printf("port %u is busy; using %u\n", static_cast<unsigned>(firstPort),
+                    static_cast<unsigned>(server->serverPort()));
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, &app, [](int) { QCoreApplication::quit(); });
+    std::printf("ClusterLab %s: worker %lld listening on http://%s:%u  (Ctrl-C to stop)\n", CLUSTERLAB_VERSION,
+                static_cast<long long>(server->pid()), qPrintable(server->serverAddress().toString()),
+                static_cast<unsigned>(server->serverPort()));
+    std::fflush(stdout);
+    const int rc = app.exec();
+    server.reset();
+    return rc;
+}

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+
+#include <cstdint>
+
+namespace clusterlab {
+
+// One parsed HTTP/1.x request head (the body is counted, then discarded).
+struct HttpRequest
+{
+    QByteArray method;          // "GET", "HEAD", ...
+    QByteArray target;          // request-target as sent
+    QByteArray path;            // target without query (absolute-form reduced to its path)
+    QByteArray query;           // after '?', not decoded
+    QList<QPair<QByteArray, QByteArray>> headers; // in order, names as sent
+    int versionMajor = 1;
+    int versionMinor = 1;
+    bool keepAlive = true;      // per the version and the Connection header
+    bool upgrade = false;       // the client asked for a protocol switch we do not do
+    std::int64_t bodyBytes = 0; // read and discarded
+    std::int64_t firstByteNs = 0;       // steady clock: first byte of this request
+    std::int64_t headersCompleteNs = 0; // steady clock: end of the head
+
+    // Case-insensitive; the first occurrence, or an empty array.
+    QByteArray header(const QByteArray& name) const;
+    bool isHead() const { return method == "HEAD"; }
+    // True when an Accept header names application/json.
+    bool acceptsJson() const;
+};
+
+} // namespace clusterlab

@@ -1,0 +1,236 @@
+#include "httprequestparser.h"
+
+#include "compute/fib.h"
+
+#include <llhttp.h>
+
+#include <QStringBuilder>
+
+namespace clusterlab {
+
+namespace {
+// Per header line: ": " and CRLF, which the data callbacks never see.
+constexpr int kHeaderLineOverhead = 4;
+// Request line overhead beyond method and target: " HTTP/1.1\r\n" and a space.
+constexpr int kRequestLineOverhead = 12;
+} // namespace
+
+QByteArray HttpRequest::header(const QByteArray& name) const
+{
+    for (const auto& h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+bool HttpRequest::acceptsJson() const
+{
+    for (const auto& h : headers) {
+        if (h.first.compare("accept", Qt::CaseInsensitive) == 0
+            && h.second.toLower().contains("application/json"))
+            return true;
+    }
+    return false;
+}
+
+struct HttpRequestParser::Impl
+{
+    llhttp_t parser;
+    llhttp_settings_t settings;
+    HttpRequestParser* q = nullptr;
+
+    static HttpRequestParser* self(llhttp_t* p) { return static_cast<Impl*>(p->data)->q; }
+
+    // Fails the message with our own status; llhttp then reports HPE_USER.
+    static int fail(HttpRequestParser* q, int status, const char* reason)
+    {
+        q->m_errorStatus = status;
+        q->m_errorReason = QByteArray(reason);
+        return -1;
+    }
+
+    static int onMessageBegin(llhttp_t* p)
+    {
+        auto* q = self(p);
+        q->m_current = HttpRequest();
+        q->m_current.firstByteNs = steadyNowNs();
+        q->m_field.clear();
+        q->m_value.clear();
+        q->m_valueInProgress = false;
+        q->m_inMessage = true;
+        q->m_headComplete = false;
+        q->m_headBytes = kRequestLineOverhead;
+        return 0;
+    }
+
+    static int countHead(HttpRequestParser* q, std::size_t len)
+    {
+        q->m_headBytes += static_cast<int>(len);
+        if (q->m_headBytes > q->m_limits.maxHeadBytes)
+            return fail(q, 431, "request header fields too large");
+        return 0;
+    }
+
+    static int onMethod(llhttp_t* p, const char* at, std::size_t len)
+    {
+        auto* q = self(p);
+        q->m_current.method.append(at, static_cast<qsizetype>(len));
+        return countHead(q, len);
+    }
+
+    static int onUrl(llhttp_t* p, const char* at, std::size_t len)
+    {
+        auto* q = self(p);
+        q->m_current.target.append(at, static_cast<qsizetype>(len));
+        if (q->m_current.target.size() > q->m_limits.maxUriBytes)
+            return fail(q, 414, "request-target too long");
+        return countHead(q, len);
+    }
+
+    static void finishHeader(HttpRequestParser* q)
+    {
+        if (q->m_valueInProgress) {
+            q->m_current.headers.append({ q->m_field, q->m_value.trimmed() });
+            q->m_field.clear();
+            q->m_value.clear();
+            q->m_valueInProgress = false;
+        }
+    }
+
+    static int onHeaderField(llhttp_t* p, const char* at, std::size_t len)
+    {
+        auto* q = self(p);
+        finishHeader(q);
+        if (q->m_field.isEmpty())
+            q->m_headBytes += kHeaderLineOverhead;
+        q->m_field.append(at, static_cast<qsizetype>(len));
+        return countHead(q, len);
+    }
+
+    static int onHeaderValue(llhttp_t* p, const char* at, std::size_t len)
+    {
+        auto* q = self(p);
+        q->m_valueInProgress = true;
+        q->m_value.append(at, static_cast<qsizetype>(len));
+        return countHead(q, len);
+    }
+
+    static int onHeadersComplete(llhttp_t* p)
+    {
+        auto* q = self(p);
+        finishHeader(q);
+        HttpRequest& r = q->m_current;
+        r.headersCompleteNs = steadyNowNs();
+        r.versionMajor = p->http_major;
+        r.versionMinor = p->http_minor;
+        r.keepAlive = llhttp_should_keep_alive(p) != 0;
+        r.upgrade = p->upgrade != 0;
+        q->m_headComplete = true;
+        if ((p->flags & F_CONTENT_LENGTH) != 0
+            && p->content_length > static_cast<std::uint64_t>(q->m_limits.maxBodyBytes))
+            return fail(q, 413, "request body too large");
+
+        // Split the target into path and query; reduce absolute-form
+        // ("http://host/path") to its path, as RFC 9112 3.2.2 asks.
+        QByteArray target = r.target;
+        if (target.startsWith("http://") || target.startsWith("https://")) {
+            const qsizetype authorityStart = target.indexOf("//") + 2;
+            const qsizetype slash = target.indexOf('/', authorityStart);
+            target = slash < 0 ? QByteArray("/") : target.mid(slash);
+        }
+        if (!target.startsWith('/')) {
+            if (!(r.method == "OPTIONS" && target == "*"))
+                return fail(q, 400, "request-target must be an absolute path");
+        }
+        const qsizetype qm = target.indexOf('?');
+        r.path = qm < 0 ? target : target.left(qm);
+        r.query = qm < 0 ? QByteArray() : target.mid(qm + 1);
+        const qsizetype hash = r.query.indexOf('#');
+        if (hash >= 0)
+            r.query.truncate(hash);
+        return 0;
+    }
+
+    static int onBody(llhttp_t* p, const char*, std::size_t len)
+    {
+        auto* q = self(p);
+        q->m_current.bodyBytes += static_cast<std::int64_t>(len);
+        if (q->m_current.bodyBytes > q->m_limits.maxBodyBytes)
+            return fail(q, 413, "request body too large");
+        return 0;
+    }
+
+    static int onMessageComplete(llhttp_t* p)
+    {
+        auto* q = self(p);
+        q->m_inMessage = false;
+        // Stop after every request: the caller decides whether to go on.
+        return HPE_PAUSED;
+    }
+};
+
+HttpRequestParser::HttpRequestParser()
+    : HttpRequestParser(Limits())
+{
+}
+
+HttpRequestParser::HttpRequestParser(const Limits& limits)
+    : d(std::make_unique<Impl>())
+    , m_limits(limits)
+{
+    d->q = this;
+    llhttp_settings_init(&d->settings);
+    d->settings.on_message_begin = &Impl::onMessageBegin;
+    d->settings.on_method = &Impl::onMethod;
+    d->settings.on_url = &Impl::onUrl;
+    d->settings.on_header_field = &Impl::onHeaderField;
+    d->settings.on_header_value = &Impl::onHeaderValue;
+    d->settings.on_headers_complete = &Impl::onHeadersComplete;
+    d->settings.on_body = &Impl::onBody;
+    d->settings.on_message_complete = &Impl::onMessageComplete;
+    llhttp_init(&d->parser, HTTP_REQUEST, &d->settings);
+    d->parser.data = d.get();
+}
+
+HttpRequestParser::~HttpRequestParser() = default;
+
+HttpRequestParser::Result HttpRequestParser::feed(const char* data, std::size_t len, std::size_t* consumed)
+{
+    *consumed = 0;
+    if (m_errorStatus != 0)
+        return Result::Error;
+    if (len == 0)
+        return Result::NeedMore;
+    const llhttp_errno_t err = llhttp_execute(&d->parser, data, len);
+    switch (err) {
+    case HPE_OK:
+        *consumed = len;
+        return Result::NeedMore;
+    case HPE_PAUSED:
+        *consumed = static_cast<std::size_t>(llhttp_get_error_pos(&d->parser) - data);
+        llhttp_resume(&d->parser);
+        return Result::Request;
+    case HPE_PAUSED_UPGRADE:
+        // The request before the upgrade is complete; we never switch
+        // protocols, so the caller answers it and closes.
+        *consumed = static_cast<std::size_t>(llhttp_get_error_pos(&d->parser) - data);
+        m_current.upgrade = true;
+        m_current.keepAlive = false;
+        return Result::Request;
+    default:
+        if (m_errorStatus == 0) {
+            m_errorStatus = 400;
+            m_errorReason = QByteArray("malformed request: ") + llhttp_get_error_reason(&d->parser);
+        }
+        m_inMessage = false;
+        return Result::Error;
+    }
+}
+
+HttpRequest HttpRequestParser::takeRequest()
+{
+    return std::move(m_current);
+}
+
+} // namespace clusterlab

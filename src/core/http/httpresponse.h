@@ -1,0 +1,36 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+
+namespace clusterlab {
+
+// An HTTP/1.1 response to be serialised in one buffer. Value type.
+struct HttpResponse
+{
+    int status = 200;
+    QByteArray contentType = "text/plain; charset=utf-8";
+    QList<QPair<QByteArray, QByteArray>> headers; // extra headers, in order
+    QByteArray body;
+    bool keepAlive = true;     // false -> "Connection: close"
+    bool http10Client = false; // a keep-alive HTTP/1.0 client needs "Connection: keep-alive"
+
+    void addHeader(const QByteArray& name, const QByteArray& value) { headers.append({ name, value }); }
+
+    // Status line, headers (with Content-Length of the body even for HEAD,
+    // as RFC 9110 9.3.2 allows) and, unless headOnly, the body.
+    QByteArray serialize(bool headOnly = false) const;
+};
+
+// "OK", "Not Found", ...; "Unknown" for a code we never send.
+const char* reasonPhrase(int status);
+
+// A finished response for a simple error: a one-line text (or JSON) body.
+HttpResponse errorResponse(int status, const QByteArray& reason, bool json);
+
+// The current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"),
+// cached per second. Thread-safe.
+QByteArray httpDate();
+
+} // namespace clusterlab

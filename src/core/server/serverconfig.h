@@ -1,0 +1,32 @@
+#pragma once
+
+#include "http/httprequestparser.h"
+
+#include <QHostAddress>
+#include <QString>
+
+namespace clusterlab {
+
+// Everything a worker's HTTP server can be told. Value type; the defaults
+// are the product's defaults.
+struct ServerConfig
+{
+    QHostAddress host = QHostAddress(QHostAddress::LocalHost);
+    quint16 port = 3000;
+    int workerIndex = 0;
+    int poolThreads = 0;        // 0 -> one per core
+    int maxChildren = 0;        // running tasks; 0 -> 2 x cores
+    int maxQueue = 64;          // waiting /worker jobs, and waiting /child tasks
+    int maxConnections = 1000;  // beyond: 503 and close
+    int maxPipelined = 32;      // requests in flight per connection before we stop reading
+    int headerTimeoutMs = 10000; // a started request must be complete by then -> 408
+    int idleTimeoutMs = 5000;   // an idle keep-alive connection is closed after this
+    int taskTimeoutMs = 60000;  // a /child task running longer -> 504
+    QString taskProgram;        // empty -> clusterlab-task next to this executable
+    HttpRequestParser::Limits limits;
+
+    // Fills the "0 -> default" fields from the machine.
+    ServerConfig resolved() const;
+};
+
+} // namespace clusterlab

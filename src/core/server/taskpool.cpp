@@ -1,0 +1,207 @@
+#include "taskpool.h"
+
+#include "childtask.h"
+#include "compute/fib.h"
+
+#include <QCoreApplication>
+#include <QStringBuilder>
+
+#include <algorithm>
+
+namespace clusterlab {
+
+int ChildOutcome::httpStatus() const
+{
+    switch (kind) {
+    case Kind::Ok: return 200;
+    case Kind::TimedOut: return 504;
+    default: return 502;
+    }
+}
+
+TaskPool::TaskPool(QString program, int maxRunning, int maxQueued, int timeoutMs, QObject* parent)
+    : QObject(parent)
+    , m_program(std::move(program))
+    , m_maxRunning(qMax(1, maxRunning))
+    , m_maxQueued(qMax(0, maxQueued))
+    , m_timeoutMs(timeoutMs)
+    , m_environment(QProcessEnvironment::systemEnvironment())
+{
+    // Lets the task detect that its parent died before it armed
+    // PR_SET_PDEATHSIG.
+    m_environment.insert(QStringLiteral("CLUSTERLAB_PARENT_PID"),
+                         QString::number(QCoreApplication::applicationPid()));
+}
+
+TaskPool::~TaskPool()
+{
+    // Tasks belong to connections; they outlive us only during shutdown.
+    // Forget the queue so that their destructors do not call back.
+    m_queue.clear();
+}
+
+ChildTask* TaskPool::submit(int n, QObject* owner)
+{
+    if (m_running >= m_maxRunning && static_cast<int>(m_queue.size()) >= m_maxQueued)
+        return nullptr;
+    auto* task = new ChildTask(n, this, owner);
+    if (m_running < m_maxRunning && m_queue.empty()) {
+        ++m_running;
+        task->start();
+    } else {
+        m_queue.push_back(task);
+    }
+    return task;
+}
+
+void TaskPool::release(ChildTask* task, bool wasRunning)
+{
+    if (wasRunning) {
+        --m_running;
+    } else {
+        m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), task), m_queue.end());
+    }
+    schedulePump();
+}
+
+void TaskPool::schedulePump()
+{
+    // Deferred: release() runs inside destructors (a connection deleting all
+    // its tasks); starting a queued task of that same connection there would
+    // spawn a process only to kill it.
+    if (m_pumpScheduled)
+        return;
+    m_pumpScheduled = true;
+    QMetaObject::invokeMethod(this, &TaskPool::pump, Qt::QueuedConnection);
+}
+
+void TaskPool::pump()
+{
+    m_pumpScheduled = false;
+    while (m_running < m_maxRunning && !m_queue.empty()) {
+        ChildTask* task = m_queue.front();
+        m_queue.pop_front();
+        ++m_running;
+        task->start();
+    }
+}
+
+ChildTask::ChildTask(int n, TaskPool* pool, QObject* owner)
+    : QObject(owner)
+    , m_n(n)
+    , m_pool(pool)
+{
+    m_timeout.setSingleShot(true);
+    connect(&m_timeout, &QTimer::timeout, this, &ChildTask::onTimeout);
+}
+
+ChildTask::~ChildTask()
+{
+    const bool wasRunning = m_process != nullptr;
+    stopProcess();
+    if (m_pool && !m_done)
+        m_pool->release(this, wasRunning);
+}
+
+void ChildTask::start()
+{
+    m_process = new QProcess(this);
+    m_process->setProgram(m_pool->program());
+    m_process->setArguments({ QString::number(m_n) });
+    m_process->setProcessEnvironment(m_pool->environment());
+    m_process->setStandardInputFile(QProcess::nullDevice());
+    m_process->setProcessChannelMode(QProcess::SeparateChannels);
+    connect(m_process, &QProcess::finished, this, &ChildTask::onFinished);
+    connect(m_process, &QProcess::errorOccurred, this, &ChildTask::onError);
+    m_outcome.spawnRequestedNs = steadyNowNs();
+    if (m_pool->timeoutMs() > 0)
+        m_timeout.start(m_pool->timeoutMs());
+    m_process->start();
+    m_outcome.taskPid = m_process->processId();
+}
+
+void ChildTask::stopProcess()
+{
+    if (m_process == nullptr)
+        return;
+    m_timeout.stop();
+    m_process->disconnect(this);
+    if (m_process->state() != QProcess::NotRunning) {
+        m_process->kill();
+        // SIGKILL ends a compute-only task at once; waiting reaps it so no
+        // zombie or stray process is left.
+        m_process->waitForFinished(5000);
+    }
+    // Deferred: we may be inside one of the process's own signals. If this
+    // task dies first, the process (its child) goes with it.
+    m_process->deleteLater();
+    m_process = nullptr;
+}
+
+void ChildTask::onFinished(int exitCode, QProcess::ExitStatus status)
+{
+    ChildOutcome o = m_outcome;
+    o.exitSeenNs = steadyNowNs();
+    if (status == QProcess::CrashExit) {
+        o.kind = ChildOutcome::Kind::Crashed;
+        o.detail = "the task process crashed";
+    } else if (exitCode != 0) {
+        o.kind = ChildOutcome::Kind::Crashed;
+        o.detail = "the task process exited with code " + QByteArray::number(exitCode);
+    } else {
+        // Expect exactly "<result> <startNs> <endNs>\n".
+        const QByteArray out = m_process->readAllStandardOutput();
+        const QList<QByteArray> parts = out.trimmed().split(' ');
+        bool ok = out.endsWith('\n') && out.count('\n') == 1 && parts.size() == 3;
+        bool okR = false;
+        bool okS = false;
+        bool okE = false;
+        if (ok) {
+            o.result = parts[0].toULongLong(&okR);
+            o.computeStartNs = parts[1].toLongLong(&okS);
+            o.computeEndNs = parts[2].toLongLong(&okE);
+        }
+        ok = ok && okR && okS && okE && o.computeStartNs >= o.spawnRequestedNs
+            && o.computeEndNs >= o.computeStartNs && o.computeEndNs <= o.exitSeenNs;
+        if (ok) {
+            o.kind = ChildOutcome::Kind::Ok;
+        } else {
+            o.kind = ChildOutcome::Kind::BadOutput;
+            o.detail = "the task process printed something unexpected";
+        }
+    }
+    complete(o);
+}
+
+void ChildTask::onError(QProcess::ProcessError error)
+{
+    if (error != QProcess::FailedToStart)
+        return; // crashes and exits arrive through finished()
+    ChildOutcome o = m_outcome;
+    o.exitSeenNs = steadyNowNs();
+    o.kind = ChildOutcome::Kind::FailedToStart;
+    o.detail = "the task process could not be started: " + m_process->errorString().toUtf8();
+    complete(o);
+}
+
+void ChildTask::onTimeout()
+{
+    ChildOutcome o = m_outcome;
+    o.exitSeenNs = steadyNowNs();
+    o.kind = ChildOutcome::Kind::TimedOut;
+    o.detail = "the task ran past its " + QByteArray::number(m_pool ? m_pool->timeoutMs() : 0) + " ms limit";
+    complete(o);
+}
+
+void ChildTask::complete(ChildOutcome outcome)
+{
+    if (m_done)
+        return;
+    stopProcess();
+    m_done = true;
+    if (m_pool)
+        m_pool->release(this, true);
+    Q_EMIT finished(outcome);
+}
+
+} // namespace clusterlab

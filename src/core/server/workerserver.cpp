@@ -1,0 +1,73 @@
+#include "workerserver.h"
+
+#include "httpconnection.h"
+#include "taskpool.h"
+
+#include <QCoreApplication>
+
+namespace clusterlab {
+
+WorkerServer::WorkerServer(const ServerConfig& config, QObject* parent)
+    : QTcpServer(parent)
+    , m_config(config.resolved())
+    , m_pid(QCoreApplication::applicationPid())
+{
+    m_pool.setMaxThreadCount(m_config.poolThreads);
+    m_pool.setObjectName(QStringLiteral("clusterlab-pool"));
+    m_tasks = new TaskPool(m_config.taskProgram, m_config.maxChildren, m_config.maxQueue, m_config.taskTimeoutMs,
+                           this);
+    m_uptime.start();
+    // Accept as fast as the kernel queues; our own cap answers 503 beyond it.
+    setMaxPendingConnections(1024);
+}
+
+WorkerServer::~WorkerServer()
+{
+    close();
+    // Connections (and with them their child tasks) go first, while the task
+    // pool still exists; then queued pool jobs are dropped and running ones
+    // joined by ~QThreadPool.
+    const auto connections = findChildren<HttpConnection*>(Qt::FindDirectChildrenOnly);
+    for (HttpConnection* c : connections)
+        delete c;
+    delete m_tasks;
+    m_tasks = nullptr;
+    m_pool.clear();
+}
+
+bool WorkerServer::start(QString* error)
+{
+    if (!listen(m_config.host, m_config.port)) {
+        if (error != nullptr) {
+            *error = QStringLiteral("cannot listen on %1:%2: %3")
+                         .arg(m_config.host.toString())
+                         .arg(m_config.port)
+                         .arg(errorString());
+        }
+        return false;
+    }
+    return true;
+}
+
+void WorkerServer::incomingConnection(qintptr socketDescriptor)
+{
+    adoptConnection(socketDescriptor);
+}
+
+void WorkerServer::adoptConnection(qintptr socketDescriptor)
+{
+    const quint64 id = ++m_connectionSeq;
+    const bool overloaded = m_openConnections >= m_config.maxConnections;
+    auto* connection = new HttpConnection(socketDescriptor, id, this, overloaded);
+    ++m_openConnections;
+    connect(connection, &QObject::destroyed, this, [this, id]() { connectionGone(id); });
+    Q_EMIT connectionOpened(id);
+}
+
+void WorkerServer::connectionGone(quint64 id)
+{
+    --m_openConnections;
+    Q_EMIT connectionClosed(id);
+}
+
+} // namespace clusterlab

@@ -1,0 +1,73 @@
+#pragma once
+
+#include "serverconfig.h"
+
+#include <QElapsedTimer>
+#include <QPointer>
+#include <QTcpServer>
+#include <QThreadPool>
+
+#include <atomic>
+#include <cstdint>
+
+namespace clusterlab {
+
+class HttpConnection;
+class TaskPool;
+
+// The HTTP server of one worker process: accepts connections (its own
+// listener, or descriptors handed over by the primary), owns the thread pool
+// of /worker and the task pool of /child. Lives on the worker's main thread;
+// only poolJobs is touched from pool threads.
+class WorkerServer : public QTcpServer
+{
+    Q_OBJECT
+public:
+    explicit WorkerServer(const ServerConfig& config, QObject* parent = nullptr);
+    ~WorkerServer() override;
+
+    // Listens on config().host:config().port (0 = ephemeral). On failure
+    // returns false and says why in *error.
+    bool start(QString* error);
+    // Serves an already-accepted connected socket (descriptor passing).
+    void adoptConnection(qintptr socketDescriptor);
+
+    const ServerConfig& config() const { return m_config; }
+    qint64 pid() const { return m_pid; }
+    QThreadPool* threadPool() { return &m_pool; }
+    TaskPool* taskPool() { return m_tasks; }
+
+    // Pool jobs submitted and not finished (queued or running). Thread-safe.
+    std::atomic<int>& poolJobs() { return m_poolJobs; }
+
+    quint64 nextRequestSeq() { return ++m_requestSeq; }
+    int openConnections() const { return m_openConnections; }
+    int inFlight() const { return m_inFlight; }
+    void requestStarted() { ++m_inFlight; }
+    void requestsEnded(int count) { m_inFlight -= count; }
+    quint64 requestsServed() const { return m_requestSeq; }
+    qint64 uptimeMs() const { return m_uptime.elapsed(); }
+
+Q_SIGNALS:
+    void connectionOpened(quint64 connectionId);
+    void connectionClosed(quint64 connectionId);
+
+protected:
+    void incomingConnection(qintptr socketDescriptor) override;
+
+private:
+    void connectionGone(quint64 id);
+
+    ServerConfig m_config;
+    qint64 m_pid = 0;
+    std::atomic<int> m_poolJobs { 0 };
+    QThreadPool m_pool; // after m_poolJobs: destroyed (and joined) first
+    TaskPool* m_tasks = nullptr;
+    quint64 m_connectionSeq = 0;
+    quint64 m_requestSeq = 0;
+    int m_openConnections = 0;
+    int m_inFlight = 0;
+    QElapsedTimer m_uptime;
+};
+
+} // namespace clusterlab

@@ -1,0 +1,98 @@
+#include "signalwatcher.h"
+
+#include <QCoreApplication>
+#include <QSocketNotifier>
+
+#if defined(Q_OS_WIN)
+#include <windows.h>
+#else
+#include <csignal>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+namespace clusterlab {
+
+#if defined(Q_OS_WIN)
+
+namespace {
+SignalWatcher* g_watcher = nullptr;
+
+BOOL WINAPI consoleHandler(DWORD type)
+{
+    if (g_watcher == nullptr)
+        return FALSE;
+    const int sig = type == CTRL_C_EVENT ? 2 : 15;
+    QMetaObject::invokeMethod(g_watcher, [sig]() { Q_EMIT g_watcher->terminationRequested(sig); },
+                              Qt::QueuedConnection);
+    return TRUE;
+}
+} // namespace
+
+SignalWatcher::SignalWatcher(QObject* parent)
+    : QObject(parent)
+{
+    g_watcher = this;
+    SetConsoleCtrlHandler(consoleHandler, TRUE);
+}
+
+SignalWatcher::~SignalWatcher()
+{
+    SetConsoleCtrlHandler(consoleHandler, FALSE);
+    g_watcher = nullptr;
+}
+
+void SignalWatcher::onNotifier() { }
+
+#else
+
+namespace {
+int g_pipe[2] = { -1, -1 };
+
+extern "C" void onSignal(int sig)
+{
+    const unsigned char byte = static_cast<unsigned char>(sig);
+    // Only async-signal-safe calls here.
+    [[maybe_unused]] const ssize_t n = ::write(g_pipe[1], &byte, 1);
+}
+} // namespace
+
+SignalWatcher::SignalWatcher(QObject* parent)
+    : QObject(parent)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, g_pipe) != 0)
+        return;
+    m_notifier = new QSocketNotifier(g_pipe[0], QSocketNotifier::Read, this);
+    connect(m_notifier, &QSocketNotifier::activated, this, &SignalWatcher::onNotifier);
+    struct sigaction sa {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    // A client that goes away must not kill us through a write.
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+SignalWatcher::~SignalWatcher()
+{
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    if (g_pipe[0] >= 0) {
+        ::close(g_pipe[0]);
+        ::close(g_pipe[1]);
+        g_pipe[0] = g_pipe[1] = -1;
+    }
+}
+
+void SignalWatcher::onNotifier()
+{
+    unsigned char byte = 0;
+    while (::read(g_pipe[0], &byte, 1) == 1)
+        Q_EMIT terminationRequested(byte);
+}
+
+#endif
+
+} // namespace clusterlab
