@@ -6,6 +6,8 @@
 
 #include <QStringBuilder>
 
+#include <cstring>
+
 namespace clusterlab {
 
 namespace {
@@ -88,20 +90,39 @@ struct HttpRequestParser::Impl
         return countHead(q, len);
     }
 
-    static void finishHeader(HttpRequestParser* q)
+    // RFC 9110 5.6.2 tchar. llhttp 8.1 lets a space through in a field
+    // name ("Bad Header: x"); we do not.
+    static bool isToken(const QByteArray& s)
+    {
+        if (s.isEmpty())
+            return false;
+        for (const char c : s) {
+            const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+            if (!ok || c == '\0')
+                return false;
+        }
+        return true;
+    }
+
+    static bool finishHeader(HttpRequestParser* q)
     {
         if (q->m_valueInProgress) {
+            if (!isToken(q->m_field))
+                return false;
             q->m_current.headers.append({ q->m_field, q->m_value.trimmed() });
             q->m_field.clear();
             q->m_value.clear();
             q->m_valueInProgress = false;
         }
+        return true;
     }
 
     static int onHeaderField(llhttp_t* p, const char* at, std::size_t len)
     {
         auto* q = self(p);
-        finishHeader(q);
+        if (!finishHeader(q))
+            return fail(q, 400, "malformed request: invalid header name");
         if (q->m_field.isEmpty())
             q->m_headBytes += kHeaderLineOverhead;
         q->m_field.append(at, static_cast<qsizetype>(len));
@@ -119,14 +140,19 @@ struct HttpRequestParser::Impl
     static int onHeadersComplete(llhttp_t* p)
     {
         auto* q = self(p);
-        finishHeader(q);
+        if (!finishHeader(q))
+            return fail(q, 400, "malformed request: invalid header name");
         HttpRequest& r = q->m_current;
         r.headersCompleteNs = steadyNowNs();
         r.versionMajor = p->http_major;
         r.versionMinor = p->http_minor;
         r.keepAlive = llhttp_should_keep_alive(p) != 0;
         r.upgrade = p->upgrade != 0;
+        if (r.upgrade)
+            r.keepAlive = false; // we never switch protocols: answer, then close
         q->m_headComplete = true;
+        if (r.versionMajor != 1)
+            return fail(q, 505, "only HTTP/1.0 and HTTP/1.1 are served");
         if ((p->flags & F_CONTENT_LENGTH) != 0
             && p->content_length > static_cast<std::uint64_t>(q->m_limits.maxBodyBytes))
             return fail(q, 413, "request body too large");

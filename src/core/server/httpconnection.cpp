@@ -166,6 +166,7 @@ void HttpConnection::handleRequest(HttpRequest request)
     Pending* slot = owned.get();
     slot->seq = m_server->nextRequestSeq();
     slot->headOnly = request.isHead();
+    slot->http10 = request.versionMinor == 0;
     m_pending.push_back(std::move(owned));
     m_server->requestStarted();
     m_jsonErrors = request.acceptsJson();
@@ -318,6 +319,7 @@ void HttpConnection::finish(Pending* slot, HttpResponse response, const Response
     stampResponse(&response, id, timing);
     if (slot->closeAfter)
         response.keepAlive = false;
+    response.http10Client = slot->http10;
     slot->bytes = response.serialize(slot->headOnly);
     slot->ready = true;
     flush();

@@ -42,6 +42,7 @@ private:
         bool ready = false;
         bool closeAfter = false;
         bool headOnly = false;
+        bool http10 = false;
         QByteArray bytes;
         std::shared_ptr<std::atomic_bool> cancelled; // pool jobs only
     };

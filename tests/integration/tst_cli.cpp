@@ -1,0 +1,124 @@
+// Command-line contract of clusterlab and clusterlab-worker: exit codes 0,
+// 1 (runtime failure) and 2 (bad usage), with a message.
+#include "workerprocess.h"
+
+#include <QProcess>
+#include <QTcpServer>
+#include <QtTest>
+
+using clusterlab::test::WorkerProcess;
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void helpAndVersion_data();
+    void helpAndVersion();
+    void badUsage_data();
+    void badUsage();
+    void portInUseIsARuntimeFailure();
+    void sigtermStopsCleanly();
+
+private:
+    static int run(const QString& program, const QStringList& args, QByteArray* out, QByteArray* err);
+};
+
+int TestCli::run(const QString& program, const QStringList& args, QByteArray* out, QByteArray* err)
+{
+    QProcess p;
+    p.start(WorkerProcess::binary(program), args);
+    if (!p.waitForFinished(20000)) {
+        p.kill();
+        p.waitForFinished();
+        return -1;
+    }
+    *out = p.readAllStandardOutput();
+    *err = p.readAllStandardError();
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+void TestCli::helpAndVersion_data()
+{
+    QTest::addColumn<QString>("program");
+    QTest::addColumn<QString>("flag");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::addRow("clusterlab --help") << QStringLiteral("clusterlab") << QStringLiteral("--help") << QByteArray("Usage:");
+    QTest::addRow("clusterlab --version") << QStringLiteral("clusterlab") << QStringLiteral("--version")
+                                          << QByteArray("clusterlab 0.");
+    QTest::addRow("worker --help") << QStringLiteral("clusterlab-worker") << QStringLiteral("--help")
+                                   << QByteArray("--max-children");
+    QTest::addRow("worker --version") << QStringLiteral("clusterlab-worker") << QStringLiteral("--version")
+                                      << QByteArray("clusterlab-worker 0.");
+}
+
+void TestCli::helpAndVersion()
+{
+    QFETCH(QString, program);
+    QFETCH(QString, flag);
+    QFETCH(QByteArray, expected);
+    QByteArray out, err;
+    QCOMPARE(run(program, { flag }, &out, &err), 0);
+    QVERIFY2(out.contains(expected), out.constData());
+}
+
+void TestCli::badUsage_data()
+{
+    QTest::addColumn<QString>("program");
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("message");
+    QTest::addRow("worker unknown option") << QStringLiteral("clusterlab-worker") << QStringList { QStringLiteral("--bogus") }
+                                           << QByteArray("Unknown option");
+    QTest::addRow("worker port 70000") << QStringLiteral("clusterlab-worker")
+                                       << QStringList { QStringLiteral("--port"), QStringLiteral("70000") }
+                                       << QByteArray("--port: expected an integer 0..65535");
+    QTest::addRow("worker port abc") << QStringLiteral("clusterlab-worker")
+                                     << QStringList { QStringLiteral("--port"), QStringLiteral("abc") }
+                                     << QByteArray("--port");
+    QTest::addRow("worker bad host") << QStringLiteral("clusterlab-worker")
+                                     << QStringList { QStringLiteral("--host"), QStringLiteral("not-an-ip") }
+                                     << QByteArray("--host");
+    QTest::addRow("worker zero threads") << QStringLiteral("clusterlab-worker")
+                                         << QStringList { QStringLiteral("--pool-threads"), QStringLiteral("0") }
+                                         << QByteArray("--pool-threads");
+    QTest::addRow("worker stray argument") << QStringLiteral("clusterlab-worker") << QStringList { QStringLiteral("x") }
+                                           << QByteArray("unexpected argument");
+    QTest::addRow("clusterlab unknown command") << QStringLiteral("clusterlab") << QStringList { QStringLiteral("frobnicate") }
+                                                << QByteArray("unknown command");
+    QTest::addRow("clusterlab bad option") << QStringLiteral("clusterlab") << QStringList { QStringLiteral("--nope") }
+                                           << QByteArray("Unknown option");
+}
+
+void TestCli::badUsage()
+{
+    QFETCH(QString, program);
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, message);
+    QByteArray out, err;
+    QCOMPARE(run(program, args, &out, &err), 2);
+    QVERIFY2(err.contains(message), err.constData());
+}
+
+void TestCli::portInUseIsARuntimeFailure()
+{
+    QTcpServer blocker;
+    QVERIFY(blocker.listen(QHostAddress::LocalHost, 0));
+    QByteArray out, err;
+    QCOMPARE(run(QStringLiteral("clusterlab-worker"), { QStringLiteral("--port"), QString::number(blocker.serverPort()) },
+                 &out, &err),
+             1);
+    QVERIFY2(err.contains(QByteArray("cannot listen on 127.0.0.1:" + QByteArray::number(blocker.serverPort()))), err.constData());
+}
+
+void TestCli::sigtermStopsCleanly()
+{
+#if defined(Q_OS_UNIX)
+    WorkerProcess worker;
+    QVERIFY(worker.start());
+    QCOMPARE(worker.stop(), 0);
+#else
+    QSKIP("SIGTERM is Unix");
+#endif
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,112 @@
+#include "workerprocess.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+
+#if defined(Q_OS_UNIX)
+#include <csignal>
+#include <sys/types.h>
+#endif
+
+namespace clusterlab::test {
+
+QString WorkerProcess::binary(const QString& name)
+{
+    // Tests are built into the same bin/ folder as the programs.
+    return QDir(QCoreApplication::applicationDirPath()).filePath(name);
+}
+
+WorkerProcess::WorkerProcess(QStringList extraArgs, QProcessEnvironment env)
+    : m_args(std::move(extraArgs))
+{
+    m_process.setProgram(binary(QStringLiteral("clusterlab-worker")));
+    m_process.setProcessEnvironment(env);
+}
+
+WorkerProcess::~WorkerProcess()
+{
+    stop(10000);
+}
+
+bool WorkerProcess::start(int timeoutMs)
+{
+    QStringList args { QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--die-with-parent") };
+    args += m_args;
+    m_process.setArguments(args);
+    m_process.start();
+    if (!m_process.waitForStarted(timeoutMs))
+        return false;
+    static const QRegularExpression re(QStringLiteral("listening on http://[^:]+:(\\d+)"));
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (!m_process.waitForReadyRead(static_cast<int>(qMax<qint64>(1, deadline.remainingTime()))))
+            break;
+        m_stdout += m_process.readAllStandardOutput();
+        const auto match = re.match(QString::fromUtf8(m_stdout));
+        if (match.hasMatch()) {
+            m_port = static_cast<quint16>(match.captured(1).toUInt());
+            return true;
+        }
+    }
+    m_stderr += m_process.readAllStandardError();
+    return false;
+}
+
+int WorkerProcess::stop(int timeoutMs)
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+    m_process.terminate();
+    if (!m_process.waitForFinished(timeoutMs)) {
+        m_process.kill();
+        m_process.waitForFinished(timeoutMs);
+        return -1;
+    }
+    return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+}
+
+bool canListChildren()
+{
+    return QFile::exists(QStringLiteral("/proc/self/task/%1/children").arg(QCoreApplication::applicationPid()));
+}
+
+QList<qint64> childPids(qint64 pid)
+{
+    QList<qint64> result;
+    QDir tasks(QStringLiteral("/proc/%1/task").arg(pid));
+    const QStringList tids = tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString& tid : tids) {
+        QFile f(tasks.filePath(tid + QStringLiteral("/children")));
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        const QList<QByteArray> parts = f.readAll().simplified().split(' ');
+        for (const QByteArray& p : parts) {
+            bool ok = false;
+            const qint64 child = p.toLongLong(&ok);
+            if (ok)
+                result.append(child);
+        }
+    }
+    return result;
+}
+
+bool processAlive(qint64 pid)
+{
+#if defined(Q_OS_UNIX)
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (stat.open(QIODevice::ReadOnly)) {
+        const QByteArray text = stat.readAll();
+        const qsizetype close = text.lastIndexOf(')');
+        return close < 0 || text.mid(close + 2, 1) != "Z";
+    }
+    return ::kill(static_cast<pid_t>(pid), 0) == 0;
+#else
+    Q_UNUSED(pid);
+    return false;
+#endif
+}
+
+} // namespace clusterlab::test

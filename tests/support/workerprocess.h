@@ -1,0 +1,47 @@
+#pragma once
+
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+namespace clusterlab::test {
+
+// A real clusterlab-worker on an ephemeral port, for integration tests.
+// start() waits (on signals, not sleeps) for its "listening on" line. The
+// destructor stops it and reaps it, so a test leaves no process behind.
+class WorkerProcess
+{
+public:
+    explicit WorkerProcess(QStringList extraArgs = {}, QProcessEnvironment env = QProcessEnvironment::systemEnvironment());
+    ~WorkerProcess();
+
+    bool start(int timeoutMs = 10000);
+    quint16 port() const { return m_port; }
+    qint64 pid() const { return m_process.processId(); }
+    QProcess& process() { return m_process; }
+    // Terminates gracefully (SIGTERM) and returns the exit code, or -1.
+    int stop(int timeoutMs = 10000);
+    QByteArray stderrText() { return m_stderr + m_process.readAllStandardError(); }
+
+    static QString binary(const QString& name);
+
+private:
+    QProcess m_process;
+    QStringList m_args;
+    quint16 m_port = 0;
+    QByteArray m_stdout;
+    QByteArray m_stderr;
+};
+
+// Direct children of a process (Linux: /proc/PID/task/*/children). Empty
+// elsewhere or when the process is gone.
+QList<qint64> childPids(qint64 pid);
+// True while a process with this pid exists (and is not a zombie).
+bool processAlive(qint64 pid);
+// True when /proc exposes children lists (the checks that need it skip otherwise).
+bool canListChildren();
+
+} // namespace clusterlab::test
