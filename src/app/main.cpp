@@ -3,6 +3,7 @@
 // `bench` arrive with their issues and keep this command line.
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage.
 
+#include "servecommand.h"
 #include "server/workerserver.h"
 #include "serveroptions.h"
 #include "util/signalwatcher.h"
@@ -21,11 +22,14 @@ const char kUsage[] =
     "Usage:\n"
     "  clusterlab                 start the lab (for now: one worker on 127.0.0.1:3000,\n"
     "                             or the next free port)\n"
+    "  clusterlab serve [--workers N] [--port P] [--host H] [--policy round-robin|shared|reuseport]\n"
+    "                   [--max-children K] [--pool-threads T]\n"
+    "                             run the cluster headless (clusterlab serve --help)\n"
     "  clusterlab --help          this text\n"
     "  clusterlab --version       the version\n"
     "\n"
     "Routes of the worker: /  /main?n=N  /worker?n=N  /child?n=N  /healthz   (N = 0..45, default 30)\n"
-    "Coming with later issues: clusterlab serve [--workers N] ..., clusterlab bench URL ...\n";
+    "Coming with later issues: the desktop window, clusterlab bench URL ...\n";
 
 } // namespace
 
@@ -36,6 +40,8 @@ int main(int argc, char** argv)
     QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
 
     const QStringList args = QCoreApplication::arguments().mid(1);
+    if (!args.isEmpty() && args.constFirst() == QLatin1String("serve"))
+        return runServe(args.mid(1));
     if (args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h"))) {
         std::fputs(kUsage, stdout);
         return 0;

@@ -4,6 +4,7 @@
 // It prints "listening on http://HOST:PORT pid PID" once it accepts.
 // Exit codes: 0 after SIGINT/SIGTERM, 1 runtime failure, 2 bad usage.
 
+#include "cluster/workeragent.h"
 #include "server/workerserver.h"
 #include "serveroptions.h"
 #include "util/signalwatcher.h"
@@ -35,6 +36,19 @@ int main(int argc, char** argv)
     const QCommandLineOption dieWithParent(QStringLiteral("die-with-parent"),
                                            QStringLiteral("Exit when the parent process dies (Linux)."));
     parser.addOption(dieWithParent);
+    // Set by the primary when it forks a worker of its cluster.
+    const QCommandLineOption controlOption(QStringLiteral("control"),
+                                           QStringLiteral("The primary's control channel (cluster mode)."),
+                                           QStringLiteral("NAME"));
+    const QCommandLineOption policyOption(QStringLiteral("policy"),
+                                          QStringLiteral("round-robin, shared or reuseport (cluster mode)."),
+                                          QStringLiteral("POLICY"));
+    const QCommandLineOption inheritedOption(QStringLiteral("inherited-fd"),
+                                             QStringLiteral("Descriptor handed over by the primary."),
+                                             QStringLiteral("FD"));
+    parser.addOption(controlOption);
+    parser.addOption(policyOption);
+    parser.addOption(inheritedOption);
     if (!parser.parse(QCoreApplication::arguments())) {
         std::fprintf(stderr, "clusterlab-worker: %s\n", qPrintable(parser.errorText()));
         return 2;
@@ -65,12 +79,35 @@ int main(int argc, char** argv)
     raiseFileDescriptorLimit();
 
     SignalWatcher signals;
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, &app, [](int) { QCoreApplication::quit(); });
     WorkerServer server(config);
+
+    if (parser.isSet(controlOption)) {
+        // Cluster mode: connections come the policy's way, and we live as
+        // long as the primary's control channel.
+        WorkerAgent::Options options;
+        options.controlName = parser.value(controlOption);
+        const auto policy = policyFromName(parser.value(policyOption));
+        if (!policy) {
+            std::fprintf(stderr, "clusterlab-worker: --policy: expected round-robin, shared or reuseport\n");
+            return 2;
+        }
+        options.policy = *policy;
+        if (parser.isSet(inheritedOption))
+            options.inheritedFd = parser.value(inheritedOption).toInt();
+        WorkerAgent agent(&server, options);
+        QObject::connect(&agent, &WorkerAgent::finished, &app, [](int code) { QCoreApplication::exit(code); });
+        if (!agent.start(&error)) {
+            std::fprintf(stderr, "clusterlab-worker %d: %s\n", config.workerIndex, qPrintable(error));
+            return 1;
+        }
+        return app.exec();
+    }
+
     if (!server.start(&error)) {
         std::fprintf(stderr, "clusterlab-worker: %s\n", qPrintable(error));
         return 1;
     }
-    QObject::connect(&signals, &SignalWatcher::terminationRequested, &app, [](int) { QCoreApplication::quit(); });
     std::printf("listening on http://%s:%u pid %lld\n", qPrintable(server.serverAddress().toString()),
                 static_cast<unsigned>(server.serverPort()), static_cast<long long>(server.pid()));
     std::fflush(stdout);

@@ -171,7 +171,7 @@ void HttpConnection::handleRequest(HttpRequest request)
     m_server->requestStarted();
     m_jsonErrors = request.acceptsJson();
 
-    if (!request.keepAlive) {
+    if (!request.keepAlive || m_server->isDraining()) {
         slot->closeAfter = true;
         m_stopParsing = true; // requests pipelined after "close" are not ours to answer
     }
@@ -311,6 +311,26 @@ void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, int n
         t.spawnMs = msBetween(o.spawnRequestedNs, o.computeStartNs) + msBetween(o.computeEndNs, o.exitSeenNs);
         finish(slot, computeResponse({ "/child", n, o.result, ComputePath::Child }, id, t, json), t);
     });
+}
+
+void HttpConnection::drain()
+{
+    if (m_closing)
+        return;
+    if (m_pending.empty()) {
+        if (!m_parser.inMessage()) {
+            m_stopParsing = true;
+            m_closing = true;
+            m_timer.stop();
+            m_timerMode = TimerMode::None;
+            shutdownWrite();
+        }
+        // else: the request under way is answered with "Connection: close"
+        return;
+    }
+    // The last response owed closes the connection.
+    m_stopParsing = true;
+    m_pending.back()->closeAfter = true;
 }
 
 void HttpConnection::finish(Pending* slot, HttpResponse response, const ResponseTiming& timing)

@@ -33,6 +33,9 @@ public:
     ~HttpConnection() override;
 
     quint64 id() const { return m_id; }
+    // The worker is stopping: close now if idle, else after the responses
+    // already owed (requests not yet received are not taken).
+    void drain();
 
 private:
     // A response slot, in request order.

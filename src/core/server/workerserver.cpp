@@ -68,6 +68,20 @@ void WorkerServer::connectionGone(quint64 id)
 {
     --m_openConnections;
     Q_EMIT connectionClosed(id);
+    if (m_draining && m_openConnections == 0)
+        Q_EMIT drained();
+}
+
+void WorkerServer::beginDrain()
+{
+    if (m_draining)
+        return;
+    m_draining = true;
+    const auto connections = findChildren<HttpConnection*>(Qt::FindDirectChildrenOnly);
+    for (HttpConnection* c : connections)
+        c->drain();
+    if (m_openConnections == 0)
+        QMetaObject::invokeMethod(this, &WorkerServer::drained, Qt::QueuedConnection);
 }
 
 } // namespace clusterlab

@@ -40,6 +40,12 @@ public:
     // Pool jobs submitted and not finished (queued or running). Thread-safe.
     std::atomic<int>& poolJobs() { return m_poolJobs; }
 
+    // Graceful stop: idle connections close now, busy ones after their
+    // current responses; drained() fires when none is left. Accepting is
+    // the caller's business (it knows how connections arrive).
+    void beginDrain();
+    bool isDraining() const { return m_draining; }
+
     quint64 nextRequestSeq() { return ++m_requestSeq; }
     int openConnections() const { return m_openConnections; }
     int inFlight() const { return m_inFlight; }
@@ -51,6 +57,7 @@ public:
 Q_SIGNALS:
     void connectionOpened(quint64 connectionId);
     void connectionClosed(quint64 connectionId);
+    void drained();
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
@@ -67,6 +74,7 @@ private:
     quint64 m_requestSeq = 0;
     int m_openConnections = 0;
     int m_inFlight = 0;
+    bool m_draining = false;
     QElapsedTimer m_uptime;
 };
 

@@ -1,0 +1,134 @@
+#include "servecommand.h"
+
+#include "cluster/cluster.h"
+#include "util/signalwatcher.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QThread>
+
+#include <cstdio>
+
+namespace clusterlab {
+
+namespace {
+
+bool readInt(const QCommandLineParser& parser, const QString& name, int min, int max, int* out, QString* error)
+{
+    if (!parser.isSet(name))
+        return true;
+    bool ok = false;
+    const QString text = parser.value(name);
+    const int value = text.toInt(&ok);
+    if (!ok || value < min || value > max) {
+        *error = QStringLiteral("--%1: expected an integer %2..%3, got '%4'").arg(name).arg(min).arg(max).arg(text);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+} // namespace
+
+int runServe(const QStringList& args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Run a ClusterLab cluster without the window."));
+    parser.addHelpOption();
+    const QList<QCommandLineOption> options {
+        { QStringLiteral("workers"), QStringLiteral("Worker processes (default: one per core)."), QStringLiteral("N") },
+        { QStringLiteral("port"), QStringLiteral("TCP port (default 3000; 0 = any free port)."), QStringLiteral("P") },
+        { QStringLiteral("host"), QStringLiteral("Address to bind (default 127.0.0.1)."), QStringLiteral("H") },
+        { QStringLiteral("policy"), QStringLiteral("round-robin (default), shared or reuseport."), QStringLiteral("POLICY") },
+        { QStringLiteral("max-children"), QStringLiteral("Concurrent /child tasks per worker (default 2 x cores)."), QStringLiteral("K") },
+        { QStringLiteral("pool-threads"), QStringLiteral("Threads for /worker per worker (default: cores)."), QStringLiteral("T") },
+    };
+    parser.addOptions(options);
+    QCommandLineOption workerArg(QStringLiteral("worker-arg"), QStringLiteral("Extra argument for every worker."),
+                                 QStringLiteral("ARG"));
+    workerArg.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(workerArg);
+    QCommandLineOption workerProgram(QStringLiteral("worker-program"), QStringLiteral("Worker executable."),
+                                     QStringLiteral("PATH"));
+    workerProgram.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(workerProgram);
+
+    if (!parser.parse(QStringList { QStringLiteral("clusterlab serve") } + args)) {
+        std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fputs(qPrintable(parser.helpText()), stdout);
+        return 0;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        std::fprintf(stderr, "clusterlab serve: unexpected argument '%s'\n",
+                     qPrintable(parser.positionalArguments().constFirst()));
+        return 2;
+    }
+    ClusterConfig config;
+    QString error;
+    int port = config.port;
+    if (!readInt(parser, QStringLiteral("workers"), 1, 256, &config.workers, &error)
+        || !readInt(parser, QStringLiteral("port"), 0, 65535, &port, &error)
+        || !readInt(parser, QStringLiteral("max-children"), 1, 4096, &config.maxChildren, &error)
+        || !readInt(parser, QStringLiteral("pool-threads"), 1, 1024, &config.poolThreads, &error)) {
+        std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(error));
+        return 2;
+    }
+    config.port = static_cast<quint16>(port);
+    if (parser.isSet(QStringLiteral("host"))) {
+        const QString text = parser.value(QStringLiteral("host"));
+        if (text == QLatin1String("localhost"))
+            config.host = QHostAddress(QHostAddress::LocalHost);
+        else if (!config.host.setAddress(text)) {
+            std::fprintf(stderr, "clusterlab serve: --host: '%s' is not an IP address\n", qPrintable(text));
+            return 2;
+        }
+    }
+    if (parser.isSet(QStringLiteral("policy"))) {
+        const auto policy = policyFromName(parser.value(QStringLiteral("policy")));
+        if (!policy) {
+            std::fprintf(stderr, "clusterlab serve: --policy: expected round-robin, shared or reuseport, got '%s'\n",
+                         qPrintable(parser.value(QStringLiteral("policy"))));
+            return 2;
+        }
+        config.policy = *policy;
+    }
+    config.extraWorkerArgs = parser.values(workerArg);
+    if (parser.isSet(workerProgram))
+        config.workerProgram = parser.value(workerProgram);
+
+    Cluster cluster(config);
+    SignalWatcher signals;
+    QElapsedTimer clock;
+    clock.start();
+    QObject::connect(&cluster, &Cluster::event, [&clock](const ClusterEvent& e) {
+        std::printf("[%8.3f] %s\n", clock.nsecsElapsed() / 1e9, qPrintable(e.toLine()));
+        std::fflush(stdout);
+    });
+    QObject::connect(&cluster, &Cluster::allListening, [&cluster, &clock]() {
+        std::printf("[%8.3f] all %d workers listening on %s\n", clock.nsecsElapsed() / 1e9, cluster.workerCount(),
+                    qPrintable(cluster.url()));
+        std::fflush(stdout);
+    });
+    int exitCode = 0;
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, [&cluster](int sig) {
+        std::printf("signal %d: stopping gracefully\n", sig);
+        std::fflush(stdout);
+        cluster.stop();
+    });
+    QObject::connect(&cluster, &Cluster::stopped, []() { QCoreApplication::exit(0); });
+    if (!cluster.start(&error)) {
+        std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(error));
+        return 1;
+    }
+    std::printf("ClusterLab serving %s (policy %s, %d workers)\n", qPrintable(cluster.url()),
+                qPrintable(policyName(config.policy)), cluster.workerCount());
+    std::fflush(stdout);
+    exitCode = QCoreApplication::exec();
+    return exitCode;
+}
+
+} // namespace clusterlab

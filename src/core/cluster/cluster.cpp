@@ -1,0 +1,518 @@
+#include "cluster.h"
+
+#include "compute/fib.h"
+#include "roundrobinacceptor.h"
+#include "socketplatform.h"
+#include "workerinstance.h"
+
+#include <QCborMap>
+#include <QCoreApplication>
+#include <QDir>
+#include <QLocalServer>
+#include <QLocalSocket>
+#include <QRandomGenerator>
+#include <QThread>
+#include <QTimer>
+
+#include <cmath>
+
+namespace clusterlab {
+
+ClusterConfig ClusterConfig::resolved() const
+{
+    ClusterConfig c = *this;
+    if (c.workers <= 0)
+        c.workers = qMax(1, QThread::idealThreadCount());
+    if (c.workerProgram.isEmpty()) {
+#if defined(Q_OS_WIN)
+        const QString name = QStringLiteral("clusterlab-worker.exe");
+#else
+        const QString name = QStringLiteral("clusterlab-worker");
+#endif
+        c.workerProgram = QDir(QCoreApplication::applicationDirPath()).filePath(name);
+    }
+    return c;
+}
+
+Cluster::Cluster(const ClusterConfig& config, QObject* parent)
+    : QObject(parent)
+    , m_config(config.resolved())
+{
+    qRegisterMetaType<clusterlab::ClusterEvent>();
+}
+
+Cluster::~Cluster()
+{
+    if (m_acceptor)
+        m_acceptor->stop();
+    for (Slot& slot : m_slots)
+        delete slot.restartTimer;
+    // Kill and reap every process (WorkerInstance's destructor).
+    const QList<WorkerInstance*> instances = m_instances;
+    m_instances.clear();
+    for (WorkerInstance* instance : instances) {
+        platform::closeDescriptor(instance->handoffChannel);
+        delete instance;
+    }
+    platform::closeDescriptor(m_listenerFd);
+}
+
+QString Cluster::url() const
+{
+    const QString host = m_config.host.protocol() == QAbstractSocket::IPv6Protocol
+        ? QStringLiteral("[%1]").arg(m_config.host.toString())
+        : m_config.host.toString();
+    return QStringLiteral("http://%1:%2").arg(host).arg(m_port);
+}
+
+bool Cluster::start(QString* error)
+{
+    if (m_running) {
+        *error = QStringLiteral("the cluster is already running");
+        return false;
+    }
+    const QString unsupported = policyUnsupportedReason(m_config.policy);
+    if (!unsupported.isEmpty()) {
+        *error = unsupported;
+        return false;
+    }
+    qintptr acceptorFd = -1;
+    switch (m_config.policy) {
+    case DistributionPolicy::RoundRobin:
+        acceptorFd = platform::createListener(m_config.host, m_config.port, &m_port, error);
+        if (acceptorFd < 0)
+            return false;
+        m_acceptor = std::make_unique<RoundRobinAcceptor>();
+        if (!m_acceptor->start(acceptorFd, error)) {
+            m_acceptor.reset();
+            return false;
+        }
+        break;
+    case DistributionPolicy::Shared:
+        m_listenerFd = platform::createListener(m_config.host, m_config.port, &m_port, error);
+        if (m_listenerFd < 0)
+            return false;
+        break;
+    case DistributionPolicy::ReusePort:
+        // Bound, not listening: reserves the port (and tells us which one
+        // with port 0) without taking connections itself.
+        m_listenerFd = platform::createReusePortSocket(m_config.host, m_config.port, false, &m_port, error);
+        if (m_listenerFd < 0)
+            return false;
+        break;
+    }
+
+    m_controlServer = new QLocalServer(this);
+    m_controlServer->setSocketOptions(QLocalServer::UserAccessOption);
+    const QString name = QStringLiteral("clusterlab-%1-%2")
+                             .arg(QCoreApplication::applicationPid())
+                             .arg(QRandomGenerator::system()->generate64(), 0, 16);
+    QLocalServer::removeServer(name);
+    if (!m_controlServer->listen(name)) {
+        *error = QStringLiteral("cannot open the control channel: %1").arg(m_controlServer->errorString());
+        return false;
+    }
+    connect(m_controlServer, &QLocalServer::newConnection, this, &Cluster::onNewControlConnection);
+
+    m_running = true;
+    m_stopping = false;
+    ClusterEvent info;
+    info.detail = QStringLiteral("%1 on %2 with %3 workers").arg(policyName(m_config.policy), url()).arg(m_config.workers);
+    emitEvent(info);
+    m_slots.resize(static_cast<std::size_t>(m_config.workers));
+    for (std::size_t i = 0; i < m_slots.size(); ++i) {
+        m_slots[i].index = static_cast<int>(i);
+        spawn(m_slots[i]);
+    }
+    return true;
+}
+
+void Cluster::spawn(Slot& slot)
+{
+    if (!m_running || m_stopping)
+        return;
+    QStringList args { QStringLiteral("--index"), QString::number(slot.index), QStringLiteral("--control"),
+                       m_controlServer->fullServerName(), QStringLiteral("--policy"), policyName(m_config.policy),
+                       QStringLiteral("--host"), m_config.host.toString(), QStringLiteral("--port"),
+                       QString::number(m_port), QStringLiteral("--die-with-parent") };
+    if (m_config.poolThreads > 0)
+        args << QStringLiteral("--pool-threads") << QString::number(m_config.poolThreads);
+    if (m_config.maxChildren > 0)
+        args << QStringLiteral("--max-children") << QString::number(m_config.maxChildren);
+    args += m_config.extraWorkerArgs;
+
+    auto* instance = new WorkerInstance(this, m_nextInstanceId++, slot.index);
+    qintptr inherit = -1;
+    qintptr workerEnd = -1;
+    if (m_config.policy == DistributionPolicy::RoundRobin) {
+        QString error;
+        if (!platform::createHandoffPair(&instance->handoffChannel, &workerEnd, &error)) {
+            ClusterEvent e;
+            e.kind = ClusterEvent::Kind::Errored;
+            e.index = slot.index;
+            e.detail = error;
+            slot.errored = true;
+            delete instance;
+            emitEvent(e);
+            return;
+        }
+        inherit = workerEnd;
+    } else if (m_config.policy == DistributionPolicy::Shared) {
+        inherit = m_listenerFd;
+    }
+    if (inherit >= 0)
+        args << QStringLiteral("--inherited-fd") << QString::number(platform::kInheritedFd);
+    m_instances.append(instance);
+    slot.current = instance;
+    m_allListeningEmitted = false;
+    instance->start(m_config.workerProgram, args, inherit);
+    platform::closeDescriptor(workerEnd); // the worker has its copy now
+    ClusterEvent e;
+    e.kind = ClusterEvent::Kind::Forked;
+    e.index = slot.index;
+    e.pid = instance->pid();
+    emitEvent(e);
+}
+
+void Cluster::onNewControlConnection()
+{
+    while (QLocalSocket* socket = m_controlServer->nextPendingConnection()) {
+        // Until its hello names a pid we know, a connection is nobody's.
+        auto reader = std::make_shared<control::FrameReader>();
+        auto helloConnection = std::make_shared<QMetaObject::Connection>();
+        auto closeConnection = std::make_shared<QMetaObject::Connection>();
+        *closeConnection = connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
+        *helloConnection = connect(socket, &QLocalSocket::readyRead, this,
+                                   [this, socket, reader, helloConnection, closeConnection]() {
+            reader->append(socket->readAll());
+            QCborMap hello;
+            if (!reader->next(&hello)) {
+                if (reader->broken())
+                    socket->abort();
+                return;
+            }
+            disconnect(*helloConnection);
+            const qint64 pid = hello.value(QStringLiteral("pid")).toInteger();
+            for (WorkerInstance* instance : std::as_const(m_instances)) {
+                if (instance->pid() == pid && !instance->hasControl()) {
+                    disconnect(*closeConnection); // the instance owns it now
+                    if (instance->state() == WorkerState::Starting)
+                        instance->setState(WorkerState::Online);
+                    ClusterEvent e;
+                    e.kind = ClusterEvent::Kind::Online;
+                    e.index = instance->index();
+                    e.pid = pid;
+                    emitEvent(e);
+                    // Then what came with the hello ("listening", usually).
+                    instance->attachControl(socket, std::move(*reader));
+                    return;
+                }
+            }
+            socket->abort(); // not one of ours
+        });
+    }
+}
+
+void Cluster::instanceListening(WorkerInstance* instance)
+{
+    if (instance->intendedStop())
+        return;
+    instance->setState(WorkerState::Listening);
+    if (m_acceptor && instance->handoffChannel >= 0)
+        m_acceptor->addTarget(instance->id(), instance->handoffChannel);
+    ClusterEvent e;
+    e.kind = ClusterEvent::Kind::Listening;
+    e.index = instance->index();
+    e.pid = instance->pid();
+    emitEvent(e);
+    // Rolling restart: the replacement is ready, so its predecessor goes.
+    if (m_rolling && m_rollingOld != nullptr && m_rollingOld->index() == instance->index()
+        && m_rollingOld != instance)
+        stopInstance(m_rollingOld);
+    checkAllListening();
+}
+
+void Cluster::checkAllListening()
+{
+    if (m_allListeningEmitted || m_slots.empty())
+        return;
+    for (const Slot& slot : m_slots) {
+        if (slot.current == nullptr || slot.current->state() != WorkerState::Listening)
+            return;
+    }
+    m_allListeningEmitted = true;
+    Q_EMIT allListening();
+}
+
+void Cluster::stopInstance(WorkerInstance* instance)
+{
+    if (instance == nullptr || instance->intendedStop())
+        return;
+    instance->setIntendedStop();
+    // Out of the rotation first: no connection is handed to a worker that
+    // is about to stop.
+    if (m_acceptor)
+        m_acceptor->removeTarget(instance->id());
+    instance->sendStop(m_config.gracefulStopMs);
+}
+
+Cluster::Slot* Cluster::slotOf(const WorkerInstance* instance)
+{
+    for (Slot& slot : m_slots) {
+        if (slot.current == instance)
+            return &slot;
+    }
+    return nullptr;
+}
+
+void Cluster::instanceExited(WorkerInstance* instance, int exitCode, bool crashed)
+{
+    if (!m_instances.contains(instance))
+        return;
+    if (m_acceptor)
+        m_acceptor->removeTarget(instance->id());
+    platform::closeDescriptor(instance->handoffChannel);
+    instance->handoffChannel = -1;
+    m_instances.removeAll(instance);
+
+    const bool intended = instance->intendedStop() || m_stopping;
+    ClusterEvent e;
+    e.kind = ClusterEvent::Kind::Exited;
+    e.index = instance->index();
+    e.pid = instance->pid();
+    e.crash = !intended;
+#if defined(Q_OS_UNIX)
+    if (crashed)
+        e.signal = exitCode;
+    else
+        e.exitCode = exitCode;
+#else
+    e.exitCode = exitCode;
+#endif
+    const QString tail = instance->stderrTail();
+    if (!intended && !tail.isEmpty())
+        e.detail = tail;
+    emitEvent(e);
+
+    Slot* slot = slotOf(instance);
+    if (slot != nullptr) {
+        slot->current = nullptr;
+        m_allListeningEmitted = false;
+        slot->lastExit = e.signal != 0 ? QStringLiteral("signal %1").arg(e.signal) : QStringLiteral("code %1").arg(e.exitCode);
+        if (!intended) {
+            const qint64 uptime = instance->uptimeMs();
+            const bool quick = uptime < m_config.quickFailureMs;
+            slot->consecutiveQuickFailures = quick ? slot->consecutiveQuickFailures + 1 : 0;
+            if (uptime >= m_config.healthyResetMs)
+                slot->consecutiveCrashes = 0;
+            ++slot->consecutiveCrashes;
+            if (slot->consecutiveQuickFailures >= m_config.crashLoopLimit) {
+                slot->errored = true;
+                ClusterEvent err;
+                err.kind = ClusterEvent::Kind::Errored;
+                err.index = slot->index;
+                err.detail = QStringLiteral("failed %1 times in a row within %2 s of starting (last: %3%4); "
+                                            "not restarting it")
+                                 .arg(slot->consecutiveQuickFailures)
+                                 .arg(m_config.quickFailureMs / 1000.0)
+                                 .arg(slot->lastExit, tail.isEmpty() ? QString() : QStringLiteral(", \"") + tail + QLatin1Char('"'));
+                emitEvent(err);
+            } else {
+                const double factor = std::pow(1.5, slot->consecutiveCrashes - 1);
+                const int delay = static_cast<int>(
+                    qMin<double>(m_config.restartBackoffCapMs, m_config.restartBackoffMs * factor));
+                ++slot->restarts;
+                ClusterEvent r;
+                r.kind = ClusterEvent::Kind::Restarting;
+                r.index = slot->index;
+                r.delayMs = delay;
+                emitEvent(r);
+                if (slot->restartTimer == nullptr) {
+                    slot->restartTimer = new QTimer;
+                    slot->restartTimer->setSingleShot(true);
+                    const int index = slot->index;
+                    connect(slot->restartTimer, &QTimer::timeout, this, [this, index]() {
+                        for (Slot& s : m_slots) {
+                            if (s.index == index && s.current == nullptr && !s.errored)
+                                spawn(s);
+                        }
+                    });
+                }
+                slot->restartTimer->start(delay);
+            }
+        }
+    }
+    if (instance == m_rollingOld) {
+        m_rollingOld = nullptr;
+        QMetaObject::invokeMethod(this, &Cluster::advanceRolling, Qt::QueuedConnection);
+    }
+    instance->deleteLater();
+    maybeFinishStop();
+}
+
+void Cluster::stop()
+{
+    if (!m_running || m_stopping)
+        return;
+    m_stopping = true;
+    m_rolling = false;
+    m_rollingQueue.clear();
+    for (Slot& slot : m_slots) {
+        if (slot.restartTimer != nullptr)
+            slot.restartTimer->stop();
+    }
+    // Stop taking new connections at once; workers finish what they have.
+    if (m_acceptor)
+        m_acceptor->stop();
+    const QList<WorkerInstance*> instances = m_instances;
+    for (WorkerInstance* instance : instances)
+        stopInstance(instance);
+    platform::closeDescriptor(m_listenerFd);
+    m_listenerFd = -1;
+    maybeFinishStop();
+}
+
+void Cluster::maybeFinishStop()
+{
+    if (!m_stopping || !m_instances.isEmpty() || !m_running)
+        return;
+    m_running = false;
+    m_acceptor.reset();
+    for (Slot& slot : m_slots)
+        delete slot.restartTimer;
+    m_slots.clear();
+    if (m_controlServer != nullptr) {
+        m_controlServer->close();
+        m_controlServer->deleteLater();
+        m_controlServer = nullptr;
+    }
+    ClusterEvent e;
+    e.detail = QStringLiteral("stopped");
+    emitEvent(e);
+    QMetaObject::invokeMethod(this, &Cluster::stopped, Qt::QueuedConnection);
+}
+
+void Cluster::setWorkerCount(int count)
+{
+    if (!m_running || m_stopping || count < 1)
+        return;
+    const int current = static_cast<int>(m_slots.size());
+    if (count > current) {
+        m_slots.resize(static_cast<std::size_t>(count));
+        for (int i = current; i < count; ++i) {
+            m_slots[static_cast<std::size_t>(i)].index = i;
+            spawn(m_slots[static_cast<std::size_t>(i)]);
+        }
+    } else {
+        for (int i = current - 1; i >= count; --i) {
+            Slot& slot = m_slots[static_cast<std::size_t>(i)];
+            delete slot.restartTimer;
+            slot.restartTimer = nullptr;
+            m_rollingQueue.removeAll(i);
+            stopInstance(slot.current); // it finishes its requests, then exits
+        }
+        m_slots.resize(static_cast<std::size_t>(count));
+        m_allListeningEmitted = false;
+    }
+    ClusterEvent e;
+    e.detail = QStringLiteral("scaled from %1 to %2 workers").arg(current).arg(count);
+    emitEvent(e);
+    checkAllListening();
+}
+
+void Cluster::rollingRestart()
+{
+    if (!m_running || m_stopping || m_rolling)
+        return;
+    m_rolling = true;
+    m_rollingQueue.clear();
+    for (const Slot& slot : m_slots)
+        m_rollingQueue.append(slot.index);
+    ClusterEvent e;
+    e.detail = QStringLiteral("rolling restart of %1 workers").arg(m_rollingQueue.size());
+    emitEvent(e);
+    advanceRolling();
+}
+
+void Cluster::advanceRolling()
+{
+    if (!m_rolling || m_rollingOld != nullptr)
+        return;
+    while (!m_rollingQueue.isEmpty()) {
+        const int index = m_rollingQueue.takeFirst();
+        for (Slot& slot : m_slots) {
+            if (slot.index != index)
+                continue;
+            slot.errored = false;
+            slot.consecutiveQuickFailures = 0;
+            if (slot.current == nullptr) {
+                spawn(slot); // nothing to replace: just start one
+                continue;
+            }
+            // The old one keeps serving until its replacement listens.
+            m_rollingOld = slot.current;
+            slot.current = nullptr;
+            spawn(slot);
+            return;
+        }
+    }
+    m_rolling = false;
+    ClusterEvent e;
+    e.detail = QStringLiteral("rolling restart finished");
+    emitEvent(e);
+    Q_EMIT rollingRestartFinished();
+}
+
+bool Cluster::killWorker(int index, int signal)
+{
+    for (Slot& slot : m_slots) {
+        if (slot.index == index && slot.current != nullptr) {
+            slot.current->sendSignal(signal);
+            return true;
+        }
+    }
+    return false;
+}
+
+QList<Cluster::WorkerInfo> Cluster::workers() const
+{
+    QList<WorkerInfo> out;
+    for (const Slot& slot : m_slots) {
+        WorkerInfo info;
+        info.index = slot.index;
+        info.restarts = slot.restarts;
+        info.lastExit = slot.lastExit;
+        if (slot.errored) {
+            info.state = WorkerState::Errored;
+        } else if (slot.current == nullptr) {
+            info.state = WorkerState::Restarting;
+        } else {
+            info.pid = slot.current->pid();
+            info.state = slot.current->state();
+        }
+        out.append(info);
+    }
+    return out;
+}
+
+QHash<qint64, quint64> Cluster::handedByPid() const
+{
+    QHash<qint64, quint64> out;
+    if (!m_acceptor)
+        return out;
+    const QHash<int, quint64> byId = m_acceptor->handedTo();
+    for (WorkerInstance* instance : m_instances) {
+        const auto it = byId.constFind(instance->id());
+        if (it != byId.constEnd())
+            out.insert(instance->pid(), it.value());
+    }
+    return out;
+}
+
+void Cluster::emitEvent(ClusterEvent e)
+{
+    e.steadyNs = steadyNowNs();
+    Q_EMIT event(e);
+}
+
+} // namespace clusterlab

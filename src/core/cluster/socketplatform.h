@@ -1,0 +1,46 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QList>
+#include <QString>
+
+namespace clusterlab::platform {
+
+// Every socket detail of the cluster lives behind these functions, one
+// implementation file per platform (socketplatform_unix.cpp,
+// socketplatform_win.cpp). Descriptors are plain integers (qintptr); all
+// that we create are close-on-exec, so nothing leaks into workers or tasks
+// unless handed over on purpose.
+
+// The descriptor number a worker finds its inherited socket at (Unix).
+constexpr int kInheritedFd = 3;
+
+// A listening TCP socket (SO_REUSEADDR on Unix, SO_EXCLUSIVEADDRUSE on
+// Windows). *boundPort receives the port (useful with port 0).
+qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error);
+
+// A socket bound with SO_REUSEPORT, listening when `listen` is true. The
+// primary binds one without listening to reserve (and learn) the port; each
+// worker then binds and listens its own. Linux only.
+qintptr createReusePortSocket(const QHostAddress& host, quint16 port, bool listen, quint16* boundPort,
+                              QString* error);
+
+// A connected pair for handing accepted connections to one worker.
+bool createHandoffPair(qintptr* primaryEnd, qintptr* workerEnd, QString* error);
+
+// Sends one descriptor over a handoff channel (SCM_RIGHTS). False when the
+// worker end is gone or full; the caller still owns `fd` either way.
+bool sendDescriptor(qintptr channel, qintptr fd);
+
+// Receives every descriptor waiting on a handoff channel (non-blocking).
+// *closed is set when the primary's end is gone.
+QList<qintptr> receiveDescriptors(qintptr channel, bool* closed);
+
+// Accepts every connection already queued on a listening socket
+// (non-blocking), so that closing it resets none of them.
+QList<qintptr> acceptPending(qintptr listener);
+
+void setNonBlocking(qintptr fd);
+void closeDescriptor(qintptr fd);
+
+} // namespace clusterlab::platform

@@ -1,0 +1,132 @@
+// Windows implementation of socketplatform.h. NOT BUILT on the project's
+// Linux CI: it is written to the measured design (DESIGN.md) and kept
+// here so that every platform detail has one home. Round-robin on Windows
+// does not use a socketpair: the primary calls WSADuplicateSocketW for the
+// worker's pid and sends the WSAPROTOCOL_INFOW bytes over the control pipe
+// (duplicateForWorker / adoptDuplicated below), which is what libuv does.
+#include "socketplatform.h"
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+
+#include <QByteArray>
+
+namespace clusterlab::platform {
+
+namespace {
+QString wsaText(const char* what)
+{
+    return QStringLiteral("%1 failed (WSA error %2)").arg(QLatin1String(what)).arg(WSAGetLastError());
+}
+} // namespace
+
+qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error)
+{
+    const bool v6 = host.protocol() == QAbstractSocket::IPv6Protocol;
+    SOCKET s = WSASocketW(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                          WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s == INVALID_SOCKET) {
+        *error = wsaText("WSASocketW");
+        return -1;
+    }
+    BOOL one = TRUE;
+    setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one);
+    sockaddr_storage ss {};
+    int len = 0;
+    if (v6) {
+        auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(port);
+        const Q_IPV6ADDR raw = host.toIPv6Address();
+        memcpy(&a6->sin6_addr, &raw, sizeof raw);
+        len = sizeof *a6;
+    } else {
+        auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(port);
+        a4->sin_addr.s_addr = htonl(host.toIPv4Address());
+        len = sizeof *a4;
+    }
+    if (bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(s, SOMAXCONN) != 0) {
+        *error = QStringLiteral("cannot listen on %1:%2 (WSA error %3)").arg(host.toString()).arg(port).arg(WSAGetLastError());
+        closesocket(s);
+        return -1;
+    }
+    if (boundPort != nullptr) {
+        sockaddr_storage bound {};
+        int blen = sizeof bound;
+        getsockname(s, reinterpret_cast<sockaddr*>(&bound), &blen);
+        *boundPort = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                                       : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    }
+    return static_cast<qintptr>(s);
+}
+
+qintptr createReusePortSocket(const QHostAddress&, quint16, bool, quint16*, QString* error)
+{
+    *error = QStringLiteral("Windows has no SO_REUSEPORT; use round-robin or shared");
+    return -1;
+}
+
+bool createHandoffPair(qintptr*, qintptr*, QString* error)
+{
+    *error = QStringLiteral("on Windows connections are handed over with WSADuplicateSocketW");
+    return false;
+}
+
+bool sendDescriptor(qintptr, qintptr)
+{
+    return false;
+}
+
+QList<qintptr> receiveDescriptors(qintptr, bool* closed)
+{
+    *closed = true;
+    return {};
+}
+
+// The bytes a worker (process `pid`) needs to open its own handle to
+// `socket`; sent over the control pipe.
+QByteArray duplicateForWorker(qintptr socket, unsigned long pid)
+{
+    WSAPROTOCOL_INFOW info {};
+    if (WSADuplicateSocketW(static_cast<SOCKET>(socket), pid, &info) != 0)
+        return {};
+    return QByteArray(reinterpret_cast<const char*>(&info), sizeof info);
+}
+
+qintptr adoptDuplicated(const QByteArray& bytes)
+{
+    if (bytes.size() != static_cast<int>(sizeof(WSAPROTOCOL_INFOW)))
+        return -1;
+    WSAPROTOCOL_INFOW info {};
+    memcpy(&info, bytes.constData(), sizeof info);
+    SOCKET s = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &info, 0, WSA_FLAG_OVERLAPPED);
+    return s == INVALID_SOCKET ? -1 : static_cast<qintptr>(s);
+}
+
+QList<qintptr> acceptPending(qintptr listener)
+{
+    QList<qintptr> out;
+    setNonBlocking(listener);
+    for (;;) {
+        SOCKET s = accept(static_cast<SOCKET>(listener), nullptr, nullptr);
+        if (s == INVALID_SOCKET)
+            return out;
+        out.append(static_cast<qintptr>(s));
+    }
+}
+
+void setNonBlocking(qintptr fd)
+{
+    u_long one = 1;
+    ioctlsocket(static_cast<SOCKET>(fd), FIONBIO, &one);
+}
+
+void closeDescriptor(qintptr fd)
+{
+    if (fd >= 0)
+        closesocket(static_cast<SOCKET>(fd));
+}
+
+} // namespace clusterlab::platform

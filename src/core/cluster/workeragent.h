@@ -1,0 +1,58 @@
+#pragma once
+
+#include "controlmessage.h"
+#include "distributionpolicy.h"
+
+#include <QObject>
+#include <QTimer>
+
+class QLocalSocket;
+class QSocketNotifier;
+
+namespace clusterlab {
+
+class WorkerServer;
+
+// The worker's side of the cluster: the control channel to the primary,
+// the policy's way of getting connections (handed-over descriptors, the
+// shared listener, or its own SO_REUSEPORT socket), and graceful draining.
+// When the control channel closes, finished() fires: a worker never
+// outlives its primary. Worker main thread; not thread-safe.
+class WorkerAgent : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QString controlName;
+        DistributionPolicy policy = DistributionPolicy::RoundRobin;
+        qintptr inheritedFd = -1; // round-robin: handoff channel; shared: the listener
+    };
+
+    WorkerAgent(WorkerServer* server, Options options, QObject* parent = nullptr);
+    ~WorkerAgent() override;
+
+    // Connects the control channel and starts taking connections. On failure
+    // returns false with a one-line reason.
+    bool start(QString* error);
+
+Q_SIGNALS:
+    // Time to exit: the primary is gone, or a graceful stop completed.
+    void finished(int exitCode);
+
+private:
+    void send(const QCborMap& message);
+    void onControlReadyRead();
+    void onHandoff();
+    void beginStop(int graceMs);
+
+    WorkerServer* m_server;
+    Options m_options;
+    QLocalSocket* m_control = nullptr;
+    QSocketNotifier* m_handoffNotifier = nullptr;
+    control::FrameReader m_reader;
+    QTimer m_graceTimer;
+    bool m_stopping = false;
+};
+
+} // namespace clusterlab

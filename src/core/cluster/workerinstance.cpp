@@ -1,0 +1,180 @@
+#include "workerinstance.h"
+
+#include "compute/fib.h"
+#include "socketplatform.h"
+
+#include <QCborMap>
+#include <QLocalSocket>
+
+#if defined(Q_OS_UNIX)
+#include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+namespace clusterlab {
+
+namespace {
+constexpr qsizetype kStderrTail = 4096;
+}
+
+WorkerInstance::WorkerInstance(Cluster* cluster, int id, int index)
+    : QObject(cluster)
+    , m_cluster(cluster)
+    , m_id(id)
+    , m_index(index)
+{
+    m_killTimer.setSingleShot(true);
+    connect(&m_killTimer, &QTimer::timeout, this, [this]() { sendSignal(9); });
+}
+
+WorkerInstance::~WorkerInstance()
+{
+    if (m_process != nullptr) {
+        m_process->disconnect(this);
+        if (m_process->state() != QProcess::NotRunning) {
+            m_process->kill();
+            m_process->waitForFinished(5000);
+        }
+    }
+}
+
+bool WorkerInstance::start(const QString& program, const QStringList& args, qintptr inheritFd)
+{
+    m_process = new QProcess(this);
+    m_process->setProgram(program);
+    m_process->setArguments(args);
+    m_process->setStandardInputFile(QProcess::nullDevice());
+    m_process->setStandardOutputFile(QProcess::nullDevice());
+    m_process->setProcessChannelMode(QProcess::SeparateChannels);
+    connect(m_process, &QProcess::readyReadStandardError, this, [this]() {
+        m_stderr += m_process->readAllStandardError();
+        if (m_stderr.size() > kStderrTail)
+            m_stderr = m_stderr.right(kStderrTail);
+    });
+    connect(m_process, &QProcess::finished, this, &WorkerInstance::onFinished);
+    connect(m_process, &QProcess::errorOccurred, this, &WorkerInstance::onErrorOccurred);
+#if defined(Q_OS_UNIX)
+    if (inheritFd >= 0) {
+        // The one descriptor handed over on purpose; everything else of
+        // ours is close-on-exec (Qt 6.4's QProcess closes nothing itself).
+        const int fd = static_cast<int>(inheritFd);
+        m_process->setChildProcessModifier([fd]() {
+            if (fd == platform::kInheritedFd)
+                ::fcntl(fd, F_SETFD, 0);
+            else
+                ::dup2(fd, platform::kInheritedFd);
+        });
+    }
+#else
+    Q_UNUSED(inheritFd);
+#endif
+    m_started.start();
+    m_process->start();
+    m_pid = m_process->processId();
+    return true;
+}
+
+void WorkerInstance::attachControl(QLocalSocket* socket, control::FrameReader reader)
+{
+    m_control = socket;
+    m_control->setParent(this);
+    m_reader = std::move(reader);
+    connect(m_control, &QLocalSocket::readyRead, this, &WorkerInstance::onControlReadyRead);
+    connect(m_control, &QLocalSocket::disconnected, this, [this]() {
+        ClusterEvent e;
+        e.kind = ClusterEvent::Kind::Disconnected;
+        e.index = m_index;
+        e.pid = m_pid;
+        m_cluster->emitEvent(e);
+    });
+    onControlReadyRead(); // frames that came with the hello
+}
+
+void WorkerInstance::onControlReadyRead()
+{
+    if (m_control == nullptr)
+        return;
+    m_reader.append(m_control->readAll());
+    QCborMap message;
+    while (m_reader.next(&message)) {
+        const QString type = message.value(QStringLiteral("type")).toString();
+        if (type == QLatin1String("listening")) {
+            m_cluster->instanceListening(this);
+        } else if (type == QLatin1String("draining")) {
+            m_state = Cluster::WorkerState::Stopping;
+        }
+    }
+    if (m_reader.broken()) {
+        // A worker whose channel we cannot read is not one we can supervise:
+        // drop it; the supervisor restarts it like any crash.
+        ClusterEvent e;
+        e.kind = ClusterEvent::Kind::Info;
+        e.index = m_index;
+        e.pid = m_pid;
+        e.detail = QStringLiteral("dropping the control channel: %1").arg(m_reader.error());
+        m_cluster->emitEvent(e);
+        m_control->disconnect(this);
+        m_control->abort();
+        sendSignal(9);
+    }
+}
+
+void WorkerInstance::sendStop(int graceMs)
+{
+    m_intendedStop = true;
+    m_state = Cluster::WorkerState::Stopping;
+    if (m_control != nullptr && m_control->state() == QLocalSocket::ConnectedState) {
+        QCborMap stop;
+        stop.insert(QStringLiteral("type"), QStringLiteral("stop"));
+        stop.insert(QStringLiteral("graceMs"), graceMs);
+        m_control->write(control::encode(stop));
+        m_control->flush();
+    } else {
+        sendSignal(15);
+    }
+    // A worker that does not finish in time is killed.
+    m_killTimer.start(graceMs + 3000);
+}
+
+void WorkerInstance::sendSignal(int signal)
+{
+    if (m_process == nullptr || m_process->state() == QProcess::NotRunning)
+        return;
+#if defined(Q_OS_UNIX)
+    ::kill(static_cast<pid_t>(m_pid), signal);
+#else
+    if (signal == 15)
+        m_process->terminate();
+    else
+        m_process->kill();
+#endif
+}
+
+QString WorkerInstance::stderrTail() const
+{
+    const QList<QByteArray> lines = m_stderr.trimmed().split('\n');
+    return lines.isEmpty() ? QString() : QString::fromLocal8Bit(lines.constLast()).trimmed();
+}
+
+void WorkerInstance::onFinished(int exitCode, QProcess::ExitStatus status)
+{
+    if (m_exited)
+        return;
+    m_exited = true;
+    m_killTimer.stop();
+    m_stderr += m_process->readAllStandardError();
+    m_cluster->instanceExited(this, exitCode, status == QProcess::CrashExit);
+}
+
+void WorkerInstance::onErrorOccurred(QProcess::ProcessError error)
+{
+    if (error != QProcess::FailedToStart || m_exited)
+        return;
+    m_exited = true;
+    m_stderr += m_process->errorString().toLocal8Bit();
+    // Qt reports this from inside start(): let the caller finish first.
+    QMetaObject::invokeMethod(this, [this]() { m_cluster->instanceExited(this, 127, false); }, Qt::QueuedConnection);
+}
+
+} // namespace clusterlab

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "cluster.h"
+#include "controlmessage.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QProcess>
+#include <QTimer>
+
+class QLocalSocket;
+
+namespace clusterlab {
+
+// One clusterlab-worker process as the primary sees it: the QProcess, its
+// control channel once the worker has said hello, and (round-robin) the
+// primary's end of its handoff channel. Owned by Cluster; the destructor
+// kills and reaps a process still running, so none outlives the primary
+// object. Not thread-safe.
+class WorkerInstance : public QObject
+{
+    Q_OBJECT
+public:
+    WorkerInstance(Cluster* cluster, int id, int index);
+    ~WorkerInstance() override;
+
+    // Forks the worker with `inheritFd` placed at descriptor 3 (-1: none).
+    bool start(const QString& program, const QStringList& args, qintptr inheritFd);
+    void attachControl(QLocalSocket* socket, control::FrameReader reader);
+    void sendStop(int graceMs);
+    void sendSignal(int signal);
+
+    int id() const { return m_id; }
+    int index() const { return m_index; }
+    qint64 pid() const { return m_pid; }
+    Cluster::WorkerState state() const { return m_state; }
+    void setState(Cluster::WorkerState s) { m_state = s; }
+    bool intendedStop() const { return m_intendedStop; }
+    void setIntendedStop() { m_intendedStop = true; }
+    bool hasControl() const { return m_control != nullptr; }
+    qint64 uptimeMs() const { return m_started.elapsed(); }
+    QString stderrTail() const;
+
+    qintptr handoffChannel = -1; // primary's end (round-robin); closed by Cluster
+
+private:
+    void onControlReadyRead();
+    void onFinished(int exitCode, QProcess::ExitStatus status);
+    void onErrorOccurred(QProcess::ProcessError error);
+
+    Cluster* m_cluster;
+    int m_id;
+    int m_index;
+    qint64 m_pid = 0;
+    Cluster::WorkerState m_state = Cluster::WorkerState::Starting;
+    bool m_intendedStop = false;
+    bool m_exited = false;
+    QProcess* m_process = nullptr;
+    QLocalSocket* m_control = nullptr;
+    control::FrameReader m_reader;
+    QElapsedTimer m_started;
+    QTimer m_killTimer;
+    QByteArray m_stderr; // the last few KiB, for error messages
+};
+
+} // namespace clusterlab
