@@ -1,6 +1,7 @@
 #include "servecommand.h"
 
 #include "cluster/cluster.h"
+#include "cluster/socketplatform.h"
 #include "util/signalwatcher.h"
 
 #include <QCommandLineParser>
@@ -126,6 +127,9 @@ int runServe(const QStringList& args)
     }
     std::printf("ClusterLab serving %s (policy %s, %d workers)\n", qPrintable(cluster.url()),
                 qPrintable(policyName(config.policy)), cluster.workerCount());
+    if (config.policy == DistributionPolicy::ReusePort && !platform::reusePortMigratesRequests())
+        std::printf("note: with reuseport, a worker that stops or restarts resets the connections still queued on "
+                    "its socket; `sysctl net.ipv4.tcp_migrate_req=1` lets the kernel move them to another worker\n");
     std::fflush(stdout);
     exitCode = QCoreApplication::exec();
     return exitCode;

@@ -52,6 +52,7 @@ Cluster::~Cluster()
     m_instances.clear();
     for (WorkerInstance* instance : instances) {
         platform::closeDescriptor(instance->handoffChannel);
+        platform::closeDescriptor(instance->handoffWorkerEnd);
         delete instance;
     }
     platform::closeDescriptor(m_listenerFd);
@@ -166,7 +167,7 @@ void Cluster::spawn(Slot& slot)
     slot.current = instance;
     m_allListeningEmitted = false;
     instance->start(m_config.workerProgram, args, inherit);
-    platform::closeDescriptor(workerEnd); // the worker has its copy now
+    instance->handoffWorkerEnd = workerEnd; // kept to recover what a dying worker never read
     ClusterEvent e;
     e.kind = ClusterEvent::Kind::Forked;
     e.index = slot.index;
@@ -273,6 +274,26 @@ void Cluster::instanceExited(WorkerInstance* instance, int exitCode, bool crashe
         m_acceptor->removeTarget(instance->id());
     platform::closeDescriptor(instance->handoffChannel);
     instance->handoffChannel = -1;
+    if (instance->handoffWorkerEnd >= 0) {
+        // Connections handed over but never read (the worker died or left
+        // with them queued) go to another worker instead of being reset.
+        bool closed = false;
+        const QList<qintptr> orphans = platform::receiveDescriptors(instance->handoffWorkerEnd, &closed);
+        if (!orphans.isEmpty()) {
+            ClusterEvent note;
+            note.index = instance->index();
+            note.pid = instance->pid();
+            note.detail = QStringLiteral("%1 connection(s) it never read handed to other workers").arg(orphans.size());
+            emitEvent(note);
+        }
+        if (m_acceptor)
+            m_acceptor->redispatch(orphans);
+        else
+            for (qintptr fd : orphans)
+                platform::closeDescriptor(fd);
+        platform::closeDescriptor(instance->handoffWorkerEnd);
+        instance->handoffWorkerEnd = -1;
+    }
     m_instances.removeAll(instance);
 
     const bool intended = instance->intendedStop() || m_stopping;

@@ -71,6 +71,12 @@ void RoundRobinAcceptor::stop()
     QMetaObject::invokeMethod(
         m_context,
         [this]() {
+            // What the kernel already accepted for us is handed out, not reset.
+            if (m_server != nullptr && m_server->isListening()) {
+                const QList<qintptr> pending = platform::acceptPending(m_server->socketDescriptor());
+                for (qintptr fd : pending)
+                    dispatch(fd);
+            }
             delete m_server; // closes the listening socket, and the retry timer
             m_server = nullptr;
             m_retry = nullptr;
@@ -110,6 +116,24 @@ void RoundRobinAcceptor::removeTarget(int workerId)
     }
     if (m_next >= m_targets.size())
         m_next = 0;
+}
+
+void RoundRobinAcceptor::redispatch(const QList<qintptr>& fds)
+{
+    if (fds.isEmpty())
+        return;
+    if (m_context == nullptr) {
+        for (qintptr fd : fds)
+            platform::closeDescriptor(fd);
+        return;
+    }
+    QMetaObject::invokeMethod(
+        m_context,
+        [this, fds]() {
+            for (qintptr fd : fds)
+                dispatch(fd);
+        },
+        Qt::QueuedConnection);
 }
 
 QHash<int, quint64> RoundRobinAcceptor::handedTo() const

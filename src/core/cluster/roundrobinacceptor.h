@@ -36,6 +36,9 @@ public:
     void addTarget(int workerId, qintptr channel);
     // After this returns the acceptor never uses that channel again.
     void removeTarget(int workerId);
+    // Connections that were handed to a worker that died before reading
+    // them (recovered from its channel): dispatched again. Thread-safe.
+    void redispatch(const QList<qintptr>& fds);
     // How many connections each worker id has been handed (since start).
     QHash<int, quint64> handedTo() const;
     int waiting() const;

@@ -40,6 +40,13 @@ QList<qintptr> receiveDescriptors(qintptr channel, bool* closed);
 // (non-blocking), so that closing it resets none of them.
 QList<qintptr> acceptPending(qintptr listener);
 
+// True when bytes wait in the kernel's receive buffer of a connected socket.
+bool hasPendingInput(qintptr fd);
+
+// Linux: whether net.ipv4.tcp_migrate_req is on, i.e. the kernel moves
+// connections queued on a closing SO_REUSEPORT socket to another one.
+bool reusePortMigratesRequests();
+
 void setNonBlocking(qintptr fd);
 void closeDescriptor(qintptr fd);
 

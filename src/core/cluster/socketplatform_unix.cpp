@@ -258,6 +258,28 @@ QList<qintptr> acceptPending(qintptr listener)
     }
 }
 
+bool hasPendingInput(qintptr fd)
+{
+    char byte = 0;
+    const ssize_t rc = ::recv(static_cast<int>(fd), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return rc > 0;
+}
+
+bool reusePortMigratesRequests()
+{
+#if defined(Q_OS_LINUX)
+    const int fd = ::open("/proc/sys/net/ipv4/tcp_migrate_req", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char c = '0';
+    const bool on = ::read(fd, &c, 1) == 1 && c == '1';
+    ::close(fd);
+    return on;
+#else
+    return false;
+#endif
+}
+
 void setNonBlocking(qintptr fd)
 {
     const int flags = ::fcntl(static_cast<int>(fd), F_GETFL);

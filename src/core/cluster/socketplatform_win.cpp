@@ -117,6 +117,17 @@ QList<qintptr> acceptPending(qintptr listener)
     }
 }
 
+bool hasPendingInput(qintptr fd)
+{
+    u_long available = 0;
+    return ioctlsocket(static_cast<SOCKET>(fd), FIONREAD, &available) == 0 && available > 0;
+}
+
+bool reusePortMigratesRequests()
+{
+    return false;
+}
+
 void setNonBlocking(qintptr fd)
 {
     u_long one = 1;

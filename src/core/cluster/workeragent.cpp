@@ -131,15 +131,14 @@ void WorkerAgent::beginStop(int graceMs)
     if (m_handoffNotifier != nullptr) {
         onHandoff();
         m_handoffNotifier->setEnabled(false);
-    } else if (m_options.policy == DistributionPolicy::ReusePort && m_server->isListening()) {
-        // Our own SO_REUSEPORT socket: what waits in its queue is ours alone.
+    } else if (m_server->isListening()) {
+        // Reuseport: what waits in our own socket's queue would be reset by
+        // the close. Shared: the last worker to close the shared socket
+        // would reset its queue too. Either way, take them and serve them.
         const QList<qintptr> pending = platform::acceptPending(m_server->socketDescriptor());
         m_server->close();
         for (qintptr fd : pending)
             m_server->adoptConnection(fd);
-    } else {
-        // Shared: closing our copy drops nothing; the others keep accepting.
-        m_server->close();
     }
     m_graceTimer.start(graceMs);
     m_server->beginDrain();

@@ -42,6 +42,9 @@ public:
     QString stderrTail() const;
 
     qintptr handoffChannel = -1; // primary's end (round-robin); closed by Cluster
+    // Our copy of the worker's end: if the worker dies, connections still
+    // queued for it are read back from here and handed to another worker.
+    qintptr handoffWorkerEnd = -1;
 
 private:
     void onControlReadyRead();

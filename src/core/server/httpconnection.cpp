@@ -1,6 +1,7 @@
 #include "httpconnection.h"
 
 #include "childtask.h"
+#include "cluster/socketplatform.h"
 #include "compute/fib.h"
 #include "http/fibquery.h"
 #include "taskpool.h"
@@ -29,6 +30,7 @@ constexpr qint64 kReadBufferBytes = 64 * 1024;    // Qt stops reading from the k
 constexpr qsizetype kMaxUnparsed = 64 * 1024;      // our own unparsed input
 constexpr qint64 kMaxUnwrittenBytes = 1024 * 1024; // stop taking requests while this much is unsent
 constexpr int kLingerMs = 2000;                    // drain the client's input after our last byte
+constexpr int kFirstRequestGraceMs = 1000;         // draining: how long a fresh connection may take to ask
 
 double msBetween(std::int64_t fromNs, std::int64_t toNs)
 {
@@ -162,6 +164,7 @@ void HttpConnection::parseInput()
 
 void HttpConnection::handleRequest(HttpRequest request)
 {
+    ++m_requestsSeen;
     auto owned = std::make_unique<Pending>();
     Pending* slot = owned.get();
     slot->seq = m_server->nextRequestSeq();
@@ -318,7 +321,18 @@ void HttpConnection::drain()
     if (m_closing)
         return;
     if (m_pending.empty()) {
-        if (!m_parser.inMessage()) {
+        // A request may already sit in the kernel's buffer, unread: then it
+        // is answered (with "Connection: close") rather than dropped.
+        const bool unread = m_socket->bytesAvailable() > 0 || m_inPos < m_in.size()
+            || platform::hasPendingInput(m_socket->socketDescriptor());
+        if (!m_parser.inMessage() && !unread && m_requestsSeen == 0) {
+            // Just accepted (often from the queue the stopping worker took
+            // over): the client's first request is surely on its way.
+            m_timerMode = TimerMode::Idle;
+            m_timer.start(qMin(m_server->config().headerTimeoutMs, kFirstRequestGraceMs));
+            return;
+        }
+        if (!m_parser.inMessage() && !unread) {
             m_stopParsing = true;
             m_closing = true;
             m_timer.stop();
@@ -326,6 +340,7 @@ void HttpConnection::drain()
             shutdownWrite();
         }
         // else: the request under way is answered with "Connection: close"
+        // (handleRequest sees the server draining).
         return;
     }
     // The last response owed closes the connection.

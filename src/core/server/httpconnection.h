@@ -82,6 +82,7 @@ private:
     bool m_closing = false;     // the last response is out or being flushed
     bool m_parsing = false;
     bool m_jsonErrors = false;  // the last request asked for JSON
+    quint64 m_requestsSeen = 0;
 };
 
 } // namespace clusterlab
