@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Side by side, one run, alternating rounds: the Node.js seed demo
+# (../shared/peers/node-cluster-demo.js, port 3000, one worker per core)
+# against `clusterlab serve` (same worker count, port 3001), with nginx
+# (reuseport, same worker count, port 3002) as the ceiling for `/`.
+# Same load tool for both: wrk -t1 -c16 for /, /main, /worker; ab -c4 for
+# /child (bounded: the seed demo leaks one ~45 MB node process per /child
+# request; they are counted, then killed). Not a test. Prints Markdown.
+#
+#   bench/cluster-vs-node.sh [ROUNDS]   (default 3; DURATION=5s, CHILD_N=40)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}
+DURATION=${DURATION:-5s}
+CHILD_N=${CHILD_N:-40}
+WORKERS=$(nproc)
+PEER=../shared/peers/node-cluster-demo.js
+scripts/install-deps.sh wrk apache2-utils nginx-light >/dev/null 2>&1
+command -v node >/dev/null || { echo "node is required for the peer" >&2; exit 1; }
+cmake --preset release >/dev/null
+cmake --build --preset release >/dev/null
+BIN=build/release/bin
+OUT=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  pkill -f "$PEER child" 2>/dev/null || true
+  [ -f "$OUT/nginx.pid" ] && kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$OUT"
+}
+trap cleanup EXIT
+
+wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+for p in 3000 3001 3002; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "port $p is busy" >&2; exit 1; fi
+done
+
+node "$PEER" >"$OUT/node.log" 2>&1 & NODE_PID=$!; PIDS+=("$NODE_PID")
+"$BIN/clusterlab" serve --workers "$WORKERS" --port 3001 >"$OUT/serve.log" 2>&1 & SERVE_PID=$!; PIDS+=("$SERVE_PID")
+cat >"$OUT/nginx.conf" <<NGINX
+worker_processes $WORKERS;
+pid $OUT/nginx.pid;
+error_log $OUT/nginx.err;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:3002 reuseport;
+    location / { default_type text/plain; return 200 "Hello from nginx\n"; }
+  }
+}
+NGINX
+nginx -c "$OUT/nginx.conf" -p "$OUT"
+wait_port 3000; wait_port 3001; wait_port 3002
+grep -q "all $WORKERS workers listening" "$OUT/serve.log" || sleep 0.5
+rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$1/status"; }
+# Resident memory of one idle worker of each, before any load.
+NODE_RSS=$(rss "$(pgrep -P "$NODE_PID" -f node-cluster-demo.js | head -1)")
+CL_RSS=$(rss "$(pgrep -P "$SERVE_PID" | head -1)")
+
+# rps and p99 (ms) from wrk, or from ab
+wrk_run() { wrk -t1 -c16 -d"$DURATION" --latency "$1" >"$OUT/wrk.txt" 2>&1 || true
+  awk '/Requests\/sec/ {r=$2} /^ +99%/ {v=$2; u=v; gsub(/[0-9.]/,"",u); gsub(/[a-z]/,"",v);
+       p=(u=="us")?v/1000:(u=="s")?v*1000:v} END {printf "%s %s\n", r, p}' "$OUT/wrk.txt"; }
+ab_run() { ab -q -c4 -n "$2" "$1" >"$OUT/ab.txt" 2>&1 || true
+  awk '/Requests per second/ {r=$4} /^ +99%/ {p=$2} /Failed requests/ {f=$3} END {printf "%s %s %s\n", r, p, f}' "$OUT/ab.txt"; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+leaked() { pgrep -fc "$PEER child" || true; }
+
+for r in $(seq "$ROUNDS"); do
+  echo "round $r/$ROUNDS" >&2
+  for route in "/" "/main" "/worker"; do
+    for who in node cl; do
+      port=$([ $who = node ] && echo 3000 || echo 3001)
+      wrk_run "http://127.0.0.1:$port$route" >>"$OUT/$who$(echo "$route" | tr / _)"
+    done
+  done
+  wrk_run "http://127.0.0.1:3002/" >>"$OUT/nginx_"
+  # /child: fib(30) in the demo (its N is fixed); ours at n=30 as well.
+  ab_run "http://127.0.0.1:3001/child?n=30" "$CHILD_N" >>"$OUT/cl_child"
+  before=$(leaked)
+  ab_run "http://127.0.0.1:3000/child" "$CHILD_N" >>"$OUT/node_child"
+  after=$(leaked)
+  echo $((after - before)) >>"$OUT/node_leaks"
+  pkill -f "$PEER child" || true
+done
+
+# Leaks on our side: task processes still alive under the serve process.
+CL_LEFT=0
+for w in $(pgrep -P "$SERVE_PID"); do CL_LEFT=$((CL_LEFT + $(pgrep -cP "$w" || true))); done
+
+# Time until all workers accept: 4 workers, 7 starts, median.
+for _ in $(seq 7); do
+  "$BIN/clusterlab" serve --workers 4 --port 0 >"$OUT/start.log" 2>&1 & sp=$!
+  for _ in $(seq 200); do grep -q "all 4 workers listening" "$OUT/start.log" && break; sleep 0.02; done
+  kill -INT "$sp"; wait "$sp" 2>/dev/null || true
+  sed -nE 's/^\[ *([0-9.]+)\] all 4 workers listening.*/\1/p' "$OUT/start.log" | awk '{print $1*1000}' >>"$OUT/startms"
+done
+
+col() { awk -v c="$2" '{print $c}' "$OUT/$1" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b+0 == 0) print "n/a"; else printf "%.1f×", a/b }'; }
+row() { # label file-suffix goal
+  local n c; n=$(col "node$2" 1); c=$(col "cl$2" 1)
+  printf '| `%s` | %s | %s | %s | %s ms | %s ms | %s |\n' "$1" "$n" "$c" "$(ratio "$c" "$n")" \
+    "$(col "node$2" 2)" "$(col "cl$2" 2)" "$3"
+}
+echo "| route | Node.js demo req/s | ClusterLab req/s | ratio | Node p99 | ClusterLab p99 | goal |"
+echo "|---|---|---|---|---|---|---|"
+row "/" "_" "≥ 1.5×, p99 no worse"
+row "/main" "_main" "≥ 3×"
+row "/worker" "_worker" "≥ 30×"
+row "/child" "_child" "≥ 15×"
+echo
+echo "| measure | value |"
+echo "|---|---|"
+echo "| workers per cluster | $WORKERS (one per core) |"
+echo "| nginx reuseport \`/\` (ceiling), req/s | $(col nginx_ 1) (p99 $(col nginx_ 2) ms) |"
+echo "| ClusterLab \`/\` as a share of nginx | $(ratio "$(col cl_ 1)" "$(col nginx_ 1)") |"
+echo "| node processes leaked by the demo's /child, per $CHILD_N requests | $(median <"$OUT/node_leaks") |"
+echo "| task processes left by ClusterLab after all rounds | $CL_LEFT |"
+echo "| idle worker RSS: Node.js demo / ClusterLab | $NODE_RSS MiB / $CL_RSS MiB ($(ratio "$CL_RSS" "$NODE_RSS") of Node's) |"
+echo "| time until all 4 workers listen (median of 7) | $(median <"$OUT/startms") ms |"
