@@ -20,6 +20,7 @@ struct HttpRequest
     int versionMinor = 1;
     bool keepAlive = true;      // per the version and the Connection header
     bool upgrade = false;       // the client asked for a protocol switch we do not do
+    bool wantsJson = false;     // an Accept header names application/json (set by the parser)
     std::int64_t bodyBytes = 0; // read and discarded
     std::int64_t firstByteNs = 0;       // steady clock: first byte of this request
     std::int64_t headersCompleteNs = 0; // steady clock: end of the head
@@ -28,7 +29,7 @@ struct HttpRequest
     QByteArray header(const QByteArray& name) const;
     bool isHead() const { return method == "HEAD"; }
     // True when an Accept header names application/json.
-    bool acceptsJson() const;
+    bool acceptsJson() const { return wantsJson; }
 };
 
 } // namespace clusterlab

@@ -26,15 +26,6 @@ QByteArray HttpRequest::header(const QByteArray& name) const
     return {};
 }
 
-bool HttpRequest::acceptsJson() const
-{
-    for (const auto& h : headers) {
-        if (h.first.compare("accept", Qt::CaseInsensitive) == 0
-            && h.second.toLower().contains("application/json"))
-            return true;
-    }
-    return false;
-}
 
 struct HttpRequestParser::Impl
 {
@@ -110,7 +101,11 @@ struct HttpRequestParser::Impl
         if (q->m_valueInProgress) {
             if (!isToken(q->m_field))
                 return false;
-            q->m_current.headers.append({ q->m_field, q->m_value.trimmed() });
+            const QByteArray value = q->m_value.trimmed();
+            if (q->m_field.size() == 6 && qstrnicmp(q->m_field.constData(), "accept", 6) == 0
+                && QByteArrayView(value).contains(QByteArrayView("application/json")))
+                q->m_current.wantsJson = true;
+            q->m_current.headers.append({ q->m_field, value });
             q->m_field.clear();
             q->m_value.clear();
             q->m_valueInProgress = false;

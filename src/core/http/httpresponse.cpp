@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 
@@ -59,34 +60,80 @@ QByteArray httpDate()
     return cached;
 }
 
+namespace {
+
+// Appends to a raw buffer without a QByteArray operation per piece: the
+// response head is built on the hot path of every request.
+struct Writer
+{
+    char* p;
+    void put(const char* s, std::size_t n)
+    {
+        std::memcpy(p, s, n);
+        p += n;
+    }
+    void put(const char* s) { put(s, std::strlen(s)); }
+    void put(const QByteArray& b) { put(b.constData(), static_cast<std::size_t>(b.size())); }
+    void number(std::int64_t v)
+    {
+        char tmp[24];
+        int n = 0;
+        const bool negative = v < 0;
+        std::uint64_t u = negative ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+        do {
+            tmp[n++] = static_cast<char>('0' + u % 10);
+            u /= 10;
+        } while (u != 0);
+        if (negative)
+            *p++ = '-';
+        while (n > 0)
+            *p++ = tmp[--n];
+    }
+};
+
+} // namespace
+
+void HttpResponse::addHeader(const char* name, const QByteArray& value)
+{
+    extraHeaders.append(name).append(": ", 2).append(value).append("\r\n", 2);
+}
+
+void HttpResponse::addHeader(const char* name, std::int64_t value)
+{
+    char buf[24];
+    Writer w { buf };
+    w.number(value);
+    extraHeaders.append(name).append(": ", 2).append(buf, static_cast<qsizetype>(w.p - buf)).append("\r\n", 2);
+}
+
 QByteArray HttpResponse::serialize(bool headOnly) const
 {
-    QByteArray out;
-    out.reserve(256 + body.size());
-    out += "HTTP/1.1 ";
-    out += QByteArray::number(status);
-    out += ' ';
-    out += reasonPhrase(status);
-    out += "\r\nServer: ClusterLab\r\nDate: ";
-    out += httpDate();
-    out += "\r\nContent-Type: ";
-    out += contentType;
-    out += "\r\nContent-Length: ";
-    out += QByteArray::number(body.size());
-    out += "\r\n";
-    for (const auto& h : headers) {
-        out += h.first;
-        out += ": ";
-        out += h.second;
-        out += "\r\n";
-    }
+    const QByteArray date = httpDate();
+    const char* reason = reasonPhrase(status);
+    const qsizetype headMax = 160 + static_cast<qsizetype>(std::strlen(reason)) + date.size() + contentType.size()
+        + extraHeaders.size();
+    QByteArray out(headMax + (headOnly ? 0 : body.size()), Qt::Uninitialized);
+    Writer w { out.data() };
+    w.put("HTTP/1.1 ", 9);
+    w.number(status);
+    w.put(" ", 1);
+    w.put(reason);
+    w.put("\r\nServer: ClusterLab\r\nDate: ");
+    w.put(date);
+    w.put("\r\nContent-Type: ");
+    w.put(contentType);
+    w.put("\r\nContent-Length: ");
+    w.number(body.size());
+    w.put("\r\n", 2);
+    w.put(extraHeaders);
     if (!keepAlive)
-        out += "Connection: close\r\n";
+        w.put("Connection: close\r\n");
     else if (http10Client)
-        out += "Connection: keep-alive\r\n";
-    out += "\r\n";
+        w.put("Connection: keep-alive\r\n");
+    w.put("\r\n", 2);
     if (!headOnly)
-        out += body;
+        w.put(body);
+    out.truncate(w.p - out.constData());
     return out;
 }
 

@@ -4,6 +4,8 @@
 #include <QList>
 #include <QPair>
 
+#include <cstdint>
+
 namespace clusterlab {
 
 // An HTTP/1.1 response to be serialised in one buffer. Value type.
@@ -11,12 +13,13 @@ struct HttpResponse
 {
     int status = 200;
     QByteArray contentType = "text/plain; charset=utf-8";
-    QList<QPair<QByteArray, QByteArray>> headers; // extra headers, in order
+    QByteArray extraHeaders; // "Name: value\r\n" lines, in order (one buffer: no per-header allocation)
     QByteArray body;
     bool keepAlive = true;     // false -> "Connection: close"
     bool http10Client = false; // a keep-alive HTTP/1.0 client needs "Connection: keep-alive"
 
-    void addHeader(const QByteArray& name, const QByteArray& value) { headers.append({ name, value }); }
+    void addHeader(const char* name, const QByteArray& value);
+    void addHeader(const char* name, std::int64_t value);
 
     // Status line, headers (with Content-Length of the body even for HEAD,
     // as RFC 9110 9.3.2 allows) and, unless headOnly, the body.

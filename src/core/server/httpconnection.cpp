@@ -124,9 +124,14 @@ void HttpConnection::pullInput()
         m_in.remove(0, m_inPos);
         m_inPos = 0;
     }
-    const qint64 room = kMaxUnparsed - m_in.size();
-    if (room > 0 && m_socket->bytesAvailable() > 0)
-        m_in.append(m_socket->read(room));
+    const qint64 room = qMin<qint64>(kMaxUnparsed - m_in.size(), m_socket->bytesAvailable());
+    if (room > 0) {
+        // Straight into our buffer: no temporary QByteArray per read.
+        const qsizetype old = m_in.size();
+        m_in.resize(old + room);
+        const qint64 got = m_socket->read(m_in.data() + old, room);
+        m_in.resize(old + qMax<qint64>(0, got));
+    }
 }
 
 bool HttpConnection::canTakeMore() const

@@ -20,20 +20,56 @@ const char* pathName(ComputePath path)
     return "main";
 }
 
+namespace {
+// "12.345" from milliseconds, rounded to microseconds, without printf's
+// floating-point machinery (this runs for every response).
+char* putMs(char* p, double ms)
+{
+    long long us = ms <= 0 ? 0 : static_cast<long long>(ms * 1000.0 + 0.5);
+    char tmp[24];
+    int n = 0;
+    long long whole = us / 1000;
+    const int frac = static_cast<int>(us % 1000);
+    do {
+        tmp[n++] = static_cast<char>('0' + whole % 10);
+        whole /= 10;
+    } while (whole != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + frac / 100);
+    *p++ = static_cast<char>('0' + frac / 10 % 10);
+    *p++ = static_cast<char>('0' + frac % 10);
+    return p;
+}
+
+char* putText(char* p, const char* s)
+{
+    while (*s != '\0')
+        *p++ = *s++;
+    return p;
+}
+} // namespace
+
 QByteArray serverTimingValue(const ResponseTiming& t)
 {
-    char buf[128];
-    const int len = std::snprintf(buf, sizeof buf, "queue;dur=%.3f, compute;dur=%.3f, spawn;dur=%.3f",
-                                  t.queueMs, t.computeMs, t.spawnMs);
-    return QByteArray(buf, len);
+    char buf[160];
+    char* p = putText(buf, "queue;dur=");
+    p = putMs(p, t.queueMs);
+    p = putText(p, ", compute;dur=");
+    p = putMs(p, t.computeMs);
+    p = putText(p, ", spawn;dur=");
+    p = putMs(p, t.spawnMs);
+    return QByteArray(buf, static_cast<qsizetype>(p - buf));
 }
 
 void stampResponse(HttpResponse* r, const ResponseIdentity& id, const ResponseTiming& t)
 {
-    r->addHeader("X-Worker-Pid", QByteArray::number(id.pid));
-    r->addHeader("X-Worker-Index", QByteArray::number(id.workerIndex));
-    r->addHeader("X-Connection-Id", QByteArray::number(id.connectionId));
-    r->addHeader("X-Request-Seq", QByteArray::number(id.requestSeq));
+    r->extraHeaders.reserve(r->extraHeaders.size() + 200);
+    r->addHeader("X-Worker-Pid", id.pid);
+    r->addHeader("X-Worker-Index", id.workerIndex);
+    r->addHeader("X-Connection-Id", static_cast<std::int64_t>(id.connectionId));
+    r->addHeader("X-Request-Seq", static_cast<std::int64_t>(id.requestSeq));
     r->addHeader("Server-Timing", serverTimingValue(t));
 }
 
@@ -54,13 +90,21 @@ HttpResponse helloResponse(const ResponseIdentity& id, bool json)
         r.contentType = "application/json";
         r.body = QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
     } else {
-        r.body = "Hello from worker " + QByteArray::number(id.pid)
-            + "\nRoutes:\n"
-              "  /main?n=N    fib(N) on this worker's event loop (blocks it)\n"
-              "  /worker?n=N  fib(N) on this worker's thread pool\n"
-              "  /child?n=N   fib(N) in a child process\n"
-              "  /healthz     status as JSON\n"
-              "N is an integer 0..45, default 30.\n";
+        // The same bytes for every request of this process: built once
+        // (implicitly shared, so each response only takes a reference).
+        static thread_local qint64 cachedPid = -1;
+        static thread_local QByteArray cached;
+        if (cachedPid != id.pid) {
+            cached = "Hello from worker " + QByteArray::number(id.pid)
+                + "\nRoutes:\n"
+                  "  /main?n=N    fib(N) on this worker's event loop (blocks it)\n"
+                  "  /worker?n=N  fib(N) on this worker's thread pool\n"
+                  "  /child?n=N   fib(N) in a child process\n"
+                  "  /healthz     status as JSON\n"
+                  "N is an integer 0..45, default 30.\n";
+            cachedPid = id.pid;
+        }
+        r.body = cached;
     }
     return r;
 }
