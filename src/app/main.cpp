@@ -3,6 +3,7 @@
 // `bench` arrive with their issues and keep this command line.
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage.
 
+#include "benchcommand.h"
 #include "servecommand.h"
 #include "server/workerserver.h"
 #include "serveroptions.h"
@@ -29,7 +30,10 @@ const char kUsage[] =
     "  clusterlab --version       the version\n"
     "\n"
     "Routes of the worker: /  /main?n=N  /worker?n=N  /child?n=N  /healthz   (N = 0..45, default 30)\n"
-    "Coming with later issues: the desktop window, clusterlab bench URL ...\n";
+    "  clusterlab bench URL [-n N | -z SECONDS] [-c CONNECTIONS] [--no-keepalive] [--rate R]\n"
+    "                   [--route PATH[:WEIGHT]]... [--json FILE] [--csv FILE]\n"
+    "                             load-test any http:// server (clusterlab bench --help)\n"
+    "Coming with a later issue: the desktop window.\n";
 
 } // namespace
 
@@ -42,6 +46,8 @@ int main(int argc, char** argv)
     const QStringList args = QCoreApplication::arguments().mid(1);
     if (!args.isEmpty() && args.constFirst() == QLatin1String("serve"))
         return runServe(args.mid(1));
+    if (!args.isEmpty() && args.constFirst() == QLatin1String("bench"))
+        return runBench(args.mid(1));
     if (args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h"))) {
         std::fputs(kUsage, stdout);
         return 0;

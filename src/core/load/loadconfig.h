@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QString>
+
+#include <cstdint>
+
+namespace clusterlab {
+
+struct RouteWeight
+{
+    QByteArray path; // "/main?n=30"
+    int weight = 1;
+};
+
+// What a load test sends. Value type.
+struct LoadConfig
+{
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 80;
+    QList<RouteWeight> routes;          // the mix; requests follow the weights deterministically
+    std::int64_t requests = 0;          // stop after this many; 0 -> run for durationMs
+    std::int64_t durationMs = 0;
+    int connections = 1;
+    bool keepAlive = true;              // false: a new connection per request (like ab without -k)
+    double rate = 0;                    // requests/s overall, 0 = as fast as possible
+    int timeoutMs = 30000;              // per request
+    QList<QPair<QByteArray, QByteArray>> headers; // extra request headers
+    bool keepRecords = true;            // one LoadRecord per request, for export
+
+    // http://host[:port][/path] -> host, port, one route. False with a
+    // one-line reason for anything else (https, no host, bad port).
+    static bool fromUrl(const QString& url, LoadConfig* config, QString* error);
+    // A check of the whole config; empty when it is usable.
+    QString validate() const;
+};
+
+} // namespace clusterlab

@@ -1,0 +1,83 @@
+#pragma once
+
+#include "telemetry/latencyhistogram.h"
+
+#include <QList>
+#include <QMap>
+#include <QMetaType>
+
+#include <array>
+#include <cstdint>
+
+namespace clusterlab {
+
+// Why a request failed. The names (errorKindName) appear in summaries,
+// JSON and CSV.
+enum class LoadError : std::uint8_t {
+    None = 0,
+    Refused,     // connect: connection refused
+    Reset,       // the peer reset the connection
+    Timeout,     // no complete response within the per-request timeout
+    Malformed,   // the response did not parse as HTTP/1.x
+    ClosedEarly, // the connection closed before the response was complete
+    Connect,     // connect failed otherwise (unreachable, no address, ...)
+    Cancelled,   // the run was cancelled while it was in flight
+};
+constexpr int kLoadErrorKinds = 8;
+const char* errorKindName(LoadError e);
+
+// One request as the client saw it. Steady-clock nanoseconds.
+struct LoadRecord
+{
+    std::int64_t intendedNs = 0;   // when it should have been sent (constant rate), else = startNs
+    std::int64_t startNs = 0;      // when we began (connect included when the connection is new)
+    std::int64_t connectNs = -1;   // connect duration, -1 on a reused connection
+    std::int64_t firstByteNs = 0;  // first response byte (0 if none)
+    std::int64_t endNs = 0;        // complete, or failed
+    std::int64_t workerPid = 0;    // X-Worker-Pid, when the server sends it
+    std::uint64_t serverConnectionId = 0; // X-Connection-Id
+    std::uint32_t bytes = 0;       // response bytes, head and body
+    std::uint32_t clientConnection = 0; // which of our connections (0..C-1)
+    std::uint16_t status = 0;      // 0 when there was no response
+    LoadError error = LoadError::None;
+    std::uint8_t route = 0;        // index into LoadConfig::routes
+};
+
+// Reported a few times a second while a run goes on.
+struct LoadProgress
+{
+    std::int64_t sent = 0;
+    std::int64_t succeeded = 0;
+    std::int64_t failed = 0;
+    std::int64_t elapsedNs = 0;
+    std::int64_t planned = 0;    // requests planned, 0 when the run is timed
+    std::int64_t plannedNs = 0;  // duration planned, 0 when counted
+    double recentRps = 0;
+    std::int64_t p99Ns = 0;      // so far
+};
+
+struct LoadSummary
+{
+    std::int64_t sent = 0;       // = succeeded + failed, always
+    std::int64_t succeeded = 0;  // a complete HTTP response, whatever its status
+    std::int64_t failed = 0;
+    std::array<std::int64_t, kLoadErrorKinds> errors {};
+    QMap<int, std::int64_t> statuses;
+    QMap<qint64, std::int64_t> perWorker;   // by X-Worker-Pid
+    std::int64_t serverConnections = 0;     // distinct (pid, X-Connection-Id) pairs seen
+    std::int64_t clientConnectionsOpened = 0;
+    std::int64_t bytes = 0;
+    std::int64_t durationNs = 0;
+    double requestsPerSecond = 0;
+    double bytesPerSecond = 0;
+    bool constantRate = false;
+    bool cancelled = false;
+    LatencyHistogram latency;  // from the intended send time (corrected) when constantRate, else = service
+    LatencyHistogram service;  // from the actual send time
+    double cpuSeconds = 0;     // the generator thread's CPU time
+};
+
+} // namespace clusterlab
+
+Q_DECLARE_METATYPE(clusterlab::LoadProgress)
+Q_DECLARE_METATYPE(clusterlab::LoadSummary)
