@@ -1,0 +1,424 @@
+// The load generator against a real worker, a real cluster, and small
+// misbehaving servers (each a QTcpServer in this process) — and the
+// `clusterlab bench` command line with its JSON and CSV.
+#include "cluster/cluster.h"
+#include "load/loadgenerator.h"
+#include "rawhttpclient.h"
+#include "workerprocess.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QtTest>
+
+#include <sys/socket.h>
+
+using namespace clusterlab;
+using namespace clusterlab::test;
+
+namespace {
+
+// A deliberately bad (or good) HTTP server for one test.
+class TestServer : public QTcpServer
+{
+public:
+    enum class Mode { Ok, ResetMidResponse, Garbage, Silent, CloseAfterHeaders, StallOnce };
+    explicit TestServer(Mode mode, int stallAt = -1, int stallMs = 0)
+        : m_mode(mode)
+        , m_stallAt(stallAt)
+        , m_stallMs(stallMs)
+    {
+        connect(this, &QTcpServer::newConnection, this, [this]() {
+            while (QTcpSocket* s = nextPendingConnection()) {
+                const int id = ++m_connections;
+                connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
+                connect(s, &QTcpSocket::readyRead, this, [this, s, id]() { onData(s, id); });
+            }
+        });
+    }
+    int requests = 0;
+
+private:
+    void onData(QTcpSocket* s, int id)
+    {
+        QByteArray& buf = m_buffers[s];
+        buf += s->readAll();
+        // Test servers frame requests by their blank line; they never get bodies.
+        qsizetype end;
+        while ((end = buf.indexOf("\r\n\r\n")) >= 0) {
+            buf.remove(0, end + 4);
+            respond(s, id, ++requests);
+        }
+    }
+    void respond(QTcpSocket* s, int id, int n)
+    {
+        const QByteArray ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Worker-Pid: 4242\r\nX-Connection-Id: "
+            + QByteArray::number(id) + "\r\n\r\nok";
+        switch (m_mode) {
+        case Mode::Ok:
+            s->write(ok);
+            break;
+        case Mode::StallOnce:
+            if (n == m_stallAt) {
+                QPointer<QTcpSocket> guard(s);
+                QTimer::singleShot(m_stallMs, s, [guard, ok]() {
+                    if (guard)
+                        guard->write(ok);
+                });
+            } else {
+                s->write(ok);
+            }
+            break;
+        case Mode::ResetMidResponse: {
+            s->write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
+            s->flush();
+            const linger l { 1, 0 }; // close with RST, not FIN
+            ::setsockopt(static_cast<int>(s->socketDescriptor()), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            s->abort();
+            break;
+        }
+        case Mode::Garbage:
+            s->write("THIS IS NOT HTTP AT ALL\r\n\r\n");
+            break;
+        case Mode::Silent:
+            break;
+        case Mode::CloseAfterHeaders:
+            s->write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
+            s->disconnectFromHost();
+            break;
+        }
+    }
+    Mode m_mode;
+    int m_stallAt;
+    int m_stallMs;
+    int m_connections = 0;
+    QHash<QTcpSocket*, QByteArray> m_buffers;
+};
+
+LoadConfig configFor(quint16 port, std::int64_t requests, int connections, bool keepAlive = true)
+{
+    LoadConfig c;
+    c.host = QStringLiteral("127.0.0.1");
+    c.port = port;
+    c.routes = { RouteWeight { "/", 1 } };
+    c.requests = requests;
+    c.connections = connections;
+    c.keepAlive = keepAlive;
+    return c;
+}
+
+bool runToEnd(LoadGenerator& g, const LoadConfig& c, LoadSummary* out, int timeoutMs = 60000)
+{
+    QSignalSpy done(&g, &LoadGenerator::finished);
+    QString error;
+    if (!g.start(c, &error)) {
+        qWarning("%s", qPrintable(error));
+        return false;
+    }
+    if (!done.wait(timeoutMs))
+        return false;
+    *out = done.constFirst().constFirst().value<LoadSummary>();
+    return true;
+}
+
+void checkAccounting(const LoadSummary& s)
+{
+    QCOMPARE(s.sent, s.succeeded + s.failed);
+    std::int64_t errors = 0;
+    for (std::int64_t e : s.errors)
+        errors += e;
+    QCOMPARE(errors, s.failed);
+    std::int64_t statuses = 0;
+    for (std::int64_t n : s.statuses)
+        statuses += n;
+    QCOMPARE(statuses, s.succeeded);
+}
+
+} // namespace
+
+class TestLoadGenerator : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void countsAgainstARealWorker_data();
+    void countsAgainstARealWorker();
+    void routeMixFollowsTheWeights();
+    void distributionMatchesTheCluster();
+    void misbehavingServers_data();
+    void misbehavingServers();
+    void refusedConnections();
+    void coordinatedOmissionIsCorrected();
+    void cancelStopsAndStillAccounts();
+    void badConfigIsRefused();
+    void benchJsonAndCsvAgree();
+    void benchExitCodes();
+};
+
+void TestLoadGenerator::countsAgainstARealWorker_data()
+{
+    QTest::addColumn<bool>("keepAlive");
+    QTest::addRow("keep-alive") << true;
+    QTest::addRow("new connection per request") << false;
+}
+
+void TestLoadGenerator::countsAgainstARealWorker()
+{
+    QFETCH(bool, keepAlive);
+    WorkerProcess worker;
+    QVERIFY(worker.start());
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, configFor(worker.port(), 600, 8, keepAlive), &s));
+    checkAccounting(s);
+    QCOMPARE(s.sent, 600);
+    QCOMPARE(s.succeeded, 600);
+    QCOMPARE(s.statuses.value(200), 600);
+    QCOMPARE(s.perWorker.value(worker.pid()), 600);
+    QCOMPARE(s.perWorker.size(), 1);
+    QCOMPARE(s.clientConnectionsOpened, keepAlive ? 8 : 600);
+    QCOMPARE(s.serverConnections, keepAlive ? 8 : 600);
+    QCOMPARE(s.latency.count(), std::uint64_t(600));
+    QVERIFY(s.requestsPerSecond > 0);
+    const std::vector<LoadRecord> records = g.takeRecords();
+    QCOMPARE(records.size(), std::size_t(600));
+    int withConnect = 0;
+    for (const LoadRecord& r : records) {
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.endNs >= r.firstByteNs && r.firstByteNs >= r.startNs);
+        withConnect += r.connectNs >= 0;
+    }
+    // A connect time only where a connection was opened for the request.
+    QCOMPARE(withConnect, keepAlive ? 8 : 600);
+    // The server's own count agrees: 600, plus the /healthz asking.
+    ParsedResponse health;
+    QVERIFY(RawHttpClient::get(worker.port(), "/healthz", &health));
+    QCOMPARE(QJsonDocument::fromJson(health.body).object().value(QStringLiteral("requests")).toInt(), 601);
+}
+
+void TestLoadGenerator::routeMixFollowsTheWeights()
+{
+    WorkerProcess worker;
+    QVERIFY(worker.start());
+    LoadConfig c = configFor(worker.port(), 400, 4);
+    c.routes = { RouteWeight { "/", 3 }, RouteWeight { "/main?n=5", 1 } };
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, c, &s));
+    QCOMPARE(s.succeeded, 400);
+    int perRoute[2] = { 0, 0 };
+    for (const LoadRecord& r : g.takeRecords())
+        ++perRoute[r.route];
+    QCOMPARE(perRoute[0], 300);
+    QCOMPARE(perRoute[1], 100);
+}
+
+void TestLoadGenerator::distributionMatchesTheCluster()
+{
+    // The client's view (X-Worker-Pid) against the server's own account
+    // (the round-robin acceptor's per-worker counts).
+    ClusterConfig cc;
+    cc.workers = 2;
+    cc.port = 0;
+    cc.poolThreads = 1;
+    Cluster cluster(cc);
+    QSignalSpy ready(&cluster, &Cluster::allListening);
+    QString error;
+    QVERIFY(cluster.start(&error));
+    QVERIFY(ready.wait(20000));
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, configFor(cluster.port(), 200, 4, false), &s));
+    QCOMPARE(s.succeeded, 200);
+    const QHash<qint64, quint64> handed = cluster.handedByPid();
+    QCOMPARE(s.perWorker.size(), 2);
+    for (auto it = s.perWorker.cbegin(); it != s.perWorker.cend(); ++it)
+        QCOMPARE(static_cast<quint64>(it.value()), handed.value(it.key()));
+    QCOMPARE(s.perWorker.first(), 100); // round-robin: exactly half each
+}
+
+void TestLoadGenerator::misbehavingServers_data()
+{
+    QTest::addColumn<int>("mode");
+    QTest::addColumn<int>("kind");
+    QTest::addRow("resets mid-response") << int(TestServer::Mode::ResetMidResponse) << int(LoadError::Reset);
+    QTest::addRow("sends garbage") << int(TestServer::Mode::Garbage) << int(LoadError::Malformed);
+    QTest::addRow("never answers") << int(TestServer::Mode::Silent) << int(LoadError::Timeout);
+    QTest::addRow("closes after the headers") << int(TestServer::Mode::CloseAfterHeaders) << int(LoadError::ClosedEarly);
+}
+
+void TestLoadGenerator::misbehavingServers()
+{
+    QFETCH(int, mode);
+    QFETCH(int, kind);
+    TestServer server(static_cast<TestServer::Mode>(mode));
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    LoadConfig c = configFor(server.serverPort(), 20, 4);
+    c.timeoutMs = 300;
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, c, &s));
+    checkAccounting(s);
+    QCOMPARE(s.sent, 20);
+    QCOMPARE(s.succeeded, 0);
+    QCOMPARE(s.errors[static_cast<std::size_t>(kind)], 20);
+    for (const LoadRecord& r : g.takeRecords())
+        QCOMPARE(int(r.error), kind);
+}
+
+void TestLoadGenerator::refusedConnections()
+{
+    quint16 port = 0;
+    {
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        port = closed.serverPort();
+    } // nothing listens there now
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, configFor(port, 30, 3, false), &s));
+    checkAccounting(s);
+    QCOMPARE(s.sent, 30);
+    QCOMPARE(s.errors[static_cast<std::size_t>(LoadError::Refused)], 30);
+}
+
+void TestLoadGenerator::coordinatedOmissionIsCorrected()
+{
+    // 100 requests/s on one keep-alive connection; request 50 stalls for a
+    // second. Corrected latency counts the ~100 requests that were due
+    // during the stall; the service time only sees one slow request.
+    TestServer server(TestServer::Mode::StallOnce, 50, 1000);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    LoadConfig c = configFor(server.serverPort(), 0, 1);
+    c.durationMs = 3000;
+    c.rate = 100;
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, c, &s));
+    checkAccounting(s);
+    QVERIFY(s.constantRate);
+    QCOMPARE(s.failed, 0);
+    QVERIFY2(s.sent > 150, qPrintable(QString::number(s.sent)));
+    const double corrected99 = static_cast<double>(s.latency.percentile(99)) / 1e6;
+    const double service99 = static_cast<double>(s.service.percentile(99)) / 1e6;
+    const double serviceMax = static_cast<double>(s.service.max()) / 1e6;
+    QVERIFY2(serviceMax >= 900, qPrintable(QString::number(serviceMax))); // the stall itself was seen
+    QVERIFY2(corrected99 >= 500, qPrintable(QStringLiteral("corrected p99 %1 ms").arg(corrected99)));
+    QVERIFY2(service99 < corrected99 / 4, qPrintable(QStringLiteral("service p99 %1 ms").arg(service99)));
+}
+
+void TestLoadGenerator::cancelStopsAndStillAccounts()
+{
+    TestServer server(TestServer::Mode::Silent);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    LoadConfig c = configFor(server.serverPort(), 0, 5);
+    c.durationMs = 600000;
+    LoadGenerator g;
+    QSignalSpy done(&g, &LoadGenerator::finished);
+    QSignalSpy progress(&g, &LoadGenerator::progress);
+    QString error;
+    QVERIFY(g.start(c, &error));
+    QVERIFY(progress.wait(10000));
+    g.cancel();
+    QVERIFY(done.wait(10000));
+    const LoadSummary s = done.constFirst().constFirst().value<LoadSummary>();
+    QVERIFY(s.cancelled);
+    checkAccounting(s);
+    QCOMPARE(s.errors[static_cast<std::size_t>(LoadError::Cancelled)], 5);
+    QVERIFY(!g.isRunning());
+}
+
+void TestLoadGenerator::badConfigIsRefused()
+{
+    LoadGenerator g;
+    QString error;
+    LoadConfig c = configFor(80, 0, 1);
+    QVERIFY(!g.start(c, &error));
+    QVERIFY(error.contains(QStringLiteral("number of requests or a duration")));
+    c = configFor(80, 5, 10);
+    QVERIFY(!g.start(c, &error));
+    QVERIFY(error.contains(QStringLiteral("more connections")));
+    QVERIFY(!LoadConfig::fromUrl(QStringLiteral("https://example.org/"), &c, &error));
+    QVERIFY(error.contains(QStringLiteral("only http://")));
+    QVERIFY(LoadConfig::fromUrl(QStringLiteral("http://127.0.0.1:3000/main?n=3"), &c, &error));
+    QCOMPARE(c.port, quint16(3000));
+    QCOMPARE(c.routes.constFirst().path, QByteArray("/main?n=3"));
+}
+
+void TestLoadGenerator::benchJsonAndCsvAgree()
+{
+    WorkerProcess worker;
+    QVERIFY(worker.start());
+    QTemporaryDir dir;
+    const QString json = dir.filePath(QStringLiteral("s.json"));
+    const QString csv = dir.filePath(QStringLiteral("r.csv"));
+    QProcess bench;
+    bench.start(WorkerProcess::binary(QStringLiteral("clusterlab")),
+                { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:%1/").arg(worker.port()), QStringLiteral("-n"),
+                  QStringLiteral("300"), QStringLiteral("-c"), QStringLiteral("6"), QStringLiteral("--route"),
+                  QStringLiteral("/:2"), QStringLiteral("--route"), QStringLiteral("/nope:1"), QStringLiteral("--json"),
+                  json, QStringLiteral("--csv"), csv });
+    QVERIFY(bench.waitForFinished(60000));
+    QCOMPARE(bench.exitCode(), 0);
+    const QByteArray text = bench.readAllStandardOutput();
+    QVERIFY(text.contains("Sent 300 = 300 answered + 0 failed"));
+    QFile jf(json);
+    QVERIFY(jf.open(QIODevice::ReadOnly));
+    const QJsonObject o = QJsonDocument::fromJson(jf.readAll()).object();
+    QCOMPARE(o.value(QStringLiteral("sent")).toInt(), 300);
+    QCOMPARE(o.value(QStringLiteral("succeeded")).toInt(), 300);
+    QCOMPARE(o.value(QStringLiteral("statuses")).toObject().value(QStringLiteral("200")).toInt(), 200);
+    QCOMPARE(o.value(QStringLiteral("statuses")).toObject().value(QStringLiteral("404")).toInt(), 100);
+    QCOMPARE(o.value(QStringLiteral("perWorkerPid")).toObject().value(QString::number(worker.pid())).toInt(), 300);
+    QVERIFY(o.value(QStringLiteral("latency")).toObject().value(QStringLiteral("p99Ms")).toDouble() > 0);
+    QFile cf(csv);
+    QVERIFY(cf.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = cf.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 301);
+    QVERIFY(lines.constFirst().startsWith("seq,route,client_connection,"));
+    int ok200 = 0;
+    int notFound = 0;
+    double maxLatency = 0;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QList<QByteArray> f = lines[i].split(',');
+        QCOMPARE(f.size(), 15);
+        QCOMPARE(f[12].toLongLong(), worker.pid());
+        ok200 += f[10] == "200";
+        notFound += f[10] == "404";
+        maxLatency = qMax(maxLatency, f[8].toDouble());
+    }
+    QCOMPARE(ok200, 200);
+    QCOMPARE(notFound, 100);
+    QVERIFY(qAbs(maxLatency - o.value(QStringLiteral("latency")).toObject().value(QStringLiteral("maxMs")).toDouble()) < 0.01);
+}
+
+void TestLoadGenerator::benchExitCodes()
+{
+    quint16 deadPort = 0;
+    {
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        deadPort = closed.serverPort();
+    }
+    const QString program = WorkerProcess::binary(QStringLiteral("clusterlab"));
+    QProcess p;
+    p.start(program, { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:%1/").arg(deadPort), QStringLiteral("-n"), QStringLiteral("5") });
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY(p.readAllStandardError().contains("cannot connect"));
+    for (const QStringList& args : { QStringList { QStringLiteral("bench") },
+                                     QStringList { QStringLiteral("bench"), QStringLiteral("ftp://x/") },
+                                     QStringList { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("-n"), QStringLiteral("0") },
+                                     QStringList { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("-n"), QStringLiteral("5"), QStringLiteral("-z"), QStringLiteral("1") } }) {
+        p.start(program, args);
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(!p.readAllStandardError().isEmpty());
+    }
+}
+
+QTEST_GUILESS_MAIN(TestLoadGenerator)
+#include "tst_loadgenerator.moc"
