@@ -5,9 +5,6 @@
 
 #include "benchcommand.h"
 #include "servecommand.h"
-#include "server/workerserver.h"
-#include "serveroptions.h"
-#include "util/signalwatcher.h"
 #include "version.h"
 
 #include <QCommandLineParser>
@@ -21,8 +18,8 @@ namespace {
 
 const char kUsage[] =
     "Usage:\n"
-    "  clusterlab                 start the lab (for now: one worker on 127.0.0.1:3000,\n"
-    "                             or the next free port)\n"
+    "  clusterlab                 start the lab (for now: the cluster in this terminal, as\n"
+    "                             `serve`, on 127.0.0.1:3000 or the next free port)\n"
     "  clusterlab serve [--workers N] [--port P] [--host H] [--policy round-robin|shared|reuseport]\n"
     "                   [--max-children K] [--pool-threads T]\n"
     "                             run the cluster headless (clusterlab serve --help)\n"
@@ -62,44 +59,7 @@ int main(int argc, char** argv)
         return 2;
     }
 
-    QCommandLineParser parser;
-    addServerOptions(&parser);
-    if (!parser.parse(QCoreApplication::arguments())) {
-        std::fprintf(stderr, "clusterlab: %s\n\n%s", qPrintable(parser.errorText()), kUsage);
-        return 2;
-    }
-    ServerConfig config;
-    QString error;
-    if (!readServerOptions(parser, &config, &error)) {
-        std::fprintf(stderr, "clusterlab: %s\n", qPrintable(error));
-        return 2;
-    }
-    raiseFileDescriptorLimit();
-    SignalWatcher signals;
-    const bool portGiven = parser.isSet(QStringLiteral("port"));
-    const quint16 firstPort = config.port;
-    std::unique_ptr<WorkerServer> server;
-    // The default port may be taken: try the next few, and say so.
-    for (int attempt = 0; attempt < (portGiven ? 1 : 20); ++attempt) {
-        config.port = static_cast<quint16>(firstPort + attempt);
-        server = std::make_unique<WorkerServer>(config);
-        if (server->start(&error))
-            break;
-        server.reset();
-    }
-    if (!server) {
-        std::fprintf(stderr, "clusterlab: %s\n", qPrintable(error));
-        return 1;
-    }
-    if (server->serverPort() != firstPort && firstPort != 0)
-        std::printf("port %u is busy; using %u\n", static_cast<unsigned>(firstPort),
-                    static_cast<unsigned>(server->serverPort()));
-    QObject::connect(&signals, &SignalWatcher::terminationRequested, &app, [](int) { QCoreApplication::quit(); });
-    std::printf("ClusterLab %s: worker %lld listening on http://%s:%u  (Ctrl-C to stop)\n", CLUSTERLAB_VERSION,
-                static_cast<long long>(server->pid()), qPrintable(server->serverAddress().toString()),
-                static_cast<unsigned>(server->serverPort()));
-    std::fflush(stdout);
-    const int rc = app.exec();
-    server.reset();
-    return rc;
+    // Until the desktop window exists: the cluster, with the app's default
+    // of 127.0.0.1:3000 or the next free port.
+    return runServe(args, /*fallbackToFreePort=*/true);
 }

@@ -7,6 +7,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QTcpServer>
 #include <QThread>
 
 #include <cstdio>
@@ -32,7 +33,7 @@ bool readInt(const QCommandLineParser& parser, const QString& name, int min, int
 
 } // namespace
 
-int runServe(const QStringList& args)
+int runServe(const QStringList& args, bool fallbackToFreePort)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Run a ClusterLab cluster without the window."));
@@ -101,6 +102,18 @@ int runServe(const QStringList& args)
     if (parser.isSet(workerProgram))
         config.workerProgram = parser.value(workerProgram);
 
+    // The app's default port may be taken: try the next few, and say so.
+    if (fallbackToFreePort && !parser.isSet(QStringLiteral("port"))) {
+        for (int attempt = 0; attempt < 20; ++attempt) {
+            QTcpServer probe;
+            if (probe.listen(config.host, static_cast<quint16>(3000 + attempt))) {
+                if (attempt > 0)
+                    std::printf("port 3000 is busy; using %d\n", 3000 + attempt);
+                config.port = static_cast<quint16>(3000 + attempt);
+                break;
+            }
+        }
+    }
     Cluster cluster(config);
     SignalWatcher signals;
     QElapsedTimer clock;

@@ -10,6 +10,8 @@ namespace clusterlab {
 // SIGTERM stop it gracefully. Returns the exit code (0, 1 runtime failure
 // such as a busy port, 2 bad usage). `args` excludes the program name and
 // "serve". Needs a QCoreApplication.
-int runServe(const QStringList& args);
+// `fallbackToFreePort`: when no --port is given and 3000 is busy, try the
+// next ports (what the desktop app does) instead of failing.
+int runServe(const QStringList& args, bool fallbackToFreePort = false);
 
 } // namespace clusterlab
