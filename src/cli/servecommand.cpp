@@ -2,14 +2,18 @@
 
 #include "cluster/cluster.h"
 #include "cluster/socketplatform.h"
+#include "telemetry/telemetryaggregator.h"
 #include "util/signalwatcher.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QTimer>
 #include <QTcpServer>
 #include <QThread>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace clusterlab {
@@ -31,6 +35,36 @@ bool readInt(const QCommandLineParser& parser, const QString& name, int min, int
     return true;
 }
 
+QString statsLine(const TelemetryAggregator& telemetry)
+{
+    const auto s = telemetry.snapshot();
+    QStringList rps;
+    QList<int> indices = s->recentRps.keys();
+    std::sort(indices.begin(), indices.end());
+    for (int i : indices)
+        rps << QStringLiteral("w%1 %2").arg(i).arg(s->recentRps.value(i), 0, 'f', 0);
+    QStringList routes;
+    for (int r = 0; r < kRouteCount; ++r) {
+        const LatencyHistogram& h = s->latencyWindow[static_cast<std::size_t>(r)];
+        if (h.count() > 0)
+            routes << QStringLiteral("%1 %2/%3").arg(QLatin1String(routeName(static_cast<RouteId>(r))))
+                          .arg(static_cast<double>(h.percentile(50)) / 1e6, 0, 'f', 2)
+                          .arg(static_cast<double>(h.percentile(99)) / 1e6, 0, 'f', 2);
+    }
+    QStringList lag;
+    for (auto it = s->lastSample.cbegin(); it != s->lastSample.cend(); ++it) {
+        std::int64_t worst = 0;
+        const auto& series = telemetry.samples(it.key());
+        for (auto i = series.size() > 10 ? series.size() - 10 : 0; i < series.size(); ++i)
+            worst = qMax(worst, series[i].lagMaxUs);
+        lag << QStringLiteral("w%1 %2").arg(it.key()).arg(static_cast<double>(worst) / 1000.0, 0, 'f', 1);
+    }
+    return QStringLiteral("req/s %1 | p50/p99 ms (10 s) %2 | lag max ms (1 s) %3")
+        .arg(rps.isEmpty() ? QStringLiteral("-") : rps.join(QLatin1Char(' ')),
+             routes.isEmpty() ? QStringLiteral("-") : routes.join(QStringLiteral(", ")),
+             lag.isEmpty() ? QStringLiteral("-") : lag.join(QLatin1Char(' ')));
+}
+
 } // namespace
 
 int runServe(const QStringList& args, bool fallbackToFreePort)
@@ -47,6 +81,13 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         { QStringLiteral("pool-threads"), QStringLiteral("Threads for /worker per worker (default: cores)."), QStringLiteral("T") },
     };
     parser.addOptions(options);
+    const QCommandLineOption statsOpt(QStringLiteral("stats"),
+                                      QStringLiteral("Print one line per second: req/s per worker, p50/p99 per route, lag per worker."));
+    const QCommandLineOption recordOpt(QStringLiteral("record"), QStringLiteral("Write every request record to a CSV file."),
+                                       QStringLiteral("FILE.csv"));
+    const QCommandLineOption noTelemetryOpt(QStringLiteral("no-telemetry"),
+                                            QStringLiteral("Workers send no records (to measure what telemetry costs)."));
+    parser.addOptions({ statsOpt, recordOpt, noTelemetryOpt });
     QCommandLineOption workerArg(QStringLiteral("worker-arg"), QStringLiteral("Extra argument for every worker."),
                                  QStringLiteral("ARG"));
     workerArg.setFlags(QCommandLineOption::HiddenFromHelp);
@@ -99,6 +140,11 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         config.policy = *policy;
     }
     config.extraWorkerArgs = parser.values(workerArg);
+    config.telemetry = !parser.isSet(noTelemetryOpt);
+    if (!config.telemetry && (parser.isSet(statsOpt) || parser.isSet(recordOpt))) {
+        std::fprintf(stderr, "clusterlab serve: --stats and --record need telemetry (drop --no-telemetry)\n");
+        return 2;
+    }
     if (parser.isSet(workerProgram))
         config.workerProgram = parser.value(workerProgram);
 
@@ -134,6 +180,26 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         cluster.stop();
     });
     QObject::connect(&cluster, &Cluster::stopped, []() { QCoreApplication::exit(0); });
+    QFile record;
+    if (parser.isSet(recordOpt)) {
+        record.setFileName(parser.value(recordOpt));
+        if (!record.open(QIODevice::WriteOnly | QIODevice::Truncate)
+            || record.write(TelemetryAggregator::csvHeader()) < 0) {
+            std::fprintf(stderr, "clusterlab serve: cannot write %s: %s\n", qPrintable(record.fileName()),
+                         qPrintable(record.errorString()));
+            return 1;
+        }
+        cluster.telemetry()->setRecordSink([&record](const StoredRecord& r) { record.write(TelemetryAggregator::csvRow(r)); });
+    }
+    QTimer statsTimer;
+    if (parser.isSet(statsOpt)) {
+        statsTimer.setInterval(1000);
+        QObject::connect(&statsTimer, &QTimer::timeout, [&cluster, &clock]() {
+            std::printf("[%8.3f] %s\n", clock.nsecsElapsed() / 1e9, qPrintable(statsLine(*cluster.telemetry())));
+            std::fflush(stdout);
+        });
+        statsTimer.start();
+    }
     if (!cluster.start(&error)) {
         std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(error));
         return 1;

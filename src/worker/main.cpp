@@ -46,6 +46,13 @@ int main(int argc, char** argv)
     const QCommandLineOption inheritedOption(QStringLiteral("inherited-fd"),
                                              QStringLiteral("Descriptor handed over by the primary."),
                                              QStringLiteral("FD"));
+    const QCommandLineOption servedOption(QStringLiteral("served-fd"),
+                                          QStringLiteral("The primary's shared served-requests counter."),
+                                          QStringLiteral("FD"));
+    const QCommandLineOption noTelemetryOption(QStringLiteral("no-telemetry"),
+                                               QStringLiteral("Send no per-request records (cluster mode)."));
+    parser.addOption(servedOption);
+    parser.addOption(noTelemetryOption);
     parser.addOption(controlOption);
     parser.addOption(policyOption);
     parser.addOption(inheritedOption);
@@ -95,6 +102,9 @@ int main(int argc, char** argv)
         options.policy = *policy;
         if (parser.isSet(inheritedOption))
             options.inheritedFd = parser.value(inheritedOption).toInt();
+        if (parser.isSet(servedOption))
+            options.servedFd = parser.value(servedOption).toInt();
+        options.telemetry = !parser.isSet(noTelemetryOption);
         WorkerAgent agent(&server, options);
         QObject::connect(&agent, &WorkerAgent::finished, &app, [](int code) { QCoreApplication::exit(code); });
         if (!agent.start(&error)) {

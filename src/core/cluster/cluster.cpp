@@ -3,6 +3,7 @@
 #include "compute/fib.h"
 #include "roundrobinacceptor.h"
 #include "socketplatform.h"
+#include "telemetry/telemetryaggregator.h"
 #include "workerinstance.h"
 
 #include <QCborMap>
@@ -39,6 +40,8 @@ Cluster::Cluster(const ClusterConfig& config, QObject* parent)
     , m_config(config.resolved())
 {
     qRegisterMetaType<clusterlab::ClusterEvent>();
+    if (m_config.telemetry)
+        m_telemetry = new TelemetryAggregator(this);
 }
 
 Cluster::~Cluster()
@@ -53,6 +56,7 @@ Cluster::~Cluster()
     for (WorkerInstance* instance : instances) {
         platform::closeDescriptor(instance->handoffChannel);
         platform::closeDescriptor(instance->handoffWorkerEnd);
+        platform::releaseSharedCounter(instance->servedCounter, instance->servedCounterFd);
         delete instance;
     }
     platform::closeDescriptor(m_listenerFd);
@@ -163,10 +167,19 @@ void Cluster::spawn(Slot& slot)
     }
     if (inherit >= 0)
         args << QStringLiteral("--inherited-fd") << QString::number(platform::kInheritedFd);
+    if (m_telemetry != nullptr) {
+        instance->servedCounter = platform::createSharedCounter(&instance->servedCounterFd);
+        if (instance->servedCounter != nullptr)
+            args << QStringLiteral("--served-fd") << QString::number(platform::kServedCounterFd);
+    } else {
+        args << QStringLiteral("--no-telemetry");
+    }
     m_instances.append(instance);
     slot.current = instance;
     m_allListeningEmitted = false;
-    instance->start(m_config.workerProgram, args, inherit);
+    instance->start(m_config.workerProgram, args, inherit, instance->servedCounterFd);
+    if (m_telemetry != nullptr)
+        m_telemetry->workerStarted(slot.index, instance->pid());
     instance->handoffWorkerEnd = workerEnd; // kept to recover what a dying worker never read
     ClusterEvent e;
     e.kind = ClusterEvent::Kind::Forked;
@@ -233,6 +246,12 @@ void Cluster::instanceListening(WorkerInstance* instance)
     checkAllListening();
 }
 
+void Cluster::telemetryBatch(WorkerInstance* instance, const QCborMap& batch)
+{
+    if (m_telemetry != nullptr)
+        m_telemetry->ingest(instance->index(), instance->pid(), batch);
+}
+
 void Cluster::checkAllListening()
 {
     if (m_allListeningEmitted || m_slots.empty())
@@ -295,6 +314,17 @@ void Cluster::instanceExited(WorkerInstance* instance, int exitCode, bool crashe
         instance->handoffWorkerEnd = -1;
     }
     m_instances.removeAll(instance);
+    if (m_telemetry != nullptr) {
+        // The worker's own count of what it wrote, read from memory it can
+        // no longer touch: the exact measure of what it never reported.
+        const std::uint64_t served = instance->servedCounter != nullptr
+            ? instance->servedCounter->load(std::memory_order_acquire)
+            : 0;
+        m_telemetry->workerExited(instance->pid(), served, instance->servedCounter != nullptr);
+    }
+    platform::releaseSharedCounter(instance->servedCounter, instance->servedCounterFd);
+    instance->servedCounter = nullptr;
+    instance->servedCounterFd = -1;
 
     const bool intended = instance->intendedStop() || m_stopping;
     ClusterEvent e;

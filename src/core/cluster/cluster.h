@@ -10,6 +10,8 @@
 #include <QPointer>
 #include <QStringList>
 
+class QCborMap;
+
 #include <memory>
 #include <vector>
 
@@ -21,6 +23,7 @@ class QTimer;
 namespace clusterlab {
 
 class RoundRobinAcceptor;
+class TelemetryAggregator;
 class WorkerInstance;
 
 struct ClusterConfig
@@ -39,6 +42,7 @@ struct ClusterConfig
     int healthyResetMs = 30000;    // a worker up this long resets the back-off
     int quickFailureMs = 5000;     // an exit sooner than this after the fork is "quick"
     int crashLoopLimit = 5;        // this many quick failures in a row -> errored
+    bool telemetry = true;         // per-request records and health samples from every worker
 
     ClusterConfig resolved() const;
 };
@@ -90,6 +94,8 @@ public:
     QList<WorkerInfo> workers() const;
     // Round-robin only: connections handed to each worker pid so far.
     QHash<qint64, quint64> handedByPid() const;
+    // What the workers report, aggregated (null when telemetry is off).
+    TelemetryAggregator* telemetry() const { return m_telemetry; }
 
 Q_SIGNALS:
     void event(const clusterlab::ClusterEvent& event);
@@ -114,6 +120,7 @@ private:
     void spawn(Slot& slot);
     void onNewControlConnection();
     void instanceListening(WorkerInstance* instance);
+    void telemetryBatch(WorkerInstance* instance, const QCborMap& batch);
     void instanceExited(WorkerInstance* instance, int exitCode, bool crashed);
     void stopInstance(WorkerInstance* instance);
     void emitEvent(ClusterEvent e);
@@ -130,6 +137,7 @@ private:
     qintptr m_listenerFd = -1; // shared: the socket workers inherit; reuseport: the port reservation
     std::unique_ptr<RoundRobinAcceptor> m_acceptor;
     QLocalServer* m_controlServer = nullptr;
+    TelemetryAggregator* m_telemetry = nullptr;
     std::vector<Slot> m_slots;
     QList<WorkerInstance*> m_instances; // every live process, current or retiring
     int m_nextInstanceId = 0;

@@ -4,6 +4,9 @@
 #include <QList>
 #include <QString>
 
+#include <atomic>
+#include <cstdint>
+
 namespace clusterlab::platform {
 
 // Every socket detail of the cluster lives behind these functions, one
@@ -39,6 +42,17 @@ QList<qintptr> receiveDescriptors(qintptr channel, bool* closed);
 // Accepts every connection already queued on a listening socket
 // (non-blocking), so that closing it resets none of them.
 QList<qintptr> acceptPending(qintptr listener);
+
+// A 64-bit counter in memory shared with a worker, which the primary can
+// still read after the worker died (even by SIGKILL): how many responses
+// it wrote. The primary creates it and hands the descriptor over; the
+// worker maps it. Null on failure.
+std::atomic<std::uint64_t>* createSharedCounter(qintptr* fd);
+std::atomic<std::uint64_t>* mapSharedCounter(qintptr fd);
+void releaseSharedCounter(std::atomic<std::uint64_t>* counter, qintptr fd);
+
+// The descriptor number the shared counter is handed over at (Unix).
+constexpr int kServedCounterFd = 4;
 
 // True when bytes wait in the kernel's receive buffer of a connected socket.
 bool hasPendingInput(qintptr fd);

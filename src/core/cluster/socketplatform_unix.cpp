@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -256,6 +257,47 @@ QList<qintptr> acceptPending(qintptr listener)
         }
         out.append(fd);
     }
+}
+
+std::atomic<std::uint64_t>* mapSharedCounter(qintptr fd)
+{
+    void* p = ::mmap(nullptr, sizeof(std::uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<int>(fd), 0);
+    return p == MAP_FAILED ? nullptr : static_cast<std::atomic<std::uint64_t>*>(p);
+}
+
+std::atomic<std::uint64_t>* createSharedCounter(qintptr* fd)
+{
+#if defined(Q_OS_LINUX)
+    const int f = ::memfd_create("clusterlab-served", MFD_CLOEXEC);
+#else
+    char path[] = "/tmp/clusterlab-served-XXXXXX";
+    const int f = ::mkstemp(path);
+    if (f >= 0) {
+        ::unlink(path);
+        ::fcntl(f, F_SETFD, FD_CLOEXEC);
+    }
+#endif
+    if (f < 0)
+        return nullptr;
+    if (::ftruncate(f, sizeof(std::uint64_t)) != 0) {
+        ::close(f);
+        return nullptr;
+    }
+    auto* counter = mapSharedCounter(f);
+    if (counter == nullptr) {
+        ::close(f);
+        return nullptr;
+    }
+    *fd = f;
+    return counter;
+}
+
+void releaseSharedCounter(std::atomic<std::uint64_t>* counter, qintptr fd)
+{
+    if (counter != nullptr)
+        ::munmap(counter, sizeof(std::uint64_t));
+    if (fd >= 0)
+        ::close(static_cast<int>(fd));
 }
 
 bool hasPendingInput(qintptr fd)

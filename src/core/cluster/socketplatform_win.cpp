@@ -117,6 +117,20 @@ QList<qintptr> acceptPending(qintptr listener)
     }
 }
 
+// Windows would use a named file mapping; not wired yet: the primary then
+// reports what a dead worker left unreported from its last batch only.
+std::atomic<std::uint64_t>* createSharedCounter(qintptr*)
+{
+    return nullptr;
+}
+
+std::atomic<std::uint64_t>* mapSharedCounter(qintptr)
+{
+    return nullptr;
+}
+
+void releaseSharedCounter(std::atomic<std::uint64_t>*, qintptr) { }
+
 bool hasPendingInput(qintptr fd)
 {
     u_long available = 0;

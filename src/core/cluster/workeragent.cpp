@@ -2,6 +2,7 @@
 
 #include "server/workerserver.h"
 #include "socketplatform.h"
+#include "telemetry/workertelemetry.h"
 
 #include <QCborMap>
 #include <QCoreApplication>
@@ -21,7 +22,11 @@ WorkerAgent::WorkerAgent(WorkerServer* server, Options options, QObject* parent)
     connect(&m_graceTimer, &QTimer::timeout, this, [this]() { Q_EMIT finished(0); });
 }
 
-WorkerAgent::~WorkerAgent() = default;
+WorkerAgent::~WorkerAgent()
+{
+    // The server outlives us and must not report into a dead object.
+    m_server->setTelemetry(nullptr);
+}
 
 bool WorkerAgent::start(QString* error)
 {
@@ -72,13 +77,24 @@ bool WorkerAgent::start(QString* error)
         break;
     }
     }
+    if (m_options.telemetry) {
+        m_telemetry = new WorkerTelemetry(m_server, [this](const QCborMap& batch) { send(batch); }, this);
+        if (m_options.servedFd >= 0)
+            m_telemetry->setSharedServedCounter(platform::mapSharedCounter(m_options.servedFd));
+        m_server->setTelemetry(m_telemetry);
+    }
     QCborMap listening;
     listening.insert(QStringLiteral("type"), QStringLiteral("listening"));
     listening.insert(QStringLiteral("port"), m_server->config().port);
     send(listening);
     connect(m_server, &WorkerServer::drained, this, [this]() {
-        if (m_stopping)
+        if (m_stopping) {
+            if (m_telemetry != nullptr)
+                m_telemetry->flush(); // the last records go out before we do
+            if (m_control != nullptr)
+                m_control->flush();
             Q_EMIT finished(0);
+        }
     });
     return true;
 }
@@ -142,6 +158,8 @@ void WorkerAgent::beginStop(int graceMs)
     }
     m_graceTimer.start(graceMs);
     m_server->beginDrain();
+    if (m_telemetry != nullptr)
+        m_telemetry->flush();
 }
 
 } // namespace clusterlab

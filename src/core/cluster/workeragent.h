@@ -12,6 +12,7 @@ class QSocketNotifier;
 namespace clusterlab {
 
 class WorkerServer;
+class WorkerTelemetry;
 
 // The worker's side of the cluster: the control channel to the primary,
 // the policy's way of getting connections (handed-over descriptors, the
@@ -27,6 +28,8 @@ public:
         QString controlName;
         DistributionPolicy policy = DistributionPolicy::RoundRobin;
         qintptr inheritedFd = -1; // round-robin: handoff channel; shared: the listener
+        qintptr servedFd = -1;    // the primary's shared "served" counter
+        bool telemetry = true;
     };
 
     WorkerAgent(WorkerServer* server, Options options, QObject* parent = nullptr);
@@ -51,6 +54,7 @@ private:
     QLocalSocket* m_control = nullptr;
     QSocketNotifier* m_handoffNotifier = nullptr;
     control::FrameReader m_reader;
+    WorkerTelemetry* m_telemetry = nullptr;
     QTimer m_graceTimer;
     bool m_stopping = false;
 };

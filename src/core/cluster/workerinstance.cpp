@@ -39,7 +39,7 @@ WorkerInstance::~WorkerInstance()
     }
 }
 
-bool WorkerInstance::start(const QString& program, const QStringList& args, qintptr inheritFd)
+bool WorkerInstance::start(const QString& program, const QStringList& args, qintptr inheritFd, qintptr counterFd)
 {
     m_process = new QProcess(this);
     m_process->setProgram(program);
@@ -55,19 +55,26 @@ bool WorkerInstance::start(const QString& program, const QStringList& args, qint
     connect(m_process, &QProcess::finished, this, &WorkerInstance::onFinished);
     connect(m_process, &QProcess::errorOccurred, this, &WorkerInstance::onErrorOccurred);
 #if defined(Q_OS_UNIX)
-    if (inheritFd >= 0) {
-        // The one descriptor handed over on purpose; everything else of
-        // ours is close-on-exec (Qt 6.4's QProcess closes nothing itself).
-        const int fd = static_cast<int>(inheritFd);
-        m_process->setChildProcessModifier([fd]() {
-            if (fd == platform::kInheritedFd)
-                ::fcntl(fd, F_SETFD, 0);
-            else
-                ::dup2(fd, platform::kInheritedFd);
+    if (inheritFd >= 0 || counterFd >= 0) {
+        // The descriptors handed over on purpose; everything else of ours is
+        // close-on-exec (Qt 6.4's QProcess closes nothing itself). Runs in
+        // the child between fork and exec: async-signal-safe calls only.
+        // Both sources are first copied above the targets, so that placing
+        // one never overwrites the other.
+        const int a = static_cast<int>(inheritFd);
+        const int b = static_cast<int>(counterFd);
+        m_process->setChildProcessModifier([a, b]() {
+            const int ha = a >= 0 ? ::fcntl(a, F_DUPFD_CLOEXEC, 10) : -1;
+            const int hb = b >= 0 ? ::fcntl(b, F_DUPFD_CLOEXEC, 10) : -1;
+            if (ha >= 0)
+                ::dup2(ha, platform::kInheritedFd); // dup2 clears close-on-exec on the copy
+            if (hb >= 0)
+                ::dup2(hb, platform::kServedCounterFd);
         });
     }
 #else
     Q_UNUSED(inheritFd);
+    Q_UNUSED(counterFd);
 #endif
     m_started.start();
     m_process->start();
@@ -99,7 +106,9 @@ void WorkerInstance::onControlReadyRead()
     QCborMap message;
     while (m_reader.next(&message)) {
         const QString type = message.value(QStringLiteral("type")).toString();
-        if (type == QLatin1String("listening")) {
+        if (type == QLatin1String("telemetry")) {
+            m_cluster->telemetryBatch(this, message);
+        } else if (type == QLatin1String("listening")) {
             m_cluster->instanceListening(this);
         } else if (type == QLatin1String("draining")) {
             m_state = Cluster::WorkerState::Stopping;

@@ -8,6 +8,8 @@
 #include <QProcess>
 #include <QTimer>
 
+#include <atomic>
+
 class QLocalSocket;
 
 namespace clusterlab {
@@ -24,8 +26,9 @@ public:
     WorkerInstance(Cluster* cluster, int id, int index);
     ~WorkerInstance() override;
 
-    // Forks the worker with `inheritFd` placed at descriptor 3 (-1: none).
-    bool start(const QString& program, const QStringList& args, qintptr inheritFd);
+    // Forks the worker with `inheritFd` placed at descriptor 3 and
+    // `counterFd` at 4 (-1: none).
+    bool start(const QString& program, const QStringList& args, qintptr inheritFd, qintptr counterFd);
     void attachControl(QLocalSocket* socket, control::FrameReader reader);
     void sendStop(int graceMs);
     void sendSignal(int signal);
@@ -45,6 +48,10 @@ public:
     // Our copy of the worker's end: if the worker dies, connections still
     // queued for it are read back from here and handed to another worker.
     qintptr handoffWorkerEnd = -1;
+    // Responses written, kept by the worker in memory we share: readable
+    // after it died. Released by Cluster.
+    qintptr servedCounterFd = -1;
+    std::atomic<std::uint64_t>* servedCounter = nullptr;
 
 private:
     void onControlReadyRead();

@@ -5,6 +5,7 @@
 #include "compute/fib.h"
 #include "http/fibquery.h"
 #include "taskpool.h"
+#include "telemetry/workertelemetry.h"
 #include "workerserver.h"
 
 #include <QFutureWatcher>
@@ -20,6 +21,7 @@
 #include <sys/socket.h>
 #endif
 
+#include <functional>
 #include <thread>
 
 namespace clusterlab {
@@ -43,7 +45,23 @@ struct PoolResult
     std::uint64_t value = 0;
     std::int64_t startNs = 0;
     std::int64_t endNs = 0;
+    std::uint64_t threadId = 0;
 };
+
+RouteId routeOf(const QByteArray& path)
+{
+    if (path == "/")
+        return RouteId::Root;
+    if (path == "/main")
+        return RouteId::Main;
+    if (path == "/worker")
+        return RouteId::Worker;
+    if (path == "/child")
+        return RouteId::Child;
+    if (path == "/healthz")
+        return RouteId::Healthz;
+    return RouteId::Other;
+}
 
 } // namespace
 
@@ -90,8 +108,32 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, quint64 id, WorkerServe
         onReadyRead();
 }
 
+void HttpConnection::recordDropped()
+{
+    // Requests we will never answer still get a record (status 0), so the
+    // worker's sequence numbers have no holes and nothing vanishes unseen.
+    WorkerTelemetry* telemetry = m_server->telemetry();
+    if (telemetry == nullptr)
+        return;
+    const std::int64_t now = steadyNowNs();
+    for (auto& slot : m_pending) {
+        RequestRecord r = slot->rec;
+        r.status = 0;
+        r.bytes = 0;
+        r.writtenNs = now;
+        r.requestSeq = slot->seq;
+        r.connectionId = m_id;
+        r.pid = static_cast<std::int32_t>(m_server->pid());
+        r.workerIndex = static_cast<std::uint16_t>(m_server->config().workerIndex);
+        if (r.headersNs == 0)
+            r.headersNs = now;
+        telemetry->add(r);
+    }
+}
+
 HttpConnection::~HttpConnection()
 {
+    recordDropped();
     for (auto& slot : m_pending) {
         if (slot->cancelled)
             slot->cancelled->store(true);
@@ -175,6 +217,8 @@ void HttpConnection::handleRequest(HttpRequest request)
     slot->seq = m_server->nextRequestSeq();
     slot->headOnly = request.isHead();
     slot->http10 = request.versionMinor == 0;
+    slot->rec.headersNs = request.headersCompleteNs;
+    slot->rec.route = routeOf(request.path);
     m_pending.push_back(std::move(owned));
     m_server->requestStarted();
     m_jsonErrors = request.acceptsJson();
@@ -228,6 +272,7 @@ void HttpConnection::handleRequest(HttpRequest request)
         finish(slot, errorResponse(400, q.error, json), {});
         return;
     }
+    slot->rec.n = static_cast<std::int8_t>(q.n);
     if (path == "/main")
         runOnMain(slot, request, q.n);
     else if (path == "/worker")
@@ -243,6 +288,10 @@ void HttpConnection::runOnMain(Pending* slot, const HttpRequest& request, int n)
     const std::int64_t start = steadyNowNs();
     const std::uint64_t value = fib(n);
     const std::int64_t end = steadyNowNs();
+    slot->rec.path = PathId::Main;
+    slot->rec.queuedNs = start;
+    slot->rec.computeStartNs = start;
+    slot->rec.computeEndNs = end;
     ResponseTiming t { msBetween(request.headersCompleteNs, start), msBetween(start, end), 0 };
     ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->seq };
     finish(slot, computeResponse({ "/main", n, value, ComputePath::Main }, id, t, request.acceptsJson()), t);
@@ -260,6 +309,7 @@ void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
         return;
     }
     ++jobs;
+    slot->rec.queuedNs = steadyNowNs();
     slot->cancelled = std::make_shared<std::atomic_bool>(false);
     auto cancelled = slot->cancelled;
     std::atomic<int>* jobCounter = &jobs;
@@ -272,6 +322,7 @@ void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
             r.startNs = steadyNowNs();
             r.value = fib(n);
             r.endNs = steadyNowNs();
+            r.threadId = static_cast<std::uint64_t>(std::hash<std::thread::id>()(std::this_thread::get_id()));
         }
         --*jobCounter;
         return r;
@@ -283,6 +334,10 @@ void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
         if (m_closing)
             return; // the slot was dropped with the connection's tail
         const PoolResult r = watcher->result();
+        slot->rec.path = PathId::Thread;
+        slot->rec.computeStartNs = r.startNs;
+        slot->rec.computeEndNs = r.endNs;
+        slot->rec.threadOrTask = r.threadId;
         ResponseTiming t { msBetween(headersNs, r.startNs), msBetween(r.startNs, r.endNs), 0 };
         ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->seq };
         finish(slot, computeResponse({ "/worker", n, r.value, ComputePath::Thread }, id, t, json), t);
@@ -307,6 +362,9 @@ void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, int n
             return;
         ResponseTiming t;
         t.queueMs = msBetween(headersNs, o.spawnRequestedNs);
+        slot->rec.path = PathId::Child;
+        slot->rec.queuedNs = o.spawnRequestedNs;
+        slot->rec.threadOrTask = static_cast<std::uint64_t>(o.taskPid);
         ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->seq };
         if (o.kind != ChildOutcome::Kind::Ok) {
             t.spawnMs = msBetween(o.spawnRequestedNs, o.exitSeenNs);
@@ -317,6 +375,9 @@ void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, int n
         // Spawn = everything the child path adds around the computation:
         // fork/exec and start-up, then exit and reaping.
         t.spawnMs = msBetween(o.spawnRequestedNs, o.computeStartNs) + msBetween(o.computeEndNs, o.exitSeenNs);
+        slot->rec.computeStartNs = o.computeStartNs;
+        slot->rec.computeEndNs = o.computeEndNs;
+        slot->rec.spawnNs = (o.computeStartNs - o.spawnRequestedNs) + (o.exitSeenNs - o.computeEndNs);
         finish(slot, computeResponse({ "/child", n, o.result, ComputePath::Child }, id, t, json), t);
     });
 }
@@ -362,6 +423,8 @@ void HttpConnection::finish(Pending* slot, HttpResponse response, const Response
     response.http10Client = slot->http10;
     slot->bytes = response.serialize(slot->headOnly);
     slot->ready = true;
+    slot->rec.status = static_cast<std::uint16_t>(response.status);
+    slot->rec.bytes = static_cast<std::uint32_t>(slot->bytes.size());
     flush();
 }
 
@@ -387,6 +450,17 @@ void HttpConnection::flush()
         m_pending.pop_front();
         m_socket->write(slot->bytes);
         ++written;
+        if (WorkerTelemetry* telemetry = m_server->telemetry()) {
+            RequestRecord& r = slot->rec;
+            r.writtenNs = steadyNowNs();
+            r.requestSeq = slot->seq;
+            r.connectionId = m_id;
+            r.pid = static_cast<std::int32_t>(m_server->pid());
+            r.workerIndex = static_cast<std::uint16_t>(m_server->config().workerIndex);
+            if (r.headersNs == 0)
+                r.headersNs = r.writtenNs; // a stream error: no complete head
+            telemetry->add(r);
+        }
         if (slot->closeAfter) {
             beginClose();
             break;
@@ -407,6 +481,7 @@ void HttpConnection::beginClose()
     m_closing = true;
     m_stopParsing = true;
     // Anything after the closing response is never answered.
+    recordDropped();
     for (auto& slot : m_pending) {
         if (slot->cancelled)
             slot->cancelled->store(true);

@@ -3,6 +3,7 @@
 #include "http/httprequestparser.h"
 #include "http/httpresponse.h"
 #include "routes.h"
+#include "telemetry/requestrecord.h"
 
 #include <QObject>
 #include <QTimer>
@@ -48,6 +49,7 @@ private:
         bool http10 = false;
         QByteArray bytes;
         std::shared_ptr<std::atomic_bool> cancelled; // pool jobs only
+        RequestRecord rec;
     };
 
     enum class TimerMode { None, Request, Idle, Linger };
@@ -68,6 +70,7 @@ private:
     void updateTimer();
     void onTimer();
     void onBytesWritten();
+    void recordDropped();
 
     WorkerServer* m_server;
     quint64 m_id;

@@ -14,6 +14,7 @@ namespace clusterlab {
 
 class HttpConnection;
 class TaskPool;
+class WorkerTelemetry;
 
 // The HTTP server of one worker process: accepts connections (its own
 // listener, or descriptors handed over by the primary), owns the thread pool
@@ -46,6 +47,10 @@ public:
     void beginDrain();
     bool isDraining() const { return m_draining; }
 
+    // Per-request records go here when set (cluster mode); not owned.
+    void setTelemetry(WorkerTelemetry* telemetry) { m_telemetry = telemetry; }
+    WorkerTelemetry* telemetry() const { return m_telemetry; }
+
     quint64 nextRequestSeq() { return ++m_requestSeq; }
     int openConnections() const { return m_openConnections; }
     int inFlight() const { return m_inFlight; }
@@ -75,6 +80,7 @@ private:
     int m_openConnections = 0;
     int m_inFlight = 0;
     bool m_draining = false;
+    WorkerTelemetry* m_telemetry = nullptr;
     QElapsedTimer m_uptime;
 };
 

@@ -1,0 +1,55 @@
+#include "requestrecord.h"
+
+#include <cstring>
+
+namespace clusterlab {
+
+const char* routeName(RouteId r)
+{
+    switch (r) {
+    case RouteId::Root: return "/";
+    case RouteId::Main: return "/main";
+    case RouteId::Worker: return "/worker";
+    case RouteId::Child: return "/child";
+    case RouteId::Healthz: return "/healthz";
+    case RouteId::Other: return "other";
+    }
+    return "other";
+}
+
+const char* pathIdName(PathId p)
+{
+    switch (p) {
+    case PathId::None: return "";
+    case PathId::Main: return "main";
+    case PathId::Thread: return "thread";
+    case PathId::Child: return "child";
+    }
+    return "";
+}
+
+QByteArray packRecords(const std::vector<RequestRecord>& records)
+{
+    return QByteArray(reinterpret_cast<const char*>(records.data()),
+                      static_cast<qsizetype>(records.size() * sizeof(RequestRecord)));
+}
+
+bool unpackRecords(const QByteArray& bytes, std::vector<RequestRecord>* out)
+{
+    if (bytes.size() % static_cast<qsizetype>(sizeof(RequestRecord)) != 0)
+        return false;
+    const std::size_t count = static_cast<std::size_t>(bytes.size()) / sizeof(RequestRecord);
+    const std::size_t old = out->size();
+    out->resize(old + count);
+    std::memcpy(out->data() + old, bytes.constData(), static_cast<std::size_t>(bytes.size()));
+    for (std::size_t i = old; i < out->size(); ++i) {
+        RequestRecord& r = (*out)[i];
+        if (static_cast<int>(r.route) >= kRouteCount || static_cast<int>(r.path) > 3) {
+            out->resize(old);
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace clusterlab

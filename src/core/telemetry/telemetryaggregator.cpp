@@ -1,0 +1,289 @@
+#include "telemetryaggregator.h"
+
+#include "compute/fib.h"
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QIODevice>
+#include <QJsonArray>
+
+#include <cstdio>
+
+namespace clusterlab {
+
+namespace {
+constexpr std::size_t kMaxSamples = 6000; // 10 minutes at 100 ms
+constexpr int kPublishMs = 100;           // at most 10 snapshots a second
+
+std::uint32_t ticks(std::int64_t from, std::int64_t to)
+{
+    if (to <= from || from == 0 || to == 0)
+        return 0;
+    const std::int64_t t = (to - from) / 100;
+    return t > 0xffffffffLL ? 0xffffffffu : static_cast<std::uint32_t>(t);
+}
+} // namespace
+
+TelemetryAggregator::TelemetryAggregator(QObject* parent)
+    : QObject(parent)
+{
+    qRegisterMetaType<std::shared_ptr<const clusterlab::TelemetrySnapshot>>();
+    m_publishTimer.setInterval(kPublishMs);
+    connect(&m_publishTimer, &QTimer::timeout, this, &TelemetryAggregator::publish);
+    m_publishTimer.start();
+    m_snapshot = std::make_shared<TelemetrySnapshot>();
+}
+
+WorkerAccount& TelemetryAggregator::account(qint64 pid)
+{
+    return m_accounts[pid];
+}
+
+void TelemetryAggregator::workerStarted(int index, qint64 pid)
+{
+    WorkerAccount& a = account(pid);
+    a.index = index;
+    a.pid = pid;
+}
+
+void TelemetryAggregator::ingest(int index, qint64 pid, const QCborMap& batch)
+{
+    WorkerAccount& a = account(pid);
+    a.index = index;
+    a.pid = pid;
+    const auto seq = static_cast<std::uint64_t>(batch.value(QStringLiteral("batch")).toInteger());
+    if (seq > a.batches + a.missingBatches + 1)
+        a.missingBatches += seq - (a.batches + a.missingBatches + 1);
+    ++a.batches;
+    a.servedReported = static_cast<std::uint64_t>(batch.value(QStringLiteral("served")).toInteger());
+    std::vector<RequestRecord> records;
+    if (batch.value(QStringLiteral("layout")).toInteger() != kRequestRecordLayout
+        || !unpackRecords(batch.value(QStringLiteral("records")).toByteArray(), &records)) {
+        ++m_malformed;
+        return;
+    }
+    for (const RequestRecord& r : records) {
+        ++a.records;
+        a.maxRequestSeq = qMax<std::uint64_t>(a.maxRequestSeq, r.requestSeq);
+        add(r);
+    }
+    const QCborArray samples = batch.value(QStringLiteral("samples")).toArray();
+    std::deque<WorkerSample>& series = m_samples[index];
+    for (const QCborValue& v : samples) {
+        const QCborMap m = v.toMap();
+        WorkerSample s;
+        s.t = m.value(QStringLiteral("t")).toInteger();
+        s.lagMaxUs = m.value(QStringLiteral("lagMaxUs")).toInteger();
+        s.lagMeanUs = m.value(QStringLiteral("lagMeanUs")).toInteger();
+        s.cpuUs = m.value(QStringLiteral("cpuUs")).toInteger();
+        s.rssKiB = m.value(QStringLiteral("rssKiB")).toInteger();
+        s.inFlight = static_cast<int>(m.value(QStringLiteral("inFlight")).toInteger());
+        s.poolBusy = static_cast<int>(m.value(QStringLiteral("poolBusy")).toInteger());
+        s.tasks = static_cast<int>(m.value(QStringLiteral("tasks")).toInteger());
+        s.connections = static_cast<int>(m.value(QStringLiteral("connections")).toInteger());
+        series.push_back(s);
+        if (series.size() > kMaxSamples)
+            series.pop_front();
+    }
+    m_dirty = true;
+}
+
+void TelemetryAggregator::add(const RequestRecord& r)
+{
+    StoredRecord s;
+    s.headersNs = r.headersNs;
+    s.queued = ticks(r.headersNs, r.queuedNs);
+    s.computeStart = ticks(r.headersNs, r.computeStartNs);
+    s.computeEnd = ticks(r.headersNs, r.computeEndNs);
+    s.written = ticks(r.headersNs, r.writtenNs);
+    s.spawn = r.spawnNs > 0 ? static_cast<std::uint32_t>(qMin<std::int64_t>(r.spawnNs / 100, 0xffffffffLL)) : 0;
+    s.requestSeq = static_cast<std::uint32_t>(r.requestSeq);
+    s.connectionId = static_cast<std::uint32_t>(r.connectionId);
+    s.threadOrTask = static_cast<std::uint32_t>(r.threadOrTask);
+    s.pid = r.pid;
+    s.bytes = r.bytes;
+    s.workerIndex = r.workerIndex;
+    s.status = r.status;
+    s.n = r.n;
+    s.route = r.route;
+    s.path = r.path;
+    m_records.push_back(s);
+    if (m_sink)
+        m_sink(s);
+    if (r.status == 0)
+        return; // dropped: its client left; accounted, not a latency
+    const int route = static_cast<int>(r.route);
+    ++m_counts[r.workerIndex][static_cast<std::size_t>(route)][static_cast<std::size_t>(r.path)];
+    ++m_perConnection[{ r.pid, r.connectionId }];
+    const std::int64_t total = r.writtenNs - r.headersNs;
+    m_latencyAll[static_cast<std::size_t>(route)].record(total);
+    const std::int64_t second = r.writtenNs / 1000000000LL;
+    Second& slot = m_window[static_cast<std::size_t>(second % 10)];
+    if (slot.second != second) {
+        slot.second = second;
+        for (LatencyHistogram& h : slot.latency)
+            h.reset();
+    }
+    slot.latency[static_cast<std::size_t>(route)].record(total);
+    // Breakdown: queue (head -> compute start), compute, spawn (child
+    // overhead), transport (compute end -> written, less spawn).
+    // The child path's queue ends when its task is spawned; the spawn
+    // overhead (before and after the computation) is its own part.
+    double queue = 0, compute = 0, spawn = 0;
+    if (r.computeStartNs > 0) {
+        queue = static_cast<double>((r.path == PathId::Child ? r.queuedNs : r.computeStartNs) - r.headersNs);
+        compute = static_cast<double>(r.computeEndNs - r.computeStartNs);
+        spawn = static_cast<double>(r.spawnNs);
+    }
+    const double transport = qMax(0.0, static_cast<double>(total) - queue - compute - spawn);
+    auto& sums = m_breakdownSum[static_cast<std::size_t>(route)];
+    sums[0] += queue / 1e6;
+    sums[1] += compute / 1e6;
+    sums[2] += spawn / 1e6;
+    sums[3] += transport / 1e6;
+    ++m_breakdownCount[static_cast<std::size_t>(route)];
+    std::deque<std::int64_t>& recent = m_recentWrites[r.workerIndex];
+    recent.push_back(r.writtenNs);
+    while (!recent.empty() && recent.front() < r.writtenNs - 1000000000LL)
+        recent.pop_front();
+}
+
+void TelemetryAggregator::workerExited(qint64 pid, std::uint64_t servedAtExit, bool known)
+{
+    WorkerAccount& a = account(pid);
+    a.pid = pid;
+    a.exited = true;
+    a.servedAtExitKnown = known;
+    a.servedAtExit = servedAtExit;
+    m_dirty = true;
+}
+
+QList<WorkerAccount> TelemetryAggregator::accounts() const
+{
+    QList<WorkerAccount> out;
+    for (const WorkerAccount& a : m_accounts)
+        out.append(a);
+    std::sort(out.begin(), out.end(), [](const WorkerAccount& x, const WorkerAccount& y) { return x.pid < y.pid; });
+    return out;
+}
+
+const std::deque<WorkerSample>& TelemetryAggregator::samples(int index) const
+{
+    static const std::deque<WorkerSample> none;
+    const auto it = m_samples.constFind(index);
+    return it == m_samples.constEnd() ? none : it.value();
+}
+
+std::shared_ptr<const TelemetrySnapshot> TelemetryAggregator::snapshot() const
+{
+    return m_snapshot;
+}
+
+void TelemetryAggregator::publish()
+{
+    if (!m_dirty)
+        return;
+    m_dirty = false;
+    auto s = std::make_shared<TelemetrySnapshot>();
+    s->takenNs = steadyNowNs();
+    s->totalRecords = m_records.size();
+    s->accounts = accounts();
+    s->counts = m_counts;
+    s->latencyAll = m_latencyAll;
+    const std::int64_t nowSecond = s->takenNs / 1000000000LL;
+    for (const Second& sec : m_window) {
+        if (sec.second >= 0 && nowSecond - sec.second < 10) {
+            for (int r = 0; r < kRouteCount; ++r)
+                s->latencyWindow[static_cast<std::size_t>(r)].merge(sec.latency[static_cast<std::size_t>(r)]);
+        }
+    }
+    for (int r = 0; r < kRouteCount; ++r) {
+        const std::uint64_t n = m_breakdownCount[static_cast<std::size_t>(r)];
+        for (int k = 0; k < 4; ++k)
+            s->breakdownMs[static_cast<std::size_t>(r)][static_cast<std::size_t>(k)]
+                = n ? m_breakdownSum[static_cast<std::size_t>(r)][static_cast<std::size_t>(k)] / static_cast<double>(n) : 0;
+    }
+    for (auto it = m_samples.cbegin(); it != m_samples.cend(); ++it) {
+        if (!it.value().empty())
+            s->lastSample.insert(it.key(), it.value().back());
+    }
+    for (auto it = m_recentWrites.cbegin(); it != m_recentWrites.cend(); ++it) {
+        const std::size_t n = std::count_if(it.value().begin(), it.value().end(),
+                                            [&](std::int64_t t) { return t >= s->takenNs - 1000000000LL; });
+        s->recentRps.insert(it.key(), static_cast<double>(n));
+    }
+    m_snapshot = s;
+    Q_EMIT snapshotReady(m_snapshot);
+}
+
+QByteArray TelemetryAggregator::csvHeader()
+{
+    return "worker_index,pid,connection_id,request_seq,route,n,path,status,bytes,headers_ns,queue_ms,"
+           "compute_ms,spawn_ms,total_ms,thread_or_task\n";
+}
+
+QByteArray TelemetryAggregator::csvRow(const StoredRecord& r)
+{
+    char line[256];
+    const double tick = 1e-4; // 100 ns in ms
+    const int n = std::snprintf(line, sizeof line, "%u,%d,%u,%u,%s,%d,%s,%u,%u,%lld,%.4f,%.4f,%.4f,%.4f,%u\n",
+                                r.workerIndex, r.pid, r.connectionId, r.requestSeq, routeName(r.route), r.n,
+                                pathIdName(r.path), r.status, r.bytes, static_cast<long long>(r.headersNs),
+                                (r.path == PathId::Child ? r.queued : r.computeStart) * tick,
+                                r.computeEnd >= r.computeStart ? (r.computeEnd - r.computeStart) * tick : 0.0,
+                                r.spawn * tick, r.written * tick, r.threadOrTask);
+    return QByteArray(line, n);
+}
+
+bool TelemetryAggregator::writeCsv(QIODevice* out) const
+{
+    QByteArray buf = csvHeader();
+    for (const StoredRecord& r : m_records) {
+        buf += csvRow(r);
+        if (buf.size() > (1 << 20)) {
+            if (out->write(buf) != buf.size())
+                return false;
+            buf.clear();
+        }
+    }
+    return out->write(buf) == buf.size();
+}
+
+QJsonObject TelemetryAggregator::summaryJson() const
+{
+    const auto s = m_snapshot;
+    QJsonObject o;
+    o.insert(QStringLiteral("records"), static_cast<qint64>(m_records.size()));
+    QJsonArray workers;
+    for (const WorkerAccount& a : accounts()) {
+        workers.append(QJsonObject { { QStringLiteral("index"), a.index },
+                                     { QStringLiteral("pid"), a.pid },
+                                     { QStringLiteral("records"), static_cast<qint64>(a.records) },
+                                     { QStringLiteral("servedReported"), static_cast<qint64>(a.servedReported) },
+                                     { QStringLiteral("missingBatches"), static_cast<qint64>(a.missingBatches) },
+                                     { QStringLiteral("exited"), a.exited },
+                                     { QStringLiteral("unreported"), static_cast<qint64>(a.unreported()) } });
+    }
+    o.insert(QStringLiteral("workers"), workers);
+    QJsonObject routes;
+    for (int r = 0; r < kRouteCount; ++r) {
+        const LatencyHistogram& h = m_latencyAll[static_cast<std::size_t>(r)];
+        if (h.count() == 0)
+            continue;
+        const auto n = m_breakdownCount[static_cast<std::size_t>(r)];
+        const auto& sums = m_breakdownSum[static_cast<std::size_t>(r)];
+        routes.insert(QLatin1String(routeName(static_cast<RouteId>(r))),
+                      QJsonObject { { QStringLiteral("count"), static_cast<qint64>(h.count()) },
+                                    { QStringLiteral("p50Ms"), static_cast<double>(h.percentile(50)) / 1e6 },
+                                    { QStringLiteral("p99Ms"), static_cast<double>(h.percentile(99)) / 1e6 },
+                                    { QStringLiteral("maxMs"), static_cast<double>(h.max()) / 1e6 },
+                                    { QStringLiteral("meanQueueMs"), n ? sums[0] / static_cast<double>(n) : 0 },
+                                    { QStringLiteral("meanComputeMs"), n ? sums[1] / static_cast<double>(n) : 0 },
+                                    { QStringLiteral("meanSpawnMs"), n ? sums[2] / static_cast<double>(n) : 0 },
+                                    { QStringLiteral("meanTransportMs"), n ? sums[3] / static_cast<double>(n) : 0 } });
+    }
+    o.insert(QStringLiteral("routes"), routes);
+    return o;
+}
+
+} // namespace clusterlab

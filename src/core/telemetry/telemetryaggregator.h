@@ -1,0 +1,147 @@
+#pragma once
+
+#include "latencyhistogram.h"
+#include "requestrecord.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+class QCborMap;
+class QIODevice;
+
+namespace clusterlab {
+
+// A request as the primary keeps it for export: 56 bytes (the streamed
+// record is 96). Times are 100 ns ticks after headersNs (max 429 s).
+struct StoredRecord
+{
+    std::int64_t headersNs = 0;
+    std::uint32_t queued = 0, computeStart = 0, computeEnd = 0, written = 0, spawn = 0; // 100 ns ticks
+    std::uint32_t requestSeq = 0;
+    std::uint32_t connectionId = 0;
+    std::uint32_t threadOrTask = 0;
+    std::int32_t pid = 0;
+    std::uint32_t bytes = 0;
+    std::uint16_t workerIndex = 0;
+    std::uint16_t status = 0;
+    std::int8_t n = -1;
+    RouteId route = RouteId::Other;
+    PathId path = PathId::None;
+};
+
+// One health sample of one worker (every 100 ms).
+struct WorkerSample
+{
+    std::int64_t t = 0; // steady ns
+    std::int64_t lagMaxUs = 0, lagMeanUs = 0, cpuUs = 0, rssKiB = 0;
+    int inFlight = 0, poolBusy = 0, tasks = 0, connections = 0;
+};
+
+// What each worker said it served against what arrived.
+struct WorkerAccount
+{
+    int index = 0;
+    qint64 pid = 0;
+    std::uint64_t batches = 0;         // received
+    std::uint64_t missingBatches = 0;  // sequence gaps
+    std::uint64_t records = 0;         // received
+    std::uint64_t servedReported = 0;  // the worker's count in its last batch
+    std::uint64_t maxRequestSeq = 0;
+    bool exited = false;
+    bool servedAtExitKnown = false;
+    std::uint64_t servedAtExit = 0;    // from shared memory, read after it died
+    // Responses written but never reported (known once the worker exited).
+    std::int64_t unreported() const { return servedAtExitKnown ? static_cast<std::int64_t>(servedAtExit) - static_cast<std::int64_t>(records) : -1; }
+};
+
+// An immutable picture for the GUI (charts) and `serve --stats`.
+struct TelemetrySnapshot
+{
+    std::int64_t takenNs = 0;
+    std::uint64_t totalRecords = 0;
+    QList<WorkerAccount> accounts;
+    // requests by worker index x route x path (status 0 = dropped excluded)
+    QHash<int, std::array<std::array<std::uint64_t, 4>, kRouteCount>> counts;
+    std::array<LatencyHistogram, kRouteCount> latencyAll;    // headers -> written, whole run
+    std::array<LatencyHistogram, kRouteCount> latencyWindow; // the last 10 s
+    // Mean breakdown per route, ms: queue, compute, spawn, transport.
+    std::array<std::array<double, 4>, kRouteCount> breakdownMs {};
+    QHash<int, WorkerSample> lastSample; // by worker index
+    QHash<int, double> recentRps;        // by worker index, over the last second
+};
+
+// Aggregates what every worker streams (primary thread; not thread-safe):
+// counters per worker x route x path and per connection, latency
+// histograms per route for the whole run and a 10 s sliding window, time
+// series at 100 ms resolution for 10 minutes in bounded memory, mean time
+// breakdown per route, and every raw record for export. Publishes a
+// snapshot at most 10 times a second while data arrives.
+class TelemetryAggregator : public QObject
+{
+    Q_OBJECT
+public:
+    explicit TelemetryAggregator(QObject* parent = nullptr);
+
+    void workerStarted(int index, qint64 pid);
+    void ingest(int index, qint64 pid, const QCborMap& batch);
+    void workerExited(qint64 pid, std::uint64_t servedAtExit, bool known);
+
+    const std::vector<StoredRecord>& records() const { return m_records; }
+    QList<WorkerAccount> accounts() const;
+    std::shared_ptr<const TelemetrySnapshot> snapshot() const;
+    // Health samples of one worker index, oldest first (at most 10 min).
+    const std::deque<WorkerSample>& samples(int index) const;
+    // Requests per connection (pid, connection id).
+    const QHash<QPair<qint64, quint64>, std::uint64_t>& perConnection() const { return m_perConnection; }
+    // Called for every record as it arrives (serve --record).
+    void setRecordSink(std::function<void(const StoredRecord&)> sink) { m_sink = std::move(sink); }
+    std::uint64_t malformedBatches() const { return m_malformed; }
+
+    static QByteArray csvHeader();
+    static QByteArray csvRow(const StoredRecord& r);
+    bool writeCsv(QIODevice* out) const;
+    QJsonObject summaryJson() const;
+
+Q_SIGNALS:
+    void snapshotReady(std::shared_ptr<const clusterlab::TelemetrySnapshot> snapshot);
+
+private:
+    void add(const RequestRecord& r);
+    void publish();
+    WorkerAccount& account(qint64 pid);
+
+    std::vector<StoredRecord> m_records;
+    QHash<qint64, WorkerAccount> m_accounts;
+    QHash<int, std::array<std::array<std::uint64_t, 4>, kRouteCount>> m_counts;
+    QHash<QPair<qint64, quint64>, std::uint64_t> m_perConnection;
+    std::array<LatencyHistogram, kRouteCount> m_latencyAll;
+    // Sliding window: one histogram per second per route, the last 10.
+    struct Second
+    {
+        std::int64_t second = -1;
+        std::array<LatencyHistogram, kRouteCount> latency;
+    };
+    std::array<Second, 10> m_window;
+    std::array<std::array<double, 4>, kRouteCount> m_breakdownSum {};
+    std::array<std::uint64_t, kRouteCount> m_breakdownCount {};
+    QHash<int, std::deque<WorkerSample>> m_samples;
+    QHash<int, std::deque<std::int64_t>> m_recentWrites; // written ns, last second, by index
+    std::function<void(const StoredRecord&)> m_sink;
+    std::uint64_t m_malformed = 0;
+    QTimer m_publishTimer;
+    bool m_dirty = false;
+    std::shared_ptr<const TelemetrySnapshot> m_snapshot;
+};
+
+} // namespace clusterlab
+
+Q_DECLARE_METATYPE(std::shared_ptr<const clusterlab::TelemetrySnapshot>)

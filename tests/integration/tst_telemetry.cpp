@@ -1,0 +1,267 @@
+// Telemetry end to end: real workers stream their records and samples over
+// the control channel; the primary's aggregator must account for every
+// request exactly, show a blocked event loop where (and only where) it
+// happens, and say what a killed worker served but never reported.
+#include "cluster/cluster.h"
+#include "cluster/controlmessage.h"
+#include "rawhttpclient.h"
+#include "telemetry/telemetryaggregator.h"
+#include "workerprocess.h"
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QSignalSpy>
+#include <QThread>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace clusterlab;
+using namespace clusterlab::test;
+
+namespace {
+
+QByteArray get(const QByteArray& target)
+{
+    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+}
+
+// Blocking client work on its own thread while this one runs the primary.
+template<typename Work>
+bool offThread(Work work, int timeoutMs = 120000)
+{
+    std::unique_ptr<QThread> thread(QThread::create(std::move(work)));
+    QSignalSpy finished(thread.get(), &QThread::finished);
+    thread->start();
+    const bool done = finished.wait(timeoutMs);
+    if (!done)
+        thread->wait();
+    return done;
+}
+
+std::unique_ptr<Cluster> startCluster(int workers)
+{
+    ClusterConfig c;
+    c.workers = workers;
+    c.port = 0;
+    c.poolThreads = 1;
+    c.maxChildren = 2;
+    auto cluster = std::make_unique<Cluster>(c);
+    QSignalSpy ready(cluster.get(), &Cluster::allListening);
+    QString error;
+    if (!cluster->start(&error) || !ready.wait(20000))
+        return nullptr;
+    return cluster;
+}
+
+} // namespace
+
+class TestTelemetry : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void framingSurvivesFragmentsAndRejectsGarbage();
+    void aggregatorCountsGapsAndMalformedBatches();
+    void everyRequestIsAccountedFor();
+    void blockedEventLoopShowsAsLagOnThatWorkerOnly();
+    void killedWorkerLeavesAnExactAccount();
+};
+
+void TestTelemetry::framingSurvivesFragmentsAndRejectsGarbage()
+{
+    QCborMap m;
+    m.insert(QStringLiteral("type"), QStringLiteral("telemetry"));
+    m.insert(QStringLiteral("records"), QByteArray(1000, 'x'));
+    const QByteArray frame = control::encode(m) + control::encode(m);
+    control::FrameReader byByte;
+    int got = 0;
+    for (char c : frame) {
+        byByte.append(QByteArray(1, c));
+        QCborMap out;
+        while (byByte.next(&out)) {
+            QCOMPARE(out.value(QStringLiteral("type")).toString(), QStringLiteral("telemetry"));
+            ++got;
+        }
+    }
+    QCOMPARE(got, 2);
+    QVERIFY(!byByte.broken());
+
+    control::FrameReader oversized;
+    oversized.append(QByteArray("\x7f\xff\xff\xff", 4) + QByteArray(16, 'a'));
+    QCborMap out;
+    QVERIFY(!oversized.next(&out));
+    QVERIFY(oversized.broken());
+    QVERIFY(oversized.error().contains(QStringLiteral("exceeds")));
+
+    control::FrameReader garbage;
+    garbage.append(QByteArray("\x00\x00\x00\x03", 4) + QByteArray("\xff\xff\xff", 3));
+    QVERIFY(!garbage.next(&out));
+    QVERIFY(garbage.broken());
+}
+
+void TestTelemetry::aggregatorCountsGapsAndMalformedBatches()
+{
+    TelemetryAggregator agg;
+    std::vector<RequestRecord> records(3);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        records[i].requestSeq = i + 1;
+        records[i].pid = 77;
+        records[i].status = 200;
+        records[i].route = RouteId::Main;
+        records[i].path = PathId::Main;
+        records[i].headersNs = 1000;
+        records[i].queuedNs = records[i].computeStartNs = 2000;
+        records[i].computeEndNs = 5000;
+        records[i].writtenNs = 6000;
+    }
+    auto batch = [&](int seq, const QByteArray& bytes) {
+        QCborMap b;
+        b.insert(QStringLiteral("batch"), seq);
+        b.insert(QStringLiteral("served"), 3);
+        b.insert(QStringLiteral("layout"), kRequestRecordLayout);
+        b.insert(QStringLiteral("records"), bytes);
+        return b;
+    };
+    agg.ingest(0, 77, batch(1, packRecords(records)));
+    agg.ingest(0, 77, batch(3, QByteArray())); // batch 2 never came
+    agg.ingest(0, 77, batch(4, QByteArray("not records")));
+    const WorkerAccount a = agg.accounts().constFirst();
+    QCOMPARE(a.records, std::uint64_t(3));
+    QCOMPARE(a.missingBatches, std::uint64_t(1));
+    QCOMPARE(agg.malformedBatches(), std::uint64_t(1));
+    QCOMPARE(a.maxRequestSeq, std::uint64_t(3));
+    const QJsonObject summary = agg.summaryJson();
+    const QJsonObject main = summary.value(QStringLiteral("routes")).toObject().value(QStringLiteral("/main")).toObject();
+    QCOMPARE(main.value(QStringLiteral("count")).toInt(), 3);
+    QCOMPARE(main.value(QStringLiteral("meanComputeMs")).toDouble(), 0.003);
+    QCOMPARE(main.value(QStringLiteral("meanQueueMs")).toDouble(), 0.001);
+    QCOMPARE(main.value(QStringLiteral("meanTransportMs")).toDouble(), 0.001);
+    agg.workerExited(77, 5, true);
+    QCOMPARE(agg.accounts().constFirst().unreported(), 2);
+}
+
+void TestTelemetry::everyRequestIsAccountedFor()
+{
+    auto cluster = startCluster(3);
+    QVERIFY(cluster);
+    const quint16 port = cluster->port();
+    QHash<qint64, int> seenByClient;
+    int ok = 0;
+    QVERIFY(offThread([&]() {
+        const QList<QByteArray> routes { "/", "/main?n=8", "/worker?n=8", "/child?n=8", "/nope" };
+        for (int c = 0; c < 50; ++c) { // 50 connections x 20 requests, keep-alive
+            RawHttpClient client;
+            if (!client.connectTo(port))
+                return;
+            for (int i = 0; i < 20; ++i) {
+                ParsedResponse r;
+                if (!client.send(get(routes[(c + i) % routes.size()])) || !client.readResponse(&r))
+                    return;
+                ++seenByClient[r.header("X-Worker-Pid").toLongLong()];
+                ++ok;
+            }
+        }
+    }));
+    QCOMPARE(ok, 1000);
+    TelemetryAggregator* agg = cluster->telemetry();
+    QTRY_COMPARE_WITH_TIMEOUT(agg->records().size(), std::size_t(1000), 10000);
+    QHash<qint64, int> recordsByPid;
+    for (const StoredRecord& r : agg->records()) {
+        ++recordsByPid[r.pid];
+        QVERIFY(r.status != 0);
+        // Each part of the breakdown is non-negative and they fit in the total.
+        if (r.computeStart > 0) {
+            const std::uint32_t queue = r.path == PathId::Child ? r.queued : r.computeStart;
+            QVERIFY(queue <= r.computeStart);
+            QVERIFY(r.computeStart <= r.computeEnd);
+            QVERIFY(r.computeEnd <= r.written);
+            QVERIFY(static_cast<std::uint64_t>(queue) + (r.computeEnd - r.computeStart) + r.spawn <= r.written + 1);
+        }
+    }
+    QCOMPARE(recordsByPid, seenByClient);
+    for (const WorkerAccount& a : agg->accounts()) {
+        QCOMPARE(a.missingBatches, std::uint64_t(0));
+        QCOMPARE(a.maxRequestSeq, a.records); // sequence 1..N, no gaps
+        QCOMPARE(a.servedReported, a.records);
+    }
+    QCOMPARE(agg->malformedBatches(), std::uint64_t(0));
+    // Paths are where the routes say.
+    const auto snapshot = agg->snapshot();
+    QTRY_VERIFY_WITH_TIMEOUT(agg->snapshot()->totalRecords == 1000, 5000);
+    std::uint64_t childOnChildPath = 0;
+    for (const auto& perRoute : agg->snapshot()->counts)
+        childOnChildPath += perRoute[static_cast<std::size_t>(RouteId::Child)][static_cast<std::size_t>(PathId::Child)];
+    QCOMPARE(childOnChildPath, std::uint64_t(200));
+}
+
+void TestTelemetry::blockedEventLoopShowsAsLagOnThatWorkerOnly()
+{
+    auto cluster = startCluster(2);
+    QVERIFY(cluster);
+    const quint16 port = cluster->port();
+    qint64 blockedPid = 0;
+    QVERIFY(offThread([&]() {
+        ParsedResponse r;
+        if (RawHttpClient::get(port, "/main?n=41", &r) && r.status == 200)
+            blockedPid = r.header("X-Worker-Pid").toLongLong();
+    }));
+    QVERIFY(blockedPid != 0);
+    int blocked = -1;
+    for (const Cluster::WorkerInfo& w : cluster->workers()) {
+        if (w.pid == blockedPid)
+            blocked = w.index;
+    }
+    QVERIFY(blocked >= 0);
+    const int other = 1 - blocked;
+    auto worstLag = [&](int index) {
+        std::int64_t worst = 0;
+        for (const WorkerSample& s : cluster->telemetry()->samples(index))
+            worst = qMax(worst, s.lagMaxUs);
+        return worst;
+    };
+    // fib(41) blocked one loop for a good fraction of a second (about 0.2 s here).
+    QTRY_VERIFY2_WITH_TIMEOUT(worstLag(blocked) > 50000,
+                              qPrintable(QStringLiteral("worst lag %1 us over %2 samples").arg(worstLag(blocked)).arg(cluster->telemetry()->samples(blocked).size())),
+                              10000);
+    QTRY_VERIFY_WITH_TIMEOUT(cluster->telemetry()->samples(other).size() > 5, 10000);
+    QVERIFY2(worstLag(other) * 4 < worstLag(blocked),
+             qPrintable(QStringLiteral("other %1 us, blocked %2 us").arg(worstLag(other)).arg(worstLag(blocked))));
+}
+
+void TestTelemetry::killedWorkerLeavesAnExactAccount()
+{
+    auto cluster = startCluster(2);
+    QVERIFY(cluster);
+    const quint16 port = cluster->port();
+    const qint64 victim = cluster->workers().at(0).pid;
+    QHash<qint64, int> seenByClient;
+    // Requests, then a SIGKILL right away: the last ones were written but
+    // not yet batched to the primary.
+    QVERIFY(offThread([&]() {
+        for (int i = 0; i < 200; ++i) {
+            ParsedResponse r;
+            if (RawHttpClient::get(port, "/", &r))
+                ++seenByClient[r.header("X-Worker-Pid").toLongLong()];
+        }
+    }));
+    ::kill(static_cast<pid_t>(victim), SIGKILL);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&]() {
+            for (const WorkerAccount& a : cluster->telemetry()->accounts())
+                if (a.pid == victim && a.exited)
+                    return true;
+            return false;
+        }(),
+        10000);
+    for (const WorkerAccount& a : cluster->telemetry()->accounts()) {
+        if (a.pid != victim)
+            continue;
+        QVERIFY(a.servedAtExitKnown);
+        QCOMPARE(static_cast<int>(a.servedAtExit), seenByClient.value(victim));
+        QVERIFY(a.unreported() >= 0);
+        QCOMPARE(static_cast<int>(a.records + static_cast<std::uint64_t>(a.unreported())), seenByClient.value(victim));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestTelemetry)
+#include "tst_telemetry.moc"
