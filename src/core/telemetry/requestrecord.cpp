@@ -30,6 +30,8 @@ const char* pathIdName(PathId p)
 
 QByteArray packRecords(const std::vector<RequestRecord>& records)
 {
+    if (records.empty())
+        return QByteArray();
     return QByteArray(reinterpret_cast<const char*>(records.data()),
                       static_cast<qsizetype>(records.size() * sizeof(RequestRecord)));
 }
@@ -39,6 +41,8 @@ bool unpackRecords(const QByteArray& bytes, std::vector<RequestRecord>* out)
     if (bytes.size() % static_cast<qsizetype>(sizeof(RequestRecord)) != 0)
         return false;
     const std::size_t count = static_cast<std::size_t>(bytes.size()) / sizeof(RequestRecord);
+    if (count == 0)
+        return true; // a batch of samples only
     const std::size_t old = out->size();
     out->resize(old + count);
     std::memcpy(out->data() + old, bytes.constData(), static_cast<std::size_t>(bytes.size()));
