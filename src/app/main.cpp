@@ -1,16 +1,20 @@
-// clusterlab: the entry point. Today it serves one in-process worker on
-// 127.0.0.1:3000 (or the next free port); the desktop window, `serve` and
-// `bench` arrive with their issues and keep this command line.
+// clusterlab: the desktop lab, and the command-line front ends.
+//   clusterlab                 the window, with its cluster started
+//   clusterlab serve ...       the cluster without a window
+//   clusterlab bench URL ...   the load generator
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage.
 
 #include "benchcommand.h"
+#include "mainwindow.h"
 #include "servecommand.h"
 #include "version.h"
 
-#include <QCommandLineParser>
+#include <QApplication>
 #include <QCoreApplication>
+#include <QIcon>
 
 #include <cstdio>
+#include <cstring>
 
 using namespace clusterlab;
 
@@ -18,48 +22,71 @@ namespace {
 
 const char kUsage[] =
     "Usage:\n"
-    "  clusterlab                 start the lab (for now: the cluster in this terminal, as\n"
-    "                             `serve`, on 127.0.0.1:3000 or the next free port)\n"
+    "  clusterlab                 open the lab's window; its cluster starts on 127.0.0.1:3000\n"
+    "                             (or the next free port)\n"
     "  clusterlab serve [--workers N] [--port P] [--host H] [--policy round-robin|shared|reuseport]\n"
-    "                   [--max-children K] [--pool-threads T]\n"
+    "                   [--max-children K] [--pool-threads T] [--stats] [--record FILE.csv]\n"
     "                             run the cluster headless (clusterlab serve --help)\n"
-    "  clusterlab --help          this text\n"
-    "  clusterlab --version       the version\n"
-    "\n"
-    "Routes of the worker: /  /main?n=N  /worker?n=N  /child?n=N  /healthz   (N = 0..45, default 30)\n"
     "  clusterlab bench URL [-n N | -z SECONDS] [-c CONNECTIONS] [--no-keepalive] [--rate R]\n"
     "                   [--route PATH[:WEIGHT]]... [--json FILE] [--csv FILE]\n"
     "                             load-test any http:// server (clusterlab bench --help)\n"
-    "Coming with a later issue: the desktop window.\n";
+    "  clusterlab --help          this text\n"
+    "  clusterlab --version       the version\n"
+    "\n"
+    "Routes of every worker: /  /main?n=N  /worker?n=N  /child?n=N  /healthz   (N = 0..45, default 30)\n";
+
+bool hasDisplay()
+{
+#if defined(Q_OS_LINUX) || defined(Q_OS_FREEBSD)
+    return qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || qEnvironmentVariableIsSet("DISPLAY")
+        || qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
+#else
+    return true;
+#endif
+}
 
 } // namespace
 
 int main(int argc, char** argv)
 {
-    QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("clusterlab"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
+    QStringList args;
+    for (int i = 1; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
 
-    const QStringList args = QCoreApplication::arguments().mid(1);
-    if (!args.isEmpty() && args.constFirst() == QLatin1String("serve"))
-        return runServe(args.mid(1));
-    if (!args.isEmpty() && args.constFirst() == QLatin1String("bench"))
-        return runBench(args.mid(1));
     if (args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h"))) {
-        std::fputs(kUsage, stdout);
-        return 0;
+        if (args.isEmpty() || args.constFirst().startsWith(QLatin1Char('-'))) {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
     }
-    if (args.contains(QStringLiteral("--version")) || args.contains(QStringLiteral("-v"))) {
+    if (!args.isEmpty() && (args.constFirst() == QLatin1String("--version") || args.constFirst() == QLatin1String("-v"))) {
         std::printf("clusterlab %s\n", CLUSTERLAB_VERSION);
         return 0;
     }
-    if (!args.isEmpty() && !args.constFirst().startsWith(QLatin1Char('-'))) {
-        std::fprintf(stderr, "clusterlab: unknown command '%s' (not available yet in this version)\n\n%s",
+    if (!args.isEmpty() && (args.constFirst() == QLatin1String("serve") || args.constFirst() == QLatin1String("bench"))) {
+        QCoreApplication app(argc, argv);
+        QCoreApplication::setApplicationName(QStringLiteral("clusterlab"));
+        QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
+        return args.constFirst() == QLatin1String("serve") ? runServe(args.mid(1)) : runBench(args.mid(1));
+    }
+    if (!args.isEmpty()) {
+        std::fprintf(stderr, "clusterlab: unknown %s '%s'\n\n%s",
+                     args.constFirst().startsWith(QLatin1Char('-')) ? "option" : "command",
                      qPrintable(args.constFirst()), kUsage);
         return 2;
     }
-
-    // Until the desktop window exists: the cluster, with the app's default
-    // of 127.0.0.1:3000 or the next free port.
-    return runServe(args, /*fallbackToFreePort=*/true);
+    if (!hasDisplay()) {
+        std::fprintf(stderr, "clusterlab: no display found (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+                             "Run the cluster without a window: clusterlab serve   (clusterlab --help)\n");
+        return 1;
+    }
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("ClusterLab"));
+    QApplication::setApplicationName(QStringLiteral("ClusterLab"));
+    QApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/clusterlab/clusterlab.svg")));
+    MainWindow window;
+    window.show();
+    window.startCluster();
+    return QApplication::exec();
 }

@@ -17,6 +17,7 @@ private Q_SLOTS:
     void badUsage_data();
     void badUsage();
     void portInUseIsARuntimeFailure();
+    void noDisplayPointsToServe();
     void sigtermStopsCleanly();
 
 private:
@@ -85,7 +86,10 @@ void TestCli::badUsage_data()
     QTest::addRow("clusterlab unknown command") << QStringLiteral("clusterlab") << QStringList { QStringLiteral("frobnicate") }
                                                 << QByteArray("unknown command");
     QTest::addRow("clusterlab bad option") << QStringLiteral("clusterlab") << QStringList { QStringLiteral("--nope") }
-                                           << QByteArray("Unknown option");
+                                           << QByteArray("unknown option '--nope'");
+    QTest::addRow("serve bad option") << QStringLiteral("clusterlab")
+                                      << QStringList { QStringLiteral("serve"), QStringLiteral("--nope") }
+                                      << QByteArray("Unknown option");
 }
 
 void TestCli::badUsage()
@@ -107,6 +111,24 @@ void TestCli::portInUseIsARuntimeFailure()
                  &out, &err),
              1);
     QVERIFY2(err.contains(QByteArray("cannot listen on 127.0.0.1:" + QByteArray::number(blocker.serverPort()))), err.constData());
+}
+
+void TestCli::noDisplayPointsToServe()
+{
+#if defined(Q_OS_LINUX)
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    p.setProcessEnvironment(env);
+    p.start(WorkerProcess::binary(QStringLiteral("clusterlab")), {});
+    QVERIFY(p.waitForFinished(20000));
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY(p.readAllStandardError().contains("clusterlab serve"));
+#else
+    QSKIP("a display is always there on this platform");
+#endif
 }
 
 void TestCli::sigtermStopsCleanly()

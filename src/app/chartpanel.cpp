@@ -1,0 +1,121 @@
+#include "chartpanel.h"
+
+#include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QClipboard>
+#include <QFileInfo>
+#include <QImage>
+#include <QLabel>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSvgGenerator>
+#include <QVBoxLayout>
+
+namespace clusterlab {
+
+ChartPanel::ChartPanel(const QString& title, const QString& explanation, QWidget* parent)
+    : QWidget(parent)
+    , m_title(title)
+{
+    m_chart = new QChart;
+    m_chart->setTitle(title);
+    m_chart->setAnimationOptions(QChart::NoAnimation); // redraws come 10 times a second
+    m_chart->legend()->setAlignment(Qt::AlignBottom);
+    m_view = new QChartView(m_chart, this);
+    m_view->setRenderHint(QPainter::Antialiasing);
+    m_view->setMinimumSize(360, 240);
+    m_explanation = new QLabel(explanation, this);
+    m_explanation->setWordWrap(true);
+    m_explanation->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addWidget(m_view, 1);
+    layout->addWidget(m_explanation);
+    setToolTip(explanation);
+}
+
+ChartPanel::~ChartPanel() = default;
+
+namespace {
+QString checkWritable(const QString& path)
+{
+    const QFileInfo dir(QFileInfo(path).absolutePath());
+    if (!dir.exists())
+        return QStringLiteral("the folder %1 does not exist").arg(dir.filePath());
+    if (!dir.isWritable())
+        return QStringLiteral("the folder %1 is not writable").arg(dir.filePath());
+    return QString();
+}
+} // namespace
+
+QString ChartPanel::exportPng(const QString& path, qreal scale) const
+{
+    const QString problem = checkWritable(path);
+    if (!problem.isEmpty())
+        return problem;
+    const QSize size = m_view->size();
+    QImage image(size * scale, QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(scale); // HiDPI: twice the pixels, same layout
+    image.fill(Qt::white);
+    {
+        QPainter painter(&image);
+        painter.setRenderHint(QPainter::Antialiasing);
+        m_view->render(&painter);
+    }
+    if (!image.save(path, "PNG"))
+        return QStringLiteral("could not write %1 (disk full or not allowed?)").arg(path);
+    return QString();
+}
+
+QString ChartPanel::exportSvg(const QString& path) const
+{
+    const QString problem = checkWritable(path);
+    if (!problem.isEmpty())
+        return problem;
+    QSvgGenerator svg;
+    svg.setFileName(path);
+    svg.setSize(m_view->size());
+    svg.setViewBox(QRect(QPoint(0, 0), m_view->size()));
+    svg.setTitle(m_title);
+    svg.setDescription(QStringLiteral("ClusterLab chart"));
+    QPainter painter;
+    if (!painter.begin(&svg))
+        return QStringLiteral("could not write %1").arg(path);
+    m_view->render(&painter);
+    painter.end();
+    if (QFileInfo(path).size() == 0)
+        return QStringLiteral("could not write %1 (disk full?)").arg(path);
+    return QString();
+}
+
+QString ChartPanel::exportPdf(const QString& path) const
+{
+    const QString problem = checkWritable(path);
+    if (!problem.isEmpty())
+        return problem;
+    QPdfWriter pdf(path);
+    pdf.setTitle(m_title);
+    pdf.setCreator(QStringLiteral("ClusterLab"));
+    pdf.setPageOrientation(QPageLayout::Landscape);
+    QPainter painter;
+    if (!painter.begin(&pdf))
+        return QStringLiteral("could not write %1").arg(path);
+    renderInto(&painter, QRectF(QPointF(0, 0), QSizeF(pdf.width(), pdf.height())));
+    painter.end();
+    if (QFileInfo(path).size() == 0)
+        return QStringLiteral("could not write %1 (disk full?)").arg(path);
+    return QString();
+}
+
+void ChartPanel::renderInto(QPainter* painter, const QRectF& target) const
+{
+    m_chart->scene()->render(painter, target, m_chart->sceneBoundingRect(), Qt::KeepAspectRatio);
+}
+
+void ChartPanel::copyToClipboard() const
+{
+    QApplication::clipboard()->setPixmap(m_view->grab());
+}
+
+} // namespace clusterlab

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <QString>
+#include <QWidget>
+
+class QChart;
+class QChartView;
+class QLabel;
+
+namespace clusterlab {
+
+struct ChartFeed;
+
+// One chart with its title, a line on what it shows and what to look for,
+// and its exports. The only place that knows Qt Charts types: the rest of
+// the app talks to this interface, so that moving to Qt Graphs (Qt Charts
+// is deprecated from 6.10) touches chart code alone. Subclasses feed their
+// series in batches (QXYSeries::replace) from the shared feed. GUI thread.
+class ChartPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    ChartPanel(const QString& title, const QString& explanation, QWidget* parent = nullptr);
+    ~ChartPanel() override;
+
+    QString title() const { return m_title; }
+    // Redraw from the latest data (called at most 10 times a second).
+    virtual void refresh(const ChartFeed& feed) = 0;
+
+    // Exports; each returns an empty string or a one-line reason.
+    QString exportPng(const QString& path, qreal scale = 2.0) const;
+    QString exportSvg(const QString& path) const;
+    QString exportPdf(const QString& path) const;
+    void copyToClipboard() const;
+    // Renders the chart into `painter` over `target` (the report PDF).
+    void renderInto(class QPainter* painter, const QRectF& target) const;
+
+    QChart* chart() const { return m_chart; }
+    QChartView* view() const { return m_view; }
+
+protected:
+    QChart* m_chart = nullptr;
+
+private:
+    QString m_title;
+    QChartView* m_view = nullptr;
+    QLabel* m_explanation = nullptr;
+};
+
+} // namespace clusterlab

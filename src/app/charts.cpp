@@ -1,0 +1,422 @@
+#include "charts.h"
+
+#include "chartfeed.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QStackedBarSeries>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace clusterlab {
+
+QColor workerColor(int index)
+{
+    static const QColor colors[] = { QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
+                                     QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b),
+                                     QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22),
+                                     QColor(0x17, 0xbe, 0xcf) };
+    return colors[static_cast<std::size_t>(index) % (sizeof colors / sizeof colors[0])];
+}
+
+QColor routeColor(int route)
+{
+    static const QColor colors[] = { QColor(0x7f, 0x7f, 0x7f), QColor(0xd6, 0x27, 0x28), QColor(0x1f, 0x77, 0xb4),
+                                     QColor(0x2c, 0xa0, 0x2c), QColor(0xbc, 0xbd, 0x22), QColor(0x94, 0x67, 0xbd) };
+    return colors[static_cast<std::size_t>(route) % 6];
+}
+
+namespace {
+
+const int kChartRoutes[] = { int(RouteId::Root), int(RouteId::Main), int(RouteId::Worker), int(RouteId::Child),
+                             int(RouteId::Healthz), int(RouteId::Other) };
+
+QString routeLabel(int route)
+{
+    return QString::fromLatin1(routeName(static_cast<RouteId>(route)));
+}
+
+// Keeps a series to a few thousand points: every k-th point when longer.
+QList<QPointF> decimate(const QList<QPointF>& points, int maxPoints = 1500)
+{
+    if (points.size() <= maxPoints)
+        return points;
+    QList<QPointF> out;
+    out.reserve(maxPoints + 1);
+    const double step = static_cast<double>(points.size()) / maxPoints;
+    for (int i = 0; i < maxPoints; ++i)
+        out.append(points[static_cast<qsizetype>(i * step)]);
+    out.append(points.constLast());
+    return out;
+}
+
+void setTimeRange(QValueAxis* x, double now, double window = 120)
+{
+    x->setRange(std::max(0.0, now - window), std::max(window / 12, now));
+}
+
+double niceMax(double v)
+{
+    if (v <= 0)
+        return 1;
+    const double p = std::pow(10.0, std::floor(std::log10(v)));
+    for (double m : { 1.0, 2.0, 5.0, 10.0 }) {
+        if (v <= m * p)
+            return m * p;
+    }
+    return 10 * p;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------- routing
+
+RoutingChart::RoutingChart(QWidget* parent)
+    : ChartPanel(tr("Routing: requests per worker"),
+                 tr("Which worker served what, by route. With round-robin and a new connection per request the "
+                    "bars are level; with keep-alive each connection sticks to one worker, so a few busy "
+                    "connections make uneven bars — the unit of balancing is the connection, not the request."),
+                 parent)
+{
+    m_values = new QValueAxis;
+    m_values->setLabelFormat(QStringLiteral("%d"));
+    m_chart->addAxis(m_values, Qt::AlignLeft);
+    m_categories = new QBarCategoryAxis;
+    m_chart->addAxis(m_categories, Qt::AlignBottom);
+}
+
+void RoutingChart::rebuild(int workers)
+{
+    m_chart->removeAllSeries();
+    m_sets.clear();
+    m_series = new QStackedBarSeries;
+    for (int route : kChartRoutes) {
+        auto* set = new QBarSet(routeLabel(route));
+        set->setColor(routeColor(route));
+        for (int i = 0; i < workers; ++i)
+            set->append(0);
+        m_series->append(set);
+        m_sets.append(set);
+    }
+    m_chart->addSeries(m_series);
+    m_series->attachAxis(m_categories);
+    m_series->attachAxis(m_values);
+    m_workers = workers;
+    m_connSeries = nullptr;
+    m_connSet = nullptr;
+}
+
+void RoutingChart::refresh(const ChartFeed& feed)
+{
+    if (m_byConnection) {
+        // The last load test, by server connection: one bar per (pid, connection).
+        if (!m_showingConnections) {
+            m_chart->removeAllSeries();
+            m_sets.clear();
+            m_series = nullptr;
+            m_workers = -1;
+            m_connSeries = new QBarSeries;
+            m_connSet = new QBarSet(tr("requests on this connection"));
+            m_connSeries->append(m_connSet);
+            m_chart->addSeries(m_connSeries);
+            m_connSeries->attachAxis(m_categories);
+            m_connSeries->attachAxis(m_values);
+            m_showingConnections = true;
+        }
+        QList<QPair<QPair<qint64, quint64>, qint64>> items;
+        for (auto it = feed.loadTestConnections.cbegin(); it != feed.loadTestConnections.cend(); ++it)
+            items.append({ it.key(), it.value() });
+        std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        if (items.size() > 40)
+            items = items.mid(0, 40);
+        QStringList labels;
+        QList<qreal> values;
+        double maxValue = 0;
+        for (const auto& item : items) {
+            labels << QStringLiteral("%1:%2").arg(item.first.first).arg(item.first.second);
+            values << static_cast<qreal>(item.second);
+            maxValue = std::max(maxValue, static_cast<double>(item.second));
+        }
+        m_connSet->remove(0, m_connSet->count());
+        m_connSet->append(values);
+        m_categories->setCategories(labels);
+        m_values->setRange(0, niceMax(maxValue));
+        return;
+    }
+    const int workers = static_cast<int>(feed.workers.size());
+    if (m_showingConnections || workers != m_workers) {
+        m_showingConnections = false;
+        rebuild(workers);
+    }
+    QStringList labels;
+    for (const Cluster::WorkerInfo& w : feed.workers)
+        labels << QStringLiteral("w%1 (%2)").arg(w.index).arg(w.pid);
+    if (m_categories->categories() != labels)
+        m_categories->setCategories(labels);
+    double maxTotal = 0;
+    for (int i = 0; i < workers; ++i) {
+        double total = 0;
+        const auto counts = feed.snapshot ? feed.snapshot->counts.value(feed.workers[i].index)
+                                          : std::array<std::array<std::uint64_t, 4>, kRouteCount> {};
+        for (int k = 0; k < m_sets.size(); ++k) {
+            double v = 0;
+            for (std::uint64_t c : counts[static_cast<std::size_t>(kChartRoutes[k])])
+                v += static_cast<double>(c);
+            if (m_sets[k]->at(i) != v)
+                m_sets[k]->replace(i, v);
+            total += v;
+        }
+        maxTotal = std::max(maxTotal, total);
+    }
+    m_values->setRange(0, niceMax(maxTotal));
+}
+
+double RoutingChart::total() const
+{
+    double sum = 0;
+    for (const QBarSet* set : m_sets) {
+        for (int i = 0; i < set->count(); ++i)
+            sum += set->at(i);
+    }
+    return sum;
+}
+
+// ---------------------------------------------------------------- latency timeline
+
+LatencyTimelineChart::LatencyTimelineChart(QWidget* parent)
+    : ChartPanel(tr("Latency over time (p99, last 10 s)"),
+                 tr("Server-side latency per route, from the head of the request to its response. /main "
+                    "climbs for every route when one computation blocks a worker's event loop; /worker and "
+                    "/child keep the other routes fast."),
+                 parent)
+{
+    m_x = new QValueAxis;
+    m_x->setTitleText(tr("s"));
+    m_y = new QValueAxis;
+    m_y->setTitleText(tr("ms"));
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_y, Qt::AlignLeft);
+    for (int route : kChartRoutes) {
+        auto* s = new QLineSeries;
+        s->setName(routeLabel(route));
+        s->setColor(routeColor(route));
+        m_chart->addSeries(s);
+        s->attachAxis(m_x);
+        s->attachAxis(m_y);
+        m_series.append(s);
+    }
+}
+
+void LatencyTimelineChart::refresh(const ChartFeed& feed)
+{
+    double maxY = 0;
+    for (int k = 0; k < m_series.size(); ++k) {
+        const QList<QPointF>& points = feed.latencyP99[static_cast<std::size_t>(kChartRoutes[k])];
+        m_series[k]->replace(decimate(points));
+        for (qsizetype i = std::max<qsizetype>(0, points.size() - 1200); i < points.size(); ++i)
+            maxY = std::max(maxY, points[i].y());
+    }
+    setTimeRange(m_x, feed.nowSeconds);
+    m_y->setRange(0, niceMax(maxY));
+}
+
+// ---------------------------------------------------------------- throughput
+
+ThroughputChart::ThroughputChart(QWidget* parent)
+    : ChartPanel(tr("Throughput per worker"),
+                 tr("Responses per second from each worker. Under a load test the lines show how evenly the "
+                    "policy spreads connections; a worker that stops (killed, restarting) drops to zero while "
+                    "the others take its share."),
+                 parent)
+{
+    m_x = new QValueAxis;
+    m_x->setTitleText(tr("s"));
+    m_y = new QValueAxis;
+    m_y->setTitleText(tr("req/s"));
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_y, Qt::AlignLeft);
+}
+
+void ThroughputChart::refresh(const ChartFeed& feed)
+{
+    double maxY = 0;
+    for (auto it = feed.throughput.cbegin(); it != feed.throughput.cend(); ++it) {
+        QLineSeries*& s = m_series[it.key()];
+        if (s == nullptr) {
+            s = new QLineSeries;
+            s->setName(QStringLiteral("w%1").arg(it.key()));
+            s->setColor(workerColor(it.key()));
+            m_chart->addSeries(s);
+            s->attachAxis(m_x);
+            s->attachAxis(m_y);
+        }
+        s->replace(decimate(it.value()));
+        for (const QPointF& p : it.value())
+            maxY = std::max(maxY, p.y());
+    }
+    setTimeRange(m_x, feed.nowSeconds);
+    m_y->setRange(0, niceMax(maxY));
+}
+
+// ---------------------------------------------------------------- percentiles
+
+PercentileChart::PercentileChart(QWidget* parent)
+    : ChartPanel(tr("Latency percentiles per route"),
+                 tr("The whole run's latency distribution (HDR style): x is 1/(1-p), so 10 is p90, 100 is "
+                    "p99, 1000 is p99.9. A flat line is a predictable route; a line that shoots up at the "
+                    "right is a route with a tail — look at /main while other requests queue behind it."),
+                 parent)
+{
+    m_x = new QLogValueAxis;
+    m_x->setBase(10);
+    m_x->setTitleText(tr("1/(1-p)"));
+    m_x->setLabelFormat(QStringLiteral("%g"));
+    m_x->setRange(1, 10000);
+    m_y = new QValueAxis;
+    m_y->setTitleText(tr("ms"));
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_y, Qt::AlignLeft);
+    for (int route : kChartRoutes) {
+        auto* s = new QLineSeries;
+        s->setName(routeLabel(route));
+        s->setColor(routeColor(route));
+        m_chart->addSeries(s);
+        s->attachAxis(m_x);
+        s->attachAxis(m_y);
+        m_series.append(s);
+    }
+}
+
+void PercentileChart::refresh(const ChartFeed& feed)
+{
+    if (!feed.snapshot)
+        return;
+    double maxY = 0;
+    static const double ps[] = { 0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
+    for (int k = 0; k < m_series.size(); ++k) {
+        const LatencyHistogram& h = feed.snapshot->latencyAll[static_cast<std::size_t>(kChartRoutes[k])];
+        QList<QPointF> points;
+        if (h.count() > 0) {
+            for (double p : ps) {
+                const double y = static_cast<double>(h.percentile(p)) / 1e6;
+                points.append(QPointF(1.0 / (1.0 - p / 100.0), y));
+                maxY = std::max(maxY, y);
+            }
+        }
+        m_series[k]->replace(points);
+    }
+    m_y->setRange(0, niceMax(maxY));
+}
+
+// ---------------------------------------------------------------- lag
+
+LagChart::LagChart(QWidget* parent)
+    : ChartPanel(tr("Event-loop lag per worker"),
+                 tr("How late each worker's 10 ms timer fired, worst per 100 ms (like Node's "
+                    "monitorEventLoopDelay). A /main computation blocks its worker's loop: that worker's line "
+                    "jumps by the computation's length while the others stay near zero."),
+                 parent)
+{
+    m_x = new QValueAxis;
+    m_x->setTitleText(tr("s"));
+    m_y = new QValueAxis;
+    m_y->setTitleText(tr("ms"));
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_y, Qt::AlignLeft);
+}
+
+void LagChart::refresh(const ChartFeed& feed)
+{
+    if (feed.telemetry == nullptr)
+        return;
+    double maxY = 0;
+    for (const Cluster::WorkerInfo& w : feed.workers) {
+        QLineSeries*& s = m_series[w.index];
+        if (s == nullptr) {
+            s = new QLineSeries;
+            s->setName(QStringLiteral("w%1").arg(w.index));
+            s->setColor(workerColor(w.index));
+            m_chart->addSeries(s);
+            s->attachAxis(m_x);
+            s->attachAxis(m_y);
+        }
+        const auto& samples = feed.telemetry->samples(w.index);
+        QList<QPointF> points;
+        const std::size_t from = samples.size() > 1200 ? samples.size() - 1200 : 0; // 2 minutes
+        points.reserve(static_cast<qsizetype>(samples.size() - from));
+        for (std::size_t i = from; i < samples.size(); ++i) {
+            const double y = static_cast<double>(samples[i].lagMaxUs) / 1000.0;
+            points.append(QPointF(static_cast<double>(samples[i].t - feed.originNs) / 1e9, y));
+            maxY = std::max(maxY, y);
+        }
+        s->replace(points);
+    }
+    setTimeRange(m_x, feed.nowSeconds);
+    m_y->setRange(0, niceMax(maxY));
+}
+
+// ---------------------------------------------------------------- breakdown
+
+BreakdownChart::BreakdownChart(QWidget* parent)
+    : ChartPanel(tr("Where the time goes, per route (mean ms)"),
+                 tr("Queue: waiting for the loop, a pool thread or a task slot. Compute: fib itself. Spawn: "
+                    "starting and reaping the child process. Transport: the rest, up to the response being "
+                    "written. /child pays spawn on every request; /worker pays a hand-off; /main pays nothing "
+                    "but blocks everyone else."),
+                 parent)
+{
+    m_series = new QStackedBarSeries;
+    const QStringList names { tr("queue"), tr("compute"), tr("spawn"), tr("transport") };
+    const QColor colors[] = { QColor(0xff, 0xbb, 0x78), QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28),
+                              QColor(0x98, 0xdf, 0x8a) };
+    for (int k = 0; k < 4; ++k) {
+        auto* set = new QBarSet(names[k]);
+        set->setColor(colors[k]);
+        m_series->append(set);
+        m_parts.append(set);
+    }
+    m_chart->addSeries(m_series);
+    m_categories = new QBarCategoryAxis;
+    m_values = new QValueAxis;
+    m_values->setTitleText(tr("ms"));
+    m_chart->addAxis(m_categories, Qt::AlignBottom);
+    m_chart->addAxis(m_values, Qt::AlignLeft);
+    m_series->attachAxis(m_categories);
+    m_series->attachAxis(m_values);
+}
+
+void BreakdownChart::refresh(const ChartFeed& feed)
+{
+    if (!feed.snapshot)
+        return;
+    QStringList labels;
+    QList<QList<qreal>> values(4);
+    double maxTotal = 0;
+    for (int route : kChartRoutes) {
+        if (feed.snapshot->latencyAll[static_cast<std::size_t>(route)].count() == 0)
+            continue;
+        labels << routeLabel(route);
+        double total = 0;
+        for (int k = 0; k < 4; ++k) {
+            const double v = feed.snapshot->breakdownMs[static_cast<std::size_t>(route)][static_cast<std::size_t>(k)];
+            values[k].append(v);
+            total += v;
+        }
+        maxTotal = std::max(maxTotal, total);
+    }
+    for (int k = 0; k < 4; ++k) {
+        m_parts[k]->remove(0, m_parts[k]->count());
+        m_parts[k]->append(values[k]);
+    }
+    if (m_categories->categories() != labels)
+        m_categories->setCategories(labels);
+    m_values->setRange(0, niceMax(maxTotal));
+}
+
+} // namespace clusterlab

@@ -1,0 +1,110 @@
+#pragma once
+
+#include "chartpanel.h"
+
+#include <QHash>
+
+class QBarCategoryAxis;
+class QBarSeries;
+class QBarSet;
+class QLineSeries;
+class QLogValueAxis;
+class QStackedBarSeries;
+class QValueAxis;
+
+namespace clusterlab {
+
+// The six charts of the lab. Small classes, one per chart, kept together
+// because each is only its series set-up and its refresh.
+
+class RoutingChart : public ChartPanel
+{
+    Q_OBJECT
+public:
+    explicit RoutingChart(QWidget* parent = nullptr);
+    void refresh(const ChartFeed& feed) override;
+    void setByConnection(bool on) { m_byConnection = on; }
+    bool byConnection() const { return m_byConnection; }
+    // Sum of every bar drawn (by route): what tests compare with requests sent.
+    double total() const;
+
+private:
+    void rebuild(int workers);
+    QStackedBarSeries* m_series = nullptr;
+    QList<QBarSet*> m_sets; // one per route
+    QBarSeries* m_connSeries = nullptr;
+    QBarSet* m_connSet = nullptr;
+    QBarCategoryAxis* m_categories = nullptr;
+    QValueAxis* m_values = nullptr;
+    int m_workers = -1;
+    bool m_byConnection = false;
+    bool m_showingConnections = false;
+};
+
+class LatencyTimelineChart : public ChartPanel
+{
+    Q_OBJECT
+public:
+    explicit LatencyTimelineChart(QWidget* parent = nullptr);
+    void refresh(const ChartFeed& feed) override;
+
+private:
+    QList<QLineSeries*> m_series; // per route
+    QValueAxis* m_x = nullptr;
+    QValueAxis* m_y = nullptr;
+};
+
+class ThroughputChart : public ChartPanel
+{
+    Q_OBJECT
+public:
+    explicit ThroughputChart(QWidget* parent = nullptr);
+    void refresh(const ChartFeed& feed) override;
+
+private:
+    QHash<int, QLineSeries*> m_series; // per worker index
+    QValueAxis* m_x = nullptr;
+    QValueAxis* m_y = nullptr;
+};
+
+class PercentileChart : public ChartPanel
+{
+    Q_OBJECT
+public:
+    explicit PercentileChart(QWidget* parent = nullptr);
+    void refresh(const ChartFeed& feed) override;
+
+private:
+    QList<QLineSeries*> m_series; // per route
+    QLogValueAxis* m_x = nullptr;
+    QValueAxis* m_y = nullptr;
+};
+
+class LagChart : public ChartPanel
+{
+    Q_OBJECT
+public:
+    explicit LagChart(QWidget* parent = nullptr);
+    void refresh(const ChartFeed& feed) override;
+
+private:
+    QHash<int, QLineSeries*> m_series; // per worker index
+    QValueAxis* m_x = nullptr;
+    QValueAxis* m_y = nullptr;
+};
+
+class BreakdownChart : public ChartPanel
+{
+    Q_OBJECT
+public:
+    explicit BreakdownChart(QWidget* parent = nullptr);
+    void refresh(const ChartFeed& feed) override;
+
+private:
+    QStackedBarSeries* m_series = nullptr;
+    QList<QBarSet*> m_parts; // queue, compute, spawn, transport
+    QBarCategoryAxis* m_categories = nullptr;
+    QValueAxis* m_values = nullptr;
+};
+
+} // namespace clusterlab

@@ -1,0 +1,628 @@
+#include "mainwindow.h"
+
+#include "charts.h"
+#include "guilagmonitor.h"
+#include "loadtestpanel.h"
+#include "requestpanel.h"
+#include "topologyview.h"
+#include "workertablemodel.h"
+
+#include "compute/fib.h"
+#include "load/loadgenerator.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QChart>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QStyleFactory>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTcpServer>
+#include <QThread>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace clusterlab {
+
+namespace {
+constexpr int kRefreshMs = 100; // 10 Hz: charts, table and topology
+constexpr quint16 kDefaultPort = 3000;
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+    , m_originNs(steadyNowNs())
+{
+    setWindowTitle(tr("ClusterLab"));
+    setMinimumSize(1000, 680);
+    m_lag = new GuiLagMonitor(this);
+    buildUi();
+    buildMenus();
+    loadSettings();
+    m_refreshTimer = new QTimer(this);
+    m_refreshTimer->setInterval(kRefreshMs);
+    connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refresh);
+    m_refreshTimer->start();
+}
+
+MainWindow::~MainWindow()
+{
+    // The load test first (its thread), then the workers (killed and reaped).
+    delete m_loadTest;
+    m_loadTest = nullptr;
+    m_cluster.reset();
+}
+
+void MainWindow::buildUi()
+{
+    // Left: cluster control, workers, events.
+    auto* control = new QWidget(this);
+    auto* controlLayout = new QVBoxLayout(control);
+    auto* form = new QFormLayout;
+    m_workers = new QSpinBox(control);
+    m_workers->setRange(1, 64);
+    m_workers->setValue(qMax(1, QThread::idealThreadCount()));
+    m_workers->setToolTip(tr("Worker processes (applied at start; use + and − to scale a running cluster)"));
+    m_policy = new QComboBox(control);
+    m_policy->addItems({ QStringLiteral("round-robin"), QStringLiteral("shared"), QStringLiteral("reuseport") });
+    m_policy->setToolTip(tr("round-robin: the primary hands each connection to the next worker. shared: the "
+                            "OS picks among workers accepting on one socket. reuseport: each worker has its own "
+                            "socket and the kernel hashes (Linux)."));
+    m_port = new QSpinBox(control);
+    m_port->setRange(0, 65535);
+    m_port->setSpecialValueText(tr("3000 or the next free"));
+    m_port->setValue(0);
+    form->addRow(tr("Workers"), m_workers);
+    form->addRow(tr("Policy"), m_policy);
+    form->addRow(tr("Port"), m_port);
+    controlLayout->addLayout(form);
+    auto* buttons = new QGridLayout;
+    m_startStop = new QPushButton(tr("Stop"), control);
+    auto* scaleUp = new QPushButton(tr("Scale +"), control);
+    auto* scaleDown = new QPushButton(tr("Scale −"), control);
+    auto* kill = new QPushButton(tr("Kill selected"), control);
+    auto* rolling = new QPushButton(tr("Rolling restart"), control);
+    kill->setToolTip(tr("SIGKILL the selected worker: watch the supervisor replace it"));
+    rolling->setToolTip(tr("Replace every worker, one at a time, without refusing a connection"));
+    buttons->addWidget(m_startStop, 0, 0);
+    buttons->addWidget(rolling, 0, 1);
+    buttons->addWidget(scaleUp, 1, 0);
+    buttons->addWidget(scaleDown, 1, 1);
+    buttons->addWidget(kill, 2, 0, 1, 2);
+    controlLayout->addLayout(buttons);
+    m_workerModel = new WorkerTableModel(this);
+    m_workerTable = new QTableView(control);
+    m_workerTable->setModel(m_workerModel);
+    m_workerTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_workerTable->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_workerTable->verticalHeader()->hide();
+    m_workerTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_workerTable->setMinimumHeight(140);
+    controlLayout->addWidget(m_workerTable, 2);
+    controlLayout->addWidget(new QLabel(tr("Events"), control));
+    m_eventView = new QPlainTextEdit(control);
+    m_eventView->setReadOnly(true);
+    m_eventView->setMaximumBlockCount(2000);
+    controlLayout->addWidget(m_eventView, 1);
+    auto* controlDock = new QDockWidget(tr("Cluster"), this);
+    controlDock->setObjectName(QStringLiteral("clusterDock"));
+    controlDock->setWidget(control);
+    addDockWidget(Qt::LeftDockWidgetArea, controlDock);
+
+    connect(m_startStop, &QPushButton::clicked, this, [this]() {
+        if (m_cluster && m_cluster->isRunning())
+            stopCluster();
+        else
+            startCluster();
+    });
+    connect(scaleUp, &QPushButton::clicked, this, [this]() {
+        if (m_cluster && m_cluster->isRunning())
+            m_cluster->setWorkerCount(m_cluster->workerCount() + 1);
+    });
+    connect(scaleDown, &QPushButton::clicked, this, [this]() {
+        if (m_cluster && m_cluster->isRunning() && m_cluster->workerCount() > 1)
+            m_cluster->setWorkerCount(m_cluster->workerCount() - 1);
+    });
+    connect(kill, &QPushButton::clicked, this, [this]() {
+        const QModelIndexList rows = m_workerTable->selectionModel()->selectedRows();
+        if (rows.isEmpty())
+            statusBar()->showMessage(tr("Select a worker in the table first."), 4000);
+        else
+            killWorkerAtRow(rows.first().row());
+    });
+    connect(rolling, &QPushButton::clicked, this, [this]() {
+        if (m_cluster && m_cluster->isRunning())
+            m_cluster->rollingRestart();
+    });
+
+    // Centre: charts and topology.
+    auto* tabs = new QTabWidget(this);
+    auto* chartsPage = new QWidget(tabs);
+    auto* grid = new QGridLayout(chartsPage);
+    m_routing = new RoutingChart(chartsPage);
+    m_charts = { m_routing, new LatencyTimelineChart(chartsPage), new ThroughputChart(chartsPage),
+                 new PercentileChart(chartsPage), new LagChart(chartsPage), new BreakdownChart(chartsPage) };
+    for (int i = 0; i < m_charts.size(); ++i)
+        grid->addWidget(m_charts[i], i / 2, i % 2);
+    auto* scroll = new QScrollArea(tabs);
+    scroll->setWidget(chartsPage);
+    scroll->setWidgetResizable(true);
+    chartsPage->setMinimumSize(780, 3 * 340);
+    tabs->addTab(scroll, tr("Charts"));
+    m_topology = new TopologyView(tabs);
+    tabs->addTab(m_topology, tr("Topology"));
+    setCentralWidget(tabs);
+    connect(m_topology, &TopologyView::workerClicked, this, [this](int index) {
+        for (int row = 0; row < m_workerModel->rowCount(); ++row) {
+            if (m_workerModel->indexAtRow(row) == index)
+                m_workerTable->selectRow(row);
+        }
+    });
+
+    // Right: send and load test.
+    auto* right = new QTabWidget(this);
+    m_request = new RequestPanel(right);
+    m_loadTest = new LoadTestPanel(right);
+    right->addTab(m_request, tr("Send"));
+    right->addTab(m_loadTest, tr("Load test"));
+    auto* rightDock = new QDockWidget(tr("Requests"), this);
+    rightDock->setObjectName(QStringLiteral("requestDock"));
+    rightDock->setWidget(right);
+    addDockWidget(Qt::RightDockWidgetArea, rightDock);
+    connect(m_request, &RequestPanel::responseReceived, this, [this](int, qint64 pid, const QString&) {
+        m_highlightPid = pid;
+        m_workerModel->setHighlightedPid(pid);
+        m_topology->setHighlightedPid(pid);
+    });
+    connect(m_loadTest, &LoadTestPanel::finished, this, [this](const LoadSummary&) {
+        // Per server connection, for the routing chart's second view.
+        m_feed.loadTestConnections.clear();
+        for (const LoadRecord& r : m_loadTest->generator()->takeRecords()) {
+            if (r.workerPid != 0 && r.error == LoadError::None)
+                ++m_feed.loadTestConnections[{ r.workerPid, r.serverConnectionId }];
+        }
+    });
+
+    m_statusUrl = new QLabel(this);
+    m_statusLag = new QLabel(this);
+    m_statusLag->setToolTip(tr("This window's own event-loop lag (p99 of the last 10 s): it should stay "
+                               "under 16 ms even under a full-speed load test."));
+    statusBar()->addWidget(m_statusUrl, 1);
+    statusBar()->addPermanentWidget(m_statusLag);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* charts = file->addAction(tr("Export all charts (PNG, SVG, PDF)…"));
+    charts->setShortcut(QKeySequence(QStringLiteral("Ctrl+E")));
+    connect(charts, &QAction::triggered, this, [this]() { chooseFolderAndExport(); });
+    QAction* report = file->addAction(tr("Export report PDF…"));
+    report->setShortcut(QKeySequence(QStringLiteral("Ctrl+P")));
+    connect(report, &QAction::triggered, this, [this]() {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Report"), QStringLiteral("clusterlab-report.pdf"),
+                                                          tr("PDF (*.pdf)"));
+        if (!path.isEmpty())
+            exportReport(path);
+    });
+    QAction* csv = file->addAction(tr("Export raw records (CSV)…"));
+    connect(csv, &QAction::triggered, this, [this]() {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Records"), QStringLiteral("records.csv"), tr("CSV (*.csv)"));
+        if (!path.isEmpty())
+            exportRecordsCsv(path);
+    });
+    QAction* json = file->addAction(tr("Export raw records (JSON)…"));
+    connect(json, &QAction::triggered, this, [this]() {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Records"), QStringLiteral("records.json"), tr("JSON (*.json)"));
+        if (!path.isEmpty())
+            exportRecordsJson(path);
+    });
+    QAction* summary = file->addAction(tr("Export summary (JSON)…"));
+    connect(summary, &QAction::triggered, this, [this]() {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Summary"), QStringLiteral("summary.json"), tr("JSON (*.json)"));
+        if (!path.isEmpty())
+            exportSummaryJson(path);
+    });
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* pause = view->addAction(tr("Pause charts"));
+    pause->setCheckable(true);
+    pause->setShortcut(QKeySequence(QStringLiteral("Space")));
+    connect(pause, &QAction::toggled, this, [this](bool on) { m_paused = on; });
+    QAction* byConnection = view->addAction(tr("Routing by connection (last load test)"));
+    byConnection->setCheckable(true);
+    connect(byConnection, &QAction::toggled, this, [this](bool on) {
+        m_routing->setByConnection(on);
+        refreshNow();
+    });
+    QAction* dark = view->addAction(tr("Dark palette"));
+    dark->setCheckable(true);
+    connect(dark, &QAction::toggled, this, &MainWindow::setDarkPalette);
+    QMenu* copy = view->addMenu(tr("Copy chart to clipboard"));
+    for (ChartPanel* c : std::as_const(m_charts))
+        connect(copy->addAction(c->title()), &QAction::triggered, c, [c]() { c->copyToClipboard(); });
+}
+
+void MainWindow::loadSettings()
+{
+    QSettings s;
+    m_workers->setValue(s.value(QStringLiteral("cluster/workers"), m_workers->value()).toInt());
+    const QString policy = s.value(QStringLiteral("cluster/policy"), QStringLiteral("round-robin")).toString();
+    if (m_policy->findText(policy) >= 0)
+        m_policy->setCurrentText(policy);
+    m_port->setValue(s.value(QStringLiteral("cluster/port"), 0).toInt());
+    m_request->setN(s.value(QStringLiteral("request/n"), 30).toInt());
+    m_request->setKeepAlive(s.value(QStringLiteral("request/keepAlive"), true).toBool());
+    m_loadTest->setConnections(s.value(QStringLiteral("load/connections"), 8).toInt());
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    if (s.value(QStringLiteral("view/dark"), false).toBool())
+        setDarkPalette(true);
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings s;
+    s.setValue(QStringLiteral("cluster/workers"), m_workers->value());
+    s.setValue(QStringLiteral("cluster/policy"), m_policy->currentText());
+    s.setValue(QStringLiteral("cluster/port"), m_port->value());
+    s.setValue(QStringLiteral("request/n"), m_request->n());
+    s.setValue(QStringLiteral("request/keepAlive"), m_request->keepAlive());
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    s.setValue(QStringLiteral("view/dark"), m_dark);
+    s.sync();
+}
+
+int MainWindow::workersSetting() const
+{
+    return m_workers->value();
+}
+
+void MainWindow::setWorkersSetting(int n)
+{
+    m_workers->setValue(n);
+}
+
+QString MainWindow::policySetting() const
+{
+    return m_policy->currentText();
+}
+
+void MainWindow::setPolicySetting(const QString& policy)
+{
+    m_policy->setCurrentText(policy);
+}
+
+void MainWindow::setDarkPalette(bool on)
+{
+    m_dark = on;
+    if (on) {
+        qApp->setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QPalette p;
+        p.setColor(QPalette::Window, QColor(45, 45, 48));
+        p.setColor(QPalette::WindowText, Qt::white);
+        p.setColor(QPalette::Base, QColor(30, 30, 30));
+        p.setColor(QPalette::AlternateBase, QColor(55, 55, 58));
+        p.setColor(QPalette::Text, Qt::white);
+        p.setColor(QPalette::Button, QColor(55, 55, 58));
+        p.setColor(QPalette::ButtonText, Qt::white);
+        p.setColor(QPalette::Highlight, QColor(42, 130, 218));
+        p.setColor(QPalette::HighlightedText, Qt::black);
+        p.setColor(QPalette::ToolTipBase, QColor(30, 30, 30));
+        p.setColor(QPalette::ToolTipText, Qt::white);
+        qApp->setPalette(p);
+    } else {
+        qApp->setPalette(qApp->style()->standardPalette());
+    }
+    for (ChartPanel* c : std::as_const(m_charts))
+        c->chart()->setTheme(on ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+}
+
+bool MainWindow::startCluster(QString* errorOut)
+{
+    if (m_cluster && m_cluster->isRunning())
+        return true;
+    ClusterConfig config;
+    config.workers = m_workers->value();
+    config.policy = *policyFromName(m_policy->currentText());
+    QString note;
+    if (m_port->value() != 0) {
+        config.port = static_cast<quint16>(m_port->value());
+    } else {
+        // The default port may be busy: take the next free one, and say so.
+        config.port = kDefaultPort;
+        for (int attempt = 0; attempt < 50; ++attempt) {
+            QTcpServer probe;
+            if (probe.listen(config.host, static_cast<quint16>(kDefaultPort + attempt))) {
+                config.port = static_cast<quint16>(kDefaultPort + attempt);
+                if (attempt > 0)
+                    note = tr(" (port %1 was busy)").arg(kDefaultPort);
+                break;
+            }
+        }
+    }
+    m_cluster = std::make_unique<Cluster>(config);
+    connect(m_cluster.get(), &Cluster::event, this, &MainWindow::onClusterEvent);
+    connect(m_cluster.get(), &Cluster::allListening, this, &MainWindow::clusterListening);
+    QString error;
+    if (!m_cluster->start(&error)) {
+        m_cluster.reset();
+        showError(tr("Cannot start the cluster"), error);
+        m_statusUrl->setText(tr("Cluster stopped: %1").arg(error));
+        if (errorOut != nullptr)
+            *errorOut = error;
+        return false;
+    }
+    const QString url = m_cluster->url() + QLatin1Char('/');
+    m_request->setBaseUrl(m_cluster->url());
+    m_loadTest->setEmbeddedUrl(url);
+    m_statusUrl->setText(tr("Cluster on %1 — %2, %3 workers%4")
+                             .arg(url, m_policy->currentText())
+                             .arg(m_cluster->workerCount())
+                             .arg(note));
+    m_startStop->setText(tr("Stop"));
+    return true;
+}
+
+void MainWindow::stopCluster()
+{
+    if (!m_cluster)
+        return;
+    m_cluster->stop();
+    m_request->setBaseUrl(QString());
+    m_loadTest->setEmbeddedUrl(QString());
+    m_statusUrl->setText(tr("Cluster stopping…"));
+    m_startStop->setText(tr("Start"));
+    connect(m_cluster.get(), &Cluster::stopped, this, [this]() { m_statusUrl->setText(tr("Cluster stopped.")); });
+}
+
+void MainWindow::onClusterEvent(const ClusterEvent& e)
+{
+    logEvent(e.toLine());
+}
+
+void MainWindow::logEvent(const QString& line)
+{
+    const double t = static_cast<double>(steadyNowNs() - m_originNs) / 1e9;
+    const QString stamped = QStringLiteral("[%1] %2").arg(t, 8, 'f', 3).arg(line);
+    m_events.append(stamped);
+    if (m_events.size() > 5000)
+        m_events.removeFirst();
+    m_eventView->appendPlainText(stamped);
+    Q_EMIT eventLogged(stamped);
+}
+
+bool MainWindow::killWorkerAtRow(int row)
+{
+    const int index = m_workerModel->indexAtRow(row);
+    if (!m_cluster || index < 0)
+        return false;
+    return m_cluster->killWorker(index, 9);
+}
+
+double MainWindow::guiLagP99Ms() const
+{
+    return m_lag->p99Ms();
+}
+
+void MainWindow::refreshNow()
+{
+    refresh();
+}
+
+void MainWindow::refresh()
+{
+    m_statusLag->setText(tr("GUI lag p99 %1 ms").arg(m_lag->p99Ms(), 0, 'f', 1));
+    if (!m_cluster)
+        return;
+    m_feed.workers = m_cluster->workers();
+    m_feed.telemetry = m_cluster->telemetry();
+    m_feed.originNs = m_originNs;
+    m_feed.nowSeconds = static_cast<double>(steadyNowNs() - m_originNs) / 1e9;
+    if (m_cluster->telemetry() != nullptr) {
+        const auto snapshot = m_cluster->telemetry()->snapshot();
+        const bool fresh = snapshot != m_feed.snapshot;
+        m_feed.snapshot = snapshot;
+        if (fresh) {
+            for (const Cluster::WorkerInfo& w : std::as_const(m_feed.workers))
+                ChartFeed::append(&m_feed.throughput[w.index], QPointF(m_feed.nowSeconds, snapshot->recentRps.value(w.index)));
+            for (int r = 0; r < kRouteCount; ++r) {
+                const LatencyHistogram& h = snapshot->latencyWindow[static_cast<std::size_t>(r)];
+                if (h.count() > 0)
+                    ChartFeed::append(&m_feed.latencyP99[static_cast<std::size_t>(r)],
+                                      QPointF(m_feed.nowSeconds, static_cast<double>(h.percentile(99)) / 1e6));
+            }
+        }
+    }
+    m_workerModel->update(m_feed);
+    if (m_paused)
+        return;
+    for (ChartPanel* c : std::as_const(m_charts))
+        c->refresh(m_feed);
+    m_topology->update(m_feed, m_cluster->config().poolThreads > 0 ? m_cluster->config().poolThreads
+                                                                   : QThread::idealThreadCount(),
+                       m_cluster->isRunning() ? policyName(m_cluster->config().policy) : QString());
+    ++m_refreshes;
+}
+
+void MainWindow::showError(const QString& what, const QString& reason)
+{
+    logEvent(what + QStringLiteral(": ") + reason);
+    if (isVisible() && QGuiApplication::platformName() != QLatin1String("offscreen"))
+        QMessageBox::warning(this, what, reason);
+    statusBar()->showMessage(what + QStringLiteral(": ") + reason, 10000);
+}
+
+QString MainWindow::chooseFolderAndExport()
+{
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export charts to"));
+    return folder.isEmpty() ? QString() : exportCharts(folder);
+}
+
+QString MainWindow::exportCharts(const QString& folder)
+{
+    refreshNow();
+    QStringList problems;
+    for (int i = 0; i < m_charts.size(); ++i) {
+        const QString base = QDir(folder).filePath(QStringLiteral("chart-%1").arg(i + 1));
+        for (const QString& e : { m_charts[i]->exportPng(base + QStringLiteral(".png")),
+                                  m_charts[i]->exportSvg(base + QStringLiteral(".svg")),
+                                  m_charts[i]->exportPdf(base + QStringLiteral(".pdf")) }) {
+            if (!e.isEmpty())
+                problems << e;
+        }
+    }
+    if (!problems.isEmpty()) {
+        problems.removeDuplicates();
+        showError(tr("Export failed"), problems.join(QStringLiteral("; ")));
+        return problems.join(QStringLiteral("; "));
+    }
+    statusBar()->showMessage(tr("Charts exported to %1").arg(folder), 5000);
+    return QString();
+}
+
+QString MainWindow::exportReport(const QString& path)
+{
+    refreshNow();
+    QPdfWriter pdf(path);
+    pdf.setTitle(tr("ClusterLab report"));
+    pdf.setCreator(QStringLiteral("ClusterLab"));
+    pdf.setPageOrientation(QPageLayout::Landscape);
+    QPainter painter;
+    if (!painter.begin(&pdf)) {
+        const QString e = tr("could not write %1").arg(path);
+        showError(tr("Report failed"), e);
+        return e;
+    }
+    const QRectF page(0, 0, pdf.width(), pdf.height());
+    // Page 1: the summary tables.
+    QFont font = painter.font();
+    font.setPointSize(10);
+    painter.setFont(font);
+    QString text = tr("ClusterLab report\n\n");
+    if (m_cluster) {
+        text += tr("Cluster: %1, policy %2, %3 workers\n\n").arg(m_cluster->url(), policyName(m_cluster->config().policy)).arg(m_cluster->workerCount());
+        text += tr("worker  pid      /        /main    /worker  /child   restarts\n");
+        for (int row = 0; row < m_workerModel->rowCount(); ++row) {
+            QStringList cells;
+            for (int col : { int(WorkerTableModel::Index), int(WorkerTableModel::Pid), int(WorkerTableModel::Root),
+                             int(WorkerTableModel::Main), int(WorkerTableModel::Worker), int(WorkerTableModel::Child),
+                             int(WorkerTableModel::Restarts) })
+                cells << m_workerModel->data(m_workerModel->index(row, col), Qt::DisplayRole).toString().leftJustified(8);
+            text += cells.join(QLatin1Char(' ')) + QLatin1Char('\n');
+        }
+        if (m_cluster->telemetry() != nullptr)
+            text += QLatin1Char('\n') + QString::fromUtf8(QJsonDocument(m_cluster->telemetry()->summaryJson()).toJson(QJsonDocument::Indented));
+    }
+    if (!m_loadTest->summaryText().isEmpty())
+        text += tr("\nLast load test\n") + m_loadTest->summaryText();
+    painter.drawText(page, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, text);
+    // One page per chart.
+    for (ChartPanel* c : std::as_const(m_charts)) {
+        pdf.newPage();
+        c->renderInto(&painter, page);
+    }
+    painter.end();
+    if (QFileInfo(path).size() == 0) {
+        const QString e = tr("could not write %1 (disk full?)").arg(path);
+        showError(tr("Report failed"), e);
+        return e;
+    }
+    statusBar()->showMessage(tr("Report written to %1").arg(path), 5000);
+    return QString();
+}
+
+QString MainWindow::exportRecordsCsv(const QString& path)
+{
+    if (!m_cluster || m_cluster->telemetry() == nullptr)
+        return tr("no telemetry to export");
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || !m_cluster->telemetry()->writeCsv(&f) || !f.commit()) {
+        const QString e = tr("could not write %1: %2").arg(path, f.errorString());
+        showError(tr("Export failed"), e);
+        return e;
+    }
+    return QString();
+}
+
+QString MainWindow::exportRecordsJson(const QString& path)
+{
+    if (!m_cluster || m_cluster->telemetry() == nullptr)
+        return tr("no telemetry to export");
+    QJsonArray rows;
+    const QList<QByteArray> lines = [&]() {
+        QByteArray all;
+        for (const StoredRecord& r : m_cluster->telemetry()->records())
+            all += TelemetryAggregator::csvRow(r);
+        return all.split('\n');
+    }();
+    const QList<QByteArray> names = TelemetryAggregator::csvHeader().trimmed().split(',');
+    for (const QByteArray& line : lines) {
+        if (line.isEmpty())
+            continue;
+        const QList<QByteArray> cells = line.split(',');
+        QJsonObject o;
+        for (qsizetype i = 0; i < names.size() && i < cells.size(); ++i) {
+            bool isNumber = false;
+            const double v = cells[i].toDouble(&isNumber);
+            o.insert(QString::fromLatin1(names[i]), isNumber ? QJsonValue(v) : QJsonValue(QString::fromLatin1(cells[i])));
+        }
+        rows.append(o);
+    }
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(rows).toJson(QJsonDocument::Compact)) < 0 || !f.commit()) {
+        const QString e = tr("could not write %1: %2").arg(path, f.errorString());
+        showError(tr("Export failed"), e);
+        return e;
+    }
+    return QString();
+}
+
+QString MainWindow::exportSummaryJson(const QString& path)
+{
+    if (!m_cluster || m_cluster->telemetry() == nullptr)
+        return tr("no telemetry to export");
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly)
+        || f.write(QJsonDocument(m_cluster->telemetry()->summaryJson()).toJson(QJsonDocument::Indented)) < 0 || !f.commit()) {
+        const QString e = tr("could not write %1: %2").arg(path, f.errorString());
+        showError(tr("Export failed"), e);
+        return e;
+    }
+    return QString();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace clusterlab
