@@ -79,6 +79,7 @@ void MainWindow::buildUi()
 {
     // Left: cluster control, workers, events.
     auto* control = new QWidget(this);
+    control->setMinimumWidth(470);
     auto* controlLayout = new QVBoxLayout(control);
     auto* form = new QFormLayout;
     m_workers = new QSpinBox(control);

@@ -1,0 +1,249 @@
+// The real window, offscreen, with its real cluster: it opens and the
+// cluster runs; route buttons get answers from live workers; a load test's
+// requests all show up in the routing chart; every export writes a valid
+// file; killing a worker from the table shows the event and the
+// replacement; settings survive a restart of the window.
+#include "charts.h"
+#include "loadtestpanel.h"
+#include "mainwindow.h"
+#include "requestpanel.h"
+#include "workertablemodel.h"
+
+#include "cluster/cluster.h"
+
+#include <QChartView>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QSvgRenderer>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QXmlStreamReader>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace clusterlab;
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void opensWithARunningCluster();
+    void routeButtonsNameALiveWorker();
+    void loadTestTotalsMatchTheRoutingChart();
+    void everyExportWritesAValidFile();
+    void exportToAnUnwritableFolderSaysSo();
+    void killingAWorkerShowsTheEventAndTheReplacement();
+    void settingsSurviveARestart();
+
+private:
+    bool openWindow();
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true); // settings go to a test location
+    QCoreApplication::setOrganizationName(QStringLiteral("ClusterLabTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+    QSettings().clear();
+}
+
+void TestMainWindow::init()
+{
+    QSettings s;
+    s.clear();
+    s.setValue(QStringLiteral("cluster/workers"), 2);
+    s.setValue(QStringLiteral("cluster/port"), 0); // 3000 or the next free
+}
+
+void TestMainWindow::cleanup()
+{
+    QList<qint64> pids;
+    if (m_window && m_window->cluster()) {
+        for (const Cluster::WorkerInfo& w : m_window->cluster()->workers())
+            pids.append(w.pid);
+    }
+    m_window.reset();
+    for (qint64 pid : pids)
+        QVERIFY2(::kill(static_cast<pid_t>(pid), 0) != 0, "a worker outlived the window");
+}
+
+bool TestMainWindow::openWindow()
+{
+    m_window = std::make_unique<MainWindow>();
+    m_window->resize(1400, 900);
+    m_window->show();
+    QSignalSpy listening(m_window.get(), &MainWindow::clusterListening);
+    if (!m_window->startCluster())
+        return false;
+    return listening.wait(20000);
+}
+
+void TestMainWindow::opensWithARunningCluster()
+{
+    QVERIFY(openWindow());
+    QVERIFY(m_window->cluster()->isRunning());
+    QCOMPARE(m_window->cluster()->workerCount(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 2, 5000);
+    QVERIFY(m_window->eventLog().join(QLatin1Char('\n')).contains(QStringLiteral("listening")));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->refreshCount() > 3, 5000);
+}
+
+void TestMainWindow::routeButtonsNameALiveWorker()
+{
+    QVERIFY(openWindow());
+    QSet<qint64> live;
+    for (const Cluster::WorkerInfo& w : m_window->cluster()->workers())
+        live.insert(w.pid);
+    m_window->requestPanel()->setN(12);
+    for (const QString& route : { QStringLiteral("/"), QStringLiteral("/main"), QStringLiteral("/worker"),
+                                  QStringLiteral("/child"), QStringLiteral("/healthz") }) {
+        QSignalSpy answered(m_window->requestPanel(), &RequestPanel::responseReceived);
+        auto* button = m_window->requestPanel()->findChild<QPushButton*>(QStringLiteral("send") + route);
+        QVERIFY2(button != nullptr, qPrintable(route));
+        button->click();
+        QVERIFY(answered.wait(20000));
+        QCOMPARE(answered.constFirst().at(0).toInt(), 200);
+        const qint64 pid = answered.constFirst().at(1).toLongLong();
+        QVERIFY2(live.contains(pid), qPrintable(QStringLiteral("%1 answered by %2").arg(route).arg(pid)));
+        if (route != QLatin1String("/") && route != QLatin1String("/healthz"))
+            QVERIFY(m_window->requestPanel()->lastResponseText().contains(QStringLiteral("fib(12) = 144")));
+        // The serving worker is highlighted in the table.
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->workerModel()->rowOfPid(pid) >= 0, 5000);
+        const int row = m_window->workerModel()->rowOfPid(pid);
+        QVERIFY(m_window->workerModel()->data(m_window->workerModel()->index(row, 0), Qt::BackgroundRole).isValid());
+    }
+}
+
+void TestMainWindow::loadTestTotalsMatchTheRoutingChart()
+{
+    QVERIFY(openWindow());
+    LoadTestPanel* load = m_window->loadTestPanel();
+    load->setRequests(400);
+    load->setConnections(4);
+    load->setKeepAlive(false);
+    load->setRouteMix(QStringLiteral("/:2, /main?n=10:1, /worker?n=10:1"));
+    QSignalSpy done(load, &LoadTestPanel::finished);
+    QString error;
+    QVERIFY2(load->start(&error), qPrintable(error));
+    QVERIFY(done.wait(60000));
+    const LoadSummary s = done.constFirst().constFirst().value<LoadSummary>();
+    QCOMPARE(s.sent, 400);
+    QCOMPARE(s.succeeded, 400);
+    // Every request reaches the routing chart (telemetry arrives within 50 ms batches).
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->routingChart()->total(), 400.0, 10000);
+    QVERIFY(load->summaryText().contains(QStringLiteral("Sent 400 = 400 answered")));
+}
+
+void TestMainWindow::everyExportWritesAValidFile()
+{
+    QVERIFY(openWindow());
+    QSignalSpy answered(m_window->requestPanel(), &RequestPanel::responseReceived);
+    m_window->requestPanel()->send(QStringLiteral("/main"));
+    QVERIFY(answered.wait(20000));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->cluster()->telemetry()->records().size(), std::size_t(1), 10000);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QCOMPARE(m_window->exportCharts(dir.path()), QString());
+    const QList<ChartPanel*> charts = m_window->charts();
+    QCOMPARE(charts.size(), 6);
+    for (int i = 0; i < charts.size(); ++i) {
+        const QString base = dir.filePath(QStringLiteral("chart-%1").arg(i + 1));
+        QImage png(base + QStringLiteral(".png"));
+        QVERIFY2(!png.isNull(), qPrintable(base));
+        QCOMPARE(png.size(), charts[i]->view()->size() * 2); // HiDPI: twice the pixels
+        QFile svg(base + QStringLiteral(".svg"));
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        QXmlStreamReader xml(&svg);
+        bool sawSvg = false;
+        while (!xml.atEnd()) {
+            xml.readNext();
+            sawSvg = sawSvg || (xml.isStartElement() && xml.name() == QLatin1String("svg"));
+        }
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        QVERIFY(sawSvg);
+        QVERIFY(QSvgRenderer(base + QStringLiteral(".svg")).isValid());
+        QFile pdf(base + QStringLiteral(".pdf"));
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        const QByteArray bytes = pdf.readAll();
+        QVERIFY(bytes.startsWith("%PDF"));
+        QVERIFY(bytes.contains("/Type /Page"));
+    }
+    const QString report = dir.filePath(QStringLiteral("report.pdf"));
+    QCOMPARE(m_window->exportReport(report), QString());
+    QFile r(report);
+    QVERIFY(r.open(QIODevice::ReadOnly));
+    const QByteArray bytes = r.readAll();
+    QVERIFY(bytes.startsWith("%PDF"));
+    QVERIFY(bytes.count("/Type /Page") >= 8); // 7 pages (summary + 6 charts) and the page tree
+    const QString csv = dir.filePath(QStringLiteral("records.csv"));
+    QCOMPARE(m_window->exportRecordsCsv(csv), QString());
+    QFile c(csv);
+    QVERIFY(c.open(QIODevice::ReadOnly));
+    QVERIFY(c.readLine().startsWith("worker_index,pid,"));
+    QVERIFY(c.readLine().contains("/main"));
+    const QString json = dir.filePath(QStringLiteral("summary.json"));
+    QCOMPARE(m_window->exportSummaryJson(json), QString());
+    QFile j(json);
+    QVERIFY(j.open(QIODevice::ReadOnly));
+    QVERIFY(QJsonDocument::fromJson(j.readAll()).object().contains(QStringLiteral("routes")));
+    const QString rawJson = dir.filePath(QStringLiteral("records.json"));
+    QCOMPARE(m_window->exportRecordsJson(rawJson), QString());
+    QFile rj(rawJson);
+    QVERIFY(rj.open(QIODevice::ReadOnly));
+    QVERIFY(QJsonDocument::fromJson(rj.readAll()).array().size() >= 1);
+}
+
+void TestMainWindow::exportToAnUnwritableFolderSaysSo()
+{
+    QVERIFY(openWindow());
+    const QString error = m_window->exportCharts(QStringLiteral("/nonexistent-folder-for-clusterlab"));
+    QVERIFY(error.contains(QStringLiteral("does not exist")));
+    QVERIFY(m_window->eventLog().constLast().contains(QStringLiteral("Export failed")));
+    QVERIFY(!m_window->exportRecordsCsv(QStringLiteral("/nonexistent-folder-for-clusterlab/x.csv")).isEmpty());
+}
+
+void TestMainWindow::killingAWorkerShowsTheEventAndTheReplacement()
+{
+    QVERIFY(openWindow());
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 2, 5000);
+    const qint64 victim = m_window->cluster()->workers().at(0).pid;
+    QSignalSpy relisten(m_window.get(), &MainWindow::clusterListening);
+    m_window->workerTable()->selectRow(0);
+    QVERIFY(m_window->killWorkerAtRow(0));
+    QVERIFY(relisten.wait(20000));
+    const QString log = m_window->eventLog().join(QLatin1Char('\n'));
+    QVERIFY2(log.contains(QStringLiteral("worker 0 (pid %1) exited: killed by signal 9").arg(victim)), qPrintable(log));
+    QVERIFY(log.contains(QStringLiteral("restarting")));
+    const qint64 replacement = m_window->cluster()->workers().at(0).pid;
+    QVERIFY(replacement != victim);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->workerModel()->rowOfPid(replacement) == 0, 5000);
+    QCOMPARE(m_window->workerModel()->data(m_window->workerModel()->index(0, WorkerTableModel::Restarts), Qt::DisplayRole).toInt(), 1);
+}
+
+void TestMainWindow::settingsSurviveARestart()
+{
+    {
+        MainWindow first;
+        first.setWorkersSetting(3);
+        first.setPolicySetting(QStringLiteral("shared"));
+        first.saveSettings();
+    }
+    MainWindow second;
+    QCOMPARE(second.workersSetting(), 3);
+    QCOMPARE(second.policySetting(), QStringLiteral("shared"));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
