@@ -26,7 +26,7 @@ struct ChartFeed
     std::array<QList<QPointF>, kRouteCount> latencyP99; // by route: (s, ms), 10 s window
     QHash<QPair<qint64, quint64>, qint64> loadTestConnections; // last load test: (pid, conn) -> requests
 
-    static constexpr int kMaxPoints = 3000; // per series: 5 minutes at 10 Hz
+    static constexpr int kMaxPoints = 6000; // per series: 10 minutes at 10 Hz
     static void append(QList<QPointF>* series, QPointF p)
     {
         series->append(p);

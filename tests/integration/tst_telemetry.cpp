@@ -61,6 +61,8 @@ class TestTelemetry : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void framingSurvivesFragmentsAndRejectsGarbage();
+    void aWorkerSpeakingGarbageIsDroppedAndRestarted_data();
+    void aWorkerSpeakingGarbageIsDroppedAndRestarted();
     void aggregatorCountsGapsAndMalformedBatches();
     void everyRequestIsAccountedFor();
     void blockedEventLoopShowsAsLagOnThatWorkerOnly();
@@ -97,6 +99,46 @@ void TestTelemetry::framingSurvivesFragmentsAndRejectsGarbage()
     garbage.append(QByteArray("\x00\x00\x00\x03", 4) + QByteArray("\xff\xff\xff", 3));
     QVERIFY(!garbage.next(&out));
     QVERIFY(garbage.broken());
+}
+
+void TestTelemetry::aWorkerSpeakingGarbageIsDroppedAndRestarted_data()
+{
+    QTest::addColumn<QByteArray>("mode");
+    QTest::addRow("garbage frame") << QByteArray("garbage");
+    QTest::addRow("oversized frame") << QByteArray("oversized");
+}
+
+void TestTelemetry::aWorkerSpeakingGarbageIsDroppedAndRestarted()
+{
+    QFETCH(QByteArray, mode);
+    qputenv("FAKE_WORKER_MODE", mode);
+    ClusterConfig c;
+    c.workers = 1;
+    c.port = 0;
+    c.workerProgram = WorkerProcess::binary(QStringLiteral("clusterlab-fake-worker"));
+    c.restartBackoffMs = 10;
+    c.crashLoopLimit = 3;
+    Cluster cluster(c);
+    QList<ClusterEvent> events;
+    connect(&cluster, &Cluster::event, this, [&events](const ClusterEvent& e) { events.append(e); });
+    QString error;
+    QVERIFY(cluster.start(&error));
+    auto count = [&](ClusterEvent::Kind kind, const QString& text = {}) {
+        int n = 0;
+        for (const ClusterEvent& e : events)
+            n += e.kind == kind && (text.isEmpty() || e.toLine().contains(text)) ? 1 : 0;
+        return n;
+    };
+    // Each incarnation is dropped and killed; after three, the slot is errored.
+    QTRY_COMPARE_WITH_TIMEOUT(count(ClusterEvent::Kind::Errored), 1, 20000);
+    QCOMPARE(count(ClusterEvent::Kind::Info, QStringLiteral("dropping the control channel")), 3);
+    QCOMPARE(count(ClusterEvent::Kind::Exited, QStringLiteral("killed by signal 9")), 3);
+    QCOMPARE(count(ClusterEvent::Kind::Restarting), 2);
+    qunsetenv("FAKE_WORKER_MODE");
+    // The primary itself is fine: it stops cleanly.
+    QSignalSpy stopped(&cluster, &Cluster::stopped);
+    cluster.stop();
+    QVERIFY(stopped.count() > 0 || stopped.wait(10000));
 }
 
 void TestTelemetry::aggregatorCountsGapsAndMalformedBatches()
