@@ -61,6 +61,22 @@ void setTimeRange(QValueAxis* x, double now, double window = 120)
     x->setRange(std::max(0.0, now - window), std::max(window / 12, now));
 }
 
+// The line of one worker in a per-worker chart, created on first use with
+// the worker's stable colour.
+QLineSeries* workerSeries(QHash<int, QLineSeries*>* series, QChart* chart, int index, QAbstractAxis* x, QAbstractAxis* y)
+{
+    QLineSeries*& s = (*series)[index];
+    if (s == nullptr) {
+        s = new QLineSeries;
+        s->setName(QStringLiteral("w%1").arg(index));
+        s->setColor(workerColor(index));
+        chart->addSeries(s);
+        s->attachAxis(x);
+        s->attachAxis(y);
+    }
+    return s;
+}
+
 double niceMax(double v)
 {
     if (v <= 0)
@@ -247,16 +263,7 @@ void ThroughputChart::refresh(const ChartFeed& feed)
 {
     double maxY = 0;
     for (auto it = feed.throughput.cbegin(); it != feed.throughput.cend(); ++it) {
-        QLineSeries*& s = m_series[it.key()];
-        if (s == nullptr) {
-            s = new QLineSeries;
-            s->setName(QStringLiteral("w%1").arg(it.key()));
-            s->setColor(workerColor(it.key()));
-            m_chart->addSeries(s);
-            s->attachAxis(m_x);
-            s->attachAxis(m_y);
-        }
-        s->replace(decimate(it.value()));
+        workerSeries(&m_series, m_chart, it.key(), m_x, m_y)->replace(decimate(it.value()));
         for (const QPointF& p : it.value())
             maxY = std::max(maxY, p.y());
     }
@@ -337,15 +344,7 @@ void LagChart::refresh(const ChartFeed& feed)
         return;
     double maxY = 0;
     for (const Cluster::WorkerInfo& w : feed.workers) {
-        QLineSeries*& s = m_series[w.index];
-        if (s == nullptr) {
-            s = new QLineSeries;
-            s->setName(QStringLiteral("w%1").arg(w.index));
-            s->setColor(workerColor(w.index));
-            m_chart->addSeries(s);
-            s->attachAxis(m_x);
-            s->attachAxis(m_y);
-        }
+        QLineSeries* s = workerSeries(&m_series, m_chart, w.index, m_x, m_y);
         const auto& samples = feed.telemetry->samples(w.index);
         QList<QPointF> points;
         const std::size_t from = samples.size() > 1200 ? samples.size() - 1200 : 0; // 2 minutes

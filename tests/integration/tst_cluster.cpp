@@ -4,6 +4,7 @@
 // when the primary is SIGKILLed. The test process is the primary.
 #include "cluster/cluster.h"
 #include "cluster/socketplatform.h"
+#include "offthread.h"
 #include "rawhttpclient.h"
 #include "workerprocess.h"
 
@@ -59,20 +60,6 @@ struct EventLog
     }
 };
 
-// Runs blocking client code on a thread of its own while this thread keeps
-// the primary's event loop turning (a primary that cannot run its loop
-// cannot supervise). True when `work` finished in time.
-template<typename Work>
-bool offThread(Work work, int timeoutMs = 60000)
-{
-    std::unique_ptr<QThread> thread(QThread::create(std::move(work)));
-    QSignalSpy finished(thread.get(), &QThread::finished);
-    thread->start();
-    const bool done = finished.count() > 0 || finished.wait(timeoutMs);
-    if (!done)
-        thread->wait(); // never leave a running thread behind
-    return done;
-}
 
 QSet<qint64> livePids(const Cluster& cluster)
 {

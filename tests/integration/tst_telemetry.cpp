@@ -4,6 +4,7 @@
 // happens, and say what a killed worker served but never reported.
 #include "cluster/cluster.h"
 #include "cluster/controlmessage.h"
+#include "offthread.h"
 #include "rawhttpclient.h"
 #include "telemetry/telemetryaggregator.h"
 #include "workerprocess.h"
@@ -26,18 +27,6 @@ QByteArray get(const QByteArray& target)
     return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 }
 
-// Blocking client work on its own thread while this one runs the primary.
-template<typename Work>
-bool offThread(Work work, int timeoutMs = 120000)
-{
-    std::unique_ptr<QThread> thread(QThread::create(std::move(work)));
-    QSignalSpy finished(thread.get(), &QThread::finished);
-    thread->start();
-    const bool done = finished.wait(timeoutMs);
-    if (!done)
-        thread->wait();
-    return done;
-}
 
 std::unique_ptr<Cluster> startCluster(int workers)
 {

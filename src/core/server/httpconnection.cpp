@@ -108,38 +108,43 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, quint64 id, WorkerServe
         onReadyRead();
 }
 
-void HttpConnection::recordDropped()
+void HttpConnection::report(Pending& slot, bool answered)
 {
-    // Requests we will never answer still get a record (status 0), so the
-    // worker's sequence numbers have no holes and nothing vanishes unseen.
     WorkerTelemetry* telemetry = m_server->telemetry();
     if (telemetry == nullptr)
         return;
-    const std::int64_t now = steadyNowNs();
-    for (auto& slot : m_pending) {
-        RequestRecord r = slot->rec;
+    RequestRecord& r = slot.rec;
+    r.writtenNs = steadyNowNs();
+    r.requestSeq = slot.seq;
+    r.connectionId = m_id;
+    r.pid = static_cast<std::int32_t>(m_server->pid());
+    r.workerIndex = static_cast<std::uint16_t>(m_server->config().workerIndex);
+    if (r.headersNs == 0)
+        r.headersNs = r.writtenNs; // a stream error: no complete head
+    if (!answered) {
         r.status = 0;
         r.bytes = 0;
-        r.writtenNs = now;
-        r.requestSeq = slot->seq;
-        r.connectionId = m_id;
-        r.pid = static_cast<std::int32_t>(m_server->pid());
-        r.workerIndex = static_cast<std::uint16_t>(m_server->config().workerIndex);
-        if (r.headersNs == 0)
-            r.headersNs = now;
-        telemetry->add(r);
     }
+    telemetry->add(r);
 }
 
-HttpConnection::~HttpConnection()
+void HttpConnection::dropPending()
 {
-    recordDropped();
+    // Requests we will never answer still get a record (status 0), so the
+    // worker's sequence numbers have no holes and nothing vanishes unseen;
+    // their pool jobs are told to skip the work.
     for (auto& slot : m_pending) {
+        report(*slot, false);
         if (slot->cancelled)
             slot->cancelled->store(true);
     }
     m_server->requestsEnded(static_cast<int>(m_pending.size()));
     m_pending.clear();
+}
+
+HttpConnection::~HttpConnection()
+{
+    dropPending();
     // Children (socket, pool watchers, child tasks) die after this: a task
     // still running is killed and reaped by its own destructor.
 }
@@ -450,17 +455,7 @@ void HttpConnection::flush()
         m_pending.pop_front();
         m_socket->write(slot->bytes);
         ++written;
-        if (WorkerTelemetry* telemetry = m_server->telemetry()) {
-            RequestRecord& r = slot->rec;
-            r.writtenNs = steadyNowNs();
-            r.requestSeq = slot->seq;
-            r.connectionId = m_id;
-            r.pid = static_cast<std::int32_t>(m_server->pid());
-            r.workerIndex = static_cast<std::uint16_t>(m_server->config().workerIndex);
-            if (r.headersNs == 0)
-                r.headersNs = r.writtenNs; // a stream error: no complete head
-            telemetry->add(r);
-        }
+        report(*slot, true);
         if (slot->closeAfter) {
             beginClose();
             break;
@@ -481,13 +476,7 @@ void HttpConnection::beginClose()
     m_closing = true;
     m_stopParsing = true;
     // Anything after the closing response is never answered.
-    recordDropped();
-    for (auto& slot : m_pending) {
-        if (slot->cancelled)
-            slot->cancelled->store(true);
-    }
-    m_server->requestsEnded(static_cast<int>(m_pending.size()));
-    m_pending.clear();
+    dropPending();
     m_timer.stop();
     m_timerMode = TimerMode::None;
     if (m_socket->bytesToWrite() == 0)

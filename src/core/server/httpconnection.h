@@ -70,7 +70,9 @@ private:
     void updateTimer();
     void onTimer();
     void onBytesWritten();
-    void recordDropped();
+    // Telemetry: one record per request, answered or not.
+    void report(Pending& slot, bool answered);
+    void dropPending();
 
     WorkerServer* m_server;
     quint64 m_id;
