@@ -77,6 +77,17 @@ QLineSeries* workerSeries(QHash<int, QLineSeries*>* series, QChart* chart, int i
     return s;
 }
 
+// Seconds along the bottom, `unit` up the side: the time charts' axes.
+void addTimeAxes(QChart* chart, QValueAxis** x, QValueAxis** y, const QString& unit)
+{
+    *x = new QValueAxis;
+    (*x)->setTitleText(QStringLiteral("s"));
+    *y = new QValueAxis;
+    (*y)->setTitleText(unit);
+    chart->addAxis(*x, Qt::AlignBottom);
+    chart->addAxis(*y, Qt::AlignLeft);
+}
+
 double niceMax(double v)
 {
     if (v <= 0)
@@ -212,12 +223,7 @@ LatencyTimelineChart::LatencyTimelineChart(QWidget* parent)
                     "/child keep the other routes fast."),
                  parent)
 {
-    m_x = new QValueAxis;
-    m_x->setTitleText(tr("s"));
-    m_y = new QValueAxis;
-    m_y->setTitleText(tr("ms"));
-    m_chart->addAxis(m_x, Qt::AlignBottom);
-    m_chart->addAxis(m_y, Qt::AlignLeft);
+    addTimeAxes(m_chart, &m_x, &m_y, tr("ms"));
     for (int route : kChartRoutes) {
         auto* s = new QLineSeries;
         s->setName(routeLabel(route));
@@ -251,12 +257,7 @@ ThroughputChart::ThroughputChart(QWidget* parent)
                     "the others take its share."),
                  parent)
 {
-    m_x = new QValueAxis;
-    m_x->setTitleText(tr("s"));
-    m_y = new QValueAxis;
-    m_y->setTitleText(tr("req/s"));
-    m_chart->addAxis(m_x, Qt::AlignBottom);
-    m_chart->addAxis(m_y, Qt::AlignLeft);
+    addTimeAxes(m_chart, &m_x, &m_y, tr("req/s"));
 }
 
 void ThroughputChart::refresh(const ChartFeed& feed)
@@ -330,12 +331,7 @@ LagChart::LagChart(QWidget* parent)
                     "jumps by the computation's length while the others stay near zero."),
                  parent)
 {
-    m_x = new QValueAxis;
-    m_x->setTitleText(tr("s"));
-    m_y = new QValueAxis;
-    m_y->setTitleText(tr("ms"));
-    m_chart->addAxis(m_x, Qt::AlignBottom);
-    m_chart->addAxis(m_y, Qt::AlignLeft);
+    addTimeAxes(m_chart, &m_x, &m_y, tr("ms"));
 }
 
 void LagChart::refresh(const ChartFeed& feed)
