@@ -123,9 +123,11 @@ void WorkerInstance::onControlReadyRead()
         e.pid = m_pid;
         e.detail = QStringLiteral("dropping the control channel: %1").arg(m_reader.error());
         m_cluster->emitEvent(e);
+        // Kill first: closing the channel first would let the worker exit
+        // on its own, and the supervisor would misread why it ended.
+        sendSignal(9);
         m_control->disconnect(this);
         m_control->abort();
-        sendSignal(9);
     }
 }
 
