@@ -53,6 +53,7 @@ private Q_SLOTS:
     void aWorkerSpeakingGarbageIsDroppedAndRestarted_data();
     void aWorkerSpeakingGarbageIsDroppedAndRestarted();
     void aggregatorCountsGapsAndMalformedBatches();
+    void recordStoreKeepsOrderAcrossChunks();
     void everyRequestIsAccountedFor();
     void blockedEventLoopShowsAsLagOnThatWorkerOnly();
     void killedWorkerLeavesAnExactAccount();
@@ -169,6 +170,28 @@ void TestTelemetry::aggregatorCountsGapsAndMalformedBatches()
     QCOMPARE(main.value(QStringLiteral("meanTransportMs")).toDouble(), 0.001);
     agg.workerExited(77, 5, true);
     QCOMPARE(agg.accounts().constFirst().unreported(), 2);
+}
+
+void TestTelemetry::recordStoreKeepsOrderAcrossChunks()
+{
+    RecordStore store;
+    const std::size_t n = 2 * RecordStore::kChunk + 123;
+    for (std::size_t i = 0; i < n; ++i) {
+        StoredRecord r;
+        r.requestSeq = static_cast<std::uint32_t>(i);
+        store.push_back(r);
+    }
+    QCOMPARE(store.size(), n);
+    const StoredRecord* firstOfSecondChunk = &store[RecordStore::kChunk];
+    store.push_back(StoredRecord()); // growing moves nothing already stored
+    QCOMPARE(&store[RecordStore::kChunk], firstOfSecondChunk);
+    std::size_t i = 0;
+    for (const StoredRecord& r : store) {
+        if (i < n)
+            QCOMPARE(r.requestSeq, static_cast<std::uint32_t>(i));
+        ++i;
+    }
+    QCOMPARE(i, n + 1);
 }
 
 void TestTelemetry::everyRequestIsAccountedFor()

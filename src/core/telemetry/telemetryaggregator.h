@@ -38,6 +38,55 @@ struct StoredRecord
     PathId path = PathId::None;
 };
 
+// Every record kept for export, in fixed chunks: growing never moves what
+// is already stored (a plain vector would copy ~100 MB at a million
+// records, stalling the GUI thread the aggregator runs on).
+class RecordStore
+{
+public:
+    static constexpr std::size_t kChunk = 16384; // records per chunk (~900 KiB)
+
+    void push_back(const StoredRecord& r)
+    {
+        if (m_size % kChunk == 0)
+            m_chunks.push_back(std::make_unique<StoredRecord[]>(kChunk));
+        m_chunks.back()[m_size % kChunk] = r;
+        ++m_size;
+    }
+    std::size_t size() const { return m_size; }
+    bool empty() const { return m_size == 0; }
+    const StoredRecord& operator[](std::size_t i) const { return m_chunks[i / kChunk][i % kChunk]; }
+
+    class const_iterator
+    {
+    public:
+        const_iterator(const RecordStore* store, std::size_t i)
+            : m_store(store)
+            , m_i(i)
+        {
+        }
+        const StoredRecord& operator*() const { return (*m_store)[m_i]; }
+        const StoredRecord* operator->() const { return &(*m_store)[m_i]; }
+        const_iterator& operator++()
+        {
+            ++m_i;
+            return *this;
+        }
+        bool operator!=(const const_iterator& o) const { return m_i != o.m_i; }
+        bool operator==(const const_iterator& o) const { return m_i == o.m_i; }
+
+    private:
+        const RecordStore* m_store;
+        std::size_t m_i;
+    };
+    const_iterator begin() const { return { this, 0 }; }
+    const_iterator end() const { return { this, m_size }; }
+
+private:
+    std::vector<std::unique_ptr<StoredRecord[]>> m_chunks;
+    std::size_t m_size = 0;
+};
+
 // One health sample of one worker (every 100 ms).
 struct WorkerSample
 {
@@ -95,7 +144,7 @@ public:
     void ingest(int index, qint64 pid, const QCborMap& batch);
     void workerExited(qint64 pid, std::uint64_t servedAtExit, bool known);
 
-    const std::vector<StoredRecord>& records() const { return m_records; }
+    const RecordStore& records() const { return m_records; }
     QList<WorkerAccount> accounts() const;
     std::shared_ptr<const TelemetrySnapshot> snapshot() const;
     // Health samples of one worker index, oldest first (at most 10 min).
@@ -119,7 +168,7 @@ private:
     void publish();
     WorkerAccount& account(qint64 pid);
 
-    std::vector<StoredRecord> m_records;
+    RecordStore m_records;
     QHash<qint64, WorkerAccount> m_accounts;
     QHash<int, std::array<std::array<std::uint64_t, 4>, kRouteCount>> m_counts;
     QHash<QPair<qint64, quint64>, std::uint64_t> m_perConnection;
