@@ -4,15 +4,11 @@
 
 #include <QWidget>
 
-class QCheckBox;
-class QComboBox;
-class QDoubleSpinBox;
-class QLabel;
-class QLineEdit;
-class QPlainTextEdit;
-class QProgressBar;
-class QPushButton;
-class QSpinBox;
+#include <memory>
+
+namespace Ui {
+class LoadTestPanel;
+}
 
 namespace clusterlab {
 
@@ -25,6 +21,7 @@ class LoadTestPanel : public QWidget
     Q_OBJECT
 public:
     explicit LoadTestPanel(QWidget* parent = nullptr);
+    ~LoadTestPanel() override;
     void setEmbeddedUrl(const QString& url) { m_embeddedUrl = url; }
     // Builds the config from the form; false with a reason in *error.
     bool buildConfig(LoadConfig* config, QString* error) const;
@@ -52,20 +49,7 @@ private:
     LoadGenerator* m_generator = nullptr;
     QString m_embeddedUrl;
     LoadConfig m_running;
-    QComboBox* m_mode = nullptr;
-    QSpinBox* m_requests = nullptr;
-    QDoubleSpinBox* m_duration = nullptr;
-    QSpinBox* m_connections = nullptr;
-    QCheckBox* m_keepAlive = nullptr;
-    QDoubleSpinBox* m_rate = nullptr;
-    QLineEdit* m_mix = nullptr;
-    QComboBox* m_target = nullptr;
-    QLineEdit* m_url = nullptr;
-    QPushButton* m_start = nullptr;
-    QPushButton* m_stop = nullptr;
-    QProgressBar* m_progress = nullptr;
-    QLabel* m_eta = nullptr;
-    QPlainTextEdit* m_summary = nullptr;
+    std::unique_ptr<Ui::LoadTestPanel> m_ui; // ui/loadtestpanel.ui
 };
 
 } // namespace clusterlab
