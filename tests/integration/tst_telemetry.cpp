@@ -11,7 +11,9 @@
 
 #include <QCborArray>
 #include <QCborMap>
+#include <QProcess>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
 
@@ -57,6 +59,7 @@ private Q_SLOTS:
     void everyRequestIsAccountedFor();
     void blockedEventLoopShowsAsLagOnThatWorkerOnly();
     void killedWorkerLeavesAnExactAccount();
+    void serveStatsAndRecord();
 };
 
 void TestTelemetry::framingSurvivesFragmentsAndRejectsGarbage()
@@ -324,6 +327,51 @@ void TestTelemetry::killedWorkerLeavesAnExactAccount()
         QVERIFY(a.unreported() >= 0);
         QCOMPARE(static_cast<int>(a.records + static_cast<std::uint64_t>(a.unreported())), seenByClient.value(victim));
     }
+}
+
+void TestTelemetry::serveStatsAndRecord()
+{
+    QTemporaryDir dir;
+    const QString csv = dir.filePath(QStringLiteral("records.csv"));
+    QProcess serve;
+    serve.start(WorkerProcess::binary(QStringLiteral("clusterlab")),
+                { QStringLiteral("serve"), QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--port"),
+                  QStringLiteral("0"), QStringLiteral("--stats"), QStringLiteral("--record"), csv });
+    QVERIFY(serve.waitForStarted());
+    QByteArray out;
+    QTRY_VERIFY_WITH_TIMEOUT((out += serve.readAllStandardOutput()).contains("all 2 workers listening"), 20000);
+    const qsizetype at = out.indexOf("http://127.0.0.1:") + 17;
+    const quint16 port = static_cast<quint16>(out.mid(at, out.indexOf('/', at) - at).split(' ').constFirst().toUInt());
+    QVERIFY(port > 0);
+    // The serve process is another process: blocking client calls are fine here.
+    for (int i = 0; i < 120; ++i) {
+        ParsedResponse r;
+        QVERIFY(RawHttpClient::get(port, i % 3 ? "/" : "/main?n=5", &r));
+    }
+    // One stats line a second: requests per worker, latency per route, lag per worker.
+    QTRY_VERIFY_WITH_TIMEOUT((out += serve.readAllStandardOutput()).contains(", /main "), 10000);
+    QVERIFY(out.contains("p50/p99 ms (10 s) / "));
+    QVERIFY(out.contains("req/s w0"));
+    QVERIFY(out.contains("lag max ms (1 s) w"));
+    ::kill(static_cast<pid_t>(serve.processId()), SIGINT);
+    QVERIFY(serve.waitForFinished(30000));
+    QCOMPARE(serve.exitCode(), 0);
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    QVERIFY(lines.constFirst().startsWith("worker_index,pid,connection_id,request_seq,route"));
+    QCOMPARE(lines.size(), 121); // header + every request
+    int main = 0;
+    for (qsizetype i = 1; i < lines.size(); ++i)
+        main += lines[i].contains(",/main,5,main,200,") ? 1 : 0;
+    QCOMPARE(main, 40);
+
+    // Stats need telemetry: asking for both is bad usage.
+    QProcess bad;
+    bad.start(WorkerProcess::binary(QStringLiteral("clusterlab")),
+              { QStringLiteral("serve"), QStringLiteral("--stats"), QStringLiteral("--no-telemetry") });
+    QVERIFY(bad.waitForFinished(10000));
+    QCOMPARE(bad.exitCode(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestTelemetry)
