@@ -69,6 +69,7 @@ private Q_SLOTS:
     void malformed();
     void stateForTimeouts();
     void upgradeIsAnsweredThenClosed();
+    void emptyValuesAndSplitNamesKeepHeadersApart();
     void onlyHttp1IsServed_data();
     void onlyHttp1IsServed();
 };
@@ -267,6 +268,23 @@ void TestHttpRequestParser::upgradeIsAnsweredThenClosed()
     const HttpRequest req = p.takeRequest();
     QVERIFY(req.upgrade);
     QVERIFY(!req.keepAlive);
+}
+
+void TestHttpRequestParser::emptyValuesAndSplitNamesKeepHeadersApart()
+{
+    HttpRequestParser p;
+    // One byte at a time: names and values arrive in pieces.
+    const auto r = feedAll(p, "GET / HTTP/1.1\r\nX-Empty:\r\nHost: example\r\nX-Spaces:   padded   \r\n"
+                              "Accept: text/html, application/json\r\n\r\n", 1);
+    QVERIFY(!r.error);
+    QCOMPARE(r.requests.size(), 1);
+    const HttpRequest& req = r.requests.first();
+    QCOMPARE(req.headerCount(), 4);
+    QCOMPARE(req.header("x-empty"), QByteArray());
+    QCOMPARE(req.header("host"), QByteArray("example"));
+    QCOMPARE(req.header("x-spaces"), QByteArray("padded"));
+    QCOMPARE(req.header("missing"), QByteArray());
+    QVERIFY(req.acceptsJson());
 }
 
 void TestHttpRequestParser::onlyHttp1IsServed_data()

@@ -15,7 +15,7 @@ struct HttpRequest
     QByteArray target;          // request-target as sent
     QByteArray path;            // target without query (absolute-form reduced to its path)
     QByteArray query;           // after '?', not decoded
-    QList<QPair<QByteArray, QByteArray>> headers; // in order, names as sent
+    QByteArray headerBlock;     // "Name: value\r\n" lines, in order, names as sent (one buffer)
     int versionMajor = 1;
     int versionMinor = 1;
     bool keepAlive = true;      // per the version and the Connection header
@@ -25,8 +25,9 @@ struct HttpRequest
     std::int64_t firstByteNs = 0;       // steady clock: first byte of this request
     std::int64_t headersCompleteNs = 0; // steady clock: end of the head
 
-    // Case-insensitive; the first occurrence, or an empty array.
+    // Case-insensitive; the first occurrence (trimmed), or an empty array.
     QByteArray header(const QByteArray& name) const;
+    int headerCount() const { return static_cast<int>(headerBlock.count('\n')); }
     bool isHead() const { return method == "HEAD"; }
     // True when an Accept header names application/json.
     bool acceptsJson() const { return wantsJson; }

@@ -19,9 +19,16 @@ constexpr int kRequestLineOverhead = 12;
 
 QByteArray HttpRequest::header(const QByteArray& name) const
 {
-    for (const auto& h : headers) {
-        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
-            return h.second;
+    qsizetype lineStart = 0;
+    while (lineStart < headerBlock.size()) {
+        const qsizetype lineEnd = headerBlock.indexOf("\r\n", lineStart);
+        const qsizetype colon = headerBlock.indexOf(": ", lineStart);
+        if (lineEnd < 0 || colon < 0)
+            break;
+        if (colon - lineStart == name.size()
+            && qstrnicmp(headerBlock.constData() + lineStart, name.size(), name.constData(), name.size()) == 0)
+            return headerBlock.mid(colon + 2, lineEnd - colon - 2).trimmed();
+        lineStart = lineEnd + 2;
     }
     return {};
 }
@@ -48,9 +55,8 @@ struct HttpRequestParser::Impl
         auto* q = self(p);
         q->m_current = HttpRequest();
         q->m_current.firstByteNs = steadyNowNs();
-        q->m_field.clear();
-        q->m_value.clear();
-        q->m_valueInProgress = false;
+        q->m_current.headerBlock.reserve(512);
+        q->m_fieldStart = q->m_fieldEnd = q->m_valueStart = -1;
         q->m_inMessage = true;
         q->m_headComplete = false;
         q->m_headBytes = kRequestLineOverhead;
@@ -83,7 +89,7 @@ struct HttpRequestParser::Impl
 
     // RFC 9110 5.6.2 tchar. llhttp 8.1 lets a space through in a field
     // name ("Bad Header: x"); we do not.
-    static bool isToken(const QByteArray& s)
+    static bool isToken(QByteArrayView s)
     {
         if (s.isEmpty())
             return false;
@@ -96,46 +102,70 @@ struct HttpRequestParser::Impl
         return true;
     }
 
+    // Closes the header line in progress (if any): checks its name, notes
+    // an Accept: application/json, ends the line.
     static bool finishHeader(HttpRequestParser* q)
     {
-        if (q->m_valueInProgress) {
-            if (!isToken(q->m_field))
-                return false;
-            const QByteArray value = q->m_value.trimmed();
-            if (q->m_field.size() == 6 && qstrnicmp(q->m_field.constData(), "accept", 6) == 0
-                && QByteArrayView(value).contains(QByteArrayView("application/json")))
-                q->m_current.wantsJson = true;
-            q->m_current.headers.append({ q->m_field, value });
-            q->m_field.clear();
-            q->m_value.clear();
-            q->m_valueInProgress = false;
-        }
+        if (q->m_valueStart < 0)
+            return true;
+        QByteArray& block = q->m_current.headerBlock;
+        const QByteArrayView field(block.constData() + q->m_fieldStart, q->m_fieldEnd - q->m_fieldStart);
+        if (!isToken(field))
+            return false;
+        const QByteArrayView value(block.constData() + q->m_valueStart, block.size() - q->m_valueStart);
+        if (field.size() == 6 && qstrnicmp(field.data(), 6, "accept", 6) == 0 && value.contains(QByteArrayView("application/json")))
+            q->m_current.wantsJson = true;
+        block.append("\r\n", 2);
+        q->m_fieldStart = q->m_fieldEnd = q->m_valueStart = -1;
         return true;
     }
 
+    // Header names and values go straight into one buffer; llhttp's
+    // *_complete callbacks delimit them even when a value is empty or a
+    // name arrives in pieces.
     static int onHeaderField(llhttp_t* p, const char* at, std::size_t len)
     {
         auto* q = self(p);
-        if (!finishHeader(q))
-            return fail(q, 400, "malformed request: invalid header name");
-        if (q->m_field.isEmpty())
+        QByteArray& block = q->m_current.headerBlock;
+        if (q->m_fieldStart < 0) {
             q->m_headBytes += kHeaderLineOverhead;
-        q->m_field.append(at, static_cast<qsizetype>(len));
+            q->m_fieldStart = block.size();
+        }
+        block.append(at, static_cast<qsizetype>(len));
         return countHead(q, len);
+    }
+
+    static int onHeaderFieldComplete(llhttp_t* p)
+    {
+        auto* q = self(p);
+        QByteArray& block = q->m_current.headerBlock;
+        if (q->m_fieldStart < 0)
+            q->m_fieldStart = block.size();
+        q->m_fieldEnd = block.size();
+        block.append(": ", 2);
+        q->m_valueStart = block.size();
+        return 0;
     }
 
     static int onHeaderValue(llhttp_t* p, const char* at, std::size_t len)
     {
         auto* q = self(p);
-        q->m_valueInProgress = true;
-        q->m_value.append(at, static_cast<qsizetype>(len));
+        q->m_current.headerBlock.append(at, static_cast<qsizetype>(len));
         return countHead(q, len);
+    }
+
+    static int onHeaderValueComplete(llhttp_t* p)
+    {
+        auto* q = self(p);
+        if (!finishHeader(q))
+            return fail(q, 400, "malformed request: invalid header name");
+        return 0;
     }
 
     static int onHeadersComplete(llhttp_t* p)
     {
         auto* q = self(p);
-        if (!finishHeader(q))
+        if (!finishHeader(q)) // normally closed by onHeaderValueComplete already
             return fail(q, 400, "malformed request: invalid header name");
         HttpRequest& r = q->m_current;
         r.headersCompleteNs = steadyNowNs();
@@ -206,7 +236,9 @@ HttpRequestParser::HttpRequestParser(const Limits& limits)
     d->settings.on_method = &Impl::onMethod;
     d->settings.on_url = &Impl::onUrl;
     d->settings.on_header_field = &Impl::onHeaderField;
+    d->settings.on_header_field_complete = &Impl::onHeaderFieldComplete;
     d->settings.on_header_value = &Impl::onHeaderValue;
+    d->settings.on_header_value_complete = &Impl::onHeaderValueComplete;
     d->settings.on_headers_complete = &Impl::onHeadersComplete;
     d->settings.on_body = &Impl::onBody;
     d->settings.on_message_complete = &Impl::onMessageComplete;

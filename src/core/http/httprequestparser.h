@@ -59,9 +59,9 @@ private:
     std::unique_ptr<Impl> d;
     Limits m_limits;
     HttpRequest m_current;
-    QByteArray m_field;
-    QByteArray m_value;
-    bool m_valueInProgress = false;
+    qsizetype m_fieldStart = -1; // offsets into m_current.headerBlock
+    qsizetype m_fieldEnd = -1;
+    qsizetype m_valueStart = -1;
     bool m_inMessage = false;
     bool m_headComplete = false;
     int m_headBytes = 0;

@@ -63,14 +63,41 @@ QByteArray serverTimingValue(const ResponseTiming& t)
     return QByteArray(buf, static_cast<qsizetype>(p - buf));
 }
 
+namespace {
+char* putNumber(char* p, std::uint64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+} // namespace
+
 void stampResponse(HttpResponse* r, const ResponseIdentity& id, const ResponseTiming& t)
 {
-    r->extraHeaders.reserve(r->extraHeaders.size() + 200);
-    r->addHeader("X-Worker-Pid", id.pid);
-    r->addHeader("X-Worker-Index", id.workerIndex);
-    r->addHeader("X-Connection-Id", static_cast<std::int64_t>(id.connectionId));
-    r->addHeader("X-Request-Seq", static_cast<std::int64_t>(id.requestSeq));
-    r->addHeader("Server-Timing", serverTimingValue(t));
+    // Every response carries these five: built in one buffer, appended once.
+    char buf[320];
+    char* p = putText(buf, "X-Worker-Pid: ");
+    p = putNumber(p, static_cast<std::uint64_t>(id.pid));
+    p = putText(p, "\r\nX-Worker-Index: ");
+    p = putNumber(p, static_cast<std::uint64_t>(id.workerIndex));
+    p = putText(p, "\r\nX-Connection-Id: ");
+    p = putNumber(p, id.connectionId);
+    p = putText(p, "\r\nX-Request-Seq: ");
+    p = putNumber(p, id.requestSeq);
+    p = putText(p, "\r\nServer-Timing: queue;dur=");
+    p = putMs(p, t.queueMs);
+    p = putText(p, ", compute;dur=");
+    p = putMs(p, t.computeMs);
+    p = putText(p, ", spawn;dur=");
+    p = putMs(p, t.spawnMs);
+    p = putText(p, "\r\n");
+    r->extraHeaders.append(buf, static_cast<qsizetype>(p - buf));
 }
 
 HttpResponse helloResponse(const ResponseIdentity& id, bool json)
