@@ -10,6 +10,7 @@
 #   bench/cluster-vs-node.sh [ROUNDS]   (default 3; DURATION=5s, CHILD_N=40)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 ROUNDS=${1:-3}
 DURATION=${DURATION:-5s}
 CHILD_N=${CHILD_N:-40}
@@ -31,27 +32,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 for p in 3000 3001 3002; do
   if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "port $p is busy" >&2; exit 1; fi
 done
 
 node "$PEER" >"$OUT/node.log" 2>&1 & NODE_PID=$!; PIDS+=("$NODE_PID")
 "$BIN/clusterlab" serve --workers "$WORKERS" --port 3001 >"$OUT/serve.log" 2>&1 & SERVE_PID=$!; PIDS+=("$SERVE_PID")
-cat >"$OUT/nginx.conf" <<NGINX
-worker_processes $WORKERS;
-pid $OUT/nginx.pid;
-error_log $OUT/nginx.err;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server {
-    listen 127.0.0.1:3002 reuseport;
-    location / { default_type text/plain; return 200 "Hello from nginx\n"; }
-  }
-}
-NGINX
-nginx -c "$OUT/nginx.conf" -p "$OUT"
+start_nginx 3002 "$WORKERS" "$OUT"
 wait_port 3000; wait_port 3001; wait_port 3002
 grep -q "all $WORKERS workers listening" "$OUT/serve.log" || sleep 0.5
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$1/status"; }
@@ -65,7 +52,6 @@ wrk_run() { wrk -t1 -c16 -d"$DURATION" --latency "$1" >"$OUT/wrk.txt" 2>&1 || tr
        p=(u=="us")?v/1000:(u=="s")?v*1000:v} END {printf "%s %s\n", r, p}' "$OUT/wrk.txt"; }
 ab_run() { ab -q -c4 -n "$2" "$1" >"$OUT/ab.txt" 2>&1 || true
   awk '/Requests per second/ {r=$4} /^ +99%/ {p=$2} /Failed requests/ {f=$3} END {printf "%s %s %s\n", r, p, f}' "$OUT/ab.txt"; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 leaked() { pgrep -fc "$PEER child" || true; }
 
 for r in $(seq "$ROUNDS"); do

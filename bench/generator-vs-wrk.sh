@@ -7,6 +7,7 @@
 #   bench/generator-vs-wrk.sh [ROUNDS]   (default 3; DURATION=5 seconds, N=20000, C=16)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 ROUNDS=${1:-3}
 DURATION=${DURATION:-5}
 N=${N:-20000}
@@ -24,17 +25,9 @@ cleanup() {
   wait 2>/dev/null || true; rm -rf "$OUT"
 }
 trap cleanup EXIT
-wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 "$BIN/clusterlab" serve --workers "$WORKERS" --port 3101 >"$OUT/serve.log" 2>&1 & PIDS+=($!)
-cat >"$OUT/nginx.conf" <<NGINX
-worker_processes $WORKERS;
-pid $OUT/nginx.pid;
-error_log $OUT/nginx.err;
-events { worker_connections 4096; }
-http { access_log off; server { listen 127.0.0.1:3102 reuseport; location / { default_type text/plain; return 200 "Hello from nginx\n"; } } }
-NGINX
-nginx -c "$OUT/nginx.conf" -p "$OUT"
+start_nginx 3102 "$WORKERS" "$OUT"
 wait_port 3101; wait_port 3102
 
 TIMEFORMAT='%U %S'
@@ -59,7 +52,6 @@ for r in $(seq "$ROUNDS"); do
   done
 done
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 col() { awk -v c="$2" '{print $c}' "$OUT/$1" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a/b }'; }
 # CPU seconds per 10,000 requests/s sustained = cpu / (rps/10000 * seconds)

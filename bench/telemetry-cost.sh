@@ -9,6 +9,7 @@
 #   bench/telemetry-cost.sh [ROUNDS]   (default 3; DURATION=5s; RECORDS=1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 ROUNDS=${1:-3}
 DURATION=${DURATION:-5s}
 RECORDS=${RECORDS:-1000000}
@@ -19,7 +20,6 @@ BIN=build/release/bin
 OUT=$(mktemp -d)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$OUT"' EXIT
-wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 "$BIN/clusterlab" serve --workers 2 --port 3201 >"$OUT/on.log" 2>&1 & ON=$!; PIDS+=("$ON")
 "$BIN/clusterlab" serve --workers 2 --port 3202 --no-telemetry >"$OUT/off.log" 2>&1 & OFF=$!; PIDS+=("$OFF")
@@ -28,7 +28,6 @@ wait_port 3201; wait_port 3202; sleep 0.3
 rps() { wrk -t1 -c16 -d"$DURATION" "$1" | awk '/Requests\/sec/ {print $2}'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 HZ=$(getconf CLK_TCK)
 
 for r in $(seq "$ROUNDS"); do

@@ -12,6 +12,7 @@
 # seed demo when node is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 ROUNDS=${1:-3}
 DURATION=${DURATION:-5s}
 scripts/install-deps.sh wrk apache2-utils >/dev/null
@@ -38,7 +39,6 @@ wrk_p50_us() {
     if (u=="us") print v; else if (u=="ms") print v*1000; else if (u=="s") print v*1000000}'
 }
 ab_rps() { ab -q -c4 -n "$2" "$1" 2>/dev/null | awk '/Requests per second/ {print $4}'; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 start_worker
 BASE="http://127.0.0.1:$PORT"

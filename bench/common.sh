@@ -1,0 +1,26 @@
+# Helpers shared by the benchmark scripts (sourced, not run).
+
+# Waits until something accepts on 127.0.0.1:PORT (10 s at most).
+wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+# The median of the numbers on standard input, one per line ("n/a" when none).
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+# Starts nginx answering "Hello from nginx" on 127.0.0.1:PORT with WORKERS
+# workers and reuseport, its files in DIR (its pid in DIR/nginx.pid).
+start_nginx() { # PORT WORKERS DIR
+  cat >"$3/nginx.conf" <<NGINX
+worker_processes $2;
+pid $3/nginx.pid;
+error_log $3/nginx.err;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$1 reuseport;
+    location / { default_type text/plain; return 200 "Hello from nginx\n"; }
+  }
+}
+NGINX
+  nginx -c "$3/nginx.conf" -p "$3"
+}
