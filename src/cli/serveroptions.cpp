@@ -30,6 +30,7 @@ const IntOption kIntOptions[] = {
     { "index", "This worker's index in its cluster (default 0).", "I", 0, 100000, true },
     { "header-timeout-ms", "A started request must be complete within this (default 10000).", "MS", 1, 3600000, true },
     { "idle-timeout-ms", "Idle keep-alive connections close after this (default 5000).", "MS", 1, 3600000, true },
+    { "write-timeout-ms", "A client that takes none of our output for this long is dropped (default 10000).", "MS", 1, 3600000, true },
     { "task-timeout-ms", "A /child task running longer gets 504 (default 60000).", "MS", 1, 86400000, true },
 };
 
@@ -93,6 +94,8 @@ bool readServerOptions(const QCommandLineParser& parser, ServerConfig* config, Q
             config->headerTimeoutMs = value;
         else if (name == QLatin1String("idle-timeout-ms"))
             config->idleTimeoutMs = value;
+        else if (name == QLatin1String("write-timeout-ms"))
+            config->writeTimeoutMs = value;
         else if (name == QLatin1String("task-timeout-ms"))
             config->taskTimeoutMs = value;
     }

@@ -4,6 +4,7 @@
 // It prints "listening on http://HOST:PORT pid PID" once it accepts.
 // Exit codes: 0 after SIGINT/SIGTERM, 1 runtime failure, 2 bad usage.
 
+#include "cluster/socketplatform.h"
 #include "cluster/workeragent.h"
 #include "server/workerserver.h"
 #include "serveroptions.h"
@@ -88,6 +89,9 @@ int main(int argc, char** argv)
         ::prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
     raiseFileDescriptorLimit();
+    // The handed-over socket (3), the shared counter (4) and anything a shell
+    // leaked to us stay ours: none of it reaches a task process.
+    platform::keepInheritedDescriptorsFromChildren();
 
     SignalWatcher signals;
     QObject::connect(&signals, &SignalWatcher::terminationRequested, &app, [](int) { QCoreApplication::quit(); });

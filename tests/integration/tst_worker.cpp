@@ -556,7 +556,11 @@ void TestWorker::taskLimitBoundsRunningProcesses()
     ParsedResponse r;
     QVERIFY(RawHttpClient::get(worker.port(), "/child?n=1", &r));
     QCOMPARE(r.status, 503);
-    // Clients leave: queued tasks are cancelled, running ones killed.
+    // Clients leave (reset): queued tasks are cancelled, running ones killed.
+    // (A client that only closes its side is a half-close: it still gets
+    // its answers, see the hostile-client suite.)
+    for (auto& client : clients)
+        client->abort();
     clients.clear();
     QTRY_VERIFY_WITH_TIMEOUT(childPids(worker.pid()).isEmpty(), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(healthOf(worker.port()).value(QStringLiteral("tasksQueued")).toInt(), 0, 10000);

@@ -1,5 +1,9 @@
 #include "rawhttpclient.h"
 
+#if defined(Q_OS_UNIX)
+#include <sys/socket.h>
+#endif
+
 #include <QDeadlineTimer>
 #include <QStringBuilder>
 
@@ -154,6 +158,31 @@ bool RawHttpClient::get(quint16 port, const QByteArray& target, ParsedResponse* 
     const QByteArray req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extraHeaders
         + "Connection: close\r\n\r\n";
     return c.send(req) && c.readResponse(out);
+}
+
+} // namespace clusterlab::test
+
+namespace clusterlab::test {
+
+void RawHttpClient::abort()
+{
+#if defined(Q_OS_UNIX)
+    if (m_socket.socketDescriptor() >= 0) {
+        linger l {};
+        l.l_onoff = 1;
+        l.l_linger = 0; // close() then sends RST
+        ::setsockopt(static_cast<int>(m_socket.socketDescriptor()), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+#endif
+    m_socket.abort();
+}
+
+void RawHttpClient::halfClose()
+{
+    m_socket.flush();
+#if defined(Q_OS_UNIX)
+    ::shutdown(static_cast<int>(m_socket.socketDescriptor()), SHUT_WR);
+#endif
 }
 
 } // namespace clusterlab::test

@@ -37,7 +37,12 @@ public:
     // True when the server closes the connection within the timeout
     // (after any bytes still unread are discarded).
     bool waitForClose(int timeoutMs = 10000);
-    void abort() { m_socket.abort(); }
+    // A real abort: the connection is reset (RST), as by a client that
+    // crashed or gave up.
+    void abort();
+    // Shuts down our write side (FIN) and keeps reading: a client that has
+    // said all it has to say and waits for its answers.
+    void halfClose();
     QTcpSocket& socket() { return m_socket; }
 
     // One request on a fresh connection, "Connection: close".

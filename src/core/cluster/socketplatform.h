@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QHostAddress>
+#include <QProcess>
 #include <QList>
 #include <QString>
 
@@ -63,5 +64,41 @@ bool reusePortMigratesRequests();
 
 void setNonBlocking(qintptr fd);
 void closeDescriptor(qintptr fd);
+// Keeps a descriptor we were handed (at a fixed number, inheritable) out of
+// every process we start from now on.
+void setCloseOnExec(qintptr fd);
+
+// Makes `process`, when started, inherit no descriptor above 2 (stdin,
+// stdout, stderr): whatever the worker was handed or inherited stays out
+// of its tasks.
+void closeInheritedDescriptorsInChild(QProcess* process);
+
+// Marks every descriptor above 2 that this process inherited close-on-exec
+// (they stay usable here): what a shell or a parent leaked into us does not
+// reach the processes we start. Call once, early in main().
+void keepInheritedDescriptorsFromChildren();
+
+// Non-blocking stream I/O on a connection the worker owns (no FIONREAD,
+// no intermediate buffer).
+constexpr qint64 kWouldBlock = -1;
+constexpr qint64 kIoError = -2;
+// Up to `len` bytes into `buffer`: > 0 bytes read, 0 the peer shut down its
+// write side (end of stream), kWouldBlock, or kIoError (reset, ...).
+qint64 receiveSome(qintptr fd, char* buffer, qint64 len);
+struct IoSlice
+{
+    const char* data;
+    qint64 len;
+};
+// Writes from several buffers in one call (writev / WSASend), never raising
+// SIGPIPE: bytes written (>= 0), kWouldBlock, or kIoError.
+qint64 sendSome(qintptr fd, const IoSlice* slices, int count);
+// True when the peer reset the connection (a pending socket error): how a
+// connection that already saw the end of input learns that its client is
+// gone rather than only done sending.
+bool peerReset(qintptr fd);
+// FIN after our last byte; reading stays possible.
+void shutdownWrite(qintptr fd);
+void setNoDelay(qintptr fd);
 
 } // namespace clusterlab::platform

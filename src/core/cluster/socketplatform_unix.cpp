@@ -8,8 +8,11 @@
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -333,6 +336,107 @@ void closeDescriptor(qintptr fd)
 {
     if (fd >= 0)
         ::close(static_cast<int>(fd));
+}
+
+namespace {
+// Async-signal-safe: also used between fork and exec.
+void markAllAbove2CloseOnExec()
+{
+#if defined(Q_OS_LINUX) && defined(CLOSE_RANGE_CLOEXEC)
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        return;
+#endif
+    struct rlimit rl {};
+    long top = 65536;
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        top = static_cast<long>(rl.rlim_cur) < top ? static_cast<long>(rl.rlim_cur) : top;
+    for (long fd = 3; fd < top; ++fd) {
+        const int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+        if (flags >= 0 && (flags & FD_CLOEXEC) == 0)
+            ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC);
+    }
+}
+} // namespace
+
+void keepInheritedDescriptorsFromChildren()
+{
+    markAllAbove2CloseOnExec();
+}
+
+void closeInheritedDescriptorsInChild(QProcess* process)
+{
+    // Runs between fork and exec: async-signal-safe calls only. Qt's own
+    // pipe that reports a failed exec must stay open until the exec, so
+    // everything above 2 is marked close-on-exec rather than closed now;
+    // the exec then closes it all.
+    process->setChildProcessModifier([]() { markAllAbove2CloseOnExec(); });
+}
+
+void setCloseOnExec(qintptr fd)
+{
+    const int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+    if (flags >= 0)
+        ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC);
+}
+
+qint64 receiveSome(qintptr fd, char* buffer, qint64 len)
+{
+    for (;;) {
+        const ssize_t rc = ::recv(static_cast<int>(fd), buffer, static_cast<std::size_t>(len), 0);
+        if (rc >= 0)
+            return rc;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? kWouldBlock : kIoError;
+    }
+}
+
+qint64 sendSome(qintptr fd, const IoSlice* slices, int count)
+{
+    constexpr int kMaxSlices = 64;
+    iovec iov[kMaxSlices];
+    const int n = count < kMaxSlices ? count : kMaxSlices;
+    for (int i = 0; i < n; ++i) {
+        iov[i].iov_base = const_cast<char*>(slices[i].data);
+        iov[i].iov_len = static_cast<std::size_t>(slices[i].len);
+    }
+    msghdr msg {};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(n);
+#if defined(MSG_NOSIGNAL)
+    const int flags = MSG_NOSIGNAL;
+#else
+    const int flags = 0; // macOS: SO_NOSIGPIPE is set on the socket (setNoDelay)
+#endif
+    for (;;) {
+        const ssize_t rc = ::sendmsg(static_cast<int>(fd), &msg, flags);
+        if (rc >= 0)
+            return rc;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? kWouldBlock : kIoError;
+    }
+}
+
+bool peerReset(qintptr fd)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    return ::getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0;
+}
+
+void shutdownWrite(qintptr fd)
+{
+    ::shutdown(static_cast<int>(fd), SHUT_WR);
+}
+
+void setNoDelay(qintptr fd)
+{
+    const int one = 1;
+    ::setsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#if defined(SO_NOSIGPIPE)
+    ::setsockopt(static_cast<int>(fd), SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
 }
 
 } // namespace clusterlab::platform

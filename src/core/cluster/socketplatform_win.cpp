@@ -154,4 +154,63 @@ void closeDescriptor(qintptr fd)
         closesocket(static_cast<SOCKET>(fd));
 }
 
+void keepInheritedDescriptorsFromChildren()
+{
+    // Nothing to do: Windows handles are inherited only when created
+    // inheritable and passed on purpose.
+}
+
+void closeInheritedDescriptorsInChild(QProcess*)
+{
+    // Windows: a child inherits only handles marked inheritable, and QProcess
+    // passes none but its standard handles; ours are created non-inheritable.
+}
+
+void setCloseOnExec(qintptr fd)
+{
+    SetHandleInformation(reinterpret_cast<HANDLE>(fd), HANDLE_FLAG_INHERIT, 0);
+}
+
+qint64 receiveSome(qintptr fd, char* buffer, qint64 len)
+{
+    const int rc = recv(static_cast<SOCKET>(fd), buffer, static_cast<int>(len), 0);
+    if (rc >= 0)
+        return rc;
+    return WSAGetLastError() == WSAEWOULDBLOCK ? kWouldBlock : kIoError;
+}
+
+qint64 sendSome(qintptr fd, const IoSlice* slices, int count)
+{
+    constexpr int kMaxSlices = 64;
+    WSABUF bufs[kMaxSlices];
+    const int n = count < kMaxSlices ? count : kMaxSlices;
+    for (int i = 0; i < n; ++i) {
+        bufs[i].buf = const_cast<char*>(slices[i].data);
+        bufs[i].len = static_cast<ULONG>(slices[i].len);
+    }
+    DWORD sent = 0;
+    if (WSASend(static_cast<SOCKET>(fd), bufs, static_cast<DWORD>(n), &sent, 0, nullptr, nullptr) == 0)
+        return static_cast<qint64>(sent);
+    return WSAGetLastError() == WSAEWOULDBLOCK ? kWouldBlock : kIoError;
+}
+
+bool peerReset(qintptr fd)
+{
+    int err = 0;
+    int len = sizeof err;
+    return getsockopt(static_cast<SOCKET>(fd), SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&err), &len) != 0
+        || err != 0;
+}
+
+void shutdownWrite(qintptr fd)
+{
+    shutdown(static_cast<SOCKET>(fd), SD_SEND);
+}
+
+void setNoDelay(qintptr fd)
+{
+    BOOL one = TRUE;
+    setsockopt(static_cast<SOCKET>(fd), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
+}
+
 } // namespace clusterlab::platform

@@ -60,6 +60,7 @@ private:
     QTimer m_timeout;
     ChildOutcome m_outcome;
     bool m_done = false;
+    bool m_starting = false; // inside start(): finished() must wait for the event loop
 };
 
 } // namespace clusterlab

@@ -10,16 +10,10 @@
 
 #include <QFutureWatcher>
 #include <QJsonDocument>
-#include <QStringBuilder>
 #include <QJsonObject>
-#include <QTcpSocket>
+#include <QSocketNotifier>
+#include <QStringBuilder>
 #include <QtConcurrent/QtConcurrentRun>
-
-#if defined(Q_OS_WIN)
-#include <winsock2.h>
-#else
-#include <sys/socket.h>
-#endif
 
 #include <functional>
 #include <thread>
@@ -28,9 +22,10 @@ namespace clusterlab {
 
 namespace {
 
-constexpr qint64 kReadBufferBytes = 64 * 1024;    // Qt stops reading from the kernel beyond this
-constexpr qsizetype kMaxUnparsed = 64 * 1024;      // our own unparsed input
-constexpr qint64 kMaxUnwrittenBytes = 1024 * 1024; // stop taking requests while this much is unsent
+constexpr qsizetype kMaxUnparsed = 64 * 1024;      // our own unparsed input; the kernel holds the rest
+constexpr qint64 kMaxUnwrittenBytes = 256 * 1024;  // stop taking requests while this much is unsent
+constexpr int kMaxSlicesPerWrite = 32;             // responses handed to the kernel in one call
+constexpr int kResetProbeMs = 200;                 // half-closed client with answers owed: reset check period
 constexpr int kLingerMs = 2000;                    // drain the client's input after our last byte
 constexpr int kFirstRequestGraceMs = 1000;         // draining: how long a fresh connection may take to ask
 
@@ -69,59 +64,57 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, quint64 id, WorkerServe
     : QObject(server)
     , m_server(server)
     , m_id(id)
+    , m_fd(socketDescriptor)
     , m_parser(server->config().limits)
 {
-    m_socket = new QTcpSocket(this);
-    if (!m_socket->setSocketDescriptor(socketDescriptor)) {
-        QMetaObject::invokeMethod(this, &QObject::deleteLater, Qt::QueuedConnection);
-        return;
-    }
-    m_socket->setReadBufferSize(kReadBufferBytes);
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
-    connect(m_socket, &QTcpSocket::disconnected, this, &QObject::deleteLater);
-    connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError err) {
-        // A reset or another hard error: drop everything; owned jobs and
-        // tasks go with us. A plain close by the peer is followed by
-        // disconnected() once Qt has flushed what we already wrote.
-        if (err != QAbstractSocket::RemoteHostClosedError)
-            deleteLater();
-    });
+    platform::setNonBlocking(m_fd);
+    platform::setNoDelay(m_fd);
+    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &HttpConnection::onReadable);
+    m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
+    m_writeNotifier->setEnabled(false);
+    connect(m_writeNotifier, &QSocketNotifier::activated, this, &HttpConnection::onWritable);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &HttpConnection::onTimer);
+    m_writeTimer.setSingleShot(true);
+    // Output waits and the client takes none of it: a client that stopped
+    // reading must not hold this connection and its buffers forever.
+    connect(&m_writeTimer, &QTimer::timeout, this, &HttpConnection::destroy);
+    // A client that shut down its write side still gets its answers; one
+    // that reset the connection is gone, and its work is cancelled. The end
+    // of input stops the read notifier, so the reset is looked for here.
+    m_resetProbe.setInterval(kResetProbeMs);
+    connect(&m_resetProbe, &QTimer::timeout, this, [this]() {
+        if (platform::peerReset(m_fd))
+            destroy();
+        else if (m_pending.empty())
+            m_resetProbe.stop(); // what is owed is output now: the write path ends it
+    });
 
     if (overloaded) {
         HttpResponse r = errorResponse(503, "this worker has too many open connections", false);
         r.addHeader("Retry-After", "1");
-        r.keepAlive = false;
         m_stopParsing = true;
-        auto slot = std::make_unique<Pending>();
+        Pending* slot = newSlot();
         slot->closeAfter = true;
-        m_pending.push_back(std::move(slot));
-        m_server->requestStarted();
-        finish(m_pending.back().get(), std::move(r), {});
+        finish(slot, std::move(r), {});
         return;
     }
     updateTimer();
-    if (m_socket->bytesAvailable() > 0)
-        onReadyRead();
 }
 
-void HttpConnection::report(Pending& slot, bool answered)
+void HttpConnection::report(RequestRecord& r, bool delivered)
 {
     WorkerTelemetry* telemetry = m_server->telemetry();
     if (telemetry == nullptr)
         return;
-    RequestRecord& r = slot.rec;
     r.writtenNs = steadyNowNs();
-    r.requestSeq = slot.seq;
     r.connectionId = m_id;
     r.pid = static_cast<std::int32_t>(m_server->pid());
     r.workerIndex = static_cast<std::uint16_t>(m_server->config().workerIndex);
     if (r.headersNs == 0)
         r.headersNs = r.writtenNs; // a stream error: no complete head
-    if (!answered) {
+    if (!delivered) {
         r.status = 0;
         r.bytes = 0;
     }
@@ -132,11 +125,12 @@ void HttpConnection::dropPending()
 {
     // Requests we will never answer still get a record (status 0), so the
     // worker's sequence numbers have no holes and nothing vanishes unseen;
-    // their pool jobs are told to skip the work.
+    // their pool jobs are told to skip the work, their tasks are killed.
     for (auto& slot : m_pending) {
-        report(*slot, false);
+        report(slot->rec, false);
         if (slot->cancelled)
             slot->cancelled->store(true);
+        delete slot->task.data();
     }
     m_server->requestsEnded(static_cast<int>(m_pending.size()));
     m_pending.clear();
@@ -145,87 +139,144 @@ void HttpConnection::dropPending()
 HttpConnection::~HttpConnection()
 {
     dropPending();
-    // Children (socket, pool watchers, child tasks) die after this: a task
-    // still running is killed and reaped by its own destructor.
+    // Responses built but not (wholly) taken by the kernel were not delivered.
+    for (Outgoing& o : m_out)
+        report(o.rec, false);
+    m_out.clear();
+    delete m_readNotifier;
+    delete m_writeNotifier;
+    platform::closeDescriptor(m_fd);
+    // Children (pool watchers, child tasks) die after this: a task still
+    // running is killed and reaped by its own destructor.
 }
 
-void HttpConnection::onReadyRead()
+void HttpConnection::destroy()
 {
-    if (m_closing) {
-        // Lingering close: discard what the client still sends, so that our
-        // last response is not destroyed by a reset.
-        m_socket->readAll();
+    if (m_destroyed)
         return;
+    m_destroyed = true;
+    m_readNotifier->setEnabled(false);
+    m_writeNotifier->setEnabled(false);
+    m_timer.stop();
+    m_writeTimer.stop();
+    m_resetProbe.stop();
+    deleteLater();
+}
+
+HttpConnection::Pending* HttpConnection::newSlot()
+{
+    auto owned = std::make_unique<Pending>();
+    Pending* slot = owned.get();
+    slot->rec.requestSeq = m_server->nextRequestSeq();
+    m_pending.push_back(std::move(owned));
+    m_server->requestStarted();
+    return slot;
+}
+
+bool HttpConnection::owns(const Pending* slot) const
+{
+    for (const auto& p : m_pending) {
+        if (p.get() == slot)
+            return true;
+    }
+    return false;
+}
+
+void HttpConnection::onReadable()
+{
+    if (m_destroyed)
+        return;
+    if (m_writeShut) {
+        // Lingering after our FIN: discard what the client still sends, so
+        // that our last response is not destroyed by a reset; its end (or
+        // the linger timer) ends us.
+        char scratch[16384];
+        for (;;) {
+            const qint64 got = platform::receiveSome(m_fd, scratch, sizeof scratch);
+            if (got == platform::kWouldBlock)
+                return;
+            if (got <= 0) {
+                destroy();
+                return;
+            }
+        }
     }
     if (m_timerMode == TimerMode::Idle) {
         m_timer.stop();
         m_timerMode = TimerMode::None;
     }
-    pullInput();
+    readInput();
+    if (m_destroyed)
+        return;
     parseInput();
+    if (m_readEof)
+        afterOutput(); // maybe everything owed is already out
 }
 
-void HttpConnection::pullInput()
+void HttpConnection::readInput()
 {
     if (m_inPos > 0) {
         m_in.remove(0, m_inPos);
         m_inPos = 0;
     }
-    const qint64 room = qMin<qint64>(kMaxUnparsed - m_in.size(), m_socket->bytesAvailable());
-    if (room > 0) {
-        // Straight into our buffer: no temporary QByteArray per read.
-        const qsizetype old = m_in.size();
-        m_in.resize(old + room);
-        const qint64 got = m_socket->read(m_in.data() + old, room);
-        m_in.resize(old + qMax<qint64>(0, got));
+    const qsizetype room = kMaxUnparsed - m_in.size();
+    if (room <= 0)
+        return;
+    // Straight into our buffer. A short read means the kernel had no more:
+    // no second call just to hear EAGAIN.
+    const qsizetype old = m_in.size();
+    m_in.resize(old + room);
+    const qint64 got = platform::receiveSome(m_fd, m_in.data() + old, room);
+    m_in.resize(old + qMax<qint64>(0, got));
+    if (got == 0) {
+        // The client shut down its write side (or closed). What it asked
+        // for is still answered; nothing more will come.
+        m_readEof = true;
+        m_readNotifier->setEnabled(false);
+        m_resetProbe.start();
+    } else if (got == platform::kIoError) {
+        destroy();
     }
 }
 
 bool HttpConnection::canTakeMore() const
 {
-    return !m_stopParsing && static_cast<int>(m_pending.size()) < m_server->config().maxPipelined
-        && m_socket->bytesToWrite() < kMaxUnwrittenBytes;
+    return !m_stopParsing && !m_closing && static_cast<int>(m_pending.size()) < m_server->config().maxPipelined
+        && m_outBytes < kMaxUnwrittenBytes;
 }
 
 void HttpConnection::parseInput()
 {
-    if (m_parsing)
+    if (m_parsing || m_destroyed)
         return;
     m_parsing = true;
-    for (;;) {
-        while (canTakeMore() && m_inPos < m_in.size()) {
-            std::size_t used = 0;
-            const auto result = m_parser.feed(m_in.constData() + m_inPos,
-                                              static_cast<std::size_t>(m_in.size() - m_inPos), &used);
-            m_inPos += static_cast<qsizetype>(used);
-            if (result == HttpRequestParser::Result::Request) {
-                handleRequest(m_parser.takeRequest());
-            } else if (result == HttpRequestParser::Result::Error) {
-                failStream(m_parser.errorStatus(), m_parser.errorReason());
-                break;
-            }
-        }
-        // Refill from the socket's buffer if we drained ours and may go on.
-        if (!canTakeMore() || m_inPos < m_in.size() || m_socket->bytesAvailable() == 0)
+    while (canTakeMore() && m_inPos < m_in.size()) {
+        std::size_t used = 0;
+        const auto result = m_parser.feed(m_in.constData() + m_inPos,
+                                          static_cast<std::size_t>(m_in.size() - m_inPos), &used);
+        m_inPos += static_cast<qsizetype>(used);
+        if (result == HttpRequestParser::Result::Request) {
+            handleRequest(m_parser.takeRequest());
+        } else if (result == HttpRequestParser::Result::Error) {
+            failStream(m_parser.errorStatus(), m_parser.errorReason());
             break;
-        pullInput();
+        }
     }
+    if (m_readEof && m_inPos >= m_in.size())
+        m_stopParsing = true; // a request cut short by the end of input is never answered
     m_parsing = false;
+    updateInterest();
     updateTimer();
 }
 
 void HttpConnection::handleRequest(HttpRequest request)
 {
     ++m_requestsSeen;
-    auto owned = std::make_unique<Pending>();
-    Pending* slot = owned.get();
-    slot->seq = m_server->nextRequestSeq();
+    Pending* slot = newSlot();
     slot->headOnly = request.isHead();
     slot->http10 = request.versionMinor == 0;
     slot->rec.headersNs = request.headersCompleteNs;
     slot->rec.route = routeOf(request.path);
-    m_pending.push_back(std::move(owned));
-    m_server->requestStarted();
     m_jsonErrors = request.acceptsJson();
 
     if (!request.keepAlive || m_server->isDraining()) {
@@ -248,7 +299,7 @@ void HttpConnection::handleRequest(HttpRequest request)
         return;
     }
     if (path == "/") {
-        ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->seq };
+        ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
         finish(slot, helloResponse(id, json), {});
         return;
     }
@@ -298,7 +349,7 @@ void HttpConnection::runOnMain(Pending* slot, const HttpRequest& request, int n)
     slot->rec.computeStartNs = start;
     slot->rec.computeEndNs = end;
     ResponseTiming t { msBetween(request.headersCompleteNs, start), msBetween(start, end), 0 };
-    ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->seq };
+    ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
     finish(slot, computeResponse({ "/main", n, value, ComputePath::Main }, id, t, request.acceptsJson()), t);
 }
 
@@ -336,7 +387,7 @@ void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
     const std::int64_t headersNs = request.headersCompleteNs;
     connect(watcher, &QFutureWatcher<PoolResult>::finished, this, [this, watcher, slot, n, json, headersNs]() {
         watcher->deleteLater();
-        if (m_closing)
+        if (!owns(slot))
             return; // the slot was dropped with the connection's tail
         const PoolResult r = watcher->result();
         slot->rec.path = PathId::Thread;
@@ -344,7 +395,7 @@ void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
         slot->rec.computeEndNs = r.endNs;
         slot->rec.threadOrTask = r.threadId;
         ResponseTiming t { msBetween(headersNs, r.startNs), msBetween(r.startNs, r.endNs), 0 };
-        ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->seq };
+        ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
         finish(slot, computeResponse({ "/worker", n, r.value, ComputePath::Thread }, id, t, json), t);
     });
     watcher->setFuture(QtConcurrent::run(m_server->threadPool(), job));
@@ -360,17 +411,18 @@ void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, int n
         finish(slot, std::move(r), {});
         return;
     }
+    slot->task = task;
     const std::int64_t headersNs = request.headersCompleteNs;
     connect(task, &ChildTask::finished, this, [this, task, slot, n, json, headersNs](const ChildOutcome& o) {
         task->deleteLater();
-        if (m_closing)
+        if (!owns(slot))
             return;
         ResponseTiming t;
         t.queueMs = msBetween(headersNs, o.spawnRequestedNs);
         slot->rec.path = PathId::Child;
         slot->rec.queuedNs = o.spawnRequestedNs;
         slot->rec.threadOrTask = static_cast<std::uint64_t>(o.taskPid);
-        ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->seq };
+        ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
         if (o.kind != ChildOutcome::Kind::Ok) {
             t.spawnMs = msBetween(o.spawnRequestedNs, o.exitSeenNs);
             finish(slot, errorResponse(o.httpStatus(), o.detail, json), t);
@@ -389,14 +441,13 @@ void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, int n
 
 void HttpConnection::drain()
 {
-    if (m_closing)
+    if (m_closing || m_destroyed)
         return;
     if (m_pending.empty()) {
         // A request may already sit in the kernel's buffer, unread: then it
         // is answered (with "Connection: close") rather than dropped.
-        const bool unread = m_socket->bytesAvailable() > 0 || m_inPos < m_in.size()
-            || platform::hasPendingInput(m_socket->socketDescriptor());
-        if (!m_parser.inMessage() && !unread && m_requestsSeen == 0) {
+        const bool unread = m_inPos < m_in.size() || (!m_readEof && platform::hasPendingInput(m_fd));
+        if (!m_parser.inMessage() && !unread && m_requestsSeen == 0 && !m_readEof) {
             // Just accepted (often from the queue the stopping worker took
             // over): the client's first request is surely on its way.
             m_timerMode = TimerMode::Idle;
@@ -404,32 +455,28 @@ void HttpConnection::drain()
             return;
         }
         if (!m_parser.inMessage() && !unread) {
-            m_stopParsing = true;
-            m_closing = true;
-            m_timer.stop();
-            m_timerMode = TimerMode::None;
-            shutdownWrite();
+            beginClose();
+            return;
         }
         // else: the request under way is answered with "Connection: close"
         // (handleRequest sees the server draining).
         return;
     }
-    // The last response owed closes the connection.
+    // The last response owed closes the connection; responses are
+    // serialised only when they go out, so this holds even for one that is
+    // ready and waiting behind a slower one.
     m_stopParsing = true;
     m_pending.back()->closeAfter = true;
+    updateInterest();
 }
 
 void HttpConnection::finish(Pending* slot, HttpResponse response, const ResponseTiming& timing)
 {
-    ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->seq };
+    ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
     stampResponse(&response, id, timing);
-    if (slot->closeAfter)
-        response.keepAlive = false;
     response.http10Client = slot->http10;
-    slot->bytes = response.serialize(slot->headOnly);
+    slot->response = std::move(response);
     slot->ready = true;
-    slot->rec.status = static_cast<std::uint16_t>(response.status);
-    slot->rec.bytes = static_cast<std::uint32_t>(slot->bytes.size());
     flush();
 }
 
@@ -438,84 +485,148 @@ void HttpConnection::failStream(int status, const QByteArray& reason)
     // The stream can no longer be trusted: answer after what is pending,
     // then close.
     m_stopParsing = true;
-    auto owned = std::make_unique<Pending>();
-    Pending* slot = owned.get();
-    slot->seq = m_server->nextRequestSeq();
+    Pending* slot = newSlot();
     slot->closeAfter = true;
-    m_pending.push_back(std::move(owned));
-    m_server->requestStarted();
     finish(slot, errorResponse(status, reason, m_jsonErrors), {});
 }
 
 void HttpConnection::flush()
 {
-    int written = 0;
+    int moved = 0;
     while (!m_pending.empty() && m_pending.front()->ready && !m_closing) {
         std::unique_ptr<Pending> slot = std::move(m_pending.front());
         m_pending.pop_front();
-        m_socket->write(slot->bytes);
-        ++written;
-        report(*slot, true);
+        ++moved;
+        if (slot->closeAfter)
+            slot->response.keepAlive = false;
+        Outgoing out;
+        out.bytes = slot->response.serialize(slot->headOnly);
+        out.rec = slot->rec;
+        out.rec.status = static_cast<std::uint16_t>(slot->response.status);
+        out.rec.bytes = static_cast<std::uint32_t>(out.bytes.size());
+        m_outBytes += out.bytes.size();
+        m_out.push_back(std::move(out));
         if (slot->closeAfter) {
-            beginClose();
-            break;
+            m_closing = true;
+            m_stopParsing = true;
+            // Anything after the closing response is never answered.
+            dropPending();
         }
     }
-    m_server->requestsEnded(written);
-    if (m_closing)
+    m_server->requestsEnded(moved);
+    if (moved > 0)
+        writeOut();
+}
+
+void HttpConnection::writeOut()
+{
+    if (m_destroyed)
         return;
-    // A response went out: room for more pipelined requests, maybe.
-    if (written > 0 && !m_parsing)
+    bool progress = false;
+    while (!m_out.empty()) {
+        platform::IoSlice slices[kMaxSlicesPerWrite];
+        int count = 0;
+        for (auto it = m_out.begin(); it != m_out.end() && count < kMaxSlicesPerWrite; ++it, ++count)
+            slices[count] = { it->bytes.constData() + it->sent, it->bytes.size() - it->sent };
+        qint64 sent = platform::sendSome(m_fd, slices, count);
+        if (sent == platform::kIoError) {
+            destroy(); // reset by the peer: what is left was not delivered
+            return;
+        }
+        if (sent == platform::kWouldBlock)
+            break;
+        progress = progress || sent > 0;
+        m_outBytes -= sent;
+        while (sent > 0) {
+            Outgoing& front = m_out.front();
+            const qint64 take = qMin<qint64>(sent, front.bytes.size() - front.sent);
+            front.sent += take;
+            sent -= take;
+            if (front.sent == front.bytes.size()) {
+                report(front.rec, true);
+                m_out.pop_front();
+            }
+        }
+        if (count == kMaxSlicesPerWrite)
+            continue;
+        if (!m_out.empty())
+            break; // the kernel took less than offered: its buffer is full
+    }
+    if (m_out.empty()) {
+        m_writeNotifier->setEnabled(false);
+        m_writeTimer.stop();
+    } else {
+        m_writeNotifier->setEnabled(true);
+        if (progress || !m_writeTimer.isActive())
+            m_writeTimer.start(m_server->config().writeTimeoutMs);
+    }
+    afterOutput();
+}
+
+void HttpConnection::onWritable()
+{
+    writeOut();
+}
+
+void HttpConnection::afterOutput()
+{
+    if (m_destroyed || !m_out.empty())
+        return;
+    if (m_closing) {
+        linger();
+        return;
+    }
+    if (m_readEof && m_pending.empty() && m_inPos >= m_in.size()) {
+        destroy(); // the client said all it had to say, and has every answer
+        return;
+    }
+    // Output drained below the mark: we may take more requests.
+    if (!m_parsing && m_inPos < m_in.size())
         parseInput();
-    else
+    else {
+        updateInterest();
         updateTimer();
+    }
 }
 
 void HttpConnection::beginClose()
 {
     m_closing = true;
     m_stopParsing = true;
-    // Anything after the closing response is never answered.
     dropPending();
-    m_timer.stop();
-    m_timerMode = TimerMode::None;
-    if (m_socket->bytesToWrite() == 0)
-        shutdownWrite();
-    // else onBytesWritten() calls it once the buffer is empty
+    afterOutput();
 }
 
-void HttpConnection::onBytesWritten()
+void HttpConnection::linger()
 {
-    if (m_closing) {
-        if (m_socket->bytesToWrite() == 0 && m_timerMode != TimerMode::Linger)
-            shutdownWrite();
+    if (m_writeShut || m_destroyed)
+        return;
+    if (m_readEof) {
+        destroy(); // nothing more can arrive: no reset to fear
         return;
     }
-    // Writes drained below the mark: we may take more requests.
-    if (!m_parsing && m_inPos < m_in.size())
-        parseInput();
-    else if (!m_parsing && m_socket->bytesAvailable() > 0)
-        onReadyRead();
-}
-
-void HttpConnection::shutdownWrite()
-{
     // Half-close our side (FIN after the last response), then read and
     // discard until the client closes or the linger time is up.
-    m_socket->flush();
-#if defined(Q_OS_WIN)
-    ::shutdown(static_cast<SOCKET>(m_socket->socketDescriptor()), SD_SEND);
-#else
-    ::shutdown(static_cast<int>(m_socket->socketDescriptor()), SHUT_WR);
-#endif
+    platform::shutdownWrite(m_fd);
+    m_writeShut = true;
     m_timerMode = TimerMode::Linger;
     m_timer.start(kLingerMs);
-    m_socket->readAll();
+    m_readNotifier->setEnabled(true);
+}
+
+void HttpConnection::updateInterest()
+{
+    if (m_destroyed)
+        return;
+    const bool want = !m_readEof
+        && (m_writeShut || (canTakeMore() && m_in.size() - m_inPos < kMaxUnparsed));
+    if (m_readNotifier->isEnabled() != want)
+        m_readNotifier->setEnabled(want);
 }
 
 void HttpConnection::updateTimer()
 {
-    if (m_closing)
+    if (m_closing || m_destroyed)
         return;
     const ServerConfig& cfg = m_server->config();
     if (m_parser.inMessage() && !m_stopParsing) {
@@ -524,7 +635,9 @@ void HttpConnection::updateTimer()
             m_timerMode = TimerMode::Request;
             m_timer.start(cfg.headerTimeoutMs);
         }
-    } else if (m_pending.empty() && m_inPos >= m_in.size()) {
+    } else if (m_pending.empty() && m_out.empty() && m_inPos >= m_in.size() && !m_readEof) {
+        // Idle only once every answer is out: a slow reader is the write
+        // timer's business, not a reason to stop watching the connection.
         if (m_timerMode != TimerMode::Idle) {
             m_timerMode = TimerMode::Idle;
             m_timer.start(cfg.idleTimeoutMs);
@@ -544,13 +657,10 @@ void HttpConnection::onTimer()
         failStream(408, "the request was not complete in time");
         break;
     case TimerMode::Idle:
-        m_stopParsing = true;
-        m_closing = true;
-        shutdownWrite();
+        beginClose();
         break;
     case TimerMode::Linger:
-        m_socket->abort();
-        deleteLater();
+        destroy();
         break;
     case TimerMode::None:
         break;

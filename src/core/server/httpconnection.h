@@ -6,25 +6,37 @@
 #include "telemetry/requestrecord.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 
 #include <atomic>
 #include <deque>
 #include <memory>
 
-class QTcpSocket;
+class QSocketNotifier;
 
 namespace clusterlab {
 
 class WorkerServer;
 struct ChildOutcome;
+class ChildTask;
 
-// One client connection of a worker: parses requests as they arrive, runs
-// each on its compute path, and writes responses strictly in request order
-// (pipelining) however the paths finish. Asynchronous work (pool jobs, task
-// processes) is owned by this object, so a client that leaves drops its
-// results safely and its tasks are killed. Deletes itself when the socket
-// closes. Lives on the worker's main thread; not thread-safe.
+// One client connection of a worker: owns its socket descriptor (a read
+// notifier always, a write notifier only while output waits), parses
+// requests as they arrive, runs each on its compute path, and writes
+// responses strictly in request order (pipelining) however the paths
+// finish. Asynchronous work (pool jobs, task processes) is owned by this
+// object, so a client that leaves drops its results safely and its tasks
+// are killed. Every buffer and timer is bounded: at most maxPipelined
+// requests in flight and kMaxUnwrittenBytes of output before reading stops;
+// a request must complete within the header timeout; output that the client
+// does not take for writeTimeoutMs drops the connection; an idle connection
+// (nothing pending, nothing to write) closes after idleTimeoutMs; after our
+// FIN we read and discard for at most kLingerMs. A client that half-closes
+// (shuts down its write side) still gets every response it asked for.
+// Telemetry records a response's status only once its last byte was taken
+// by the kernel; anything else is recorded as not delivered (status 0).
+// Deletes itself when done. Worker main thread; not thread-safe.
 class HttpConnection : public QObject
 {
     Q_OBJECT
@@ -42,22 +54,32 @@ private:
     // A response slot, in request order.
     struct Pending
     {
-        quint64 seq = 0;
         bool ready = false;
         bool closeAfter = false;
         bool headOnly = false;
         bool http10 = false;
-        QByteArray bytes;
+        HttpResponse response; // serialised when it is its turn to go out
         std::shared_ptr<std::atomic_bool> cancelled; // pool jobs only
+        QPointer<ChildTask> task;                    // child tasks only
+        RequestRecord rec;
+    };
+    // A serialised response on its way to the kernel.
+    struct Outgoing
+    {
+        QByteArray bytes;
+        qsizetype sent = 0;
         RequestRecord rec;
     };
 
     enum class TimerMode { None, Request, Idle, Linger };
 
-    void onReadyRead();
-    void pullInput();
+    void onReadable();
+    void onWritable();
+    void readInput();
     void parseInput();
     bool canTakeMore() const;
+    Pending* newSlot();
+    bool owns(const Pending* slot) const;
     void handleRequest(HttpRequest request);
     void runOnMain(Pending* slot, const HttpRequest& request, int n);
     void runOnPool(Pending* slot, const HttpRequest& request, int n);
@@ -65,26 +87,38 @@ private:
     void finish(Pending* slot, HttpResponse response, const ResponseTiming& timing);
     void failStream(int status, const QByteArray& reason);
     void flush();
+    void writeOut();
+    void afterOutput();
     void beginClose();
-    void shutdownWrite();
+    void linger();
+    void destroy();
+    void updateInterest();
     void updateTimer();
     void onTimer();
-    void onBytesWritten();
     // Telemetry: one record per request, answered or not.
-    void report(Pending& slot, bool answered);
+    void report(RequestRecord& rec, bool delivered);
     void dropPending();
 
     WorkerServer* m_server;
     quint64 m_id;
-    QTcpSocket* m_socket = nullptr;
+    qintptr m_fd = -1;
+    QSocketNotifier* m_readNotifier = nullptr;
+    QSocketNotifier* m_writeNotifier = nullptr;
     HttpRequestParser m_parser;
     QByteArray m_in;
     qsizetype m_inPos = 0;
     std::deque<std::unique_ptr<Pending>> m_pending;
-    QTimer m_timer;
+    std::deque<Outgoing> m_out;
+    qint64 m_outBytes = 0;   // not yet taken by the kernel
+    QTimer m_timer;          // request, idle or linger
+    QTimer m_writeTimer;     // output waiting without progress
+    QTimer m_resetProbe;     // after the end of input, while answers are owed: is the client still there?
     TimerMode m_timerMode = TimerMode::None;
-    bool m_stopParsing = false; // after Connection: close or a stream error
-    bool m_closing = false;     // the last response is out or being flushed
+    bool m_stopParsing = false; // after Connection: close, a stream error, or the end of input
+    bool m_closing = false;     // the last response is queued; close once it is out
+    bool m_readEof = false;     // the client shut down its write side
+    bool m_writeShut = false;   // our FIN is sent: lingering
+    bool m_destroyed = false;
     bool m_parsing = false;
     bool m_jsonErrors = false;  // the last request asked for JSON
     quint64 m_requestsSeen = 0;

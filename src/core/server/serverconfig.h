@@ -21,6 +21,7 @@ struct ServerConfig
     int maxPipelined = 32;      // requests in flight per connection before we stop reading
     int headerTimeoutMs = 10000; // a started request must be complete by then -> 408
     int idleTimeoutMs = 5000;   // an idle keep-alive connection is closed after this
+    int writeTimeoutMs = 10000; // output waiting and not one byte taken by the client for this long -> closed
     int taskTimeoutMs = 60000;  // a /child task running longer -> 504
     QString taskProgram;        // empty -> clusterlab-task next to this executable
     HttpRequestParser::Limits limits;

@@ -1,6 +1,7 @@
 #include "taskpool.h"
 
 #include "childtask.h"
+#include "cluster/socketplatform.h"
 #include "compute/fib.h"
 
 #include <QCoreApplication>
@@ -42,10 +43,13 @@ TaskPool::~TaskPool()
 
 ChildTask* TaskPool::submit(int n, QObject* owner)
 {
-    if (m_running >= m_maxRunning && static_cast<int>(m_queue.size()) >= m_maxQueued)
+    // Strict in every turn: in the one where a slot has just freed, tasks
+    // already queued go first, and the queue still holds at most maxQueued.
+    const bool runNow = m_running < m_maxRunning && m_queue.empty();
+    if (!runNow && static_cast<int>(m_queue.size()) >= m_maxQueued)
         return nullptr;
     auto* task = new ChildTask(n, this, owner);
-    if (m_running < m_maxRunning && m_queue.empty()) {
+    if (runNow) {
         ++m_running;
         task->start();
     } else {
@@ -113,11 +117,17 @@ void ChildTask::start()
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
     connect(m_process, &QProcess::finished, this, &ChildTask::onFinished);
     connect(m_process, &QProcess::errorOccurred, this, &ChildTask::onError);
+    platform::closeInheritedDescriptorsInChild(m_process);
     m_outcome.spawnRequestedNs = steadyNowNs();
     if (m_pool->timeoutMs() > 0)
         m_timeout.start(m_pool->timeoutMs());
+    // A spawn can fail inside start() (no descriptors left, fork refused):
+    // then complete() has already run and the process is gone.
+    m_starting = true;
     m_process->start();
-    m_outcome.taskPid = m_process->processId();
+    m_starting = false;
+    if (m_process != nullptr)
+        m_outcome.taskPid = m_process->processId();
 }
 
 void ChildTask::stopProcess()
@@ -201,6 +211,12 @@ void ChildTask::complete(ChildOutcome outcome)
     m_done = true;
     if (m_pool)
         m_pool->release(this, true);
+    if (m_starting) {
+        // Inside start(), called from submit(): the owner has not connected
+        // to finished() yet. Tell it from the event loop.
+        QMetaObject::invokeMethod(this, [this, outcome]() { Q_EMIT finished(outcome); }, Qt::QueuedConnection);
+        return;
+    }
     Q_EMIT finished(outcome);
 }
 
