@@ -202,6 +202,12 @@ void TestHttpRequestParser::limits_data()
     for (int i = 0; i < 17; ++i)
         chunked += "10000\r\n" + QByteArray(0x10000, 'c') + "\r\n";
     QTest::addRow("chunked body over 1 MiB -> 413") << QByteArray(chunked) << 413;
+    // Regression: chunk extensions are not body bytes to on_body, so 2 MiB
+    // of them with one byte of data per chunk went through unlimited.
+    QByteArray extensions = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 33; ++i)
+        extensions += "1;ext=" + QByteArray(0x10000, 'e') + "\r\nX\r\n";
+    QTest::addRow("2 MiB of chunk extensions -> 413") << QByteArray(extensions + "0\r\n\r\n") << 413;
 }
 
 void TestHttpRequestParser::limits()

@@ -52,6 +52,14 @@ bool RoundRobinAcceptor::start(qintptr listenerFd, QString* error)
             m_retry = new QTimer(m_server);
             m_retry->setInterval(10);
             QObject::connect(m_retry, &QTimer::timeout, m_server, [this]() { flushWaiting(); });
+            // Out of descriptors, QTcpServer pauses accepting for good:
+            // resume shortly, once connections have been handed on.
+            QObject::connect(m_server, &QTcpServer::acceptError, m_server, [this](QAbstractSocket::SocketError) {
+                QTimer::singleShot(100, m_server, [this]() {
+                    if (m_server != nullptr && m_server->isListening())
+                        m_server->resumeAccepting();
+                });
+            });
             ok = m_server->setSocketDescriptor(listenerFd);
             if (!ok)
                 message = m_server->errorString();

@@ -60,6 +60,7 @@ struct HttpRequestParser::Impl
         q->m_inMessage = true;
         q->m_headComplete = false;
         q->m_headBytes = kRequestLineOverhead;
+        q->m_bodyWireBytes = 0;
         return 0;
     }
 
@@ -255,7 +256,24 @@ HttpRequestParser::Result HttpRequestParser::feed(const char* data, std::size_t 
         return Result::Error;
     if (len == 0)
         return Result::NeedMore;
+    // Bytes fed while the body is under way count against the body limit
+    // as they arrive on the wire: chunk sizes, extensions and trailers
+    // included, which on_body alone would never see.
+    const bool inBody = m_inMessage && m_headComplete;
     const llhttp_errno_t err = llhttp_execute(&d->parser, data, len);
+    if (inBody && m_errorStatus == 0) {
+        const std::size_t used = err == HPE_OK ? len
+            : err == HPE_PAUSED ? static_cast<std::size_t>(llhttp_get_error_pos(&d->parser) - data)
+                                : 0;
+        m_bodyWireBytes += static_cast<std::int64_t>(used);
+        if (m_bodyWireBytes > m_limits.maxBodyBytes) {
+            m_errorStatus = 413;
+            m_errorReason = "request body too large";
+            m_inMessage = false;
+            *consumed = used;
+            return Result::Error;
+        }
+    }
     switch (err) {
     case HPE_OK:
         *consumed = len;

@@ -21,7 +21,7 @@ public:
     {
         int maxHeadBytes = 16 * 1024;      // request line + headers -> 431
         int maxUriBytes = 8 * 1024;        // request-target -> 414
-        std::int64_t maxBodyBytes = 1 << 20; // read and discarded; beyond -> 413
+        std::int64_t maxBodyBytes = 1 << 20; // read and discarded; beyond -> 413 (counted on the wire: chunk framing and extensions included)
     };
 
     enum class Result {
@@ -65,6 +65,7 @@ private:
     bool m_inMessage = false;
     bool m_headComplete = false;
     int m_headBytes = 0;
+    std::int64_t m_bodyWireBytes = 0; // this message's bytes after its head, as sent
     int m_errorStatus = 0;
     QByteArray m_errorReason;
 };

@@ -7,6 +7,10 @@
 
 namespace clusterlab {
 
+namespace {
+constexpr int kResumeAcceptingMs = 100;
+}
+
 WorkerServer::WorkerServer(const ServerConfig& config, QObject* parent)
     : QTcpServer(parent)
     , m_config(config.resolved())
@@ -19,6 +23,18 @@ WorkerServer::WorkerServer(const ServerConfig& config, QObject* parent)
     m_uptime.start();
     // Accept as fast as the kernel queues; our own cap answers 503 beyond it.
     setMaxPendingConnections(1024);
+    // Out of descriptors (EMFILE), QTcpServer pauses accepting and never
+    // resumes by itself: try again shortly, when connections have closed.
+    m_resumeAccepting.setSingleShot(true);
+    m_resumeAccepting.setInterval(kResumeAcceptingMs);
+    connect(&m_resumeAccepting, &QTimer::timeout, this, [this]() {
+        if (isListening())
+            resumeAccepting();
+    });
+    connect(this, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
+        if (!m_resumeAccepting.isActive())
+            m_resumeAccepting.start();
+    });
 }
 
 WorkerServer::~WorkerServer()

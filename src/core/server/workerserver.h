@@ -6,6 +6,7 @@
 #include <QPointer>
 #include <QTcpServer>
 #include <QThreadPool>
+#include <QTimer>
 
 #include <atomic>
 #include <cstdint>
@@ -82,6 +83,7 @@ private:
     bool m_draining = false;
     WorkerTelemetry* m_telemetry = nullptr;
     QElapsedTimer m_uptime;
+    QTimer m_resumeAccepting; // after an accept error (out of descriptors)
 };
 
 } // namespace clusterlab
