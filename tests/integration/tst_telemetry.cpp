@@ -54,6 +54,9 @@ private Q_SLOTS:
     void framingSurvivesFragmentsAndRejectsGarbage();
     void aWorkerSpeakingGarbageIsDroppedAndRestarted_data();
     void aWorkerSpeakingGarbageIsDroppedAndRestarted();
+    void badTelemetryNeverKillsAWorkerThatServes_data();
+    void badTelemetryNeverKillsAWorkerThatServes();
+    void aPipelinedFloodNeverMakesAnOversizedBatch();
     void aggregatorCountsGapsAndMalformedBatches();
     void recordStoreKeepsOrderAcrossChunks();
     void everyRequestIsAccountedFor();
@@ -88,17 +91,23 @@ void TestTelemetry::framingSurvivesFragmentsAndRejectsGarbage()
     QVERIFY(oversized.broken());
     QVERIFY(oversized.error().contains(QStringLiteral("exceeds")));
 
+    // A frame that is not a CBOR map is skipped: the framing still holds,
+    // so the next frame is read.
     control::FrameReader garbage;
-    garbage.append(QByteArray("\x00\x00\x00\x03", 4) + QByteArray("\xff\xff\xff", 3));
-    QVERIFY(!garbage.next(&out));
-    QVERIFY(garbage.broken());
+    garbage.append(QByteArray("\x00\x00\x00\x03", 4) + QByteArray("\xff\xff\xff", 3) + control::encode(m));
+    QVERIFY(garbage.next(&out));
+    QCOMPARE(out.value(QStringLiteral("type")).toString(), QStringLiteral("telemetry"));
+    QVERIFY(!garbage.broken());
+    QCOMPARE(garbage.skipped(), quint64(1));
+    // A broken stream keeps nothing of what still arrives.
+    oversized.append(QByteArray(1 << 20, 'z'));
+    QVERIFY(!oversized.next(&out));
 }
 
 void TestTelemetry::aWorkerSpeakingGarbageIsDroppedAndRestarted_data()
 {
     QTest::addColumn<QByteArray>("mode");
-    QTest::addRow("garbage frame") << QByteArray("garbage");
-    QTest::addRow("oversized frame") << QByteArray("oversized");
+    QTest::addRow("oversized frame before listening") << QByteArray("oversized");
 }
 
 void TestTelemetry::aWorkerSpeakingGarbageIsDroppedAndRestarted()
@@ -132,6 +141,98 @@ void TestTelemetry::aWorkerSpeakingGarbageIsDroppedAndRestarted()
     QSignalSpy stopped(&cluster, &Cluster::stopped);
     cluster.stop();
     QVERIFY(stopped.count() > 0 || stopped.wait(10000));
+}
+
+void TestTelemetry::badTelemetryNeverKillsAWorkerThatServes_data()
+{
+    QTest::addColumn<QByteArray>("mode");
+    QTest::addColumn<QString>("note");
+    QTest::addRow("garbage frame, then listening") << QByteArray("garbage") << QStringLiteral("skipped 1 malformed");
+    QTest::addRow("listening, then an oversized frame")
+        << QByteArray("listen-oversized") << QStringLiteral("goes on serving");
+}
+
+// Regression: an oversized or unreadable control frame got the worker
+// SIGKILLed (and counted as a crash), though it was serving fine.
+void TestTelemetry::badTelemetryNeverKillsAWorkerThatServes()
+{
+    QFETCH(QByteArray, mode);
+    QFETCH(QString, note);
+    qputenv("FAKE_WORKER_MODE", mode);
+    ClusterConfig c;
+    c.workers = 1;
+    c.port = 0;
+    c.workerProgram = WorkerProcess::binary(QStringLiteral("clusterlab-fake-worker"));
+    Cluster cluster(c);
+    QList<ClusterEvent> events;
+    connect(&cluster, &Cluster::event, this, [&events](const ClusterEvent& e) { events.append(e); });
+    QString error;
+    QVERIFY(cluster.start(&error));
+    qunsetenv("FAKE_WORKER_MODE");
+    auto count = [&](ClusterEvent::Kind kind, const QString& text = {}) {
+        int n = 0;
+        for (const ClusterEvent& e : events)
+            n += e.kind == kind && (text.isEmpty() || e.toLine().contains(text)) ? 1 : 0;
+        return n;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(count(ClusterEvent::Kind::Info, note), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(count(ClusterEvent::Kind::Listening), 1, 10000);
+    QCOMPARE(count(ClusterEvent::Kind::Exited), 0);
+    // It leaves only when asked to, and nothing counts as a crash.
+    QSignalSpy stopped(&cluster, &Cluster::stopped);
+    cluster.stop();
+    QVERIFY(stopped.count() > 0 || stopped.wait(20000));
+    QCOMPARE(count(ClusterEvent::Kind::Exited), 1);
+    QCOMPARE(count(ClusterEvent::Kind::Exited, QStringLiteral("unexpected")), 0);
+    QCOMPARE(count(ClusterEvent::Kind::Restarting), 0);
+}
+
+// Regression: thousands of pipelined requests served in one event-loop turn
+// made one telemetry batch larger than the control channel's 1 MiB frame
+// limit; the primary then killed the worker. Batches are now bounded by
+// size as well as by time, and every record arrives.
+void TestTelemetry::aPipelinedFloodNeverMakesAnOversizedBatch()
+{
+    ClusterConfig c;
+    c.workers = 1;
+    c.port = 0;
+    c.policy = DistributionPolicy::Shared; // every connection reaches the worker at once
+    Cluster cluster(c);
+    QList<ClusterEvent> events;
+    connect(&cluster, &Cluster::event, this, [&events](const ClusterEvent& e) { events.append(e); });
+    QSignalSpy ready(&cluster, &Cluster::allListening);
+    QString error;
+    QVERIFY(cluster.start(&error));
+    QVERIFY(ready.wait(20000));
+    const qint64 pid = cluster.workers().constFirst().pid;
+    // While /main blocks the event loop, 8 connections of 2,000 pipelined
+    // requests each arrive: one turn then serves ~16,000 (1.5 MB of records).
+    RawHttpClient busy;
+    QVERIFY(busy.connectTo(cluster.port()));
+    QVERIFY(busy.send("GET /main?n=33 HTTP/1.1\r\nHost: x\r\n\r\n"));
+    QByteArray flood;
+    for (int i = 0; i < 2000; ++i)
+        flood += "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::vector<std::unique_ptr<RawHttpClient>> clients;
+    for (int i = 0; i < 8; ++i) {
+        clients.push_back(std::make_unique<RawHttpClient>());
+        QVERIFY(clients.back()->connectTo(cluster.port()));
+        QVERIFY(clients.back()->send(flood));
+    }
+    ParsedResponse r;
+    QVERIFY(busy.readResponse(&r));
+    for (auto& client : clients) {
+        for (int i = 0; i < 2000; ++i) {
+            QVERIFY(client->readResponse(&r));
+            QCOMPARE(r.status, 200);
+        }
+    }
+    QCOMPARE(cluster.workers().constFirst().pid, pid);
+    QTRY_COMPARE_WITH_TIMEOUT(cluster.telemetry()->records().size(), std::size_t(16001), 10000);
+    for (const ClusterEvent& e : events)
+        QVERIFY2(e.kind != ClusterEvent::Kind::Exited && !e.detail.contains(QStringLiteral("control")),
+                 qPrintable(e.toLine()));
+    QCOMPARE(cluster.telemetry()->malformedBatches(), quint64(0));
 }
 
 void TestTelemetry::aggregatorCountsGapsAndMalformedBatches()

@@ -19,6 +19,19 @@
 
 namespace clusterlab {
 
+namespace {
+RestartPolicy::Config restartConfig(const ClusterConfig& c)
+{
+    RestartPolicy::Config r;
+    r.backoffMs = c.restartBackoffMs;
+    r.capMs = c.restartBackoffCapMs;
+    r.healthyResetMs = c.healthyResetMs;
+    r.quickFailureMs = c.quickFailureMs;
+    r.crashLoopLimit = c.crashLoopLimit;
+    return r;
+}
+} // namespace
+
 ClusterConfig ClusterConfig::resolved() const
 {
     ClusterConfig c = *this;
@@ -48,8 +61,6 @@ Cluster::~Cluster()
 {
     if (m_acceptor)
         m_acceptor->stop();
-    for (Slot& slot : m_slots)
-        delete slot.restartTimer;
     // Kill and reap every process (WorkerInstance's destructor).
     const QList<WorkerInstance*> instances = m_instances;
     m_instances.clear();
@@ -88,7 +99,7 @@ bool Cluster::start(QString* error)
         if (acceptorFd < 0)
             return false;
         m_acceptor = std::make_unique<RoundRobinAcceptor>();
-        if (!m_acceptor->start(acceptorFd, error)) {
+        if (!m_acceptor->start(acceptorFd, error, m_config.noWorkerGraceMs)) {
             m_acceptor.reset();
             return false;
         }
@@ -127,6 +138,7 @@ bool Cluster::start(QString* error)
     m_slots.resize(static_cast<std::size_t>(m_config.workers));
     for (std::size_t i = 0; i < m_slots.size(); ++i) {
         m_slots[i].index = static_cast<int>(i);
+        m_slots[i].policy = RestartPolicy(restartConfig(m_config));
         spawn(m_slots[i]);
     }
     return true;
@@ -147,6 +159,14 @@ void Cluster::spawn(Slot& slot)
     args += m_config.extraWorkerArgs;
 
     auto* instance = new WorkerInstance(this, m_nextInstanceId++, slot.index);
+    connect(instance, &WorkerInstance::listening, this, [this, instance]() { instanceListening(instance); });
+    connect(instance, &WorkerInstance::telemetry, this, [this, instance](const QCborMap& batch) {
+        if (m_telemetry != nullptr)
+            m_telemetry->ingest(instance->index(), instance->pid(), batch);
+    });
+    connect(instance, &WorkerInstance::clusterEvent, this, [this](const ClusterEvent& e) { emitEvent(e); });
+    connect(instance, &WorkerInstance::exited, this,
+            [this, instance](int exitCode, bool crashed) { instanceExited(instance, exitCode, crashed); });
     qintptr inherit = -1;
     qintptr workerEnd = -1;
     if (m_config.policy == DistributionPolicy::RoundRobin) {
@@ -159,6 +179,7 @@ void Cluster::spawn(Slot& slot)
             slot.errored = true;
             delete instance;
             emitEvent(e);
+            updateAvailability();
             return;
         }
         inherit = workerEnd;
@@ -177,6 +198,7 @@ void Cluster::spawn(Slot& slot)
     m_instances.append(instance);
     slot.current = instance;
     m_allListeningEmitted = false;
+    slot.policy.started();
     instance->start(m_config.workerProgram, args, inherit, instance->servedCounterFd);
     if (m_telemetry != nullptr)
         m_telemetry->workerStarted(slot.index, instance->pid());
@@ -232,6 +254,8 @@ void Cluster::instanceListening(WorkerInstance* instance)
     if (instance->intendedStop())
         return;
     instance->setState(WorkerState::Listening);
+    if (Slot* slot = slotOf(instance))
+        slot->policy.listening();
     if (m_acceptor && instance->handoffChannel >= 0)
         m_acceptor->addTarget(instance->id(), instance->handoffChannel);
     ClusterEvent e;
@@ -244,12 +268,6 @@ void Cluster::instanceListening(WorkerInstance* instance)
         && m_rollingOld != instance)
         stopInstance(m_rollingOld);
     checkAllListening();
-}
-
-void Cluster::telemetryBatch(WorkerInstance* instance, const QCborMap& batch)
-{
-    if (m_telemetry != nullptr)
-        m_telemetry->ingest(instance->index(), instance->pid(), batch);
 }
 
 void Cluster::checkAllListening()
@@ -351,45 +369,33 @@ void Cluster::instanceExited(WorkerInstance* instance, int exitCode, bool crashe
         m_allListeningEmitted = false;
         slot->lastExit = e.signal != 0 ? QStringLiteral("signal %1").arg(e.signal) : QStringLiteral("code %1").arg(e.exitCode);
         if (!intended) {
-            const qint64 uptime = instance->uptimeMs();
-            const bool quick = uptime < m_config.quickFailureMs;
-            slot->consecutiveQuickFailures = quick ? slot->consecutiveQuickFailures + 1 : 0;
-            if (uptime >= m_config.healthyResetMs)
-                slot->consecutiveCrashes = 0;
-            ++slot->consecutiveCrashes;
-            if (slot->consecutiveQuickFailures >= m_config.crashLoopLimit) {
+            const RestartPolicy::Decision d
+                = instance->killedBySupervisor() ? slot->policy.killedBySupervisor() : slot->policy.crashed();
+            if (d.errored) {
                 slot->errored = true;
                 ClusterEvent err;
                 err.kind = ClusterEvent::Kind::Errored;
                 err.index = slot->index;
-                err.detail = QStringLiteral("failed %1 times in a row within %2 s of starting (last: %3%4); "
-                                            "not restarting it")
-                                 .arg(slot->consecutiveQuickFailures)
-                                 .arg(m_config.quickFailureMs / 1000.0)
-                                 .arg(slot->lastExit, tail.isEmpty() ? QString() : QStringLiteral(", \"") + tail + QLatin1Char('"'));
+                err.detail = QStringLiteral("failed %1 times in a row before serving (last: %2%3); %4")
+                                 .arg(slot->policy.quickFailures())
+                                 .arg(slot->lastExit,
+                                      tail.isEmpty() ? QString() : QStringLiteral(", \"") + tail + QLatin1Char('"'),
+                                      m_config.erroredRetryMs > 0
+                                          ? QStringLiteral("trying again in %1 s").arg(m_config.erroredRetryMs / 1000)
+                                          : QStringLiteral("not restarting it until revived"));
                 emitEvent(err);
+                if (m_config.erroredRetryMs > 0)
+                    scheduleRestart(*slot, m_config.erroredRetryMs);
+                if (m_rolling && m_rollingOld != nullptr && m_rollingOld->index() == slot->index)
+                    abandonRolling(QStringLiteral("the replacement of worker %1 failed to start").arg(slot->index));
             } else {
-                const double factor = std::pow(1.5, slot->consecutiveCrashes - 1);
-                const int delay = static_cast<int>(
-                    qMin<double>(m_config.restartBackoffCapMs, m_config.restartBackoffMs * factor));
                 ++slot->restarts;
                 ClusterEvent r;
                 r.kind = ClusterEvent::Kind::Restarting;
                 r.index = slot->index;
-                r.delayMs = delay;
+                r.delayMs = d.delayMs;
                 emitEvent(r);
-                if (slot->restartTimer == nullptr) {
-                    slot->restartTimer = new QTimer;
-                    slot->restartTimer->setSingleShot(true);
-                    const int index = slot->index;
-                    connect(slot->restartTimer, &QTimer::timeout, this, [this, index]() {
-                        for (Slot& s : m_slots) {
-                            if (s.index == index && s.current == nullptr && !s.errored)
-                                spawn(s);
-                        }
-                    });
-                }
-                slot->restartTimer->start(delay);
+                scheduleRestart(*slot, d.delayMs);
             }
         }
     }
@@ -398,7 +404,89 @@ void Cluster::instanceExited(WorkerInstance* instance, int exitCode, bool crashe
         QMetaObject::invokeMethod(this, &Cluster::advanceRolling, Qt::QueuedConnection);
     }
     instance->deleteLater();
+    updateAvailability();
     maybeFinishStop();
+}
+
+void Cluster::scheduleRestart(Slot& slot, int delayMs)
+{
+    if (slot.restartTimer == nullptr) {
+        slot.restartTimer = new QTimer(this);
+        slot.restartTimer->setSingleShot(true);
+        const int index = slot.index;
+        connect(slot.restartTimer, &QTimer::timeout, this, [this, index]() {
+            for (Slot& s : m_slots) {
+                if (s.index != index || s.current != nullptr)
+                    continue;
+                if (s.errored) { // the long retry of an errored slot
+                    s.errored = false;
+                    s.policy.reset();
+                }
+                spawn(s);
+            }
+        });
+    }
+    slot.restartTimer->start(delayMs);
+}
+
+bool Cluster::reviveWorker(int index)
+{
+    if (!m_running || m_stopping)
+        return false;
+    for (Slot& slot : m_slots) {
+        if (slot.index != index || !slot.errored)
+            continue;
+        if (slot.restartTimer != nullptr)
+            slot.restartTimer->stop();
+        slot.errored = false;
+        slot.policy.reset();
+        ClusterEvent e;
+        e.index = index;
+        e.detail = QStringLiteral("revived");
+        emitEvent(e);
+        spawn(slot);
+        updateAvailability();
+        return true;
+    }
+    return false;
+}
+
+void Cluster::updateAvailability()
+{
+    if (!m_acceptor)
+        return;
+    bool any = false;
+    for (const Slot& slot : m_slots)
+        any = any || !slot.errored;
+    // No slot can bring a worker soon: connections waiting in the primary
+    // are answered 503 at once instead of hanging.
+    m_acceptor->setServiceAvailable(any || m_rollingOld != nullptr);
+}
+
+void Cluster::abandonRolling(const QString& why)
+{
+    // The replacement did not come up: its predecessor, still serving, keeps
+    // the slot, and the restart ends here (a later one may be asked for).
+    WorkerInstance* old = m_rollingOld;
+    m_rollingOld = nullptr;
+    m_rolling = false;
+    m_rollingQueue.clear();
+    for (Slot& slot : m_slots) {
+        if (old != nullptr && slot.index == old->index()) {
+            if (slot.restartTimer != nullptr)
+                slot.restartTimer->stop();
+            slot.errored = false;
+            slot.policy.reset();
+            slot.policy.started();
+            slot.policy.listening();
+            slot.current = old;
+        }
+    }
+    ClusterEvent e;
+    e.detail = QStringLiteral("rolling restart stopped: %1; the previous worker goes on serving").arg(why);
+    emitEvent(e);
+    checkAllListening();
+    Q_EMIT rollingRestartFinished();
 }
 
 void Cluster::stop()
@@ -411,6 +499,10 @@ void Cluster::stop()
     for (Slot& slot : m_slots) {
         if (slot.restartTimer != nullptr)
             slot.restartTimer->stop();
+    }
+    if (m_rollingOld != nullptr) {
+        stopInstance(m_rollingOld);
+        m_rollingOld = nullptr;
     }
     // Stop taking new connections at once; workers finish what they have.
     if (m_acceptor)
@@ -432,6 +524,7 @@ void Cluster::maybeFinishStop()
     for (Slot& slot : m_slots)
         delete slot.restartTimer;
     m_slots.clear();
+    m_rollingOld = nullptr;
     if (m_controlServer != nullptr) {
         m_controlServer->close();
         m_controlServer->deleteLater();
@@ -452,6 +545,7 @@ void Cluster::setWorkerCount(int count)
         m_slots.resize(static_cast<std::size_t>(count));
         for (int i = current; i < count; ++i) {
             m_slots[static_cast<std::size_t>(i)].index = i;
+            m_slots[static_cast<std::size_t>(i)].policy = RestartPolicy(restartConfig(m_config));
             spawn(m_slots[static_cast<std::size_t>(i)]);
         }
     } else {
@@ -461,6 +555,14 @@ void Cluster::setWorkerCount(int count)
             slot.restartTimer = nullptr;
             m_rollingQueue.removeAll(i);
             stopInstance(slot.current); // it finishes its requests, then exits
+            if (m_rollingOld != nullptr && m_rollingOld->index() == i) {
+                // Regression: during a rolling restart the slot's current
+                // worker is the replacement; its predecessor must go too, or
+                // it serves forever outside any slot.
+                stopInstance(m_rollingOld);
+                m_rollingOld = nullptr;
+                QMetaObject::invokeMethod(this, &Cluster::advanceRolling, Qt::QueuedConnection);
+            }
         }
         m_slots.resize(static_cast<std::size_t>(count));
         m_allListeningEmitted = false;
@@ -495,7 +597,7 @@ void Cluster::advanceRolling()
             if (slot.index != index)
                 continue;
             slot.errored = false;
-            slot.consecutiveQuickFailures = 0;
+            slot.policy.reset();
             if (slot.current == nullptr) {
                 spawn(slot); // nothing to replace: just start one
                 continue;

@@ -2,6 +2,7 @@
 
 #include "clusterevent.h"
 #include "distributionpolicy.h"
+#include "restartpolicy.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
@@ -37,11 +38,15 @@ struct ClusterConfig
     QStringList extraWorkerArgs;   // passed through to every worker
     QString workerProgram;         // empty -> clusterlab-worker beside this executable
     int gracefulStopMs = 10000;    // in-flight requests get this long on a stop
-    int restartBackoffMs = 100;    // first restart delay; x1.5 per consecutive crash
+    // Restart rules (RestartPolicy): a worker that served is replaced at
+    // once; quick failures back off x1.5 from restartBackoffMs, capped.
+    int restartBackoffMs = 100;
     int restartBackoffCapMs = 15000;
     int healthyResetMs = 30000;    // a worker up this long resets the back-off
-    int quickFailureMs = 5000;     // an exit sooner than this after the fork is "quick"
+    int quickFailureMs = 1000;     // died before listening, or within this of it: "quick"
     int crashLoopLimit = 5;        // this many quick failures in a row -> errored
+    int erroredRetryMs = 60000;    // an errored slot is tried again after this (0: only when revived)
+    int noWorkerGraceMs = 2000;    // round-robin: a connection parked with no worker listening gets 503 after this
     bool telemetry = true;         // per-request records and health samples from every worker
 
     ClusterConfig resolved() const;
@@ -85,6 +90,9 @@ public:
     // Sends a signal (SIGKILL by default) to the worker of a slot; the
     // supervisor sees a crash and restarts it. False if there is none.
     bool killWorker(int index, int signal = 9);
+    // Starts an errored slot again, its crash counters cleared. False when
+    // the slot is not errored.
+    bool reviveWorker(int index);
 
     bool isRunning() const { return m_running; }
     quint16 port() const { return m_port; }
@@ -104,24 +112,24 @@ Q_SIGNALS:
     void stopped();
 
 private:
-    friend class WorkerInstance;
     struct Slot
     {
         int index = 0;
         WorkerInstance* current = nullptr;
-        int consecutiveQuickFailures = 0;
-        int consecutiveCrashes = 0;
+        RestartPolicy policy;
         int restarts = 0;
         bool errored = false;
         QString lastExit;
-        QTimer* restartTimer = nullptr;
+        QTimer* restartTimer = nullptr; // owned by the Cluster (QObject child)
     };
 
     void spawn(Slot& slot);
+    void scheduleRestart(Slot& slot, int delayMs);
     void onNewControlConnection();
     void instanceListening(WorkerInstance* instance);
-    void telemetryBatch(WorkerInstance* instance, const QCborMap& batch);
     void instanceExited(WorkerInstance* instance, int exitCode, bool crashed);
+    void updateAvailability();
+    void abandonRolling(const QString& why);
     void stopInstance(WorkerInstance* instance);
     void emitEvent(ClusterEvent e);
     void checkAllListening();

@@ -16,22 +16,28 @@ constexpr qsizetype kMaxFrameBytes = 1 << 20;
 
 QByteArray encode(const QCborMap& message);
 
-// Accumulates bytes and yields complete messages. A frame larger than
-// kMaxFrameBytes or one that is not a CBOR map marks the stream broken:
-// the caller drops the channel.
+// Accumulates bytes and yields complete messages. A frame that is not a
+// CBOR map is skipped and counted: the framing is intact, so the stream
+// goes on. A frame announcing more than kMaxFrameBytes marks the stream
+// broken (no sender of ours writes one: the stream is corrupt); after that
+// next() yields nothing and append() keeps nothing, so a broken stream
+// costs no memory. Never buffers more than one frame plus one read.
 class FrameReader
 {
 public:
-    void append(const QByteArray& bytes) { m_buffer += bytes; }
+    void append(const QByteArray& bytes);
     // False when no complete frame is buffered or the stream is broken.
     bool next(QCborMap* message);
     bool broken() const { return !m_error.isEmpty(); }
     QString error() const { return m_error; }
+    // Frames skipped because they were not CBOR maps.
+    quint64 skipped() const { return m_skipped; }
 
 private:
     QByteArray m_buffer;
     qsizetype m_offset = 0;
     QString m_error;
+    quint64 m_skipped = 0;
 };
 
 } // namespace control

@@ -1,14 +1,27 @@
 #include "roundrobinacceptor.h"
 
+#include "compute/fib.h"
 #include "socketplatform.h"
 
+#include <QSocketNotifier>
 #include <QTcpServer>
+
+#include <algorithm>
 
 namespace clusterlab {
 
 namespace {
-constexpr std::size_t kMaxWaiting = 4096;
+constexpr int kTickMs = 10;                        // ages waiting connections, drains refused ones
+constexpr std::int64_t kRefuseLingerNs = 1000000000; // a refused client's bytes are read this long at most
+
+QByteArray refusal()
+{
+    const QByteArray body = "no worker is free to take this connection; try again shortly\n";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\n"
+           "Connection: close\r\nContent-Length: "
+        + QByteArray::number(body.size()) + "\r\n\r\n" + body;
 }
+} // namespace
 
 class HandoffTcpServer : public QTcpServer
 {
@@ -37,8 +50,9 @@ RoundRobinAcceptor::~RoundRobinAcceptor()
     stop();
 }
 
-bool RoundRobinAcceptor::start(qintptr listenerFd, QString* error)
+bool RoundRobinAcceptor::start(qintptr listenerFd, QString* error, int noWorkerGraceMs)
 {
+    m_noWorkerGraceMs = noWorkerGraceMs;
     m_context = new QObject;
     m_context->moveToThread(&m_thread);
     m_thread.start();
@@ -50,8 +64,11 @@ bool RoundRobinAcceptor::start(qintptr listenerFd, QString* error)
             m_server = new HandoffTcpServer(this);
             m_server->setMaxPendingConnections(4096);
             m_retry = new QTimer(m_server);
-            m_retry->setInterval(10);
-            QObject::connect(m_retry, &QTimer::timeout, m_server, [this]() { flushWaiting(); });
+            m_retry->setInterval(kTickMs);
+            QObject::connect(m_retry, &QTimer::timeout, m_server, [this]() {
+                flushWaiting();
+                serviceRefusing();
+            });
             // Out of descriptors, QTcpServer pauses accepting for good:
             // resume shortly, once connections have been handed on.
             QObject::connect(m_server, &QTcpServer::acceptError, m_server, [this](QAbstractSocket::SocketError) {
@@ -85,7 +102,12 @@ void RoundRobinAcceptor::stop()
                 for (qintptr fd : pending)
                     dispatch(fd);
             }
-            delete m_server; // closes the listening socket, and the retry timer
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                for (Target& t : m_targets)
+                    t.acks = nullptr; // children of the server, deleted with it
+            }
+            delete m_server; // closes the listening socket, the timer and the notifiers
             m_server = nullptr;
             m_retry = nullptr;
         },
@@ -95,9 +117,12 @@ void RoundRobinAcceptor::stop()
     delete m_context;
     m_context = nullptr;
     std::lock_guard<std::mutex> lock(m_mutex);
-    for (qintptr fd : m_waiting)
-        platform::closeDescriptor(fd);
+    for (const Waiting& w : m_waiting)
+        platform::closeDescriptor(w.fd);
     m_waiting.clear();
+    for (const Refusing& r : m_refusing)
+        platform::closeDescriptor(r.fd);
+    m_refusing.clear();
 }
 
 void RoundRobinAcceptor::addTarget(int workerId, qintptr channel)
@@ -105,25 +130,68 @@ void RoundRobinAcceptor::addTarget(int workerId, qintptr channel)
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_targets.append({ workerId, channel });
+        m_free.push_back(workerId);
         m_handed.insert(workerId, m_handed.value(workerId));
     }
-    if (m_context != nullptr)
-        QMetaObject::invokeMethod(m_context, [this]() { flushWaiting(); }, Qt::QueuedConnection);
+    if (m_context == nullptr)
+        return;
+    QMetaObject::invokeMethod(
+        m_context,
+        [this, workerId, channel]() {
+            if (m_server == nullptr)
+                return;
+            auto* acks = new QSocketNotifier(channel, QSocketNotifier::Read, m_server);
+            QObject::connect(acks, &QSocketNotifier::activated, m_server,
+                             [this, workerId]() { onAcknowledged(workerId); });
+            bool known = false;
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                for (Target& t : m_targets) {
+                    if (t.id == workerId) {
+                        t.acks = acks;
+                        known = true;
+                    }
+                }
+            }
+            if (!known)
+                delete acks; // removed before we got here
+            flushWaiting();
+        },
+        Qt::QueuedConnection);
 }
 
 void RoundRobinAcceptor::removeTarget(int workerId)
 {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    for (qsizetype i = 0; i < m_targets.size(); ++i) {
-        if (m_targets[i].id == workerId) {
-            m_targets.removeAt(i);
-            if (m_next > i)
-                --m_next;
-            break;
+    QSocketNotifier* acks = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        for (qsizetype i = 0; i < m_targets.size(); ++i) {
+            if (m_targets[i].id == workerId) {
+                acks = m_targets[i].acks;
+                m_targets.removeAt(i);
+                break;
+            }
         }
+        m_free.erase(std::remove(m_free.begin(), m_free.end(), workerId), m_free.end());
     }
-    if (m_next >= m_targets.size())
-        m_next = 0;
+    // The caller closes the channel next: its notifier goes first, in the
+    // thread it lives in.
+    if (acks != nullptr && m_context != nullptr && m_thread.isRunning()) {
+        if (QThread::currentThread() == &m_thread)
+            delete acks;
+        else
+            QMetaObject::invokeMethod(m_context, [acks]() { delete acks; }, Qt::BlockingQueuedConnection);
+    }
+}
+
+void RoundRobinAcceptor::setServiceAvailable(bool available)
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_available = available;
+    }
+    if (!available && m_context != nullptr)
+        QMetaObject::invokeMethod(m_context, [this]() { flushWaiting(); }, Qt::QueuedConnection);
 }
 
 void RoundRobinAcceptor::redispatch(const QList<qintptr>& fds)
@@ -156,31 +224,67 @@ int RoundRobinAcceptor::waiting() const
     return static_cast<int>(m_waiting.size());
 }
 
+quint64 RoundRobinAcceptor::refused() const
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_refused;
+}
+
 bool RoundRobinAcceptor::handOffLocked(qintptr fd)
 {
-    // Try each ready worker once, starting with the next in rotation.
-    for (qsizetype tried = 0; tried < m_targets.size(); ++tried) {
-        const Target target = m_targets[m_next];
-        m_next = (m_next + 1) % m_targets.size();
-        if (platform::sendDescriptor(target.channel, fd)) {
-            ++m_handed[target.id];
-            platform::closeDescriptor(fd);
-            return true;
+    // Node's order: the worker that has been free the longest goes first
+    // (the queue is in the order workers became free again).
+    while (!m_free.empty()) {
+        const int id = m_free.front();
+        m_free.pop_front();
+        for (Target& target : m_targets) {
+            if (target.id != id)
+                continue;
+            if (platform::sendDescriptor(target.channel, fd)) {
+                target.busy = true;
+                ++m_handed[target.id];
+                platform::closeDescriptor(fd);
+                return true;
+            }
+            break; // its worker is gone: the cluster removes it
         }
     }
     return false;
 }
 
+void RoundRobinAcceptor::onAcknowledged(int workerId)
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        for (Target& t : m_targets) {
+            if (t.id != workerId)
+                continue;
+            bool closed = false;
+            if (platform::receiveAcknowledgements(t.channel, &closed) > 0 && t.busy) {
+                t.busy = false;
+                m_free.push_back(t.id);
+            }
+            if (closed && t.acks != nullptr)
+                t.acks->setEnabled(false); // the worker is gone; the cluster removes it
+        }
+    }
+    flushWaiting();
+}
+
 void RoundRobinAcceptor::dispatch(qintptr fd)
 {
     std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_targets.isEmpty() && !m_available) {
+        refuseLocked(fd); // no worker can come: say so now
+        return;
+    }
     if (m_waiting.empty() && handOffLocked(fd))
         return;
     if (m_waiting.size() >= kMaxWaiting) {
-        platform::closeDescriptor(fd); // overload: refuse rather than grow without bound
+        refuseLocked(fd); // overload: answer rather than grow without bound
         return;
     }
-    m_waiting.push_back(fd);
+    m_waiting.push_back({ fd, steadyNowNs() });
     if (m_retry != nullptr && !m_retry->isActive())
         m_retry->start();
 }
@@ -188,9 +292,58 @@ void RoundRobinAcceptor::dispatch(qintptr fd)
 void RoundRobinAcceptor::flushWaiting()
 {
     std::lock_guard<std::mutex> lock(m_mutex);
-    while (!m_waiting.empty() && handOffLocked(m_waiting.front()))
+    while (!m_waiting.empty() && handOffLocked(m_waiting.front().fd))
         m_waiting.pop_front();
-    if (m_waiting.empty() && m_retry != nullptr)
+    if (m_targets.isEmpty()) {
+        // No worker listening at all (not merely busy): a connection waits
+        // for a replacement only so long, and not at all when none can come.
+        const std::int64_t oldest = steadyNowNs() - static_cast<std::int64_t>(m_noWorkerGraceMs) * 1000000;
+        while (!m_waiting.empty() && (!m_available || m_waiting.front().sinceNs <= oldest)) {
+            refuseLocked(m_waiting.front().fd);
+            m_waiting.pop_front();
+        }
+    }
+    if (m_waiting.empty() && m_refusing.empty() && m_retry != nullptr)
+        m_retry->stop();
+}
+
+void RoundRobinAcceptor::refuseLocked(qintptr fd)
+{
+    static const QByteArray response = refusal();
+    ++m_refused;
+    platform::setNonBlocking(fd);
+    const platform::IoSlice slice { response.constData(), response.size() };
+    platform::sendSome(fd, &slice, 1); // a fresh socket's buffer always has room
+    platform::shutdownWrite(fd);
+    if (m_refusing.size() >= kMaxRefusing) {
+        platform::closeDescriptor(fd);
+        return;
+    }
+    // Closing with the request unread would reset the connection and could
+    // destroy the 503 on its way: read until the client closes, briefly.
+    m_refusing.push_back({ fd, steadyNowNs() + kRefuseLingerNs });
+    if (m_retry != nullptr && !m_retry->isActive())
+        m_retry->start();
+}
+
+void RoundRobinAcceptor::serviceRefusing()
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    const std::int64_t now = steadyNowNs();
+    char scratch[4096];
+    for (auto it = m_refusing.begin(); it != m_refusing.end();) {
+        qint64 got = 0;
+        do {
+            got = platform::receiveSome(it->fd, scratch, sizeof scratch);
+        } while (got > 0);
+        if (got != platform::kWouldBlock || now >= it->untilNs) {
+            platform::closeDescriptor(it->fd);
+            it = m_refusing.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (m_waiting.empty() && m_refusing.empty() && m_retry != nullptr)
         m_retry->stop();
 }
 

@@ -36,6 +36,13 @@ bool createHandoffPair(qintptr* primaryEnd, qintptr* workerEnd, QString* error);
 // worker end is gone or full; the caller still owns `fd` either way.
 bool sendDescriptor(qintptr channel, qintptr fd);
 
+// Round-robin hand-over acknowledgements (Node's semantic: a worker is
+// given its next connection only once it has adopted the previous one).
+// The worker sends one byte per adopted connection; the primary counts
+// what arrived (non-blocking; *closed when the worker's end is gone).
+bool sendAcknowledgement(qintptr channel);
+int receiveAcknowledgements(qintptr channel, bool* closed);
+
 // Receives every descriptor waiting on a handoff channel (non-blocking).
 // *closed is set when the primary's end is gone.
 QList<qintptr> receiveDescriptors(qintptr channel, bool* closed);

@@ -195,6 +195,40 @@ bool sendDescriptor(qintptr channel, qintptr fd)
     return rc == 1;
 }
 
+bool sendAcknowledgement(qintptr channel)
+{
+    const char byte = 'a';
+#if defined(MSG_NOSIGNAL)
+    const int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+#else
+    const int flags = MSG_DONTWAIT;
+#endif
+    ssize_t rc;
+    do {
+        rc = ::send(static_cast<int>(channel), &byte, 1, flags);
+    } while (rc < 0 && errno == EINTR);
+    return rc == 1;
+}
+
+int receiveAcknowledgements(qintptr channel, bool* closed)
+{
+    *closed = false;
+    int count = 0;
+    char buf[64];
+    for (;;) {
+        const ssize_t rc = ::recv(static_cast<int>(channel), buf, sizeof buf, MSG_DONTWAIT);
+        if (rc > 0) {
+            count += static_cast<int>(rc);
+            continue;
+        }
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+            *closed = true;
+        return count;
+    }
+}
+
 QList<qintptr> receiveDescriptors(qintptr channel, bool* closed)
 {
     QList<qintptr> out;

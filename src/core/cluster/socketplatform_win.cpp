@@ -79,6 +79,17 @@ bool sendDescriptor(qintptr, qintptr)
     return false;
 }
 
+bool sendAcknowledgement(qintptr)
+{
+    return false; // Windows hands over through the control pipe (see above)
+}
+
+int receiveAcknowledgements(qintptr, bool* closed)
+{
+    *closed = true;
+    return 0;
+}
+
 QList<qintptr> receiveDescriptors(qintptr, bool* closed)
 {
     *closed = true;

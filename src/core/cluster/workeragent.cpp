@@ -125,8 +125,12 @@ void WorkerAgent::onHandoff()
 {
     bool closed = false;
     const QList<qintptr> fds = platform::receiveDescriptors(m_options.inheritedFd, &closed);
-    for (qintptr fd : fds)
+    for (qintptr fd : fds) {
         m_server->adoptConnection(fd);
+        // Free for the next one: the primary hands this worker nothing more
+        // until it hears this (a worker blocked in /main stays silent).
+        platform::sendAcknowledgement(m_options.inheritedFd);
+    }
     if (closed && m_handoffNotifier != nullptr) {
         m_handoffNotifier->setEnabled(false);
         if (!m_stopping)

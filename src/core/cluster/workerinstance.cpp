@@ -18,14 +18,19 @@ namespace {
 constexpr qsizetype kStderrTail = 4096;
 }
 
-WorkerInstance::WorkerInstance(Cluster* cluster, int id, int index)
-    : QObject(cluster)
-    , m_cluster(cluster)
+WorkerInstance::WorkerInstance(QObject* parent, int id, int index)
+    : QObject(parent)
     , m_id(id)
     , m_index(index)
 {
     m_killTimer.setSingleShot(true);
-    connect(&m_killTimer, &QTimer::timeout, this, [this]() { sendSignal(9); });
+    connect(&m_killTimer, &QTimer::timeout, this, &WorkerInstance::supervisorKill);
+}
+
+void WorkerInstance::supervisorKill()
+{
+    m_killedBySupervisor = true;
+    sendSignal(9);
 }
 
 WorkerInstance::~WorkerInstance()
@@ -93,7 +98,7 @@ void WorkerInstance::attachControl(QLocalSocket* socket, control::FrameReader re
         e.kind = ClusterEvent::Kind::Disconnected;
         e.index = m_index;
         e.pid = m_pid;
-        m_cluster->emitEvent(e);
+        Q_EMIT clusterEvent(e);
     });
     onControlReadyRead(); // frames that came with the hello
 }
@@ -102,33 +107,51 @@ void WorkerInstance::onControlReadyRead()
 {
     if (m_control == nullptr)
         return;
-    m_reader.append(m_control->readAll());
+    const QByteArray bytes = m_control->readAll();
+    if (m_ignoringChannel)
+        return; // read and dropped: the worker must never block on a full channel
+    m_reader.append(bytes);
     QCborMap message;
     while (m_reader.next(&message)) {
         const QString type = message.value(QStringLiteral("type")).toString();
         if (type == QLatin1String("telemetry")) {
-            m_cluster->telemetryBatch(this, message);
+            Q_EMIT telemetry(message);
         } else if (type == QLatin1String("listening")) {
-            m_cluster->instanceListening(this);
+            Q_EMIT listening();
         } else if (type == QLatin1String("draining")) {
             m_state = Cluster::WorkerState::Stopping;
         }
     }
-    if (m_reader.broken()) {
-        // A worker whose channel we cannot read is not one we can supervise:
-        // drop it; the supervisor restarts it like any crash.
+    if (m_reader.skipped() > m_reportedSkips) {
         ClusterEvent e;
-        e.kind = ClusterEvent::Kind::Info;
         e.index = m_index;
         e.pid = m_pid;
-        e.detail = QStringLiteral("dropping the control channel: %1").arg(m_reader.error());
-        m_cluster->emitEvent(e);
-        // Kill first: closing the channel first would let the worker exit
-        // on its own, and the supervisor would misread why it ended.
-        sendSignal(9);
-        m_control->disconnect(this);
-        m_control->abort();
+        e.detail = QStringLiteral("skipped %1 malformed control frame(s)").arg(m_reader.skipped() - m_reportedSkips);
+        m_reportedSkips = m_reader.skipped();
+        Q_EMIT clusterEvent(e);
     }
+    if (!m_reader.broken())
+        return;
+    ClusterEvent e;
+    e.kind = ClusterEvent::Kind::Info;
+    e.index = m_index;
+    e.pid = m_pid;
+    if (m_state == Cluster::WorkerState::Listening || m_state == Cluster::WorkerState::Stopping) {
+        // It serves: losing its telemetry is no reason to fail its clients.
+        m_ignoringChannel = true;
+        e.detail = QStringLiteral("ignoring its control channel from now on (%1); it goes on serving").arg(m_reader.error());
+        Q_EMIT clusterEvent(e);
+        return;
+    }
+    // It never served: a worker we cannot hear is one that failed to start.
+    e.detail = QStringLiteral("dropping the control channel: %1").arg(m_reader.error());
+    Q_EMIT clusterEvent(e);
+    // Kill first: closing the channel first would let the worker exit on
+    // its own, and the supervisor would misread why it ended. This death
+    // counts as a failed start (the crash-loop guard sees it).
+    sendSignal(9);
+    m_control->disconnect(this);
+    m_control->abort();
 }
 
 void WorkerInstance::sendStop(int graceMs)
@@ -175,7 +198,7 @@ void WorkerInstance::onFinished(int exitCode, QProcess::ExitStatus status)
     m_exited = true;
     m_killTimer.stop();
     m_stderr += m_process->readAllStandardError();
-    m_cluster->instanceExited(this, exitCode, status == QProcess::CrashExit);
+    Q_EMIT exited(exitCode, status == QProcess::CrashExit);
 }
 
 void WorkerInstance::onErrorOccurred(QProcess::ProcessError error)
@@ -185,7 +208,7 @@ void WorkerInstance::onErrorOccurred(QProcess::ProcessError error)
     m_exited = true;
     m_stderr += m_process->errorString().toLocal8Bit();
     // Qt reports this from inside start(): let the caller finish first.
-    QMetaObject::invokeMethod(this, [this]() { m_cluster->instanceExited(this, 127, false); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(this, [this]() { Q_EMIT exited(127, false); }, Qt::QueuedConnection);
 }
 
 } // namespace clusterlab

@@ -15,6 +15,10 @@ namespace {
 constexpr int kFlushMs = 50;
 constexpr int kSampleMs = 100;
 constexpr int kLagTickMs = 10;
+// A batch never grows past this many records (96 bytes each: ~390 KiB, well
+// inside the control channel's 1 MiB frame limit), however many requests
+// one event-loop turn serves: the batch goes out as soon as it is full.
+constexpr std::size_t kMaxRecordsPerBatch = 4096;
 
 std::int64_t processCpuNs()
 {
@@ -38,7 +42,7 @@ WorkerTelemetry::WorkerTelemetry(WorkerServer* server, Sink sink, QObject* paren
     , m_server(server)
     , m_sink(std::move(sink))
 {
-    m_pending.reserve(4096);
+    m_pending.reserve(kMaxRecordsPerBatch);
     m_flushTimer.setInterval(kFlushMs);
     connect(&m_flushTimer, &QTimer::timeout, this, &WorkerTelemetry::flush);
     m_flushTimer.start();
@@ -61,6 +65,8 @@ void WorkerTelemetry::add(const RequestRecord& record)
     ++m_served;
     if (m_sharedServed != nullptr)
         m_sharedServed->store(m_served, std::memory_order_release);
+    if (m_pending.size() >= kMaxRecordsPerBatch)
+        flush();
 }
 
 void WorkerTelemetry::onLagTick()
@@ -93,6 +99,8 @@ void WorkerTelemetry::sample()
     s.insert(QStringLiteral("tasks"), m_server->taskPool()->running());
     s.insert(QStringLiteral("connections"), m_server->openConnections());
     m_samples.append(s);
+    if (m_samples.size() > 64)
+        m_samples.removeFirst(); // bounded even if the channel is stalled
     m_lastCpuNs = cpu;
     m_lagMaxNs = 0;
     m_lagSumNs = 0;
