@@ -161,6 +161,10 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         }
     }
     Cluster cluster(config);
+    // A server runs for days: no raw record stays in memory (--record streams
+    // each one to its file as it arrives).
+    if (cluster.telemetry() != nullptr)
+        cluster.telemetry()->setKeepRecords(false);
     SignalWatcher signals;
     QElapsedTimer clock;
     clock.start();

@@ -58,6 +58,9 @@ private Q_SLOTS:
     void badTelemetryNeverKillsAWorkerThatServes();
     void aPipelinedFloodNeverMakesAnOversizedBatch();
     void aggregatorCountsGapsAndMalformedBatches();
+    void aggregatorBoundsWhatGrowsWithRequests();
+    void aggregatorRejectsOutOfRangeFields_data();
+    void aggregatorRejectsOutOfRangeFields();
     void recordStoreKeepsOrderAcrossChunks();
     void everyRequestIsAccountedFor();
     void blockedEventLoopShowsAsLagOnThatWorkerOnly();
@@ -274,6 +277,94 @@ void TestTelemetry::aggregatorCountsGapsAndMalformedBatches()
     QCOMPARE(main.value(QStringLiteral("meanTransportMs")).toDouble(), 0.001);
     agg.workerExited(77, 5, true);
     QCOMPARE(agg.accounts().constFirst().unreported(), 2);
+}
+
+namespace {
+QCborMap batchOf(int seq, const std::vector<RequestRecord>& records)
+{
+    QCborMap b;
+    b.insert(QStringLiteral("batch"), seq);
+    b.insert(QStringLiteral("served"), static_cast<qint64>(records.size()));
+    b.insert(QStringLiteral("layout"), kRequestRecordLayout);
+    b.insert(QStringLiteral("records"), packRecords(records));
+    return b;
+}
+
+RequestRecord validRecord(qint64 pid, quint64 connection, quint64 seq)
+{
+    RequestRecord r;
+    r.requestSeq = seq;
+    r.connectionId = connection;
+    r.pid = static_cast<std::int32_t>(pid);
+    r.status = 200;
+    r.route = RouteId::Root;
+    r.headersNs = 1000;
+    r.writtenNs = 3000;
+    return r;
+}
+} // namespace
+
+// Regression: the primary kept every record (~60 bytes per request, always
+// on in serve), every connection's counter and every dead worker's account
+// forever.
+void TestTelemetry::aggregatorBoundsWhatGrowsWithRequests()
+{
+    TelemetryAggregator agg;
+    agg.setKeepRecords(false); // what serve does
+    const qsizetype connections = TelemetryAggregator::kMaxConnectionsTracked + 5000;
+    std::vector<RequestRecord> records;
+    int seq = 0;
+    for (qsizetype c = 0; c < connections; ++c) {
+        records.push_back(validRecord(77, static_cast<quint64>(c + 1), static_cast<quint64>(c + 1)));
+        if (records.size() == 4096 || c + 1 == connections) {
+            agg.ingest(0, 77, batchOf(++seq, records));
+            records.clear();
+        }
+    }
+    QCOMPARE(agg.records().size(), std::size_t(0));
+    QCOMPARE(agg.perConnection().size(), TelemetryAggregator::kMaxConnectionsTracked);
+    QCOMPARE(agg.accounts().constFirst().records, std::uint64_t(connections));
+    QCOMPARE(agg.summaryJson().value(QStringLiteral("records")).toInteger(), qint64(connections));
+    // A restart storm: one account per dead worker, the newest kept.
+    for (qint64 pid = 1000; pid < 1000 + 2 * TelemetryAggregator::kMaxExitedAccounts; ++pid) {
+        agg.workerStarted(0, pid);
+        agg.workerExited(pid, 0, true);
+    }
+    QVERIFY(agg.accounts().size() <= TelemetryAggregator::kMaxExitedAccounts + 1);
+}
+
+void TestTelemetry::aggregatorRejectsOutOfRangeFields_data()
+{
+    QTest::addColumn<int>("field");
+    QTest::addColumn<bool>("wholeBatch"); // the batch itself is refused, not one record
+    QTest::addRow("route 200") << 0 << true;
+    QTest::addRow("path 9") << 1 << true;
+    QTest::addRow("another worker's index") << 2 << false;
+    QTest::addRow("negative timestamps") << 3 << false;
+    QTest::addRow("written before its head") << 4 << false;
+}
+
+// Regression: the primary used worker-sent fields as array indexes (route,
+// path, the sliding window's second) without a check.
+void TestTelemetry::aggregatorRejectsOutOfRangeFields()
+{
+    QFETCH(int, field);
+    QFETCH(bool, wholeBatch);
+    TelemetryAggregator agg;
+    RequestRecord r = validRecord(77, 1, 1);
+    switch (field) {
+    case 0: r.route = static_cast<RouteId>(200); break;
+    case 1: r.path = static_cast<PathId>(9); break;
+    case 2: r.workerIndex = 7; break;
+    case 3: r.headersNs = -5000000000000LL; r.writtenNs = -1; break;
+    default: r.writtenNs = 10; break;
+    }
+    agg.ingest(0, 77, batchOf(1, { r, validRecord(77, 1, 2) }));
+    QCOMPARE(agg.rejectedRecords(), std::uint64_t(wholeBatch ? 0 : 1));
+    QCOMPARE(agg.malformedBatches(), std::uint64_t(wholeBatch ? 1 : 0));
+    QCOMPARE(agg.accounts().constFirst().records, std::uint64_t(wholeBatch ? 0 : 1)); // the valid one
+    agg.ingest(-3, 77, batchOf(2, { validRecord(77, 1, 3) }));
+    QCOMPARE(agg.malformedBatches(), std::uint64_t(wholeBatch ? 2 : 1));
 }
 
 void TestTelemetry::recordStoreKeepsOrderAcrossChunks()

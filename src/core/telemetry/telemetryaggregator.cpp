@@ -48,6 +48,10 @@ void TelemetryAggregator::workerStarted(int index, qint64 pid)
 
 void TelemetryAggregator::ingest(int index, qint64 pid, const QCborMap& batch)
 {
+    if (index < 0 || index >= kMaxWorkerIndex) {
+        ++m_malformed;
+        return;
+    }
     WorkerAccount& a = account(pid);
     a.index = index;
     a.pid = pid;
@@ -63,6 +67,14 @@ void TelemetryAggregator::ingest(int index, qint64 pid, const QCborMap& batch)
         return;
     }
     for (const RequestRecord& r : records) {
+        // Every field is checked before it is used: route and path index
+        // arrays, the worker index keys tables, timestamps pick a slot of
+        // the sliding window.
+        if (static_cast<int>(r.route) >= kRouteCount || static_cast<int>(r.path) > static_cast<int>(PathId::Child)
+            || r.workerIndex != index || r.pid != pid || r.headersNs <= 0 || r.writtenNs < r.headersNs) {
+            ++m_rejected;
+            continue;
+        }
         ++a.records;
         a.maxRequestSeq = qMax<std::uint64_t>(a.maxRequestSeq, r.requestSeq);
         add(r);
@@ -107,14 +119,27 @@ void TelemetryAggregator::add(const RequestRecord& r)
     s.n = r.n;
     s.route = r.route;
     s.path = r.path;
-    m_records.push_back(s);
+    ++m_totalRecords;
+    if (m_keepRecords)
+        m_records.push_back(s);
     if (m_sink)
         m_sink(s);
     if (r.status == 0)
         return; // dropped: its client left; accounted, not a latency
     const int route = static_cast<int>(r.route);
     ++m_counts[r.workerIndex][static_cast<std::size_t>(route)][static_cast<std::size_t>(r.path)];
-    ++m_perConnection[{ r.pid, r.connectionId }];
+    const QPair<qint64, quint64> key { r.pid, r.connectionId };
+    auto conn = m_perConnection.find(key);
+    if (conn == m_perConnection.end()) {
+        conn = m_perConnection.insert(key, 0);
+        m_connectionOrder.push_back(key);
+        if (m_connectionOrder.size() > static_cast<std::size_t>(kMaxConnectionsTracked)) {
+            m_perConnection.remove(m_connectionOrder.front());
+            m_connectionOrder.pop_front();
+            conn = m_perConnection.find(key);
+        }
+    }
+    ++conn.value();
     const std::int64_t total = r.writtenNs - r.headersNs;
     m_latencyAll[static_cast<std::size_t>(route)].record(total);
     const std::int64_t second = r.writtenNs / 1000000000LL;
@@ -152,9 +177,16 @@ void TelemetryAggregator::workerExited(qint64 pid, std::uint64_t servedAtExit, b
 {
     WorkerAccount& a = account(pid);
     a.pid = pid;
+    if (!a.exited)
+        m_exitedOrder.push_back(pid);
     a.exited = true;
     a.servedAtExitKnown = known;
     a.servedAtExit = servedAtExit;
+    // A restart storm makes a new account per worker: keep the latest only.
+    while (m_exitedOrder.size() > static_cast<std::size_t>(kMaxExitedAccounts)) {
+        m_accounts.remove(m_exitedOrder.front());
+        m_exitedOrder.pop_front();
+    }
     m_dirty = true;
 }
 
@@ -186,7 +218,7 @@ void TelemetryAggregator::publish()
     m_dirty = false;
     auto s = std::make_shared<TelemetrySnapshot>();
     s->takenNs = steadyNowNs();
-    s->totalRecords = m_records.size();
+    s->totalRecords = m_totalRecords;
     s->accounts = accounts();
     s->counts = m_counts;
     s->latencyAll = m_latencyAll;
@@ -253,7 +285,7 @@ QJsonObject TelemetryAggregator::summaryJson() const
 {
     const auto s = m_snapshot;
     QJsonObject o;
-    o.insert(QStringLiteral("records"), static_cast<qint64>(m_records.size()));
+    o.insert(QStringLiteral("records"), static_cast<qint64>(m_totalRecords));
     QJsonArray workers;
     for (const WorkerAccount& a : accounts()) {
         workers.append(QJsonObject { { QStringLiteral("index"), a.index },

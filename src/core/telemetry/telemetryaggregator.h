@@ -144,7 +144,20 @@ public:
     void ingest(int index, qint64 pid, const QCborMap& batch);
     void workerExited(qint64 pid, std::uint64_t servedAtExit, bool known);
 
+    // Raw records are kept for export only when asked (the window, until
+    // sessions stream them to disk); `serve` keeps none: its --record sink
+    // writes each one as it arrives. Everything else here is bounded.
+    void setKeepRecords(bool keep) { m_keepRecords = keep; }
+    bool keepsRecords() const { return m_keepRecords; }
     const RecordStore& records() const { return m_records; }
+    // Bounds of the per-connection table and of the accounts of workers that
+    // exited (the oldest go first).
+    static constexpr qsizetype kMaxConnectionsTracked = 100000;
+    static constexpr qsizetype kMaxExitedAccounts = 256;
+    static constexpr int kMaxWorkerIndex = 4096; // a worker index beyond this is rejected
+    // Records rejected because a field was out of range (a worker bug or a
+    // corrupt batch), never used as an index.
+    std::uint64_t rejectedRecords() const { return m_rejected; }
     QList<WorkerAccount> accounts() const;
     std::shared_ptr<const TelemetrySnapshot> snapshot() const;
     // Health samples of one worker index, oldest first (at most 10 min).
@@ -186,6 +199,11 @@ private:
     QHash<int, std::deque<std::int64_t>> m_recentWrites; // written ns, last second, by index
     std::function<void(const StoredRecord&)> m_sink;
     std::uint64_t m_malformed = 0;
+    std::uint64_t m_rejected = 0;
+    std::uint64_t m_totalRecords = 0;
+    bool m_keepRecords = true;
+    std::deque<QPair<qint64, quint64>> m_connectionOrder; // insertion order of m_perConnection
+    std::deque<qint64> m_exitedOrder;                      // pids of exited workers, oldest first
     QTimer m_publishTimer;
     bool m_dirty = false;
     std::shared_ptr<const TelemetrySnapshot> m_snapshot;
