@@ -228,7 +228,8 @@ void Cluster::onNewControlConnection()
                 return;
             }
             disconnect(*helloConnection);
-            const qint64 pid = hello.value(QStringLiteral("pid")).toInteger();
+            const QCborValue pidValue = hello.value(QStringLiteral("pid"));
+            const qint64 pid = pidValue.isInteger() ? pidValue.toInteger() : -1;
             for (WorkerInstance* instance : std::as_const(m_instances)) {
                 if (instance->pid() == pid && !instance->hasControl()) {
                     disconnect(*closeConnection); // the instance owns it now

@@ -112,7 +112,10 @@ void WorkerAgent::onControlReadyRead()
     while (m_reader.next(&message)) {
         const QString type = message.value(QStringLiteral("type")).toString();
         if (type == QLatin1String("stop"))
-            beginStop(static_cast<int>(message.value(QStringLiteral("graceMs")).toInteger(10000)));
+        {
+            const QCborValue grace = message.value(QStringLiteral("graceMs"));
+            beginStop(static_cast<int>(grace.isInteger() ? qBound<qint64>(0, grace.toInteger(), qint64(3600000)) : 10000));
+        }
     }
     if (m_reader.broken()) {
         // A primary that speaks garbage is not one to serve.

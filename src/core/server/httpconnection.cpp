@@ -455,7 +455,7 @@ void HttpConnection::drain()
             return;
         }
         if (!m_parser.inMessage() && !unread) {
-            beginClose();
+            closeIdle(); // a stopping worker does not wait on idle keep-alive clients
             return;
         }
         // else: the request under way is answered with "Connection: close"
@@ -589,11 +589,19 @@ void HttpConnection::afterOutput()
     }
 }
 
-void HttpConnection::beginClose()
+void HttpConnection::closeIdle()
 {
+    // Nothing pending, nothing unsent: no answer of ours can be lost to a
+    // reset, so there is nothing to linger for unless the client is already
+    // sending again (then read it away first, as after any last response).
     m_closing = true;
     m_stopParsing = true;
     dropPending();
+    if (m_out.empty() && m_in.size() == m_inPos && (m_readEof || !platform::hasPendingInput(m_fd))) {
+        platform::shutdownWrite(m_fd);
+        destroy();
+        return;
+    }
     afterOutput();
 }
 
@@ -657,7 +665,7 @@ void HttpConnection::onTimer()
         failStream(408, "the request was not complete in time");
         break;
     case TimerMode::Idle:
-        beginClose();
+        closeIdle();
         break;
     case TimerMode::Linger:
         destroy();

@@ -89,7 +89,7 @@ private:
     void flush();
     void writeOut();
     void afterOutput();
-    void beginClose();
+    void closeIdle();
     void linger();
     void destroy();
     void updateInterest();

@@ -60,7 +60,10 @@ void LatencyHistogram::record(std::int64_t value)
     if (m_count == 0 || value > m_max)
         m_max = value;
     ++m_count;
-    m_sum += value;
+    // Saturates rather than overflows (values are nanoseconds: only a
+    // corrupt or hostile input could get here).
+    if (__builtin_add_overflow(m_sum, value, &m_sum))
+        m_sum = INT64_MAX;
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& other)
@@ -72,7 +75,8 @@ void LatencyHistogram::merge(const LatencyHistogram& other)
     m_min = m_count == 0 ? other.m_min : std::min(m_min, other.m_min);
     m_max = m_count == 0 ? other.m_max : std::max(m_max, other.m_max);
     m_count += other.m_count;
-    m_sum += other.m_sum;
+    if (__builtin_add_overflow(m_sum, other.m_sum, &m_sum))
+        m_sum = INT64_MAX;
 }
 
 void LatencyHistogram::reset()

@@ -7,12 +7,43 @@
 #include <QIODevice>
 #include <QJsonArray>
 
+#include <climits>
 #include <cstdio>
 
 namespace clusterlab {
 
 namespace {
 constexpr std::size_t kMaxSamples = 6000; // 10 minutes at 100 ms
+// No request of ours takes a day: a span beyond that is a corrupt record.
+constexpr std::int64_t kMaxSpanNs = 86400LL * 1000000000LL;
+
+// A CBOR integer, or `fallback` for anything else (a double out of range
+// would be undefined behaviour in QCborValue::toInteger()).
+qint64 cborInt(const QCborValue& v, qint64 fallback = 0)
+{
+    return v.isInteger() ? v.toInteger() : fallback;
+}
+
+// A non-negative count that fits an int.
+int cborCount(const QCborValue& v)
+{
+    const qint64 n = cborInt(v);
+    return n < 0 ? 0 : n > INT_MAX ? INT_MAX : static_cast<int>(n);
+}
+
+// Every timestamp is 0 (not reached) or within a day after the head.
+bool plausible(const RequestRecord& r)
+{
+    if (r.headersNs <= 0 || r.writtenNs < r.headersNs || r.writtenNs - r.headersNs > kMaxSpanNs)
+        return false;
+    for (std::int64_t t : { r.queuedNs, r.computeStartNs, r.computeEndNs }) {
+        if (t != 0 && (t < r.headersNs || t - r.headersNs > kMaxSpanNs))
+            return false;
+    }
+    if (r.computeEndNs != 0 && r.computeEndNs < r.computeStartNs)
+        return false;
+    return r.spawnNs >= 0 && r.spawnNs <= kMaxSpanNs;
+}
 constexpr int kPublishMs = 100;           // at most 10 snapshots a second
 
 std::uint32_t ticks(std::int64_t from, std::int64_t to)
@@ -55,13 +86,13 @@ void TelemetryAggregator::ingest(int index, qint64 pid, const QCborMap& batch)
     WorkerAccount& a = account(pid);
     a.index = index;
     a.pid = pid;
-    const auto seq = static_cast<std::uint64_t>(batch.value(QStringLiteral("batch")).toInteger());
+    const auto seq = static_cast<std::uint64_t>(qMax<qint64>(0, cborInt(batch.value(QStringLiteral("batch")))));
     if (seq > a.batches + a.missingBatches + 1)
         a.missingBatches += seq - (a.batches + a.missingBatches + 1);
     ++a.batches;
-    a.servedReported = static_cast<std::uint64_t>(batch.value(QStringLiteral("served")).toInteger());
+    a.servedReported = static_cast<std::uint64_t>(qMax<qint64>(0, cborInt(batch.value(QStringLiteral("served")))));
     std::vector<RequestRecord> records;
-    if (batch.value(QStringLiteral("layout")).toInteger() != kRequestRecordLayout
+    if (cborInt(batch.value(QStringLiteral("layout")), -1) != kRequestRecordLayout
         || !unpackRecords(batch.value(QStringLiteral("records")).toByteArray(), &records)) {
         ++m_malformed;
         return;
@@ -71,7 +102,7 @@ void TelemetryAggregator::ingest(int index, qint64 pid, const QCborMap& batch)
         // arrays, the worker index keys tables, timestamps pick a slot of
         // the sliding window.
         if (static_cast<int>(r.route) >= kRouteCount || static_cast<int>(r.path) > static_cast<int>(PathId::Child)
-            || r.workerIndex != index || r.pid != pid || r.headersNs <= 0 || r.writtenNs < r.headersNs) {
+            || r.workerIndex != index || r.pid != pid || !plausible(r)) {
             ++m_rejected;
             continue;
         }
@@ -84,15 +115,15 @@ void TelemetryAggregator::ingest(int index, qint64 pid, const QCborMap& batch)
     for (const QCborValue& v : samples) {
         const QCborMap m = v.toMap();
         WorkerSample s;
-        s.t = m.value(QStringLiteral("t")).toInteger();
-        s.lagMaxUs = m.value(QStringLiteral("lagMaxUs")).toInteger();
-        s.lagMeanUs = m.value(QStringLiteral("lagMeanUs")).toInteger();
-        s.cpuUs = m.value(QStringLiteral("cpuUs")).toInteger();
-        s.rssKiB = m.value(QStringLiteral("rssKiB")).toInteger();
-        s.inFlight = static_cast<int>(m.value(QStringLiteral("inFlight")).toInteger());
-        s.poolBusy = static_cast<int>(m.value(QStringLiteral("poolBusy")).toInteger());
-        s.tasks = static_cast<int>(m.value(QStringLiteral("tasks")).toInteger());
-        s.connections = static_cast<int>(m.value(QStringLiteral("connections")).toInteger());
+        s.t = cborInt(m.value(QStringLiteral("t")));
+        s.lagMaxUs = cborInt(m.value(QStringLiteral("lagMaxUs")));
+        s.lagMeanUs = cborInt(m.value(QStringLiteral("lagMeanUs")));
+        s.cpuUs = cborInt(m.value(QStringLiteral("cpuUs")));
+        s.rssKiB = cborInt(m.value(QStringLiteral("rssKiB")));
+        s.inFlight = cborCount(m.value(QStringLiteral("inFlight")));
+        s.poolBusy = cborCount(m.value(QStringLiteral("poolBusy")));
+        s.tasks = cborCount(m.value(QStringLiteral("tasks")));
+        s.connections = cborCount(m.value(QStringLiteral("connections")));
         series.push_back(s);
         if (series.size() > kMaxSamples)
             series.pop_front();

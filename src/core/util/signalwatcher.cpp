@@ -6,6 +6,7 @@
 #if defined(Q_OS_WIN)
 #include <windows.h>
 #else
+#include <cerrno>
 #include <csignal>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -52,9 +53,12 @@ int g_pipe[2] = { -1, -1 };
 
 extern "C" void onSignal(int sig)
 {
+    // Only async-signal-safe calls here, and errno as we found it: the
+    // interrupted code may be about to read it.
+    const int savedErrno = errno;
     const unsigned char byte = static_cast<unsigned char>(sig);
-    // Only async-signal-safe calls here.
     [[maybe_unused]] const ssize_t n = ::write(g_pipe[1], &byte, 1);
+    errno = savedErrno;
 }
 } // namespace
 
