@@ -6,6 +6,7 @@
 
 #include "benchcommand.h"
 #include "mainwindow.h"
+#include "util/signalwatcher.h"
 #include "servecommand.h"
 #include "version.h"
 
@@ -86,6 +87,10 @@ int main(int argc, char** argv)
     QApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/clusterlab/clusterlab.svg")));
     MainWindow window;
+    // SIGTERM or Ctrl-C is a close of the window: settings saved, the
+    // cluster stopped, nothing left behind, exit 0.
+    SignalWatcher signals;
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, &window, [&window](int) { window.close(); });
     window.show();
     window.startCluster();
     return QApplication::exec();

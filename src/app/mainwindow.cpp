@@ -105,13 +105,16 @@ void MainWindow::buildUi()
     auto* scaleDown = new QPushButton(tr("Scale −"), control);
     auto* kill = new QPushButton(tr("Kill selected"), control);
     auto* rolling = new QPushButton(tr("Rolling restart"), control);
+    auto* revive = new QPushButton(tr("Revive"), control);
     kill->setToolTip(tr("SIGKILL the selected worker: watch the supervisor replace it"));
+    revive->setToolTip(tr("Start an errored worker slot again (after it failed to start too often)"));
     rolling->setToolTip(tr("Replace every worker, one at a time, without refusing a connection"));
     buttons->addWidget(m_startStop, 0, 0);
     buttons->addWidget(rolling, 0, 1);
     buttons->addWidget(scaleUp, 1, 0);
     buttons->addWidget(scaleDown, 1, 1);
-    buttons->addWidget(kill, 2, 0, 1, 2);
+    buttons->addWidget(kill, 2, 0);
+    buttons->addWidget(revive, 2, 1);
     controlLayout->addLayout(buttons);
     m_workerModel = new WorkerTableModel(this);
     m_workerTable = new QTableView(control);
@@ -156,6 +159,13 @@ void MainWindow::buildUi()
     connect(rolling, &QPushButton::clicked, this, [this]() {
         if (m_cluster && m_cluster->isRunning())
             m_cluster->rollingRestart();
+    });
+    connect(revive, &QPushButton::clicked, this, [this]() {
+        const QModelIndexList rows = m_workerTable->selectionModel()->selectedRows();
+        if (rows.isEmpty())
+            statusBar()->showMessage(tr("Select an errored worker in the table first."), 4000);
+        else if (!reviveWorkerAtRow(rows.first().row()))
+            statusBar()->showMessage(tr("That worker is not errored: nothing to revive."), 4000);
     });
 
     // Centre: charts and topology.
@@ -426,6 +436,14 @@ bool MainWindow::killWorkerAtRow(int row)
     if (!m_cluster || index < 0)
         return false;
     return m_cluster->killWorker(index, 9);
+}
+
+bool MainWindow::reviveWorkerAtRow(int row)
+{
+    const int index = m_workerModel->indexAtRow(row);
+    if (!m_cluster || index < 0)
+        return false;
+    return m_cluster->reviveWorker(index);
 }
 
 double MainWindow::guiLagP99Ms() const

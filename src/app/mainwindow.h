@@ -66,6 +66,8 @@ public:
     QString exportSummaryJson(const QString& path);
     // Kills the worker of a table row (SIGKILL); the supervisor restarts it.
     bool killWorkerAtRow(int row);
+    // Starts an errored slot again; false when that worker is not errored.
+    bool reviveWorkerAtRow(int row);
 
     // Settings that the form holds (persisted).
     int workersSetting() const;

@@ -221,6 +221,7 @@ void TestMainWindow::killingAWorkerShowsTheEventAndTheReplacement()
     const qint64 victim = m_window->cluster()->workers().at(0).pid;
     QSignalSpy relisten(m_window.get(), &MainWindow::clusterListening);
     m_window->workerTable()->selectRow(0);
+    QVERIFY(!m_window->reviveWorkerAtRow(0)); // a live worker is not errored
     QVERIFY(m_window->killWorkerAtRow(0));
     QVERIFY(relisten.wait(20000));
     const QString log = m_window->eventLog().join(QLatin1Char('\n'));

@@ -4,7 +4,12 @@
 
 #include <QProcess>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QtTest>
+
+#if defined(Q_OS_UNIX)
+#include <csignal>
+#endif
 
 using clusterlab::test::WorkerProcess;
 
@@ -19,6 +24,7 @@ private Q_SLOTS:
     void portInUseIsARuntimeFailure();
     void noDisplayPointsToServe();
     void sigtermStopsCleanly();
+    void theWindowClosesCleanlyOnSigterm();
 
 private:
     static int run(const QString& program, const QStringList& args, QByteArray* out, QByteArray* err);
@@ -139,6 +145,34 @@ void TestCli::sigtermStopsCleanly()
     QCOMPARE(worker.stop(), 0);
 #else
     QSKIP("SIGTERM is Unix");
+#endif
+}
+
+// Regression: SIGTERM (or Ctrl-C in its terminal) killed the desktop app
+// outright: no settings saved, the cluster not stopped, a crash exit.
+void TestCli::theWindowClosesCleanlyOnSigterm()
+{
+#if !defined(Q_OS_LINUX)
+    QSKIP("needs signals and /proc");
+#else
+    QTemporaryDir config;
+    QVERIFY(config.isValid());
+    QProcess app;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+    app.setProcessEnvironment(env);
+    app.start(WorkerProcess::binary(QStringLiteral("clusterlab")), {});
+    QVERIFY(app.waitForStarted());
+    QList<qint64> workers;
+    QTRY_VERIFY_WITH_TIMEOUT(!(workers = clusterlab::test::childPids(app.processId())).isEmpty(), 20000);
+    ::kill(static_cast<pid_t>(app.processId()), SIGTERM);
+    QVERIFY(app.waitForFinished(20000));
+    QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(app.exitCode(), 0);
+    for (qint64 pid : workers)
+        QTRY_VERIFY_WITH_TIMEOUT(!clusterlab::test::processAlive(pid), 10000);
+    QVERIFY(QFile::exists(config.filePath(QStringLiteral("ClusterLab/ClusterLab.conf"))));
 #endif
 }
 
