@@ -10,6 +10,8 @@
 #include "workerprocess.h"
 
 #include <QCborArray>
+
+#include <array>
 #include <QCborMap>
 #include <QProcess>
 #include <QSignalSpy>
@@ -57,6 +59,7 @@ private Q_SLOTS:
     void badTelemetryNeverKillsAWorkerThatServes_data();
     void badTelemetryNeverKillsAWorkerThatServes();
     void aPipelinedFloodNeverMakesAnOversizedBatch();
+    void aRecordedStatusIsOneThatWasWritten();
     void aggregatorCountsGapsAndMalformedBatches();
     void aggregatorBoundsWhatGrowsWithRequests();
     void aggregatorRejectsOutOfRangeFields_data();
@@ -236,6 +239,53 @@ void TestTelemetry::aPipelinedFloodNeverMakesAnOversizedBatch()
         QVERIFY2(e.kind != ClusterEvent::Kind::Exited && !e.detail.contains(QStringLiteral("control")),
                  qPrintable(e.toLine()));
     QCOMPARE(cluster.telemetry()->malformedBatches(), quint64(0));
+}
+
+// Regression: a response was recorded as answered once it was handed to
+// the socket's user-space buffer, delivered or not (a half-closed client
+// got nothing while the record said 200). Now a status is recorded when
+// the kernel has taken the last byte; anything else is "not delivered"
+// (status 0), and the sequence has no holes either way.
+void TestTelemetry::aRecordedStatusIsOneThatWasWritten()
+{
+    ClusterConfig c;
+    c.workers = 1;
+    c.port = 0;
+    c.extraWorkerArgs = { QStringLiteral("--write-timeout-ms"), QStringLiteral("300") };
+    Cluster cluster(c);
+    QSignalSpy ready(&cluster, &Cluster::allListening);
+    QString error;
+    QVERIFY(cluster.start(&error));
+    QVERIFY(ready.wait(20000));
+    // A client that never reads: the worker drops it after 300 ms without
+    // progress, with responses built but never delivered.
+    RawHttpClient stuck;
+    QVERIFY(stuck.connectTo(cluster.port()));
+    stuck.socket().setReadBufferSize(1024);
+    QByteArray flood;
+    for (int i = 0; i < 40000; ++i)
+        flood += "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    QCOMPARE(stuck.socket().write(flood), flood.size());
+    // The connection ends on the worker's side: its records arrive.
+    auto records = [&cluster]() {
+        std::uint64_t ok = 0, dropped = 0, maxSeq = 0;
+        for (const StoredRecord& r : cluster.telemetry()->records()) {
+            (r.status == 0 ? dropped : ok) += 1;
+            maxSeq = qMax<std::uint64_t>(maxSeq, r.requestSeq);
+        }
+        return std::array<std::uint64_t, 3> { ok, dropped, maxSeq };
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(records()[1] > 0, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(records()[0] + records()[1] == records()[2], 10000); // no hole, none twice
+    QVERIFY(records()[0] < 40000);
+    // What the client could still read is at most what was recorded as written.
+    stuck.socket().setReadBufferSize(0);
+    QByteArray received;
+    QTRY_VERIFY_WITH_TIMEOUT(stuck.socket().state() != QAbstractSocket::ConnectedState
+                                 || (received += stuck.socket().readAll(), false),
+                             10000);
+    received += stuck.socket().readAll();
+    QVERIFY(static_cast<std::uint64_t>(received.count("HTTP/1.1 200")) <= records()[0]);
 }
 
 void TestTelemetry::aggregatorCountsGapsAndMalformedBatches()
