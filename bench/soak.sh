@@ -40,7 +40,8 @@ WORKERS=2
 for b in clusterlab clusterlab-worker clusterlab-task; do
   [ -x "$BIN/$b" ] || { echo "soak: $BIN/$b is missing (build first, or set BIN)" >&2; exit 1; }
 done
-command -v jq >/dev/null || { echo "soak: jq is required" >&2; exit 1; }
+scripts/install-deps.sh jq >/dev/null 2>&1 || true
+command -v jq >/dev/null || { echo "soak: jq is required (apt-get install jq)" >&2; exit 1; }
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/soak.XXXXXX")
 SERVE="" SID="" BENCH="" STORM="" SAMPLER="" TAIL="" STAMP=""

@@ -13,6 +13,7 @@
 #include <QTextStream>
 
 #include <cstdio>
+#include <memory>
 
 #if defined(Q_OS_UNIX)
 #include <unistd.h>
@@ -94,34 +95,66 @@ QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s)
     o.insert(QStringLiteral("cancelled"), s.cancelled);
     o.insert(QStringLiteral("latency"), histogramJson(s.latency));
     o.insert(QStringLiteral("serviceTime"), histogramJson(s.service));
+    if (s.constantRate)
+        o.insert(QStringLiteral("sendLag"), histogramJson(s.sendLag));
+    o.insert(QStringLiteral("cutAtDeadline"), static_cast<qint64>(s.cutAtDeadline));
     o.insert(QStringLiteral("generatorCpuSeconds"), s.cpuSeconds);
+    o.insert(QStringLiteral("seed"), QString::number(s.seed)); // a string: 64 bits do not fit a JSON double
+    o.insert(QStringLiteral("retries"), static_cast<qint64>(s.retries));
     return o;
 }
 
-bool writeRecordsCsv(QIODevice* out, const LoadConfig& config, const std::vector<LoadRecord>& records)
+QByteArray csvHeader()
 {
-    QByteArray buf = "seq,route,client_connection,intended_ns,start_ns,connect_ns,first_byte_ns,end_ns,"
-                     "latency_ms,service_ms,status,bytes,worker_pid,server_connection_id,error\n";
-    buf.reserve(1 << 20);
-    std::int64_t seq = 0;
-    for (const LoadRecord& r : records) {
-        char line[512];
-        const int n = std::snprintf(
-            line, sizeof line, "%lld,%s,%u,%lld,%lld,%lld,%lld,%lld,%.3f,%.3f,%u,%u,%lld,%llu,%s\n",
-            static_cast<long long>(++seq), config.routes.value(r.route).path.constData(), r.clientConnection,
-            static_cast<long long>(r.intendedNs), static_cast<long long>(r.startNs), static_cast<long long>(r.connectNs),
-            static_cast<long long>(r.firstByteNs), static_cast<long long>(r.endNs), ms(r.endNs - r.intendedNs),
-            ms(r.endNs - r.startNs), r.status, r.bytes, static_cast<long long>(r.workerPid),
-            static_cast<unsigned long long>(r.serverConnectionId), errorKindName(r.error));
-        buf.append(line, n);
-        if (buf.size() > (1 << 20)) {
-            if (out->write(buf) != buf.size())
-                return false;
-            buf.clear();
-        }
-    }
-    return out->write(buf) == buf.size();
+    return "seq,route,client_connection,intended_ns,start_ns,connect_ns,first_byte_ns,end_ns,"
+           "latency_ms,service_ms,status,bytes,worker_pid,server_connection_id,error\n";
 }
+
+QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& r)
+{
+    char line[512];
+    const int n = std::snprintf(
+        line, sizeof line, "%lld,%s,%u,%lld,%lld,%lld,%lld,%lld,%.3f,%.3f,%u,%u,%lld,%llu,%s\n",
+        static_cast<long long>(seq), config.routes.value(r.route).path.constData(), r.clientConnection,
+        static_cast<long long>(r.intendedNs), static_cast<long long>(r.startNs), static_cast<long long>(r.connectNs),
+        static_cast<long long>(r.firstByteNs), static_cast<long long>(r.endNs), ms(r.endNs - r.intendedNs),
+        ms(r.endNs - r.startNs), r.status, r.bytes, static_cast<long long>(r.workerPid),
+        static_cast<unsigned long long>(r.serverConnectionId), errorKindName(r.error));
+    return QByteArray(line, n);
+}
+
+// Rows go to the file as requests complete (on the generator's thread),
+// through a 1 MiB buffer: a run of any length holds no record in memory.
+class CsvStream
+{
+public:
+    CsvStream(const QString& path, const LoadConfig& config)
+        : m_file(path)
+        , m_config(config)
+    {
+    }
+    bool open() { return m_file.open(QIODevice::WriteOnly) && write(csvHeader()); }
+    void add(const LoadRecord& r)
+    {
+        m_buffer += csvRow(m_config, ++m_seq, r);
+        if (m_buffer.size() > (1 << 20) && write(m_buffer))
+            m_buffer.clear();
+    }
+    bool commit() { return write(m_buffer) && m_file.commit(); }
+    QString errorString() const { return m_file.errorString(); }
+
+private:
+    bool write(const QByteArray& bytes)
+    {
+        m_ok = m_ok && m_file.write(bytes) == bytes.size();
+        return m_ok;
+    }
+    QSaveFile m_file;
+    const LoadConfig& m_config;
+    QByteArray m_buffer;
+    std::int64_t m_seq = 0;
+    bool m_ok = true;
+};
 
 QString summaryToText(const LoadConfig& config, const LoadSummary& s)
 {
@@ -151,6 +184,9 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s)
         out << "\nService time (from the actual send):\n";
         for (double p : { 50.0, 99.0 })
             out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << ms(s.service.percentile(p)) << " ms\n";
+        out << "\nThe generator's own lateness (actual − intended send):\n";
+        for (double p : { 50.0, 99.0 })
+            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << ms(s.sendLag.percentile(p)) << " ms\n";
     }
     out << "\nStatus code distribution:\n";
     for (auto it = s.statuses.cbegin(); it != s.statuses.cend(); ++it)
@@ -170,6 +206,12 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s)
     }
     out << "\nSent " << s.sent << " = " << s.succeeded << " answered + " << s.failed << " failed; "
         << config.connections << (config.keepAlive ? " keep-alive" : " new-per-request") << " connections\n";
+    if (s.cutAtDeadline > 0)
+        out << "Cut by the end of the run while in flight (neither sent nor failed): " << s.cutAtDeadline << "\n";
+    if (s.retries > 0)
+        out << "Retried on a fresh connection (a reused one failed before any response byte): " << s.retries << "\n";
+    if (config.routes.size() > 1)
+        out << "Route mix drawn with --seed " << s.seed << "\n";
     out.setRealNumberPrecision(3);
     out << "Generator CPU: " << s.cpuSeconds << " s\n";
     return t;
@@ -190,7 +232,8 @@ int runBench(const QStringList& args)
     const QCommandLineOption timeoutOpt(QStringLiteral("timeout"), QStringLiteral("Per-request timeout in seconds (default 30)."), QStringLiteral("S"));
     const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Write the summary as JSON."), QStringLiteral("FILE"));
     const QCommandLineOption csvOpt(QStringLiteral("csv"), QStringLiteral("Write one row per request."), QStringLiteral("FILE"));
-    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, jsonOpt, csvOpt });
+    const QCommandLineOption seedOpt(QStringLiteral("seed"), QStringLiteral("Seed of the route draw (printed; the same seed repeats a run's sequence of routes)."), QStringLiteral("S"));
+    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, jsonOpt, csvOpt, seedOpt });
     auto usage = [](const QString& message) {
         std::fprintf(stderr, "clusterlab bench: %s\n(see clusterlab bench --help)\n", qPrintable(message));
         return 2;
@@ -233,9 +276,14 @@ int runBench(const QStringList& args)
     }
     if (parser.isSet(timeoutOpt)) {
         const double t = parser.value(timeoutOpt).toDouble(&ok);
-        if (!ok || t <= 0)
-            return usage(QStringLiteral("--timeout: expected seconds > 0"));
-        config.timeoutMs = static_cast<int>(t * 1000);
+        if (!ok || t <= 0 || t > 86400)
+            return usage(QStringLiteral("--timeout: expected seconds, more than 0 and at most 86400 (a day)"));
+        config.timeoutMs = qMax(1, static_cast<int>(t * 1000));
+    }
+    if (parser.isSet(seedOpt)) {
+        config.seed = parser.value(seedOpt).toULongLong(&ok);
+        if (!ok || config.seed == 0)
+            return usage(QStringLiteral("--seed: expected a positive integer, got '%1'").arg(parser.value(seedOpt)));
     }
     if (parser.isSet(routeOpt)) {
         config.routes.clear();
@@ -251,23 +299,25 @@ int runBench(const QStringList& args)
             config.routes.append(r);
         }
     }
-    config.keepRecords = parser.isSet(csvOpt);
+    config.keepRecords = false; // --csv streams them (CsvStream)
     const QString invalid = config.validate();
     if (!invalid.isEmpty())
         return usage(invalid);
 
-    // Unreachable target: say so at once rather than after N failures.
-    {
-        QTcpSocket probe;
-        probe.connectToHost(config.host, config.port);
-        if (!probe.waitForConnected(qMin(config.timeoutMs, 10000))) {
-            std::fprintf(stderr, "clusterlab bench: cannot connect to %s:%u: %s\n", qPrintable(config.host),
-                         static_cast<unsigned>(config.port), qPrintable(probe.errorString()));
+    // No probe connection: against a round-robin cluster it would take a
+    // turn of the rotation. An unreachable target is found by the run itself
+    // (every connection fails to connect, nothing succeeds: it stops).
+    LoadGenerator generator;
+    std::unique_ptr<CsvStream> csv;
+    if (parser.isSet(csvOpt)) {
+        csv = std::make_unique<CsvStream>(parser.value(csvOpt), config);
+        if (!csv->open()) {
+            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(csvOpt)),
+                         qPrintable(csv->errorString()));
             return 1;
         }
+        generator.setRecordSink([stream = csv.get()](const LoadRecord& r) { stream->add(r); });
     }
-
-    LoadGenerator generator;
     const bool tty = isTerminal();
     QObject::connect(&generator, &LoadGenerator::progress, [tty](const LoadProgress& p) {
         if (!tty)
@@ -283,6 +333,12 @@ int runBench(const QStringList& args)
     QObject::connect(&generator, &LoadGenerator::finished, [&](const LoadSummary& s) {
         if (tty)
             std::printf("\r%*s\r", 70, "");
+        if (s.unreachable) {
+            std::fprintf(stderr, "clusterlab bench: cannot connect to %s:%u: %s\n", qPrintable(config.host),
+                         static_cast<unsigned>(config.port), qPrintable(s.unreachableReason));
+            QCoreApplication::exit(1);
+            return;
+        }
         std::fputs(qPrintable(summaryToText(config, s)), stdout);
         std::fflush(stdout);
         if (parser.isSet(jsonOpt)) {
@@ -293,14 +349,10 @@ int runBench(const QStringList& args)
                 exitCode = 1;
             }
         }
-        if (parser.isSet(csvOpt)) {
-            QSaveFile f(parser.value(csvOpt));
-            const std::vector<LoadRecord> records = generator.takeRecords();
-            if (!f.open(QIODevice::WriteOnly) || !writeRecordsCsv(&f, config, records) || !f.commit()) {
-                std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(csvOpt)),
-                             qPrintable(f.errorString()));
-                exitCode = 1;
-            }
+        if (csv && !csv->commit()) {
+            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(csvOpt)),
+                         qPrintable(csv->errorString()));
+            exitCode = 1;
         }
         if (s.succeeded == 0 && s.failed > 0 && s.errors[static_cast<int>(LoadError::Refused)] == s.failed) {
             std::fprintf(stderr, "clusterlab bench: the target refused every connection\n");

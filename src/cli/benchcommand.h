@@ -21,7 +21,9 @@ int runBench(const QStringList& args);
 // The summary as JSON (what --json writes). Durations in milliseconds.
 QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& summary);
 // One row per request (what --csv writes); columns in docs/DATA-FORMATS.md.
-bool writeRecordsCsv(QIODevice* out, const LoadConfig& config, const std::vector<LoadRecord>& records);
+// One CSV row per request (docs/DATA-FORMATS.md), streamed as they complete.
+QByteArray csvHeader();
+QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& record);
 // The oha-style text summary.
 QString summaryToText(const LoadConfig& config, const LoadSummary& summary);
 

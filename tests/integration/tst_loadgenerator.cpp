@@ -3,6 +3,9 @@
 // `clusterlab bench` command line with its JSON and CSV.
 #include "cluster/cluster.h"
 #include "load/loadgenerator.h"
+#include "load/pacer.h"
+#include "load/routemix.h"
+#include "offthread.h"
 #include "rawhttpclient.h"
 #include "workerprocess.h"
 
@@ -15,6 +18,7 @@
 #include <QTimer>
 #include <QtTest>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 using namespace clusterlab;
@@ -26,7 +30,7 @@ namespace {
 class TestServer : public QTcpServer
 {
 public:
-    enum class Mode { Ok, ResetMidResponse, Garbage, Silent, CloseAfterHeaders, StallOnce };
+    enum class Mode { Ok, ResetMidResponse, Garbage, Silent, CloseAfterHeaders, StallOnce, Http10Close, CloseWhenIdle };
     explicit TestServer(Mode mode, int stallAt = -1, int stallMs = 0)
         : m_mode(mode)
         , m_stallAt(stallAt)
@@ -90,6 +94,17 @@ private:
             s->write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
             s->disconnectFromHost();
             break;
+        case Mode::Http10Close:
+            // No length: the body ends where the connection does.
+            s->write("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nthe body, delimited by the close");
+            s->disconnectFromHost();
+            break;
+        case Mode::CloseWhenIdle:
+            // A keep-alive answer, then the server's idle timeout closes the
+            // connection before the client's next request.
+            s->write(ok);
+            s->disconnectFromHost();
+            break;
         }
     }
     Mode m_mode;
@@ -151,6 +166,13 @@ private Q_SLOTS:
     void misbehavingServers_data();
     void misbehavingServers();
     void refusedConnections();
+    void closeDelimitedResponsesSucceed();
+    void idleConnectionsClosedByTheServerAreNotFailures();
+    void routeMixDoesNotAliasWithRoundRobin();
+    void pacedRunsEndAtTheirDeadline();
+    void pacingWaitsAreExact();
+    void descriptorLimitIsRaisedOrRefusedClearly();
+    void benchSendsNoProbe();
     void coordinatedOmissionIsCorrected();
     void cancelStopsAndStillAccounts();
     void badConfigIsRefused();
@@ -205,15 +227,26 @@ void TestLoadGenerator::routeMixFollowsTheWeights()
     QVERIFY(worker.start());
     LoadConfig c = configFor(worker.port(), 400, 4);
     c.routes = { RouteWeight { "/", 3 }, RouteWeight { "/main?n=5", 1 } };
-    LoadGenerator g;
-    LoadSummary s;
-    QVERIFY(runToEnd(g, c, &s));
-    QCOMPARE(s.succeeded, 400);
-    int perRoute[2] = { 0, 0 };
-    for (const LoadRecord& r : g.takeRecords())
-        ++perRoute[r.route];
-    QCOMPARE(perRoute[0], 300);
-    QCOMPARE(perRoute[1], 100);
+    c.seed = 12345;
+    // The draw is a pure function of (seed, request number): this is what
+    // the run must have sent, whatever the timing.
+    const RouteMix mix({ 3, 1 }, 12345);
+    int expected[2] = { 0, 0 };
+    for (std::uint64_t k = 0; k < 400; ++k)
+        ++expected[mix.routeFor(k)];
+    QVERIFY(expected[0] > 250 && expected[0] < 350); // ~ the weights (3:1)
+    for (int round = 0; round < 2; ++round) { // the same seed twice: the same run
+        LoadGenerator g;
+        LoadSummary s;
+        QVERIFY(runToEnd(g, c, &s));
+        QCOMPARE(s.succeeded, 400);
+        QCOMPARE(s.seed, std::uint64_t(12345));
+        int perRoute[2] = { 0, 0 };
+        for (const LoadRecord& r : g.takeRecords())
+            ++perRoute[r.route];
+        QCOMPARE(perRoute[0], expected[0]);
+        QCOMPARE(perRoute[1], expected[1]);
+    }
 }
 
 void TestLoadGenerator::distributionMatchesTheCluster()
@@ -284,8 +317,177 @@ void TestLoadGenerator::refusedConnections()
     LoadSummary s;
     QVERIFY(runToEnd(g, configFor(port, 30, 3, false), &s));
     checkAccounting(s);
-    QCOMPARE(s.sent, 30);
-    QCOMPARE(s.errors[static_cast<std::size_t>(LoadError::Refused)], 30);
+    // Each connection tried once and was refused, nothing ever worked: the
+    // run stops and says the target is unreachable (no 30 refusals, no spin).
+    QVERIFY(s.unreachable);
+    QCOMPARE(s.sent, 3);
+    QCOMPARE(s.errors[static_cast<std::size_t>(LoadError::Refused)], 3);
+    QVERIFY(!s.unreachableReason.isEmpty());
+}
+
+// Regression: llhttp_finish reports the pause of our message-complete
+// callback; a response delimited by the connection's close counted as a
+// failure (an HTTP/1.0 server got 0 answered).
+void TestLoadGenerator::closeDelimitedResponsesSucceed()
+{
+    TestServer server(TestServer::Mode::Http10Close);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, configFor(server.serverPort(), 20, 2), &s));
+    checkAccounting(s);
+    QCOMPARE(s.succeeded, 20);
+    QCOMPARE(s.statuses.value(200), 20);
+}
+
+// Regression: an idle keep-alive connection that the server had closed was
+// reused and its request counted as "closed-early".
+void TestLoadGenerator::idleConnectionsClosedByTheServerAreNotFailures()
+{
+    TestServer server(TestServer::Mode::CloseWhenIdle);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    LoadConfig c = configFor(server.serverPort(), 10, 1);
+    c.rate = 50; // 20 ms apart: the server's close arrives in between
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, c, &s));
+    checkAccounting(s);
+    QCOMPARE(s.succeeded, 10);
+    QCOMPARE(s.failed, 0);
+    QCOMPARE(s.clientConnectionsOpened, 10);
+}
+
+// Regression: the weighted mix was a fixed cycle; with 2 round-robin
+// workers and a new connection per request, every /main went to one worker
+// and every / to the other. Drawn at random, each route reaches both.
+void TestLoadGenerator::routeMixDoesNotAliasWithRoundRobin()
+{
+    ClusterConfig cc;
+    cc.workers = 2;
+    cc.port = 0;
+    cc.poolThreads = 1;
+    Cluster cluster(cc);
+    QSignalSpy ready(&cluster, &Cluster::allListening);
+    QString error;
+    QVERIFY(cluster.start(&error));
+    QVERIFY(ready.wait(20000));
+    LoadConfig c = configFor(cluster.port(), 400, 1, false);
+    c.routes = { RouteWeight { "/", 1 }, RouteWeight { "/main?n=1", 1 }, RouteWeight { "/worker?n=1", 1 },
+                 RouteWeight { "/child?n=1", 1 } };
+    c.seed = 7;
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, c, &s));
+    QCOMPARE(s.succeeded, 400);
+    QHash<int, QSet<qint64>> workersByRoute;
+    for (const LoadRecord& r : g.takeRecords())
+        workersByRoute[r.route].insert(r.workerPid);
+    for (int route = 0; route < 4; ++route)
+        QCOMPARE(workersByRoute.value(route).size(), 2);
+}
+
+// Regression: `-z 5 --rate 0.1` ran 10 s: a paced request was scheduled
+// past the end of the run.
+void TestLoadGenerator::pacedRunsEndAtTheirDeadline()
+{
+    TestServer server(TestServer::Mode::Ok);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    LoadConfig c = configFor(server.serverPort(), 0, 1);
+    c.durationMs = 500;
+    c.rate = 1; // the second request would be due at 1 s
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, c, &s));
+    checkAccounting(s);
+    QCOMPARE(s.sent, 1);
+    QCOMPARE(s.succeeded, 1);
+}
+
+// The pacer: due times from the request number (no drift), waits exact to
+// the nanosecond (a wait rounded up to a millisecond was the generator's
+// own lateness, booked as the server's by the correction).
+void TestLoadGenerator::pacingWaitsAreExact()
+{
+    const std::int64_t t0 = 1000000000;
+    const Pacer p(3000, t0); // 333,333.33 ns apart
+    QCOMPARE(p.dueNs(0, 0), t0);
+    QCOMPARE(p.dueNs(1, 0), t0 + 333333);
+    QCOMPARE(p.dueNs(3, 0), t0 + 1000000);
+    QCOMPARE(p.dueNs(3000000, 0), t0 + 1000000000000LL); // an hour of requests, not a nanosecond of drift
+    QCOMPARE(Pacer::waitNs(t0, t0 + 333333), std::int64_t(333333)); // not 1 ms
+    QCOMPARE(Pacer::waitNs(t0 + 5, t0), std::int64_t(0));
+    QVERIFY(!Pacer().paced());
+    QCOMPARE(Pacer().dueNs(7, 42), std::int64_t(42));
+    // The generator's lateness is kept apart: a paced run against a real
+    // worker records it for every answered request.
+    WorkerProcess worker;
+    QVERIFY(worker.start());
+    LoadConfig c = configFor(worker.port(), 50, 1);
+    c.rate = 500;
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, c, &s));
+    QCOMPARE(s.succeeded, 50);
+    QCOMPARE(s.sendLag.count(), std::uint64_t(50));
+    for (const LoadRecord& r : g.takeRecords())
+        QVERIFY(r.startNs >= r.intendedNs); // never sent early
+}
+
+// Regression: -c above the descriptor limit made every connect fail at
+// once, and the failures recursed (ASan: a stack overflow) or spun. The
+// soft limit is raised to what -c needs; a hard limit too low is said.
+void TestLoadGenerator::descriptorLimitIsRaisedOrRefusedClearly()
+{
+#if !defined(Q_OS_LINUX)
+    QSKIP("sets resource limits of a child process");
+#else
+    WorkerProcess worker;
+    QVERIFY(worker.start());
+    auto bench = [&](rlim_t soft, rlim_t hard, QByteArray* err) {
+        QProcess p;
+        p.setChildProcessModifier([soft, hard]() {
+            rlimit rl { soft, hard };
+            ::setrlimit(RLIMIT_NOFILE, &rl);
+        });
+        p.start(WorkerProcess::binary(QStringLiteral("clusterlab")),
+                { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:%1/").arg(worker.port()),
+                  QStringLiteral("-n"), QStringLiteral("400"), QStringLiteral("-c"), QStringLiteral("200") });
+        if (!p.waitForFinished(60000))
+            return -1;
+        *err = p.readAllStandardError();
+        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    };
+    QByteArray err;
+    QCOMPARE(bench(64, 4096, &err), 0); // the soft limit is raised
+    QCOMPARE(bench(64, 64, &err), 1);    // the hard one cannot be
+    QVERIFY2(err.contains("hard limit is 64"), err.constData());
+#endif
+}
+
+// Regression: bench opened a probe connection first, which took a turn of
+// the round-robin rotation (and showed up in the cluster's counts).
+void TestLoadGenerator::benchSendsNoProbe()
+{
+    ClusterConfig cc;
+    cc.workers = 2;
+    cc.port = 0;
+    Cluster cluster(cc);
+    QSignalSpy ready(&cluster, &Cluster::allListening);
+    QString error;
+    QVERIFY(cluster.start(&error));
+    QVERIFY(ready.wait(20000));
+    QVERIFY(offThread([&]() {
+        QProcess p;
+        p.start(WorkerProcess::binary(QStringLiteral("clusterlab")),
+                { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:%1/").arg(cluster.port()),
+                  QStringLiteral("-n"), QStringLiteral("100"), QStringLiteral("-c"), QStringLiteral("1"),
+                  QStringLiteral("--no-keepalive") });
+        return p.waitForFinished(60000) && p.exitCode() == 0;
+    }));
+    quint64 handed = 0;
+    for (quint64 n : cluster.handedByPid())
+        handed += n;
+    QCOMPARE(handed, quint64(100));
 }
 
 void TestLoadGenerator::coordinatedOmissionIsCorrected()
@@ -363,7 +565,7 @@ void TestLoadGenerator::benchJsonAndCsvAgree()
                 { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:%1/").arg(worker.port()), QStringLiteral("-n"),
                   QStringLiteral("300"), QStringLiteral("-c"), QStringLiteral("6"), QStringLiteral("--route"),
                   QStringLiteral("/:2"), QStringLiteral("--route"), QStringLiteral("/nope:1"), QStringLiteral("--json"),
-                  json, QStringLiteral("--csv"), csv });
+                  json, QStringLiteral("--csv"), csv, QStringLiteral("--seed"), QStringLiteral("99") });
     QVERIFY(bench.waitForFinished(60000));
     QCOMPARE(bench.exitCode(), 0);
     const QByteArray text = bench.readAllStandardOutput();
@@ -373,8 +575,14 @@ void TestLoadGenerator::benchJsonAndCsvAgree()
     const QJsonObject o = QJsonDocument::fromJson(jf.readAll()).object();
     QCOMPARE(o.value(QStringLiteral("sent")).toInt(), 300);
     QCOMPARE(o.value(QStringLiteral("succeeded")).toInt(), 300);
-    QCOMPARE(o.value(QStringLiteral("statuses")).toObject().value(QStringLiteral("200")).toInt(), 200);
-    QCOMPARE(o.value(QStringLiteral("statuses")).toObject().value(QStringLiteral("404")).toInt(), 100);
+    const RouteMix mix({ 2, 1 }, 99);
+    int expectedOk = 0;
+    for (std::uint64_t k = 0; k < 300; ++k)
+        expectedOk += mix.routeFor(k) == 0 ? 1 : 0;
+    QCOMPARE(o.value(QStringLiteral("seed")).toString(), QStringLiteral("99"));
+    QVERIFY(text.contains("--seed 99"));
+    QCOMPARE(o.value(QStringLiteral("statuses")).toObject().value(QStringLiteral("200")).toInt(), expectedOk);
+    QCOMPARE(o.value(QStringLiteral("statuses")).toObject().value(QStringLiteral("404")).toInt(), 300 - expectedOk);
     QCOMPARE(o.value(QStringLiteral("perWorkerPid")).toObject().value(QString::number(worker.pid())).toInt(), 300);
     QVERIFY(o.value(QStringLiteral("latency")).toObject().value(QStringLiteral("p99Ms")).toDouble() > 0);
     QFile cf(csv);
@@ -393,8 +601,8 @@ void TestLoadGenerator::benchJsonAndCsvAgree()
         notFound += f[10] == "404";
         maxLatency = qMax(maxLatency, f[8].toDouble());
     }
-    QCOMPARE(ok200, 200);
-    QCOMPARE(notFound, 100);
+    QCOMPARE(ok200, expectedOk);
+    QCOMPARE(notFound, 300 - expectedOk);
     QVERIFY(qAbs(maxLatency - o.value(QStringLiteral("latency")).toObject().value(QStringLiteral("maxMs")).toDouble()) < 0.01);
 }
 
@@ -415,7 +623,10 @@ void TestLoadGenerator::benchExitCodes()
     for (const QStringList& args : { QStringList { QStringLiteral("bench") },
                                      QStringList { QStringLiteral("bench"), QStringLiteral("ftp://x/") },
                                      QStringList { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("-n"), QStringLiteral("0") },
-                                     QStringList { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("-n"), QStringLiteral("5"), QStringLiteral("-z"), QStringLiteral("1") } }) {
+                                     QStringList { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("-n"), QStringLiteral("5"), QStringLiteral("-z"), QStringLiteral("1") },
+                                     // Regression: a timeout past ~2.1 M s overflowed to a negative one.
+                                     QStringList { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("--timeout"), QStringLiteral("3000000") },
+                                     QStringList { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:1/"), QStringLiteral("--seed"), QStringLiteral("x") } }) {
         p.start(program, args);
         QVERIFY(p.waitForFinished(30000));
         QCOMPARE(p.exitCode(), 2);

@@ -270,7 +270,7 @@ HttpRequestParser::Result HttpRequestParser::feed(const char* data, std::size_t 
             m_errorStatus = 413;
             m_errorReason = "request body too large";
             m_inMessage = false;
-            *consumed = used;
+            *consumed = 0; // as for every error: the stream is done
             return Result::Error;
         }
     }

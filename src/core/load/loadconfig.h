@@ -20,7 +20,8 @@ struct LoadConfig
 {
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 80;
-    QList<RouteWeight> routes;          // the mix; requests follow the weights deterministically
+    QList<RouteWeight> routes;          // the mix: each request's route drawn at random by weight
+    std::uint64_t seed = 0;             // of that draw; 0 -> chosen at start (LoadSummary::seed says which)
     std::int64_t requests = 0;          // stop after this many; 0 -> run for durationMs
     std::int64_t durationMs = 0;
     int connections = 1;

@@ -6,6 +6,7 @@
 #include <QObject>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -13,10 +14,12 @@
 namespace clusterlab {
 
 // A closed-loop (or constant-rate) HTTP/1.1 load generator on a thread of
-// its own with raw non-blocking sockets: C connections, keep-alive on or
-// off, no pipelining, any http:// target. With a rate, latency is measured
-// from each request's intended send time (coordinated omission corrected,
-// as wrk2 and oha do); the plain service time is kept as well.
+// its own (the engine: loadengine.h; the system calls: loadplatform.h): C
+// connections, keep-alive on or off, no pipelining, any http:// target,
+// routes drawn at random by weight from a seed. With a rate, latency is
+// measured from each request's intended send time (coordinated omission
+// corrected, as wrk2 and oha do); the plain service time and the
+// generator's own lateness are kept apart.
 // start(), cancel() and isRunning() may be called from the owner's thread;
 // progress() and finished() arrive there (queued). cancel() is thread-safe.
 class LoadGenerator : public QObject
@@ -31,8 +34,13 @@ public:
     bool start(const LoadConfig& config, QString* error);
     void cancel();
     bool isRunning() const { return m_running.load(); }
-    // The per-request records of the last finished run (moved out).
+    // The per-request records of the last finished run (moved out), when
+    // LoadConfig::keepRecords asked for them.
     std::vector<LoadRecord> takeRecords();
+    // Called for every record as it completes, on the generator's thread
+    // (e.g. to stream them to a file: nothing is held in memory). Set it
+    // before start(); the callee must not touch what the owner's thread uses.
+    void setRecordSink(std::function<void(const LoadRecord&)> sink) { m_recordSink = std::move(sink); }
     const LoadConfig& config() const { return m_config; }
 
 Q_SIGNALS:
@@ -47,6 +55,7 @@ private:
     std::atomic<bool> m_running { false };
     std::atomic<bool> m_cancel { false };
     std::vector<LoadRecord> m_records;
+    std::function<void(const LoadRecord&)> m_recordSink;
 };
 
 } // namespace clusterlab

@@ -5,6 +5,7 @@
 #include <QList>
 #include <QMap>
 #include <QMetaType>
+#include <QString>
 
 #include <array>
 #include <cstdint>
@@ -24,6 +25,8 @@ enum class LoadError : std::uint8_t {
     Cancelled,   // the run was cancelled while it was in flight
 };
 constexpr int kLoadErrorKinds = 8;
+// Requests still in flight when a timed run (-z) reaches its end are cut
+// there: not sent, not failed (LoadSummary::cutAtDeadline counts them).
 const char* errorKindName(LoadError e);
 
 // One request as the client saw it. Steady-clock nanoseconds.
@@ -75,6 +78,15 @@ struct LoadSummary
     LatencyHistogram latency;  // from the intended send time (corrected) when constantRate, else = service
     LatencyHistogram service;  // from the actual send time
     double cpuSeconds = 0;     // the generator thread's CPU time
+    std::uint64_t seed = 0;    // of the route draw: the same seed repeats the same sequence of routes
+    std::int64_t retries = 0;  // requests sent again on a fresh connection after a reused one failed before any byte
+    std::int64_t startNs = 0;  // steady clock, when the run began
+    std::int64_t cutAtDeadline = 0; // in flight when a timed run ended: neither sent nor failed
+    // Paced runs: how late the generator itself started each request
+    // (start - intended), kept apart from the server's time.
+    LatencyHistogram sendLag;
+    bool unreachable = false;  // every connection failed to connect and nothing ever succeeded: stopped early
+    QString unreachableReason;
 };
 
 } // namespace clusterlab

@@ -152,7 +152,7 @@ public:
     const RecordStore& records() const { return m_records; }
     // Bounds of the per-connection table and of the accounts of workers that
     // exited (the oldest go first).
-    static constexpr qsizetype kMaxConnectionsTracked = 100000;
+    static constexpr qsizetype kMaxConnectionsTracked = 50000;
     static constexpr qsizetype kMaxExitedAccounts = 256;
     static constexpr int kMaxWorkerIndex = 4096; // a worker index beyond this is rejected
     // Records rejected because a field was out of range (a worker bug or a

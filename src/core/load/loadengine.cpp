@@ -1,0 +1,464 @@
+#include "loadengine.h"
+
+#include "compute/fib.h"
+
+#include <QMetaObject>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace clusterlab {
+
+namespace {
+constexpr std::int64_t kMs = 1000000;
+constexpr std::int64_t kLoopCheckNs = 50 * kMs;      // cancel and timeouts are looked at least this often
+constexpr std::int64_t kMinBackoffNs = 1 * kMs;      // a failed connect waits, doubling...
+constexpr std::int64_t kMaxBackoffNs = 1000 * kMs;   // ...up to this
+constexpr qsizetype kMaxServerConnections = 1 << 20; // distinct (pid, connection id) pairs remembered
+constexpr int kReadChunk = 65536;
+
+bool headerIs(const std::string& field, const char* name)
+{
+    const std::size_t n = std::strlen(name);
+    if (field.size() != n)
+        return false;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (std::tolower(static_cast<unsigned char>(field[i])) != name[i])
+            return false;
+    }
+    return true;
+}
+} // namespace
+
+LoadEngine::LoadEngine(const LoadConfig& config, const loadplatform::Address& address, const std::atomic<bool>* cancel,
+                       Progress progress, RecordSink sink)
+    : m_config(config)
+    , m_address(address)
+    , m_cancel(cancel)
+    , m_progress(std::move(progress))
+    , m_sink(std::move(sink))
+    , m_poller(config.connections)
+{
+    const QByteArray hostHeader
+        = (m_config.port == 80 ? m_config.host : m_config.host + QLatin1Char(':') + QString::number(m_config.port)).toLatin1();
+    std::vector<int> weights;
+    for (const RouteWeight& r : m_config.routes) {
+        QByteArray req = "GET " + r.path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nUser-Agent: clusterlab-bench\r\n";
+        for (const auto& h : m_config.headers)
+            req += h.first + ": " + h.second + "\r\n";
+        if (!m_config.keepAlive)
+            req += "Connection: close\r\n";
+        req += "\r\n";
+        m_requests.emplace_back(req.constData(), static_cast<std::size_t>(req.size()));
+        weights.push_back(r.weight);
+    }
+    m_mix = RouteMix(weights, m_config.seed);
+    llhttp_settings_init(&m_settings);
+    m_settings.on_message_begin = &LoadEngine::onMessageBegin;
+    m_settings.on_header_field = &LoadEngine::onHeaderField;
+    m_settings.on_header_value = &LoadEngine::onHeaderValue;
+    m_settings.on_header_value_complete = &LoadEngine::onHeaderValueComplete;
+    m_settings.on_headers_complete = &LoadEngine::onHeadersComplete;
+    m_settings.on_message_complete = &LoadEngine::onMessageComplete;
+}
+
+LoadEngine::~LoadEngine()
+{
+    for (Conn& c : m_conns)
+        closeSocket(c);
+}
+
+int LoadEngine::onMessageBegin(llhttp_t* p)
+{
+    Conn* c = connOf(p);
+    c->field.clear();
+    c->value.clear();
+    c->header = 0;
+    return 0;
+}
+
+int LoadEngine::onHeaderField(llhttp_t* p, const char* at, std::size_t len)
+{
+    Conn* c = connOf(p);
+    if (c->header == -1) { // the previous value is done; a new field starts
+        c->field.clear();
+        c->header = 0;
+    }
+    c->field.append(at, len);
+    return 0;
+}
+
+int LoadEngine::onHeaderValue(llhttp_t* p, const char* at, std::size_t len)
+{
+    Conn* c = connOf(p);
+    if (c->header == 0) {
+        c->header = headerIs(c->field, "x-worker-pid") ? 1 : headerIs(c->field, "x-connection-id") ? 2 : 3;
+        c->value.clear();
+    }
+    if (c->header == 1 || c->header == 2)
+        c->value.append(at, len);
+    return 0;
+}
+
+int LoadEngine::onHeaderValueComplete(llhttp_t* p)
+{
+    Conn* c = connOf(p);
+    if (c->header == 1)
+        c->rec.workerPid = std::strtoll(c->value.c_str(), nullptr, 10);
+    else if (c->header == 2)
+        c->rec.serverConnectionId = std::strtoull(c->value.c_str(), nullptr, 10);
+    c->header = -1;
+    c->field.clear();
+    return 0;
+}
+
+int LoadEngine::onHeadersComplete(llhttp_t* p)
+{
+    Conn* c = connOf(p);
+    c->rec.status = p->status_code;
+    c->responseKeepAlive = llhttp_should_keep_alive(p) != 0;
+    return 0;
+}
+
+int LoadEngine::onMessageComplete(llhttp_t* p)
+{
+    connOf(p)->complete = true;
+    return HPE_PAUSED;
+}
+
+void LoadEngine::closeSocket(Conn& c)
+{
+    if (c.fd < 0)
+        return;
+    m_poller.forget(c.index);
+    loadplatform::closeSocket(c.fd);
+    c.fd = -1;
+}
+
+void LoadEngine::issue(Conn& c, std::int64_t now)
+{
+    const std::int64_t due = m_pacer.dueNs(m_issued, now);
+    const bool more = !cancelled() && (m_config.requests > 0 ? m_issued < m_config.requests : due < m_endNs);
+    if (!more) { // a paced run schedules nothing past its deadline
+        closeSocket(c);
+        c.state = State::Done;
+        return;
+    }
+    c.rec = LoadRecord();
+    c.rec.clientConnection = static_cast<std::uint32_t>(c.index);
+    c.rec.route = static_cast<std::uint8_t>(m_mix.routeFor(static_cast<std::uint64_t>(m_issued)));
+    c.rec.intendedNs = due;
+    c.retried = false;
+    ++m_issued;
+    ++m_summary.sent;
+    c.state = State::Waiting; // the loop begins it when due (and past any back-off)
+    if (std::max(due, c.notBeforeNs) <= now)
+        begin(c, now);
+}
+
+void LoadEngine::begin(Conn& c, std::int64_t now)
+{
+    c.rec.startNs = now;
+    c.written = 0;
+    c.complete = false;
+    if (c.fd >= 0 && loadplatform::closedByPeer(c.fd))
+        closeSocket(c); // the server closed it while idle: not a failure, a reconnect
+    if (c.fd < 0) {
+        openSocket(c, now);
+        return;
+    }
+    c.reused = true;
+    c.state = State::Writing;
+    writeSome(c, now);
+}
+
+void LoadEngine::openSocket(Conn& c, std::int64_t now)
+{
+    c.reused = false;
+    qintptr fd = -1;
+    QString error;
+    const loadplatform::ConnectState st = loadplatform::openAndConnect(m_address, &fd, &error);
+    if (st == loadplatform::ConnectState::Failed || st == loadplatform::ConnectState::Refused) {
+        loadplatform::closeSocket(fd);
+        m_lastConnectError = error;
+        finishRequest(c, now, st == loadplatform::ConnectState::Refused ? LoadError::Refused : LoadError::Connect);
+        return;
+    }
+    c.fd = fd;
+    ++m_summary.clientConnectionsOpened;
+    llhttp_init(&c.parser, HTTP_RESPONSE, &m_settings);
+    c.parser.data = &c;
+    if (st == loadplatform::ConnectState::Connected) {
+        c.rec.connectNs = steadyNowNs() - c.rec.startNs;
+        c.state = State::Writing;
+        writeSome(c, now);
+    } else {
+        c.state = State::Connecting;
+        m_poller.watch(c.index, c.fd, false, true);
+    }
+}
+
+void LoadEngine::writeSome(Conn& c, std::int64_t now)
+{
+    const std::string& req = m_requests[c.rec.route];
+    while (c.written < req.size()) {
+        const qint64 n = loadplatform::sendSome(c.fd, req.data() + c.written, static_cast<qint64>(req.size() - c.written));
+        if (n > 0) {
+            c.written += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n == loadplatform::kWouldBlock) {
+            m_poller.watch(c.index, c.fd, false, true);
+            return;
+        }
+        finishRequest(c, now, n == loadplatform::kReset ? LoadError::Reset : LoadError::ClosedEarly);
+        return;
+    }
+    c.state = State::Reading;
+    m_poller.watch(c.index, c.fd, true, false);
+}
+
+void LoadEngine::readSome(Conn& c, std::int64_t now)
+{
+    char buf[kReadChunk];
+    for (;;) {
+        const qint64 n = loadplatform::receiveSome(c.fd, buf, sizeof buf);
+        if (n > 0) {
+            if (c.rec.firstByteNs == 0)
+                c.rec.firstByteNs = now;
+            c.rec.bytes += static_cast<std::uint32_t>(n);
+            const llhttp_errno_t err = llhttp_execute(&c.parser, buf, static_cast<std::size_t>(n));
+            if (err == HPE_PAUSED) {
+                // Complete. No pipelining, so nothing may follow; if it
+                // does, the stream is not one we understand.
+                llhttp_resume(&c.parser);
+                const auto used = static_cast<qint64>(llhttp_get_error_pos(&c.parser) - buf);
+                finishRequest(c, now, used == n ? LoadError::None : LoadError::Malformed);
+                return;
+            }
+            if (err != HPE_OK) {
+                finishRequest(c, now, LoadError::Malformed);
+                return;
+            }
+            if (n < static_cast<qint64>(sizeof buf))
+                return; // drained for now
+            continue;
+        }
+        if (n == 0) {
+            // End of stream: a response delimited by the close is complete
+            // here (llhttp_finish runs on_message_complete, whose pause is
+            // its way of saying so); anything else was cut short.
+            const llhttp_errno_t err = llhttp_finish(&c.parser);
+            c.responseKeepAlive = false;
+            finishRequest(c, now, (err == HPE_OK || err == HPE_PAUSED) && c.complete ? LoadError::None : LoadError::ClosedEarly);
+            return;
+        }
+        if (n == loadplatform::kWouldBlock)
+            return;
+        finishRequest(c, now, n == loadplatform::kReset ? LoadError::Reset : LoadError::ClosedEarly);
+        return;
+    }
+}
+
+void LoadEngine::finishRequest(Conn& c, std::int64_t now, LoadError error)
+{
+    LoadRecord& r = c.rec;
+    const bool connectFailure = error == LoadError::Refused || error == LoadError::Connect;
+    if ((error == LoadError::Reset || error == LoadError::ClosedEarly) && c.reused && r.firstByteNs == 0 && !c.retried
+        && !cancelled()) {
+        // The server closed a reused keep-alive connection just as we used
+        // it: send the request once more, on a fresh connection.
+        closeSocket(c);
+        c.retried = true;
+        ++m_summary.retries;
+        c.state = State::Waiting;
+        c.notBeforeNs = now;
+        return;
+    }
+    r.endNs = now;
+    r.error = error;
+    if (error == LoadError::None) {
+        ++m_summary.succeeded;
+        ++m_summary.statuses[r.status];
+        m_summary.bytes += r.bytes;
+        m_summary.service.record(r.endNs - r.startNs);
+        m_summary.latency.record(r.endNs - r.intendedNs);
+        if (m_pacer.paced())
+            m_summary.sendLag.record(r.startNs - r.intendedNs);
+        if (r.workerPid != 0) {
+            ++m_summary.perWorker[r.workerPid];
+            if (m_serverConnections.size() < kMaxServerConnections)
+                m_serverConnections.insert({ r.workerPid, r.serverConnectionId });
+        }
+        m_connectFailuresInARow = 0;
+    } else {
+        ++m_summary.failed;
+        ++m_summary.errors[static_cast<std::size_t>(error)];
+    }
+    if (m_sink)
+        m_sink(r);
+    if (connectFailure) {
+        ++m_connectFailuresInARow;
+        c.backoffNs = c.backoffNs == 0 ? kMinBackoffNs : std::min(kMaxBackoffNs, c.backoffNs * 2);
+        c.notBeforeNs = now + c.backoffNs;
+    } else {
+        c.backoffNs = 0;
+    }
+    const bool reusable = error == LoadError::None && m_config.keepAlive && c.responseKeepAlive;
+    if (!reusable)
+        closeSocket(c);
+    else
+        m_poller.watch(c.index, c.fd, false, false);
+    c.state = State::Idle; // the loop issues the next request: never in place
+}
+
+void LoadEngine::cutAtDeadline()
+{
+    for (Conn& c : m_conns) {
+        if (c.state == State::Connecting || c.state == State::Writing || c.state == State::Reading
+            || c.state == State::Waiting) {
+            --m_summary.sent;
+            ++m_summary.cutAtDeadline;
+        }
+        closeSocket(c);
+        c.state = State::Done;
+    }
+}
+
+void LoadEngine::reportProgress(std::int64_t now, bool force)
+{
+    if (!m_progress || (!force && now - m_lastProgressNs < 100 * kMs)) // 10 Hz at most
+        return;
+    LoadProgress p;
+    p.sent = m_summary.sent;
+    p.succeeded = m_summary.succeeded;
+    p.failed = m_summary.failed;
+    p.elapsedNs = now - m_t0;
+    p.planned = m_config.requests;
+    p.plannedNs = m_config.requests > 0 ? 0 : m_config.durationMs * kMs;
+    const std::int64_t done = m_summary.succeeded + m_summary.failed;
+    const std::int64_t dt = now - m_lastProgressNs;
+    p.recentRps = dt > 0 && m_lastProgressNs > 0 ? static_cast<double>(done - m_lastProgressDone) * 1e9 / static_cast<double>(dt) : 0;
+    p.p99Ns = m_summary.latency.percentile(99);
+    m_lastProgressNs = now;
+    m_lastProgressDone = done;
+    m_progress(p);
+}
+
+LoadSummary LoadEngine::run()
+{
+    loadplatform::preciseTimers();
+    const std::int64_t cpu0 = loadplatform::threadCpuNs();
+    m_t0 = steadyNowNs();
+    m_summary.startNs = m_t0;
+    m_summary.seed = m_mix.seed();
+    m_lastProgressNs = m_t0;
+    m_endNs = m_config.requests > 0 ? INT64_MAX : m_t0 + m_config.durationMs * kMs;
+    m_pacer = Pacer(m_config.rate, m_t0);
+    m_summary.constantRate = m_pacer.paced();
+    m_conns.resize(static_cast<std::size_t>(m_config.connections));
+    for (std::size_t i = 0; i < m_conns.size(); ++i)
+        m_conns[i].index = static_cast<int>(i);
+
+    const std::int64_t timeoutNs = static_cast<std::int64_t>(m_config.timeoutMs) * kMs;
+    for (;;) {
+        std::int64_t now = steadyNowNs();
+        if (now >= m_endNs) {
+            cutAtDeadline();
+            break;
+        }
+        if (m_summary.succeeded == 0 && m_connectFailuresInARow >= static_cast<std::int64_t>(m_conns.size())) {
+            // Every connection failed to connect and nothing ever worked:
+            // the target is unreachable; say so now, not after N failures.
+            m_summary.unreachable = true;
+            m_summary.unreachableReason = m_lastConnectError;
+            cutAtDeadline();
+            break;
+        }
+        bool active = false;
+        std::int64_t wake = std::min(m_endNs, now + kLoopCheckNs);
+        for (Conn& c : m_conns) {
+            switch (c.state) {
+            case State::Idle:
+                issue(c, now);
+                break;
+            case State::Waiting:
+                if (cancelled()) {
+                    finishRequest(c, now, LoadError::Cancelled);
+                    c.state = State::Done;
+                } else if (std::max(c.rec.intendedNs, c.notBeforeNs) <= now) {
+                    begin(c, now);
+                }
+                break;
+            case State::Connecting:
+            case State::Writing:
+            case State::Reading:
+                if (cancelled())
+                    finishRequest(c, now, LoadError::Cancelled);
+                else if (now - c.rec.startNs >= timeoutNs)
+                    finishRequest(c, now, LoadError::Timeout);
+                break;
+            case State::Done:
+                break;
+            }
+            // What the state is now decides when the loop must look again.
+            switch (c.state) {
+            case State::Idle:
+                wake = now; // issue it on the next pass, without waiting
+                break;
+            case State::Waiting:
+                wake = std::min(wake, std::max(c.rec.intendedNs, c.notBeforeNs));
+                break;
+            case State::Connecting:
+            case State::Writing:
+            case State::Reading:
+                wake = std::min(wake, c.rec.startNs + timeoutNs);
+                break;
+            case State::Done:
+                break;
+            }
+            active = active || c.state != State::Done;
+        }
+        if (!active)
+            break;
+        m_poller.wait(Pacer::waitNs(now, wake));
+        for (const loadplatform::Poller::Event& e : m_poller.events()) {
+            Conn& c = m_conns[static_cast<std::size_t>(e.slot)];
+            now = steadyNowNs();
+            if (c.state == State::Connecting && e.writable) {
+                const loadplatform::ConnectState st = loadplatform::connectOutcome(c.fd);
+                if (st != loadplatform::ConnectState::Connected) {
+                    m_lastConnectError = st == loadplatform::ConnectState::Refused ? QStringLiteral("connection refused")
+                                                                                   : QStringLiteral("connect failed");
+                    closeSocket(c);
+                    finishRequest(c, now, st == loadplatform::ConnectState::Refused ? LoadError::Refused : LoadError::Connect);
+                    continue;
+                }
+                c.rec.connectNs = now - c.rec.startNs;
+                c.state = State::Writing;
+                writeSome(c, now);
+            } else if (c.state == State::Writing && e.writable) {
+                writeSome(c, now);
+            } else if (c.state == State::Reading && e.readable) {
+                readSome(c, now);
+            } else if ((c.state == State::Idle || c.state == State::Waiting) && c.fd >= 0
+                       && loadplatform::closedByPeer(c.fd)) {
+                closeSocket(c); // an idle connection reset by the server: the next request opens a fresh one
+            }
+        }
+        reportProgress(steadyNowNs(), false);
+    }
+    const std::int64_t end = steadyNowNs();
+    m_summary.durationNs = end - m_t0;
+    const double seconds = static_cast<double>(m_summary.durationNs) / 1e9;
+    m_summary.requestsPerSecond = seconds > 0 ? static_cast<double>(m_summary.succeeded) / seconds : 0;
+    m_summary.bytesPerSecond = seconds > 0 ? static_cast<double>(m_summary.bytes) / seconds : 0;
+    m_summary.serverConnections = m_serverConnections.size();
+    m_summary.cancelled = cancelled();
+    m_summary.cpuSeconds = static_cast<double>(loadplatform::threadCpuNs() - cpu0) / 1e9;
+    reportProgress(end, true);
+    return m_summary;
+}
+
+} // namespace clusterlab

@@ -1,0 +1,107 @@
+#pragma once
+
+#include "loadconfig.h"
+#include "loadplatform.h"
+#include "loadresult.h"
+#include "pacer.h"
+#include "routemix.h"
+
+#include <QPair>
+#include <QSet>
+
+#include <llhttp.h>
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace clusterlab {
+
+// The load generator's engine: C connections on one thread, non-blocking
+// sockets and a poller (loadplatform.h), no pipelining. Every failure
+// returns to the loop (nothing re-issues in place, so a storm of immediate
+// failures neither spins nor recurses); failed connects back off per
+// connection (1 ms doubling to 1 s); an idle keep-alive connection the
+// server closed is noticed before reuse, and a request that fails on a
+// reused connection before any response byte is sent once more on a fresh
+// one (LoadSummary::retries). A timed run ends at its deadline, cutting what
+// is in flight; a paced run never schedules past it. Used by LoadGenerator
+// on its thread; not thread-safe (cancel is the one shared flag).
+class LoadEngine
+{
+public:
+    using Progress = std::function<void(const LoadProgress&)>;
+    using RecordSink = std::function<void(const LoadRecord&)>;
+
+    LoadEngine(const LoadConfig& config, const loadplatform::Address& address, const std::atomic<bool>* cancel,
+               Progress progress, RecordSink sink);
+    ~LoadEngine();
+    LoadEngine(const LoadEngine&) = delete;
+    LoadEngine& operator=(const LoadEngine&) = delete;
+
+    LoadSummary run();
+
+private:
+    enum class State { Idle, Waiting, Connecting, Writing, Reading, Done };
+    struct Conn
+    {
+        int index = 0;
+        qintptr fd = -1;
+        State state = State::Idle;
+        llhttp_t parser {};
+        LoadRecord rec;
+        std::size_t written = 0;
+        bool reused = false;
+        bool retried = false;     // this request was already sent again once
+        bool complete = false;
+        bool responseKeepAlive = true;
+        std::int64_t notBeforeNs = 0; // connect back-off
+        std::int64_t backoffNs = 0;
+        std::string field;
+        std::string value;
+        int header = 0; // 1 X-Worker-Pid, 2 X-Connection-Id, 3 other, -1 between headers
+    };
+
+    static Conn* connOf(llhttp_t* p) { return static_cast<Conn*>(p->data); }
+    static int onMessageBegin(llhttp_t* p);
+    static int onHeaderField(llhttp_t* p, const char* at, std::size_t len);
+    static int onHeaderValue(llhttp_t* p, const char* at, std::size_t len);
+    static int onHeaderValueComplete(llhttp_t* p);
+    static int onHeadersComplete(llhttp_t* p);
+    static int onMessageComplete(llhttp_t* p);
+
+    bool cancelled() const { return m_cancel->load(std::memory_order_relaxed); }
+    void issue(Conn& c, std::int64_t now);
+    void begin(Conn& c, std::int64_t now);
+    void openSocket(Conn& c, std::int64_t now);
+    void writeSome(Conn& c, std::int64_t now);
+    void readSome(Conn& c, std::int64_t now);
+    void finishRequest(Conn& c, std::int64_t now, LoadError error);
+    void closeSocket(Conn& c);
+    void cutAtDeadline();
+    void reportProgress(std::int64_t now, bool force);
+
+    LoadConfig m_config;
+    loadplatform::Address m_address;
+    const std::atomic<bool>* m_cancel;
+    Progress m_progress;
+    RecordSink m_sink;
+    llhttp_settings_t m_settings {};
+    std::vector<std::string> m_requests; // serialised, one per route
+    RouteMix m_mix;
+    Pacer m_pacer;
+    std::vector<Conn> m_conns;
+    loadplatform::Poller m_poller;
+    LoadSummary m_summary;
+    QSet<QPair<qint64, quint64>> m_serverConnections; // at most kMaxServerConnections distinct
+    std::int64_t m_issued = 0;
+    std::int64_t m_t0 = 0;
+    std::int64_t m_endNs = 0;   // INT64_MAX for counted runs
+    std::int64_t m_connectFailuresInARow = 0;
+    QString m_lastConnectError;
+    std::int64_t m_lastProgressNs = 0;
+    std::int64_t m_lastProgressDone = 0;
+};
+
+} // namespace clusterlab

@@ -1,0 +1,317 @@
+// Unix implementation of loadplatform.h: epoll (epoll_pwait2 for
+// nanosecond timeouts) on Linux, poll elsewhere.
+#include "loadplatform.h"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#if defined(Q_OS_LINUX)
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#endif
+
+namespace clusterlab::loadplatform {
+
+Address toAddress(const QHostAddress& host, quint16 port)
+{
+    Address a;
+    if (host.protocol() == QAbstractSocket::IPv6Protocol) {
+        sockaddr_in6 s6 {};
+        s6.sin6_family = AF_INET6;
+        s6.sin6_port = htons(port);
+        const Q_IPV6ADDR raw = host.toIPv6Address();
+        std::memcpy(&s6.sin6_addr, &raw, sizeof raw);
+        std::memcpy(a.bytes.data(), &s6, sizeof s6);
+        a.length = sizeof s6;
+        a.family = AF_INET6;
+    } else {
+        sockaddr_in s4 {};
+        s4.sin_family = AF_INET;
+        s4.sin_port = htons(port);
+        s4.sin_addr.s_addr = htonl(host.toIPv4Address());
+        std::memcpy(a.bytes.data(), &s4, sizeof s4);
+        a.length = sizeof s4;
+        a.family = AF_INET;
+    }
+    return a;
+}
+
+ConnectState openAndConnect(const Address& address, qintptr* fd, QString* error)
+{
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+    const int s = ::socket(address.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+#else
+    const int s = ::socket(address.family, SOCK_STREAM, 0);
+    if (s >= 0) {
+        ::fcntl(s, F_SETFD, FD_CLOEXEC);
+        ::fcntl(s, F_SETFL, ::fcntl(s, F_GETFL) | O_NONBLOCK);
+    }
+#endif
+    *fd = s;
+    if (s < 0) {
+        *error = QString::fromLocal8Bit(std::strerror(errno));
+        return ConnectState::Failed;
+    }
+    const int one = 1;
+    ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#if defined(SO_NOSIGPIPE)
+    ::setsockopt(s, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+    if (::connect(s, reinterpret_cast<const sockaddr*>(address.bytes.data()), static_cast<socklen_t>(address.length)) == 0)
+        return ConnectState::Connected;
+    if (errno == EINPROGRESS)
+        return ConnectState::InProgress;
+    *error = QString::fromLocal8Bit(std::strerror(errno));
+    return errno == ECONNREFUSED ? ConnectState::Refused : ConnectState::Failed;
+}
+
+ConnectState connectOutcome(qintptr fd)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        return ConnectState::Failed;
+    if (err == 0)
+        return ConnectState::Connected;
+    return err == ECONNREFUSED ? ConnectState::Refused : ConnectState::Failed;
+}
+
+qint64 sendSome(qintptr fd, const char* data, qint64 len)
+{
+#if defined(MSG_NOSIGNAL)
+    const int flags = MSG_NOSIGNAL;
+#else
+    const int flags = 0;
+#endif
+    for (;;) {
+        const ssize_t n = ::send(static_cast<int>(fd), data, static_cast<std::size_t>(len), flags);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return kWouldBlock;
+        return errno == ECONNRESET || errno == EPIPE ? kReset : kFailed;
+    }
+}
+
+qint64 receiveSome(qintptr fd, char* buffer, qint64 len)
+{
+    for (;;) {
+        const ssize_t n = ::recv(static_cast<int>(fd), buffer, static_cast<std::size_t>(len), 0);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return kWouldBlock;
+        return errno == ECONNRESET ? kReset : kFailed;
+    }
+}
+
+bool closedByPeer(qintptr fd)
+{
+    char byte = 0;
+    const ssize_t n = ::recv(static_cast<int>(fd), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0)
+        return true;
+    return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+void closeSocket(qintptr fd)
+{
+    if (fd >= 0)
+        ::close(static_cast<int>(fd));
+}
+
+bool ensureDescriptors(int needed, QString* error)
+{
+    rlimit rl {};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return true; // nothing we can learn or change
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= static_cast<rlim_t>(needed))
+        return true;
+    if (rl.rlim_cur == RLIM_INFINITY)
+        return true;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < static_cast<rlim_t>(needed)) {
+        *error = QStringLiteral("%1 descriptors are needed but the hard limit is %2: ask for fewer connections, "
+                                "or raise the limit (ulimit -Hn, or /etc/security/limits.conf)")
+                     .arg(needed)
+                     .arg(static_cast<qulonglong>(rl.rlim_max));
+        return false;
+    }
+    rl.rlim_cur = static_cast<rlim_t>(needed);
+    if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        *error = QStringLiteral("cannot raise the descriptor limit to %1: %2")
+                     .arg(needed)
+                     .arg(QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
+    return true;
+}
+
+std::int64_t threadCpuNs()
+{
+    timespec ts {};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+void preciseTimers()
+{
+#if defined(Q_OS_LINUX)
+    ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+#endif
+}
+
+#if defined(Q_OS_LINUX)
+
+struct Poller::Impl
+{
+    int epfd = -1;
+    std::vector<int> fds;           // by slot, -1 when none
+    std::vector<std::uint32_t> mask; // registered events by slot
+    std::vector<epoll_event> ready;
+    bool pwait2 = true;             // epoll_pwait2 exists (Linux 5.11+)
+};
+
+Poller::Poller(int capacity)
+    : d(new Impl)
+{
+    d->epfd = ::epoll_create1(EPOLL_CLOEXEC);
+    d->fds.assign(static_cast<std::size_t>(capacity), -1);
+    d->mask.assign(static_cast<std::size_t>(capacity), 0);
+    d->ready.resize(static_cast<std::size_t>(qMax(1, qMin(capacity, 1024))));
+}
+
+Poller::~Poller()
+{
+    if (d->epfd >= 0)
+        ::close(d->epfd);
+    delete d;
+}
+
+bool Poller::isValid() const
+{
+    return d->epfd >= 0;
+}
+
+void Poller::watch(int slot, qintptr fd, bool read, bool write)
+{
+    const std::uint32_t want = (read ? EPOLLIN | EPOLLRDHUP : 0u) | (write ? EPOLLOUT : 0u);
+    const auto i = static_cast<std::size_t>(slot);
+    if (d->fds[i] == static_cast<int>(fd) && d->mask[i] == want)
+        return;
+    epoll_event ev {};
+    ev.events = want;
+    ev.data.u32 = static_cast<std::uint32_t>(slot);
+    if (d->fds[i] != static_cast<int>(fd)) {
+        if (d->fds[i] >= 0)
+            ::epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->fds[i], nullptr);
+        ::epoll_ctl(d->epfd, EPOLL_CTL_ADD, static_cast<int>(fd), &ev);
+        d->fds[i] = static_cast<int>(fd);
+    } else {
+        ::epoll_ctl(d->epfd, EPOLL_CTL_MOD, static_cast<int>(fd), &ev);
+    }
+    d->mask[i] = want;
+}
+
+void Poller::forget(int slot)
+{
+    const auto i = static_cast<std::size_t>(slot);
+    if (d->fds[i] >= 0)
+        ::epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->fds[i], nullptr);
+    d->fds[i] = -1;
+    d->mask[i] = 0;
+}
+
+int Poller::wait(std::int64_t timeoutNs)
+{
+    m_events.clear();
+    if (timeoutNs < 0)
+        timeoutNs = 0;
+    int n = -1;
+    if (d->pwait2) {
+        timespec ts { static_cast<time_t>(timeoutNs / 1000000000LL), static_cast<long>(timeoutNs % 1000000000LL) };
+        n = ::epoll_pwait2(d->epfd, d->ready.data(), static_cast<int>(d->ready.size()), &ts, nullptr);
+        if (n < 0 && errno == ENOSYS)
+            d->pwait2 = false;
+    }
+    if (!d->pwait2) {
+        // Rounded down, never up: an early wake-up only means another look.
+        n = ::epoll_wait(d->epfd, d->ready.data(), static_cast<int>(d->ready.size()),
+                         static_cast<int>(timeoutNs / 1000000));
+    }
+    for (int k = 0; k < n; ++k) {
+        const epoll_event& e = d->ready[static_cast<std::size_t>(k)];
+        m_events.push_back({ static_cast<int>(e.data.u32),
+                             (e.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0,
+                             (e.events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 });
+    }
+    return static_cast<int>(m_events.size());
+}
+
+#else // poll(2): macOS and the BSDs until their kqueue backend lands
+
+struct Poller::Impl
+{
+    std::vector<pollfd> fds;
+};
+
+Poller::Poller(int capacity)
+    : d(new Impl)
+{
+    d->fds.assign(static_cast<std::size_t>(capacity), pollfd { -1, 0, 0 });
+}
+
+Poller::~Poller()
+{
+    delete d;
+}
+
+bool Poller::isValid() const
+{
+    return true;
+}
+
+void Poller::watch(int slot, qintptr fd, bool read, bool write)
+{
+    pollfd& p = d->fds[static_cast<std::size_t>(slot)];
+    p.fd = static_cast<int>(fd);
+    p.events = static_cast<short>((read ? POLLIN : 0) | (write ? POLLOUT : 0));
+}
+
+void Poller::forget(int slot)
+{
+    d->fds[static_cast<std::size_t>(slot)] = pollfd { -1, 0, 0 };
+}
+
+int Poller::wait(std::int64_t timeoutNs)
+{
+    m_events.clear();
+    const int ms = static_cast<int>(qMax<std::int64_t>(0, timeoutNs) / 1000000); // rounded down, never up
+    const int n = ::poll(d->fds.data(), static_cast<nfds_t>(d->fds.size()), ms);
+    if (n <= 0)
+        return 0;
+    for (std::size_t i = 0; i < d->fds.size(); ++i) {
+        const short r = d->fds[i].revents;
+        if (r == 0)
+            continue;
+        m_events.push_back({ static_cast<int>(i), (r & (POLLIN | POLLHUP | POLLERR)) != 0,
+                             (r & (POLLOUT | POLLERR | POLLHUP)) != 0 });
+    }
+    return static_cast<int>(m_events.size());
+}
+
+#endif
+
+} // namespace clusterlab::loadplatform
