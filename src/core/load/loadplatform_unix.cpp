@@ -17,6 +17,9 @@
 #if defined(Q_OS_LINUX)
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#elif defined(Q_OS_DARWIN) || defined(Q_OS_FREEBSD) || defined(Q_OS_NETBSD) || defined(Q_OS_OPENBSD)
+#define CLUSTERLAB_KQUEUE 1
+#include <sys/event.h>
 #endif
 
 namespace clusterlab::loadplatform {
@@ -260,7 +263,91 @@ int Poller::wait(std::int64_t timeoutNs)
     return static_cast<int>(m_events.size());
 }
 
-#else // poll(2): macOS and the BSDs until their kqueue backend lands
+#elif defined(CLUSTERLAB_KQUEUE) // macOS and the BSDs: kevent, with a timespec (nanoseconds) timeout
+
+struct Poller::Impl
+{
+    int kq = -1;
+    std::vector<int> fds;
+    std::vector<bool> reading;
+    std::vector<bool> writing;
+    std::vector<struct kevent> ready;
+};
+
+Poller::Poller(int capacity)
+    : d(new Impl)
+{
+    d->kq = ::kqueue();
+    if (d->kq >= 0)
+        ::fcntl(d->kq, F_SETFD, FD_CLOEXEC);
+    d->fds.assign(static_cast<std::size_t>(capacity), -1);
+    d->reading.assign(static_cast<std::size_t>(capacity), false);
+    d->writing.assign(static_cast<std::size_t>(capacity), false);
+    d->ready.resize(static_cast<std::size_t>(qMax(1, qMin(capacity, 1024))));
+}
+
+Poller::~Poller()
+{
+    if (d->kq >= 0)
+        ::close(d->kq);
+    delete d;
+}
+
+bool Poller::isValid() const
+{
+    return d->kq >= 0;
+}
+
+void Poller::watch(int slot, qintptr fd, bool read, bool write)
+{
+    const auto i = static_cast<std::size_t>(slot);
+    if (d->fds[i] != static_cast<int>(fd))
+        forget(slot);
+    struct kevent changes[2];
+    int n = 0;
+    void* udata = reinterpret_cast<void*>(static_cast<intptr_t>(slot));
+    if (read != d->reading[i] || d->fds[i] != static_cast<int>(fd))
+        EV_SET(&changes[n++], static_cast<uintptr_t>(fd), EVFILT_READ, read ? EV_ADD | EV_ENABLE : EV_DELETE, 0, 0, udata);
+    if (write != d->writing[i] || d->fds[i] != static_cast<int>(fd))
+        EV_SET(&changes[n++], static_cast<uintptr_t>(fd), EVFILT_WRITE, write ? EV_ADD | EV_ENABLE : EV_DELETE, 0, 0, udata);
+    if (n > 0)
+        ::kevent(d->kq, changes, n, nullptr, 0, nullptr); // deleting a filter never added fails harmlessly
+    d->fds[i] = static_cast<int>(fd);
+    d->reading[i] = read;
+    d->writing[i] = write;
+}
+
+void Poller::forget(int slot)
+{
+    const auto i = static_cast<std::size_t>(slot);
+    if (d->fds[i] >= 0) {
+        struct kevent changes[2];
+        EV_SET(&changes[0], static_cast<uintptr_t>(d->fds[i]), EVFILT_READ, EV_DELETE, 0, 0, nullptr);
+        EV_SET(&changes[1], static_cast<uintptr_t>(d->fds[i]), EVFILT_WRITE, EV_DELETE, 0, 0, nullptr);
+        ::kevent(d->kq, changes, 2, nullptr, 0, nullptr);
+    }
+    d->fds[i] = -1;
+    d->reading[i] = false;
+    d->writing[i] = false;
+}
+
+int Poller::wait(std::int64_t timeoutNs)
+{
+    m_events.clear();
+    if (timeoutNs < 0)
+        timeoutNs = 0;
+    const timespec ts { static_cast<time_t>(timeoutNs / 1000000000LL), static_cast<long>(timeoutNs % 1000000000LL) };
+    const int n = ::kevent(d->kq, nullptr, 0, d->ready.data(), static_cast<int>(d->ready.size()), &ts);
+    for (int k = 0; k < n; ++k) {
+        const struct kevent& e = d->ready[static_cast<std::size_t>(k)];
+        const int slot = static_cast<int>(reinterpret_cast<intptr_t>(e.udata));
+        const bool failed = (e.flags & (EV_EOF | EV_ERROR)) != 0;
+        m_events.push_back({ slot, e.filter == EVFILT_READ || failed, e.filter == EVFILT_WRITE || failed });
+    }
+    return static_cast<int>(m_events.size());
+}
+
+#else // poll(2): any other Unix
 
 struct Poller::Impl
 {
