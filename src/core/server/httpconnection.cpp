@@ -1,6 +1,7 @@
 #include "httpconnection.h"
 
 #include "childtask.h"
+#include "router.h"
 #include "cluster/socketplatform.h"
 #include "compute/fib.h"
 #include "http/fibquery.h"
@@ -9,8 +10,6 @@
 #include "workerserver.h"
 
 #include <QFutureWatcher>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QSocketNotifier>
 #include <QStringBuilder>
 #include <QtConcurrent/QtConcurrentRun>
@@ -42,21 +41,6 @@ struct PoolResult
     std::int64_t endNs = 0;
     std::uint64_t threadId = 0;
 };
-
-RouteId routeOf(const QByteArray& path)
-{
-    if (path == "/")
-        return RouteId::Root;
-    if (path == "/main")
-        return RouteId::Main;
-    if (path == "/worker")
-        return RouteId::Worker;
-    if (path == "/child")
-        return RouteId::Child;
-    if (path == "/healthz")
-        return RouteId::Healthz;
-    return RouteId::Other;
-}
 
 } // namespace
 
@@ -168,6 +152,8 @@ HttpConnection::Pending* HttpConnection::newSlot()
     auto owned = std::make_unique<Pending>();
     Pending* slot = owned.get();
     slot->rec.requestSeq = m_server->nextRequestSeq();
+    // The response's identity, built once for every use (headers, JSON).
+    slot->id = ResponseIdentity { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
     m_pending.push_back(std::move(owned));
     m_server->requestStarted();
     return slot;
@@ -276,65 +262,30 @@ void HttpConnection::handleRequest(HttpRequest request)
     slot->headOnly = request.isHead();
     slot->http10 = request.versionMinor == 0;
     slot->rec.headersNs = request.headersCompleteNs;
-    slot->rec.route = routeOf(request.path);
     m_jsonErrors = request.acceptsJson();
-
     if (!request.keepAlive || m_server->isDraining()) {
         slot->closeAfter = true;
         m_stopParsing = true; // requests pipelined after "close" are not ours to answer
     }
-    const bool json = request.acceptsJson();
-    const QByteArray& path = request.path;
-    const bool isCompute = path == "/main" || path == "/worker" || path == "/child";
-    const bool known = isCompute || path == "/" || path == "/healthz";
-
-    if (!known) {
-        finish(slot, errorResponse(404, "no route " + path.left(64) + "; try /", json), {});
+    Router::Plan plan = m_server->router().plan(request, slot->id);
+    slot->rec.route = plan.route;
+    switch (plan.work) {
+    case Router::Work::None:
+        finish(slot, std::move(plan.response), {});
+        return;
+    case Router::Work::Main:
+        slot->rec.n = static_cast<std::int8_t>(plan.n);
+        runOnMain(slot, request, plan.n);
+        return;
+    case Router::Work::Pool:
+        slot->rec.n = static_cast<std::int8_t>(plan.n);
+        runOnPool(slot, request, plan.n);
+        return;
+    case Router::Work::Child:
+        slot->rec.n = static_cast<std::int8_t>(plan.n);
+        runInChild(slot, request, plan.n);
         return;
     }
-    if (request.method != "GET" && request.method != "HEAD") {
-        HttpResponse r = errorResponse(405, "only GET and HEAD are allowed here", json);
-        r.addHeader("Allow", "GET, HEAD");
-        finish(slot, std::move(r), {});
-        return;
-    }
-    if (path == "/") {
-        ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
-        finish(slot, helloResponse(id, json), {});
-        return;
-    }
-    if (path == "/healthz") {
-        QJsonObject o;
-        o.insert(QStringLiteral("status"), QStringLiteral("ok"));
-        o.insert(QStringLiteral("pid"), m_server->pid());
-        o.insert(QStringLiteral("workerIndex"), m_server->config().workerIndex);
-        o.insert(QStringLiteral("uptimeMs"), m_server->uptimeMs());
-        o.insert(QStringLiteral("openConnections"), m_server->openConnections());
-        o.insert(QStringLiteral("inFlight"), m_server->inFlight());
-        o.insert(QStringLiteral("requests"), static_cast<qint64>(m_server->requestsServed()));
-        o.insert(QStringLiteral("poolThreads"), m_server->threadPool()->maxThreadCount());
-        o.insert(QStringLiteral("poolJobs"), m_server->poolJobs().load());
-        o.insert(QStringLiteral("tasksRunning"), m_server->taskPool()->running());
-        o.insert(QStringLiteral("tasksQueued"), m_server->taskPool()->queued());
-        o.insert(QStringLiteral("maxChildren"), m_server->taskPool()->maxRunning());
-        HttpResponse r;
-        r.contentType = "application/json";
-        r.body = QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
-        finish(slot, std::move(r), {});
-        return;
-    }
-    const FibQuery q = parseFibQuery(request.query);
-    if (!q.ok) {
-        finish(slot, errorResponse(400, q.error, json), {});
-        return;
-    }
-    slot->rec.n = static_cast<std::int8_t>(q.n);
-    if (path == "/main")
-        runOnMain(slot, request, q.n);
-    else if (path == "/worker")
-        runOnPool(slot, request, q.n);
-    else
-        runInChild(slot, request, q.n);
 }
 
 void HttpConnection::runOnMain(Pending* slot, const HttpRequest& request, int n)
@@ -349,8 +300,7 @@ void HttpConnection::runOnMain(Pending* slot, const HttpRequest& request, int n)
     slot->rec.computeStartNs = start;
     slot->rec.computeEndNs = end;
     ResponseTiming t { msBetween(request.headersCompleteNs, start), msBetween(start, end), 0 };
-    ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
-    finish(slot, computeResponse({ "/main", n, value, ComputePath::Main }, id, t, request.acceptsJson()), t);
+    finish(slot, computeResponse({ "/main", n, value, ComputePath::Main }, slot->id, t, request.acceptsJson()), t);
 }
 
 void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
@@ -395,8 +345,7 @@ void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
         slot->rec.computeEndNs = r.endNs;
         slot->rec.threadOrTask = r.threadId;
         ResponseTiming t { msBetween(headersNs, r.startNs), msBetween(r.startNs, r.endNs), 0 };
-        ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
-        finish(slot, computeResponse({ "/worker", n, r.value, ComputePath::Thread }, id, t, json), t);
+        finish(slot, computeResponse({ "/worker", n, r.value, ComputePath::Thread }, slot->id, t, json), t);
     });
     watcher->setFuture(QtConcurrent::run(m_server->threadPool(), job));
 }
@@ -422,7 +371,6 @@ void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, int n
         slot->rec.path = PathId::Child;
         slot->rec.queuedNs = o.spawnRequestedNs;
         slot->rec.threadOrTask = static_cast<std::uint64_t>(o.taskPid);
-        ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
         if (o.kind != ChildOutcome::Kind::Ok) {
             t.spawnMs = msBetween(o.spawnRequestedNs, o.exitSeenNs);
             finish(slot, errorResponse(o.httpStatus(), o.detail, json), t);
@@ -435,7 +383,7 @@ void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, int n
         slot->rec.computeStartNs = o.computeStartNs;
         slot->rec.computeEndNs = o.computeEndNs;
         slot->rec.spawnNs = (o.computeStartNs - o.spawnRequestedNs) + (o.exitSeenNs - o.computeEndNs);
-        finish(slot, computeResponse({ "/child", n, o.result, ComputePath::Child }, id, t, json), t);
+        finish(slot, computeResponse({ "/child", n, o.result, ComputePath::Child }, slot->id, t, json), t);
     });
 }
 
@@ -472,8 +420,7 @@ void HttpConnection::drain()
 
 void HttpConnection::finish(Pending* slot, HttpResponse response, const ResponseTiming& timing)
 {
-    ResponseIdentity id { m_server->pid(), m_server->config().workerIndex, m_id, slot->rec.requestSeq };
-    stampResponse(&response, id, timing);
+    stampResponse(&response, slot->id, timing);
     response.http10Client = slot->http10;
     slot->response = std::move(response);
     slot->ready = true;

@@ -59,6 +59,7 @@ private:
         bool headOnly = false;
         bool http10 = false;
         HttpResponse response; // serialised when it is its turn to go out
+        ResponseIdentity id;   // pid, worker index, connection id, request seq
         std::shared_ptr<std::atomic_bool> cancelled; // pool jobs only
         QPointer<ChildTask> task;                    // child tasks only
         RequestRecord rec;

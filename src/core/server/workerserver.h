@@ -1,5 +1,6 @@
 #pragma once
 
+#include "router.h"
 #include "serverconfig.h"
 
 #include <QElapsedTimer>
@@ -37,10 +38,14 @@ public:
     const ServerConfig& config() const { return m_config; }
     qint64 pid() const { return m_pid; }
     QThreadPool* threadPool() { return &m_pool; }
+    const QThreadPool* threadPool() const { return &m_pool; }
     TaskPool* taskPool() { return m_tasks; }
+    const TaskPool* taskPool() const { return m_tasks; }
+    const Router& router() const { return m_router; }
 
     // Pool jobs submitted and not finished (queued or running). Thread-safe.
     std::atomic<int>& poolJobs() { return m_poolJobs; }
+    int poolJobCount() const { return m_poolJobs.load(); }
 
     // Graceful stop: idle connections close now, busy ones after their
     // current responses; drained() fires when none is left. Accepting is
@@ -84,6 +89,7 @@ private:
     WorkerTelemetry* m_telemetry = nullptr;
     QElapsedTimer m_uptime;
     QTimer m_resumeAccepting; // after an accept error (out of descriptors)
+    Router m_router { this };
 };
 
 } // namespace clusterlab

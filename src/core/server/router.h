@@ -1,0 +1,43 @@
+#pragma once
+
+#include "http/httprequest.h"
+#include "http/httpresponse.h"
+#include "routes.h"
+#include "telemetry/requestrecord.h"
+
+namespace clusterlab {
+
+class WorkerServer;
+
+// What answers a request, decided once: the route (one switch over the
+// path), and either the finished response (/, /healthz, every 4xx) or the
+// compute path to run with its N. The connection owns the transport
+// (bytes, pipelining order, timers) and the asynchronous work; the router
+// owns the HTTP surface. Worker main thread; not thread-safe.
+class Router
+{
+public:
+    explicit Router(const WorkerServer* server)
+        : m_server(server)
+    {
+    }
+
+    enum class Work { None, Main, Pool, Child };
+    struct Plan
+    {
+        RouteId route = RouteId::Other;
+        Work work = Work::None;
+        int n = 0;
+        HttpResponse response; // Work::None: the answer
+    };
+
+    static RouteId routeOf(const QByteArray& path);
+    Plan plan(const HttpRequest& request, const ResponseIdentity& id) const;
+
+private:
+    HttpResponse health() const;
+
+    const WorkerServer* m_server;
+};
+
+} // namespace clusterlab
