@@ -111,7 +111,7 @@ QByteArray HttpResponse::serialize(bool headOnly) const
     const QByteArray date = httpDate();
     const char* reason = reasonPhrase(status);
     const qsizetype headMax = 160 + static_cast<qsizetype>(std::strlen(reason)) + date.size() + contentType.size()
-        + extraHeaders.size();
+        + extraHeaders.size() + stampSize;
     QByteArray out(headMax + (headOnly ? 0 : body.size()), Qt::Uninitialized);
     Writer w { out.data() };
     w.put("HTTP/1.1 ", 9);
@@ -125,6 +125,7 @@ QByteArray HttpResponse::serialize(bool headOnly) const
     w.put("\r\nContent-Length: ");
     w.number(body.size());
     w.put("\r\n", 2);
+    w.put(stamp.data(), stampSize);
     w.put(extraHeaders);
     if (!keepAlive)
         w.put("Connection: close\r\n");

@@ -4,6 +4,7 @@
 #include <QList>
 #include <QPair>
 
+#include <array>
 #include <cstdint>
 
 namespace clusterlab {
@@ -14,6 +15,10 @@ struct HttpResponse
     int status = 200;
     QByteArray contentType = "text/plain; charset=utf-8";
     QByteArray extraHeaders; // "Name: value\r\n" lines, in order (one buffer: no per-header allocation)
+    // The identity and timing headers every response carries, written in
+    // place (no allocation, no copy until the head is serialised).
+    std::array<char, 320> stamp {};
+    std::uint16_t stampSize = 0;
     QByteArray body;
     bool keepAlive = true;     // false -> "Connection: close"
     bool http10Client = false; // a keep-alive HTTP/1.0 client needs "Connection: keep-alive"

@@ -80,8 +80,9 @@ char* putNumber(char* p, std::uint64_t v)
 
 void stampResponse(HttpResponse* r, const ResponseIdentity& id, const ResponseTiming& t)
 {
-    // Every response carries these five: built in one buffer, appended once.
-    char buf[320];
+    // Every response carries these five: written in place, in the
+    // response's own buffer (at most ~290 bytes: 64-bit numbers, 3 timings).
+    char* const buf = r->stamp.data();
     char* p = putText(buf, "X-Worker-Pid: ");
     p = putNumber(p, static_cast<std::uint64_t>(id.pid));
     p = putText(p, "\r\nX-Worker-Index: ");
@@ -97,7 +98,7 @@ void stampResponse(HttpResponse* r, const ResponseIdentity& id, const ResponseTi
     p = putText(p, ", spawn;dur=");
     p = putMs(p, t.spawnMs);
     p = putText(p, "\r\n");
-    r->extraHeaders.append(buf, static_cast<qsizetype>(p - buf));
+    r->stampSize = static_cast<std::uint16_t>(p - buf);
 }
 
 HttpResponse helloResponse(const ResponseIdentity& id, bool json)
