@@ -3,7 +3,8 @@
 # (../shared/peers/node-cluster-demo.js, port 3000, one worker per core)
 # against `clusterlab serve` (same worker count, port 3001), with nginx
 # (reuseport, same worker count, port 3002) as the ceiling for `/`.
-# Same load tool for both: wrk -t1 -c16 for /, /main, /worker; ab -c4 for
+# Same load tool for both: wrk -t1 -c16 for /, /main, /worker (and / again
+# at -c1000, with nginx at both); ab -c4 for
 # /child (bounded: the seed demo leaks one ~45 MB node process per /child
 # request; they are counted, then killed). Not a test. Prints Markdown.
 #
@@ -46,8 +47,9 @@ rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$1/status"; }
 NODE_RSS=$(rss "$(pgrep -P "$NODE_PID" -f node-cluster-demo.js | head -1)")
 CL_RSS=$(rss "$(pgrep -P "$SERVE_PID" | head -1)")
 
-# rps and p99 (ms) from wrk, or from ab
-wrk_run() { wrk -t1 -c16 -d"$DURATION" --latency "$1" >"$OUT/wrk.txt" 2>&1 || true
+ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" # -c1000 needs more than 1024 descriptors
+# rps and p99 (ms) from wrk (connections: $2, default 16), or from ab
+wrk_run() { wrk -t1 -c"${2:-16}" -d"$DURATION" --latency "$1" >"$OUT/wrk.txt" 2>&1 || true
   awk '/Requests\/sec/ {r=$2} /^ +99%/ {v=$2; u=v; gsub(/[0-9.]/,"",u); gsub(/[a-z]/,"",v);
        p=(u=="us")?v/1000:(u=="s")?v*1000:v} END {printf "%s %s\n", r, p}' "$OUT/wrk.txt"; }
 ab_run() { ab -q -c4 -n "$2" "$1" >"$OUT/ab.txt" 2>&1 || true
@@ -63,6 +65,10 @@ for r in $(seq "$ROUNDS"); do
     done
   done
   wrk_run "http://127.0.0.1:3002/" >>"$OUT/nginx_"
+  for who in node cl nginx; do
+    port=$([ $who = node ] && echo 3000 || { [ $who = cl ] && echo 3001 || echo 3002; })
+    wrk_run "http://127.0.0.1:$port/" 1000 >>"$OUT/${who}_1k"
+  done
   # /child: fib(30) in the demo (its N is fixed); ours at n=30 as well.
   ab_run "http://127.0.0.1:3001/child?n=30" "$CHILD_N" >>"$OUT/cl_child"
   before=$(leaked)
@@ -94,6 +100,7 @@ row() { # label file-suffix goal
 echo "| route | Node.js demo req/s | ClusterLab req/s | ratio | Node p99 | ClusterLab p99 | goal |"
 echo "|---|---|---|---|---|---|---|"
 row "/" "_" "≥ 1.5×, p99 no worse"
+row "/ (1,000 connections)" "_1k" "≥ 1.5×, p99 no worse"
 row "/main" "_main" "≥ 3×"
 row "/worker" "_worker" "≥ 30×"
 row "/child" "_child" "≥ 15×"
@@ -102,7 +109,9 @@ echo "| measure | value |"
 echo "|---|---|"
 echo "| workers per cluster | $WORKERS (one per core) |"
 echo "| nginx reuseport \`/\` (ceiling), req/s | $(col nginx_ 1) (p99 $(col nginx_ 2) ms) |"
-echo "| ClusterLab \`/\` as a share of nginx | $(ratio "$(col cl_ 1)" "$(col nginx_ 1)") |"
+echo "| ClusterLab \`/\` as a share of nginx | $(ratio "$(col cl_ 1)" "$(col nginx_ 1)") (goal ≥ 0.9×; p99 goal ≤ nginx's + 1 ms) |"
+echo "| nginx \`/\` at 1,000 connections, req/s | $(col nginx_1k 1) (p99 $(col nginx_1k 2) ms) |"
+echo "| ClusterLab \`/\` at 1,000 connections as a share of nginx | $(ratio "$(col cl_1k 1)" "$(col nginx_1k 1)") (p99 $(col cl_1k 2) ms) |"
 echo "| node processes leaked by the demo's /child, per $CHILD_N requests | $(median <"$OUT/node_leaks") |"
 echo "| task processes left by ClusterLab after all rounds | $CL_LEFT |"
 echo "| idle worker RSS: Node.js demo / ClusterLab | $NODE_RSS MiB / $CL_RSS MiB ($(ratio "$CL_RSS" "$NODE_RSS") of Node's) |"

@@ -74,6 +74,8 @@ class TestHostile : public QObject
 private Q_SLOTS:
     void pipelinedFloodWhileBusy();
     void slowReadersAreDropped();
+    void partialWritesKeepEveryByteInOrder();
+    void aRequestArrivingByteByByteIsServed();
     void halfCloseGetsItsAnswers_data();
     void halfCloseGetsItsAnswers();
     void slowlorisBodyGets408();
@@ -150,6 +152,51 @@ void TestHostile::slowReadersAreDropped()
     // serves others again.
     QTRY_COMPARE_WITH_TIMEOUT(freshStatus(worker.port()), 200, 60000);
     QCOMPARE(worker.pid(), pid);
+}
+
+// The worker writes straight from its response buffers with sendmsg: with
+// a client that takes its bytes slowly, the kernel accepts part of a batch,
+// the rest waits for the write notifier (EAGAIN), and resumes where it
+// stopped. Every response arrives whole and in order.
+void TestHostile::partialWritesKeepEveryByteInOrder()
+{
+    WorkerProcess worker({ QStringLiteral("--write-timeout-ms"), QStringLiteral("60000") });
+    QVERIFY(worker.start());
+    RawHttpClient c;
+    QVERIFY(c.connectTo(worker.port()));
+#if defined(Q_OS_UNIX)
+    const int small = 32768; // small enough to fill, large enough not to crawl on delayed ACKs
+    ::setsockopt(static_cast<int>(c.socket().socketDescriptor()), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+#endif
+    constexpr int kCount = 3000; // ~750 KB of responses: many partial writes
+    QCOMPARE(c.socket().write(repeated(get("/"), kCount)), qint64(get("/").size()) * kCount);
+    quint64 lastSeq = 0;
+    for (int i = 0; i < kCount; ++i) {
+        ParsedResponse r;
+        QVERIFY2(c.readResponse(&r), qPrintable(QString::number(i)));
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.body.startsWith("Hello from worker "));
+        const quint64 seq = r.header("X-Request-Seq").toULongLong();
+        QVERIFY(seq > lastSeq);
+        lastSeq = seq;
+    }
+}
+
+// The read side's EAGAIN: a request that trickles in a byte at a time is
+// parsed across many reads and answered.
+void TestHostile::aRequestArrivingByteByByteIsServed()
+{
+    WorkerProcess worker;
+    QVERIFY(worker.start());
+    RawHttpClient c;
+    QVERIFY(c.connectTo(worker.port()));
+    const QByteArray request = get("/worker?n=10");
+    for (char ch : request)
+        QVERIFY(c.send(QByteArray(1, ch)));
+    ParsedResponse r;
+    QVERIFY(c.readResponse(&r));
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.body.startsWith("fib(10) = 55"));
 }
 
 void TestHostile::halfCloseGetsItsAnswers_data()
