@@ -5,9 +5,11 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonParseError>
 #include <QSaveFile>
 #include <QTcpSocket>
 #include <QTextStream>
@@ -41,6 +43,33 @@ QJsonObject histogramJson(const LatencyHistogram& h)
     return o;
 }
 
+// The same figures from a merged run's HdrHistogram (µs).
+QJsonObject hdrFiguresJson(const HdrHistogram& h)
+{
+    auto msOf = [](double us) { return us / 1e3; };
+    QJsonObject o;
+    o.insert(QStringLiteral("count"), static_cast<qint64>(h.totalCount()));
+    o.insert(QStringLiteral("minMs"), msOf(static_cast<double>(h.min())));
+    o.insert(QStringLiteral("meanMs"), msOf(h.mean()));
+    for (const auto& [name, p] : { std::pair<const char*, double> { "p50Ms", 50 }, { "p90Ms", 90 }, { "p99Ms", 99 },
+                                   { "p999Ms", 99.9 } })
+        o.insert(QLatin1String(name), msOf(static_cast<double>(h.valueAtPercentile(p))));
+    o.insert(QStringLiteral("maxMs"), msOf(static_cast<double>(h.max())));
+    return o;
+}
+
+// A summary's latency figures in ms: from its own LatencyHistogram (ns), or
+// from an HdrHistogram (µs) when the run is a merge of several.
+struct Figures
+{
+    const LatencyHistogram* ns;
+    const HdrHistogram* us;
+    double minMs() const { return us ? static_cast<double>(us->min()) / 1e3 : ms(ns->min()); }
+    double maxMs() const { return us ? static_cast<double>(us->max()) / 1e3 : ms(ns->max()); }
+    double meanMs() const { return us ? us->mean() / 1e3 : ns->mean() / 1e6; }
+    double atMs(double p) const { return us ? static_cast<double>(us->valueAtPercentile(p)) / 1e3 : ms(ns->percentile(p)); }
+};
+
 bool isTerminal()
 {
 #if defined(Q_OS_UNIX)
@@ -52,8 +81,9 @@ bool isTerminal()
 
 } // namespace
 
-QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s)
+QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s, const HdrRunHistograms* hdr, bool figuresFromHdr)
 {
+    figuresFromHdr = figuresFromHdr && hdr != nullptr;
     QJsonObject target;
     target.insert(QStringLiteral("host"), config.host);
     target.insert(QStringLiteral("port"), config.port);
@@ -93,10 +123,19 @@ QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s)
     o.insert(QStringLiteral("bytesPerSecond"), s.bytesPerSecond);
     o.insert(QStringLiteral("constantRate"), s.constantRate);
     o.insert(QStringLiteral("cancelled"), s.cancelled);
-    o.insert(QStringLiteral("latency"), histogramJson(s.latency));
-    o.insert(QStringLiteral("serviceTime"), histogramJson(s.service));
+    o.insert(QStringLiteral("latency"), figuresFromHdr ? hdrFiguresJson(hdr->latency) : histogramJson(s.latency));
+    o.insert(QStringLiteral("serviceTime"), figuresFromHdr ? hdrFiguresJson(hdr->service) : histogramJson(s.service));
     if (s.constantRate)
-        o.insert(QStringLiteral("sendLag"), histogramJson(s.sendLag));
+        o.insert(QStringLiteral("sendLag"), figuresFromHdr ? hdrFiguresJson(hdr->sendLag) : histogramJson(s.sendLag));
+    if (hdr) {
+        QJsonObject h;
+        h.insert(QStringLiteral("unit"), QLatin1String(HdrHistogram::kUnit));
+        h.insert(QStringLiteral("latency"), QString::fromLatin1(hdr->latency.toBase64()));
+        h.insert(QStringLiteral("serviceTime"), QString::fromLatin1(hdr->service.toBase64()));
+        if (s.constantRate)
+            h.insert(QStringLiteral("sendLag"), QString::fromLatin1(hdr->sendLag.toBase64()));
+        o.insert(QStringLiteral("hdr"), h);
+    }
     o.insert(QStringLiteral("cutAtDeadline"), static_cast<qint64>(s.cutAtDeadline));
     o.insert(QStringLiteral("generatorCpuSeconds"), s.cpuSeconds);
     o.insert(QStringLiteral("seed"), QString::number(s.seed)); // a string: 64 bits do not fit a JSON double
@@ -156,8 +195,11 @@ private:
     bool m_ok = true;
 };
 
-QString summaryToText(const LoadConfig& config, const LoadSummary& s)
+QString summaryToText(const LoadConfig& config, const LoadSummary& s, const HdrRunHistograms* hdr)
 {
+    const Figures latency { &s.latency, hdr ? &hdr->latency : nullptr };
+    const Figures service { &s.service, hdr ? &hdr->service : nullptr };
+    const Figures sendLag { &s.sendLag, hdr ? &hdr->sendLag : nullptr };
     QString t;
     QTextStream out(&t);
     out.setRealNumberNotation(QTextStream::FixedNotation);
@@ -167,9 +209,9 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s)
     out << "  Success rate:  " << (s.sent ? 100.0 * static_cast<double>(s.succeeded) / static_cast<double>(s.sent) : 0.0) << "%\n";
     out.setRealNumberPrecision(4);
     out << "  Total:         " << secs << " s" << (s.cancelled ? "  (cancelled)" : "") << "\n";
-    out << "  Slowest:       " << ms(s.latency.max()) << " ms\n";
-    out << "  Fastest:       " << ms(s.latency.min()) << " ms\n";
-    out << "  Average:       " << s.latency.mean() / 1e6 << " ms\n";
+    out << "  Slowest:       " << latency.maxMs() << " ms\n";
+    out << "  Fastest:       " << latency.minMs() << " ms\n";
+    out << "  Average:       " << latency.meanMs() << " ms\n";
     out.setRealNumberPrecision(2);
     out << "  Requests/sec:  " << s.requestsPerSecond << "\n\n";
     out << "  Total data:    " << static_cast<double>(s.bytes) / 1024.0 << " KiB\n";
@@ -178,15 +220,15 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s)
     out << (s.constantRate ? "Latency from the intended send time (coordinated omission corrected):\n"
                            : "Response time distribution:\n");
     for (double p : { 50.0, 90.0, 99.0, 99.9 })
-        out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << ms(s.latency.percentile(p)) << " ms\n";
-    out << "  100.00% in " << ms(s.latency.max()) << " ms\n";
+        out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << latency.atMs(p) << " ms\n";
+    out << "  100.00% in " << latency.maxMs() << " ms\n";
     if (s.constantRate) {
         out << "\nService time (from the actual send):\n";
         for (double p : { 50.0, 99.0 })
-            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << ms(s.service.percentile(p)) << " ms\n";
+            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << service.atMs(p) << " ms\n";
         out << "\nThe generator's own lateness (actual − intended send):\n";
         for (double p : { 50.0, 99.0 })
-            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << ms(s.sendLag.percentile(p)) << " ms\n";
+            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << sendLag.atMs(p) << " ms\n";
     }
     out << "\nStatus code distribution:\n";
     for (auto it = s.statuses.cbegin(); it != s.statuses.cend(); ++it)
@@ -210,12 +252,226 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s)
         out << "Cut by the end of the run while in flight (neither sent nor failed): " << s.cutAtDeadline << "\n";
     if (s.retries > 0)
         out << "Retried on a fresh connection (a reused one failed before any response byte): " << s.retries << "\n";
-    if (config.routes.size() > 1)
+    if (config.routes.size() > 1 && s.seed != 0) // 0: merged runs drawn with different seeds
         out << "Route mix drawn with --seed " << s.seed << "\n";
     out.setRealNumberPrecision(3);
     out << "Generator CPU: " << s.cpuSeconds << " s\n";
     return t;
 }
+
+namespace {
+
+// One bench JSON file, read back for --merge.
+struct BenchFile
+{
+    QString path;
+    LoadConfig config;
+    LoadSummary summary;
+    HdrRunHistograms hdr;
+    bool hasSendLag = false;
+};
+
+// 0; 1 when the file cannot be read; 2 when it is not a bench JSON summary
+// with an "hdr" object (e.g. one written before --merge existed).
+int readBenchFile(const QString& path, BenchFile* run, QString* error)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read %1: %2").arg(path, f.errorString());
+        return 1;
+    }
+    auto notBench = [&](const QString& why) {
+        *error = QStringLiteral("%1 is not a clusterlab bench JSON summary: %2").arg(path, why);
+        return 2;
+    };
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return notBench(parseError.errorString());
+    if (!doc.isObject())
+        return notBench(QStringLiteral("not a JSON object"));
+    const QJsonObject o = doc.object();
+    for (const char* key : { "config", "errors", "statuses", "perWorkerPid", "latency", "serviceTime" }) {
+        if (!o.value(QLatin1String(key)).isObject())
+            return notBench(QStringLiteral("no \"%1\" object").arg(QLatin1String(key)));
+    }
+    for (const char* key : { "sent", "succeeded", "failed", "durationMs", "requestsPerSecond" }) {
+        if (!o.value(QLatin1String(key)).isDouble())
+            return notBench(QStringLiteral("no \"%1\" number").arg(QLatin1String(key)));
+    }
+    if (!o.value(QStringLiteral("hdr")).isObject()) {
+        *error = QStringLiteral("%1 has no \"hdr\" histograms to merge (written by a clusterlab bench without them? run it "
+                                "again with this version)")
+                     .arg(path);
+        return 2;
+    }
+    auto integer = [](const QJsonObject& obj, const char* key) { return static_cast<std::int64_t>(obj.value(QLatin1String(key)).toInteger()); };
+    const QJsonObject c = o.value(QStringLiteral("config")).toObject();
+    LoadConfig& config = run->config;
+    config.host = c.value(QStringLiteral("host")).toString();
+    config.port = static_cast<quint16>(c.value(QStringLiteral("port")).toInt());
+    config.routes.clear();
+    for (const QJsonValue& r : c.value(QStringLiteral("routes")).toArray())
+        config.routes.append({ r.toObject().value(QStringLiteral("path")).toString().toLatin1(),
+                               r.toObject().value(QStringLiteral("weight")).toInt(1) });
+    config.connections = c.value(QStringLiteral("connections")).toInt();
+    config.keepAlive = c.value(QStringLiteral("keepAlive")).toBool(true);
+    config.rate = c.value(QStringLiteral("rate")).toDouble();
+    config.requests = integer(c, "requests");
+    config.durationMs = integer(c, "durationMs");
+
+    LoadSummary& s = run->summary;
+    s.sent = integer(o, "sent");
+    s.succeeded = integer(o, "succeeded");
+    s.failed = integer(o, "failed");
+    const QJsonObject errors = o.value(QStringLiteral("errors")).toObject();
+    for (int k = 1; k < kLoadErrorKinds; ++k)
+        s.errors[static_cast<std::size_t>(k)] = integer(errors, errorKindName(static_cast<LoadError>(k)));
+    const QJsonObject statuses = o.value(QStringLiteral("statuses")).toObject();
+    for (auto it = statuses.constBegin(); it != statuses.constEnd(); ++it)
+        s.statuses[it.key().toInt()] += static_cast<std::int64_t>(it.value().toInteger());
+    const QJsonObject perWorker = o.value(QStringLiteral("perWorkerPid")).toObject();
+    for (auto it = perWorker.constBegin(); it != perWorker.constEnd(); ++it)
+        s.perWorker[it.key().toLongLong()] += static_cast<std::int64_t>(it.value().toInteger());
+    s.serverConnections = integer(o, "serverConnections");
+    s.clientConnectionsOpened = integer(o, "clientConnectionsOpened");
+    s.durationNs = std::llround(o.value(QStringLiteral("durationMs")).toDouble() * 1e6);
+    s.requestsPerSecond = o.value(QStringLiteral("requestsPerSecond")).toDouble();
+    s.bytes = integer(o, "bytes");
+    s.bytesPerSecond = o.value(QStringLiteral("bytesPerSecond")).toDouble();
+    s.constantRate = o.value(QStringLiteral("constantRate")).toBool();
+    s.cancelled = o.value(QStringLiteral("cancelled")).toBool();
+    s.cutAtDeadline = integer(o, "cutAtDeadline");
+    s.cpuSeconds = o.value(QStringLiteral("generatorCpuSeconds")).toDouble();
+    s.seed = o.value(QStringLiteral("seed")).toString().toULongLong();
+    s.retries = integer(o, "retries");
+
+    const QJsonObject h = o.value(QStringLiteral("hdr")).toObject();
+    if (h.value(QStringLiteral("unit")).toString() != QLatin1String(HdrHistogram::kUnit))
+        return notBench(QStringLiteral("hdr.unit is not \"%1\"").arg(QLatin1String(HdrHistogram::kUnit)));
+    auto decode = [&](const char* key, HdrHistogram* into) {
+        const QJsonValue v = h.value(QLatin1String(key));
+        QString why = QStringLiteral("missing");
+        std::optional<HdrHistogram> decoded;
+        if (v.isString())
+            decoded = HdrHistogram::fromBase64(v.toString().toLatin1(), &why);
+        if (!decoded) {
+            notBench(QStringLiteral("hdr.%1: %2").arg(QLatin1String(key), why));
+            return false;
+        }
+        *into = std::move(*decoded);
+        return true;
+    };
+    if (!decode("latency", &run->hdr.latency) || !decode("serviceTime", &run->hdr.service))
+        return 2;
+    run->hasSendLag = h.contains(QStringLiteral("sendLag"));
+    if (run->hasSendLag && !decode("sendLag", &run->hdr.sendLag))
+        return 2;
+    if (run->hdr.latency.totalCount() != s.succeeded || run->hdr.service.totalCount() != s.succeeded)
+        return notBench(QStringLiteral("its histograms count %1 requests, its summary %2 succeeded")
+                            .arg(run->hdr.latency.totalCount())
+                            .arg(s.succeeded));
+    run->path = path;
+    return 0;
+}
+
+// --merge: several runs (e.g. one per load machine) as one. Counters and
+// per-worker tables are summed, histograms added; the duration is the
+// longest run's, requests/s (and bytes/s) the sum of each run's.
+int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
+{
+    std::vector<BenchFile> runs(static_cast<std::size_t>(paths.size()));
+    for (qsizetype i = 0; i < paths.size(); ++i) {
+        QString error;
+        if (const int code = readBenchFile(paths[i], &runs[static_cast<std::size_t>(i)], &error); code != 0) {
+            std::fprintf(stderr, "clusterlab bench: %s\n", qPrintable(error));
+            return code;
+        }
+    }
+    LoadConfig config = runs.front().config;
+    config.connections = 0;
+    config.rate = 0;
+    config.requests = 0;
+    config.durationMs = 0;
+    LoadSummary s;
+    HdrRunHistograms hdr;
+    bool allPaced = true;
+    bool anyPaced = false;
+    bool sameSeed = true;
+    QStringList perRun;
+    QJsonArray files;
+    for (const BenchFile& r : runs) {
+        config.connections += r.config.connections;
+        config.rate += r.config.rate;
+        config.requests += r.config.requests;
+        config.durationMs = std::max(config.durationMs, r.config.durationMs);
+        const LoadSummary& x = r.summary;
+        s.sent += x.sent;
+        s.succeeded += x.succeeded;
+        s.failed += x.failed;
+        for (std::size_t k = 0; k < s.errors.size(); ++k)
+            s.errors[k] += x.errors[k];
+        for (auto it = x.statuses.cbegin(); it != x.statuses.cend(); ++it)
+            s.statuses[it.key()] += it.value();
+        for (auto it = x.perWorker.cbegin(); it != x.perWorker.cend(); ++it)
+            s.perWorker[it.key()] += it.value();
+        s.serverConnections += x.serverConnections;
+        s.clientConnectionsOpened += x.clientConnectionsOpened;
+        s.bytes += x.bytes;
+        s.durationNs = std::max(s.durationNs, x.durationNs);
+        s.requestsPerSecond += x.requestsPerSecond;
+        s.bytesPerSecond += x.bytesPerSecond;
+        s.cancelled = s.cancelled || x.cancelled;
+        s.cpuSeconds += x.cpuSeconds;
+        s.retries += x.retries;
+        s.cutAtDeadline += x.cutAtDeadline;
+        sameSeed = sameSeed && x.seed == runs.front().summary.seed;
+        allPaced = allPaced && x.constantRate && r.hasSendLag;
+        anyPaced = anyPaced || x.constantRate;
+        hdr.latency.add(r.hdr.latency);
+        hdr.service.add(r.hdr.service);
+        hdr.sendLag.add(r.hdr.sendLag);
+        perRun << QStringLiteral("  %1: %2 sent in %3 s, %4 req/s, seed %5\n")
+                      .arg(r.path)
+                      .arg(x.sent)
+                      .arg(static_cast<double>(x.durationNs) / 1e9, 0, 'f', 3)
+                      .arg(x.requestsPerSecond, 0, 'f', 2)
+                      .arg(x.seed);
+        files.append(r.path);
+    }
+    s.constantRate = allPaced;
+    s.seed = sameSeed ? runs.front().summary.seed : 0;
+
+    QString head = QStringLiteral("Merged %1 runs:\n").arg(runs.size()) + perRun.join(QString());
+    head += QStringLiteral("Total is the longest run; Requests/sec and Data/sec are the sums of the runs'; the latency figures "
+                           "come from the runs' HdrHistograms added together (1 µs resolution, 3 significant digits).\n");
+    if (anyPaced && !allPaced)
+        head += QStringLiteral("Note: only some runs were paced (--rate): latency is measured from the intended send time in "
+                               "those, from the actual send in the others.\n");
+    std::fputs(qPrintable(head + QLatin1Char('\n') + summaryToText(config, s, &hdr)), stdout);
+    std::fflush(stdout);
+    if (!jsonPath.isEmpty()) {
+        QJsonObject o = summaryToJson(config, s, &hdr, true);
+        o.insert(QStringLiteral("merged"), QJsonObject { { QStringLiteral("runs"), static_cast<qint64>(runs.size()) },
+                                                         { QStringLiteral("files"), files } });
+        QSaveFile f(jsonPath);
+        if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(o).toJson()) < 0 || !f.commit()) {
+            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(jsonPath), qPrintable(f.errorString()));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+// The wall-clock time (seconds since the epoch) of a steady-clock instant.
+double epochSecondsOf(std::int64_t steadyNs)
+{
+    const std::int64_t nowSteady = steadyNowNs();
+    const qint64 nowEpochMs = QDateTime::currentMSecsSinceEpoch();
+    return static_cast<double>(nowEpochMs) / 1e3 - static_cast<double>(nowSteady - steadyNs) / 1e9;
+}
+
+} // namespace
 
 int runBench(const QStringList& args)
 {
@@ -233,7 +489,9 @@ int runBench(const QStringList& args)
     const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Write the summary as JSON."), QStringLiteral("FILE"));
     const QCommandLineOption csvOpt(QStringLiteral("csv"), QStringLiteral("Write one row per request."), QStringLiteral("FILE"));
     const QCommandLineOption seedOpt(QStringLiteral("seed"), QStringLiteral("Seed of the route draw (printed; the same seed repeats a run's sequence of routes)."), QStringLiteral("S"));
-    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, jsonOpt, csvOpt, seedOpt });
+    const QCommandLineOption hdrLogOpt(QStringLiteral("hdr-log"), QStringLiteral("Write the latency as an HdrHistogram interval log (one interval per second, µs)."), QStringLiteral("FILE"));
+    const QCommandLineOption mergeOpt(QStringLiteral("merge"), QStringLiteral("Merge the bench JSON files given instead of a URL (runs of several load machines)."));
+    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, jsonOpt, csvOpt, seedOpt, hdrLogOpt, mergeOpt });
     auto usage = [](const QString& message) {
         std::fprintf(stderr, "clusterlab bench: %s\n(see clusterlab bench --help)\n", qPrintable(message));
         return 2;
@@ -243,6 +501,16 @@ int runBench(const QStringList& args)
     if (parser.isSet(QStringLiteral("help"))) {
         std::fputs(qPrintable(parser.helpText()), stdout);
         return 0;
+    }
+    if (parser.isSet(mergeOpt)) {
+        for (const QCommandLineOption* o : { &nOpt, &zOpt, &cOpt, &noKa, &rateOpt, &routeOpt, &timeoutOpt, &csvOpt, &seedOpt, &hdrLogOpt }) {
+            if (parser.isSet(*o))
+                return usage(QStringLiteral("--merge takes bench JSON files (and --json FILE), not %1%2")
+                                 .arg(o->names().constFirst().size() == 1 ? QStringLiteral("-") : QStringLiteral("--"), o->names().constFirst()));
+        }
+        if (parser.positionalArguments().isEmpty())
+            return usage(QStringLiteral("--merge: expected bench JSON files"));
+        return mergeBenchFiles(parser.positionalArguments(), parser.isSet(jsonOpt) ? parser.value(jsonOpt) : QString());
     }
     if (parser.positionalArguments().size() != 1)
         return usage(QStringLiteral("expected exactly one URL"));
@@ -299,7 +567,7 @@ int runBench(const QStringList& args)
             config.routes.append(r);
         }
     }
-    config.keepRecords = false; // --csv streams them (CsvStream)
+    config.keepRecords = parser.isSet(hdrLogOpt); // --csv streams them (CsvStream); --hdr-log groups them by second at the end
     const QString invalid = config.validate();
     if (!invalid.isEmpty())
         return usage(invalid);
@@ -316,8 +584,24 @@ int runBench(const QStringList& args)
                          qPrintable(csv->errorString()));
             return 1;
         }
-        generator.setRecordSink([stream = csv.get()](const LoadRecord& r) { stream->add(r); });
     }
+    std::unique_ptr<QSaveFile> hdrLog;
+    if (parser.isSet(hdrLogOpt)) {
+        hdrLog = std::make_unique<QSaveFile>(parser.value(hdrLogOpt));
+        if (!hdrLog->open(QIODevice::WriteOnly)) {
+            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(hdrLogOpt)),
+                         qPrintable(hdrLog->errorString()));
+            return 1;
+        }
+    }
+    // The whole run's HdrHistograms (--json "hdr"), filled on the generator's
+    // thread; read once finished() has joined it.
+    HdrRunHistograms hdr;
+    generator.setRecordSink([stream = csv.get(), histograms = &hdr, paced = config.rate > 0](const LoadRecord& r) {
+        if (stream)
+            stream->add(r);
+        histograms->record(r, paced);
+    });
     const bool tty = isTerminal();
     QObject::connect(&generator, &LoadGenerator::progress, [tty](const LoadProgress& p) {
         if (!tty)
@@ -343,11 +627,18 @@ int runBench(const QStringList& args)
         std::fflush(stdout);
         if (parser.isSet(jsonOpt)) {
             QSaveFile f(parser.value(jsonOpt));
-            if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(summaryToJson(config, s)).toJson()) < 0 || !f.commit()) {
+            if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(summaryToJson(config, s, &hdr)).toJson()) < 0 || !f.commit()) {
                 std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(jsonOpt)),
                              qPrintable(f.errorString()));
                 exitCode = 1;
             }
+        }
+        if (hdrLog
+            && (!writeIntervalLog(hdrLog.get(), generator.takeRecords(), s.startNs, s.durationNs, epochSecondsOf(s.startNs))
+                || !hdrLog->commit())) {
+            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(hdrLogOpt)),
+                         qPrintable(hdrLog->errorString()));
+            exitCode = 1;
         }
         if (csv && !csv->commit()) {
             std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(csvOpt)),

@@ -57,6 +57,7 @@ private:
         bool complete = false;
         bool responseKeepAlive = true;
         std::int64_t notBeforeNs = 0; // connect back-off
+        std::int64_t idleSinceNs = 0; // the last answer (keep-alive reuse check)
         std::int64_t backoffNs = 0;
         std::string field;
         std::string value;
@@ -99,6 +100,7 @@ private:
     std::int64_t m_t0 = 0;
     std::int64_t m_endNs = 0;   // INT64_MAX for counted runs
     std::int64_t m_connectFailuresInARow = 0;
+    bool m_spin = false; // poll the last kSpinNs before a due request (low rates)
     QString m_lastConnectError;
     std::int64_t m_lastProgressNs = 0;
     std::int64_t m_lastProgressDone = 0;

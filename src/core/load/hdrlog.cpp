@@ -1,0 +1,611 @@
+#include "load/hdrlog.h"
+
+#include <QDateTime>
+#include <QIODevice>
+#include <QList>
+#include <QSaveFile>
+#include <QtEndian>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace clusterlab {
+
+namespace {
+
+// HdrHistogram's V2 cookies. Writers OR in 0x10 (the "word size" nibble that
+// marks the ZigZag LEB128 counts); readers compare with that nibble masked.
+constexpr quint32 kV2EncodingCookie = 0x1c849303;
+constexpr quint32 kV2CompressedCookie = 0x1c849304;
+constexpr quint32 kWordSizeNibble = 0x10;
+constexpr quint32 kCookieBaseMask = ~quint32 { 0xf0 };
+constexpr int kV2HeaderBytes = 40;
+constexpr int kMaxCountsLength = 1 << 23; // 64 MiB of counts: refuse larger layouts from files
+
+int leadingZeros(std::uint64_t v)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return v == 0 ? 64 : __builtin_clzll(v);
+#else
+    int n = 0;
+    for (std::uint64_t bit = std::uint64_t { 1 } << 63; bit != 0 && (v & bit) == 0; bit >>= 1)
+        ++n;
+    return n;
+#endif
+}
+
+void putBigEndian32(QByteArray* out, quint32 v)
+{
+    char b[4];
+    qToBigEndian(v, b);
+    out->append(b, 4);
+}
+
+void putBigEndian64(QByteArray* out, quint64 v)
+{
+    char b[8];
+    qToBigEndian(v, b);
+    out->append(b, 8);
+}
+
+// ZigZag, then LEB128 with at most 9 bytes: 8 groups of 7 bits, and a 9th
+// byte that carries the remaining 8 bits whole (HdrHistogram's variant).
+void putZigZag(QByteArray* out, std::int64_t value)
+{
+    std::uint64_t v = (static_cast<std::uint64_t>(value) << 1) ^ (value < 0 ? ~std::uint64_t { 0 } : std::uint64_t { 0 });
+    for (int i = 0; i < 8; ++i) {
+        if (v < 0x80) {
+            out->append(static_cast<char>(v));
+            return;
+        }
+        out->append(static_cast<char>((v & 0x7f) | 0x80));
+        v >>= 7;
+    }
+    out->append(static_cast<char>(v));
+}
+
+bool getZigZag(const uchar* data, qsizetype end, qsizetype* pos, std::int64_t* value)
+{
+    std::uint64_t v = 0;
+    for (int i = 0; i < 9; ++i) {
+        if (*pos >= end)
+            return false;
+        const std::uint64_t b = data[(*pos)++];
+        if (i == 8) {
+            v |= b << 56;
+            break;
+        }
+        v |= (b & 0x7f) << (7 * i);
+        if ((b & 0x80) == 0)
+            break;
+    }
+    *value = static_cast<std::int64_t>((v >> 1) ^ (std::uint64_t { 0 } - (v & 1)));
+    return true;
+}
+
+bool fail(QString* error, const QString& reason)
+{
+    if (error)
+        *error = reason;
+    return false;
+}
+
+} // namespace
+
+// --- layout ---
+
+bool HdrHistogram::validLayout(std::int64_t lowest, std::int64_t highest, int digits, int* countsLength)
+{
+    if (lowest < 1 || digits < 0 || digits > 5 || highest < 2 || highest / 2 < lowest)
+        return false;
+    std::int64_t largestSingleUnit = 2;
+    for (int i = 0; i < digits; ++i)
+        largestSingleUnit *= 10;
+    int subBucketCountMagnitude = 0;
+    while ((std::int64_t { 1 } << subBucketCountMagnitude) < largestSingleUnit)
+        ++subBucketCountMagnitude;
+    const int unitMagnitude = 63 - leadingZeros(static_cast<std::uint64_t>(lowest));
+    if (subBucketCountMagnitude + unitMagnitude > 62)
+        return false;
+    const std::int64_t subBucketCount = std::int64_t { 1 } << subBucketCountMagnitude;
+    std::int64_t smallestUntrackable = subBucketCount << unitMagnitude;
+    std::int64_t buckets = 1;
+    while (smallestUntrackable <= highest) {
+        if (smallestUntrackable > std::numeric_limits<std::int64_t>::max() / 2) {
+            ++buckets;
+            break;
+        }
+        smallestUntrackable <<= 1;
+        ++buckets;
+    }
+    const std::int64_t length = (buckets + 1) * (subBucketCount / 2);
+    if (length > kMaxCountsLength)
+        return false;
+    if (countsLength)
+        *countsLength = static_cast<int>(length);
+    return true;
+}
+
+HdrHistogram::HdrHistogram(std::int64_t lowestDiscernibleValue, std::int64_t highestTrackableValue, int significantDigits)
+{
+    if (!validLayout(lowestDiscernibleValue, highestTrackableValue, significantDigits, nullptr)) {
+        lowestDiscernibleValue = 1;
+        highestTrackableValue = kDefaultHighest;
+        significantDigits = kDefaultDigits;
+    }
+    initLayout(lowestDiscernibleValue, highestTrackableValue, significantDigits);
+}
+
+void HdrHistogram::initLayout(std::int64_t lowest, std::int64_t highest, int digits)
+{
+    m_lowest = lowest;
+    m_highest = highest;
+    m_digits = digits;
+    std::int64_t largestSingleUnit = 2;
+    for (int i = 0; i < digits; ++i)
+        largestSingleUnit *= 10;
+    int subBucketCountMagnitude = 0;
+    while ((std::int64_t { 1 } << subBucketCountMagnitude) < largestSingleUnit)
+        ++subBucketCountMagnitude;
+    m_unitMagnitude = 63 - leadingZeros(static_cast<std::uint64_t>(lowest));
+    m_subBucketHalfCountMagnitude = subBucketCountMagnitude - 1;
+    m_subBucketCount = 1 << subBucketCountMagnitude;
+    m_subBucketHalfCount = m_subBucketCount / 2;
+    m_subBucketMask = static_cast<std::int64_t>(m_subBucketCount - 1) << m_unitMagnitude;
+    m_leadingZeroCountBase = 64 - m_unitMagnitude - subBucketCountMagnitude;
+    validLayout(lowest, highest, digits, &m_countsLength);
+    m_counts.assign(static_cast<std::size_t>(m_countsLength), 0);
+    m_total = 0;
+    m_minRaw = 0;
+    m_maxRaw = 0;
+}
+
+int HdrHistogram::bucketIndex(std::int64_t value) const
+{
+    return m_leadingZeroCountBase - leadingZeros(static_cast<std::uint64_t>(value | m_subBucketMask));
+}
+
+int HdrHistogram::countsIndexFor(std::int64_t value) const
+{
+    const int bucket = bucketIndex(value);
+    const int subBucket = subBucketIndex(value, bucket);
+    return ((bucket + 1) << m_subBucketHalfCountMagnitude) + (subBucket - m_subBucketHalfCount);
+}
+
+std::int64_t HdrHistogram::valueFromIndex(int index) const
+{
+    int bucket = (index >> m_subBucketHalfCountMagnitude) - 1;
+    int subBucket = (index & (m_subBucketHalfCount - 1)) + m_subBucketHalfCount;
+    if (bucket < 0) {
+        subBucket -= m_subBucketHalfCount;
+        bucket = 0;
+    }
+    return valueFromIndex(bucket, subBucket);
+}
+
+std::int64_t HdrHistogram::sizeOfEquivalentValueRange(std::int64_t value) const
+{
+    const int bucket = bucketIndex(value);
+    const int subBucket = subBucketIndex(value, bucket);
+    return std::int64_t { 1 } << (m_unitMagnitude + (subBucket >= m_subBucketCount ? bucket + 1 : bucket));
+}
+
+std::int64_t HdrHistogram::lowestEquivalentValue(std::int64_t value) const
+{
+    const int bucket = bucketIndex(value);
+    return valueFromIndex(bucket, subBucketIndex(value, bucket));
+}
+
+std::int64_t HdrHistogram::highestEquivalentValue(std::int64_t value) const
+{
+    return lowestEquivalentValue(value) + sizeOfEquivalentValueRange(value) - 1;
+}
+
+std::int64_t HdrHistogram::medianEquivalentValue(std::int64_t value) const
+{
+    return lowestEquivalentValue(value) + (sizeOfEquivalentValueRange(value) >> 1);
+}
+
+bool HdrHistogram::sameLayout(const HdrHistogram& other) const
+{
+    return m_lowest == other.m_lowest && m_highest == other.m_highest && m_digits == other.m_digits;
+}
+
+bool HdrHistogram::operator==(const HdrHistogram& other) const
+{
+    return sameLayout(other) && m_total == other.m_total && m_counts == other.m_counts;
+}
+
+// --- recording and queries ---
+
+void HdrHistogram::record(std::int64_t value, std::int64_t count)
+{
+    if (count <= 0)
+        return;
+    value = std::clamp<std::int64_t>(value, 0, m_highest);
+    m_counts[static_cast<std::size_t>(countsIndexFor(value))] += count;
+    if (m_total == 0) {
+        m_minRaw = value;
+        m_maxRaw = value;
+    } else {
+        m_minRaw = std::min(m_minRaw, value);
+        m_maxRaw = std::max(m_maxRaw, value);
+    }
+    m_total += count;
+}
+
+void HdrHistogram::add(const HdrHistogram& other)
+{
+    if (other.m_total == 0)
+        return;
+    if (!sameLayout(other)) {
+        for (int i = 0; i < other.m_countsLength; ++i) {
+            if (other.m_counts[static_cast<std::size_t>(i)] > 0)
+                record(other.valueFromIndex(i), other.m_counts[static_cast<std::size_t>(i)]);
+        }
+        return;
+    }
+    for (std::size_t i = 0; i < m_counts.size(); ++i)
+        m_counts[i] += other.m_counts[i];
+    if (m_total == 0) {
+        m_minRaw = other.m_minRaw;
+        m_maxRaw = other.m_maxRaw;
+    } else {
+        m_minRaw = std::min(m_minRaw, other.m_minRaw);
+        m_maxRaw = std::max(m_maxRaw, other.m_maxRaw);
+    }
+    m_total += other.m_total;
+}
+
+void HdrHistogram::reset()
+{
+    std::fill(m_counts.begin(), m_counts.end(), 0);
+    m_total = 0;
+    m_minRaw = 0;
+    m_maxRaw = 0;
+}
+
+void HdrHistogram::recountFromCounts()
+{
+    m_total = 0;
+    int first = -1;
+    int last = -1;
+    for (int i = 0; i < m_countsLength; ++i) {
+        const std::int64_t c = m_counts[static_cast<std::size_t>(i)];
+        if (c > 0) {
+            m_total += c;
+            if (first < 0)
+                first = i;
+            last = i;
+        }
+    }
+    m_minRaw = first >= 0 ? valueFromIndex(first) : 0;
+    m_maxRaw = last >= 0 ? valueFromIndex(last) : 0;
+}
+
+std::int64_t HdrHistogram::min() const
+{
+    return m_total > 0 ? lowestEquivalentValue(m_minRaw) : 0;
+}
+
+std::int64_t HdrHistogram::max() const
+{
+    return m_total > 0 ? highestEquivalentValue(m_maxRaw) : 0;
+}
+
+double HdrHistogram::mean() const
+{
+    if (m_total == 0)
+        return 0;
+    double sum = 0;
+    for (int i = 0; i < m_countsLength; ++i) {
+        const std::int64_t c = m_counts[static_cast<std::size_t>(i)];
+        if (c > 0)
+            sum += static_cast<double>(medianEquivalentValue(valueFromIndex(i))) * static_cast<double>(c);
+    }
+    return sum / static_cast<double>(m_total);
+}
+
+std::int64_t HdrHistogram::valueAtPercentile(double p) const
+{
+    if (m_total == 0)
+        return 0;
+    // As Java's getValueAtPercentile: one ulp below the requested
+    // percentile, then the count rounded up, so that floating-point
+    // round-off never skips into the next bucket.
+    const double requested = std::clamp(std::nextafter(p, -std::numeric_limits<double>::infinity()), 0.0, 100.0);
+    const double fpCount = requested * static_cast<double>(m_total) / 100.0;
+    const std::int64_t countAtPercentile = std::max<std::int64_t>(static_cast<std::int64_t>(std::ceil(fpCount)), 1);
+    std::int64_t running = 0;
+    for (int i = 0; i < m_countsLength; ++i) {
+        running += m_counts[static_cast<std::size_t>(i)];
+        if (running >= countAtPercentile) {
+            const std::int64_t v = valueFromIndex(i);
+            return p == 0.0 ? lowestEquivalentValue(v) : highestEquivalentValue(v);
+        }
+    }
+    return 0;
+}
+
+// --- V2 encoding ---
+
+QByteArray HdrHistogram::encodeCompressed() const
+{
+    const int limit = m_total > 0 ? countsIndexFor(m_maxRaw) + 1 : 1;
+    QByteArray payload;
+    payload.reserve(limit);
+    for (int i = 0; i < limit;) {
+        const std::int64_t c = m_counts[static_cast<std::size_t>(i++)];
+        if (c != 0) {
+            putZigZag(&payload, c);
+            continue;
+        }
+        std::int64_t zeros = 1;
+        while (i < limit && m_counts[static_cast<std::size_t>(i)] == 0) {
+            ++zeros;
+            ++i;
+        }
+        putZigZag(&payload, zeros > 1 ? -zeros : 0);
+    }
+    QByteArray encoded;
+    encoded.reserve(kV2HeaderBytes + payload.size());
+    putBigEndian32(&encoded, kV2EncodingCookie | kWordSizeNibble);
+    putBigEndian32(&encoded, static_cast<quint32>(payload.size()));
+    putBigEndian32(&encoded, 0); // normalizing index offset
+    putBigEndian32(&encoded, static_cast<quint32>(m_digits));
+    putBigEndian64(&encoded, static_cast<quint64>(m_lowest));
+    putBigEndian64(&encoded, static_cast<quint64>(m_highest));
+    const double conversionRatio = 1.0;
+    quint64 ratioBits = 0;
+    std::memcpy(&ratioBits, &conversionRatio, sizeof ratioBits);
+    putBigEndian64(&encoded, ratioBits);
+    encoded += payload;
+
+    // qCompress: a 4-byte big-endian length, then a zlib stream (what
+    // Java's Deflater writes): keep the stream.
+    const QByteArray zlib = qCompress(encoded, 9).mid(4);
+    QByteArray out;
+    out.reserve(8 + zlib.size());
+    putBigEndian32(&out, kV2CompressedCookie | kWordSizeNibble);
+    putBigEndian32(&out, static_cast<quint32>(zlib.size()));
+    out += zlib;
+    return out;
+}
+
+std::optional<HdrHistogram> HdrHistogram::decodeCompressed(const QByteArray& bytes, QString* error)
+{
+    if (bytes.size() < 8) {
+        fail(error, QStringLiteral("too short for a compressed HdrHistogram (%1 bytes)").arg(bytes.size()));
+        return std::nullopt;
+    }
+    const quint32 cookie = qFromBigEndian<quint32>(bytes.constData());
+    if ((cookie & kCookieBaseMask) != kV2CompressedCookie) {
+        fail(error, QStringLiteral("not a V2 compressed HdrHistogram (cookie 0x%1)").arg(cookie, 8, 16, QLatin1Char('0')));
+        return std::nullopt;
+    }
+    const qint32 zlibLength = qFromBigEndian<qint32>(bytes.constData() + 4);
+    if (zlibLength <= 0 || zlibLength > bytes.size() - 8) {
+        fail(error, QStringLiteral("compressed length %1 does not fit the %2 bytes given").arg(zlibLength).arg(bytes.size()));
+        return std::nullopt;
+    }
+    // qUncompress wants qCompress's length prefix; it is only a first
+    // guess of the size (Qt grows the buffer when it is too small).
+    QByteArray zlib(4, '\0');
+    const quint32 guess = static_cast<quint32>(std::min<qint64>(qint64 { zlibLength } * 8 + 1024, qint64 { 1 } << 24));
+    qToBigEndian(guess, zlib.data());
+    zlib.append(bytes.constData() + 8, zlibLength);
+    const QByteArray raw = qUncompress(zlib);
+    if (raw.size() < kV2HeaderBytes) {
+        fail(error, QStringLiteral("the zlib stream does not inflate to a V2 HdrHistogram encoding"));
+        return std::nullopt;
+    }
+    const char* d = raw.constData();
+    const quint32 encodingCookie = qFromBigEndian<quint32>(d);
+    if ((encodingCookie & kCookieBaseMask) != kV2EncodingCookie) {
+        fail(error, QStringLiteral("not a V2 HdrHistogram encoding (cookie 0x%1)").arg(encodingCookie, 8, 16, QLatin1Char('0')));
+        return std::nullopt;
+    }
+    const qint32 payloadLength = qFromBigEndian<qint32>(d + 4);
+    // d + 8: normalizing index offset, unused (writers put 0; some put 1)
+    const qint32 digits = qFromBigEndian<qint32>(d + 12);
+    const qint64 lowest = qFromBigEndian<qint64>(d + 16);
+    const qint64 highest = qFromBigEndian<qint64>(d + 24);
+    // d + 32: integer to double conversion ratio, unused for integer values
+    if (payloadLength < 0 || payloadLength > raw.size() - kV2HeaderBytes) {
+        fail(error, QStringLiteral("payload length %1 exceeds the %2 bytes inflated").arg(payloadLength).arg(raw.size()));
+        return std::nullopt;
+    }
+    if (!validLayout(lowest, highest, digits, nullptr)) {
+        fail(error, QStringLiteral("unsupported layout (lowest %1, highest %2, %3 digits)").arg(lowest).arg(highest).arg(digits));
+        return std::nullopt;
+    }
+    HdrHistogram h(lowest, highest, digits);
+    const auto* counts = reinterpret_cast<const uchar*>(d);
+    const qsizetype end = kV2HeaderBytes + payloadLength;
+    qsizetype pos = kV2HeaderBytes;
+    std::int64_t index = 0;
+    while (pos < end) {
+        std::int64_t value = 0;
+        if (!getZigZag(counts, end, &pos, &value)) {
+            fail(error, QStringLiteral("a count is cut off at the end of the payload"));
+            return std::nullopt;
+        }
+        if (value < 0) {
+            if (value == std::numeric_limits<std::int64_t>::min() || -value > h.m_countsLength - index) {
+                fail(error, QStringLiteral("a run of zeros runs past the %1 counts").arg(h.m_countsLength));
+                return std::nullopt;
+            }
+            index += -value;
+        } else {
+            if (index >= h.m_countsLength) {
+                fail(error, QStringLiteral("more counts than the layout's %1").arg(h.m_countsLength));
+                return std::nullopt;
+            }
+            h.m_counts[static_cast<std::size_t>(index++)] = value;
+        }
+    }
+    h.recountFromCounts();
+    return h;
+}
+
+std::optional<HdrHistogram> HdrHistogram::fromBase64(const QByteArray& base64, QString* error)
+{
+    const auto decoded = QByteArray::fromBase64Encoding(base64.trimmed(), QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded) {
+        fail(error, QStringLiteral("not base64"));
+        return std::nullopt;
+    }
+    return decodeCompressed(*decoded, error);
+}
+
+void HdrRunHistograms::record(const LoadRecord& r, bool paced)
+{
+    if (r.error != LoadError::None)
+        return;
+    latency.record(hdrUnitsFromNs(r.endNs - r.intendedNs));
+    service.record(hdrUnitsFromNs(r.endNs - r.startNs));
+    if (paced)
+        sendLag.record(hdrUnitsFromNs(r.startNs - r.intendedNs));
+}
+
+// --- interval log ---
+
+bool HdrIntervalLogWriter::put(const QByteArray& bytes)
+{
+    m_ok = m_ok && m_out->write(bytes) == bytes.size();
+    return m_ok;
+}
+
+bool HdrIntervalLogWriter::writeHeader(double startTimeEpochSec, const QByteArray& comment)
+{
+    const QByteArray start = QByteArray::number(startTimeEpochSec, 'f', 3);
+    const QString date = QDateTime::fromMSecsSinceEpoch(std::llround(startTimeEpochSec * 1000)).toUTC().toString(Qt::ISODateWithMs);
+    QByteArray head;
+    if (!comment.isEmpty())
+        head += "#[" + comment + "]\n";
+    head += "#[Histogram log format version 1.3]\n";
+    head += "#[StartTime: " + start + " (seconds since epoch), " + date.toLatin1() + "]\n";
+    head += "#[BaseTime: " + start + " (seconds since epoch)]\n";
+    head += "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n";
+    return put(head);
+}
+
+bool HdrIntervalLogWriter::writeInterval(double startSec, double lengthSec, const HdrHistogram& histogram, const QByteArray& tag)
+{
+    QByteArray line;
+    if (!tag.isEmpty())
+        line += "Tag=" + tag + ',';
+    line += QByteArray::number(startSec, 'f', 3) + ',' + QByteArray::number(lengthSec, 'f', 3) + ','
+        + QByteArray::number(static_cast<double>(histogram.max()) / kHdrLogMaxValueUnitRatio, 'f', 3) + ','
+        + histogram.toBase64() + '\n';
+    return put(line);
+}
+
+bool writeIntervalLog(QIODevice* out, const std::vector<LoadRecord>& records, std::int64_t runStartNs,
+                      std::int64_t durationNs, double startTimeEpochSec)
+{
+    constexpr std::int64_t kSecondNs = 1'000'000'000;
+    std::int64_t spanNs = std::max<std::int64_t>(durationNs, 0);
+    for (const LoadRecord& r : records) {
+        if (r.error == LoadError::None)
+            spanNs = std::max(spanNs, r.endNs - runStartNs);
+    }
+    const std::int64_t intervals = std::max<std::int64_t>(1, (spanNs + kSecondNs - 1) / kSecondNs);
+    auto intervalOf = [&](const LoadRecord& r) {
+        return static_cast<std::size_t>(std::clamp<std::int64_t>((r.endNs - runStartNs) / kSecondNs, 0, intervals - 1));
+    };
+    // Successes grouped by completion second (a counting sort: records
+    // arrive in completion order already, but nothing relies on it).
+    std::vector<std::size_t> first(static_cast<std::size_t>(intervals) + 1, 0);
+    for (const LoadRecord& r : records) {
+        if (r.error == LoadError::None)
+            ++first[intervalOf(r) + 1];
+    }
+    for (std::size_t k = 1; k < first.size(); ++k)
+        first[k] += first[k - 1];
+    std::vector<const LoadRecord*> ordered(first.back());
+    std::vector<std::size_t> next(first.begin(), first.end() - 1);
+    for (const LoadRecord& r : records) {
+        if (r.error == LoadError::None)
+            ordered[next[intervalOf(r)]++] = &r;
+    }
+
+    HdrIntervalLogWriter writer(out);
+    bool ok = writer.writeHeader(startTimeEpochSec,
+                                 "clusterlab bench: latency = end - intended send of each success, in microseconds; "
+                                 "Interval_Max in milliseconds; one interval per second of the run by completion time; "
+                                 "Tag=all is the whole run");
+    HdrHistogram interval;
+    HdrHistogram all;
+    for (std::int64_t k = 0; k < intervals && ok; ++k) {
+        interval.reset();
+        for (std::size_t i = first[static_cast<std::size_t>(k)]; i < first[static_cast<std::size_t>(k) + 1]; ++i)
+            interval.record(hdrUnitsFromNs(ordered[i]->endNs - ordered[i]->intendedNs));
+        all.add(interval);
+        const double length = static_cast<double>(std::min(kSecondNs, spanNs - k * kSecondNs)) / 1e9;
+        ok = writer.writeInterval(static_cast<double>(k), length, interval);
+    }
+    return ok && writer.writeInterval(0, static_cast<double>(spanNs) / 1e9, all, "all");
+}
+
+bool writeIntervalLog(const QString& path, const std::vector<LoadRecord>& records, std::int64_t runStartNs,
+                      std::int64_t durationNs, double startTimeEpochSec, QString* error)
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || !writeIntervalLog(&f, records, runStartNs, durationNs, startTimeEpochSec)
+        || !f.commit())
+        return fail(error, f.errorString());
+    return true;
+}
+
+std::optional<HdrIntervalLog> readIntervalLog(const QByteArray& text, QString* error)
+{
+    HdrIntervalLog log;
+    const QList<QByteArray> lines = text.split('\n');
+    auto numberAfter = [](const QByteArray& line, qsizetype prefix) {
+        return line.mid(prefix).trimmed().split(' ').value(0).toDouble();
+    };
+    for (qsizetype n = 0; n < lines.size(); ++n) {
+        const QByteArray line = lines[n].trimmed();
+        if (line.startsWith("#[StartTime:")) {
+            log.startTimeSec = numberAfter(line, 12);
+            continue;
+        }
+        if (line.startsWith("#[BaseTime:")) {
+            log.baseTimeSec = numberAfter(line, 11);
+            continue;
+        }
+        if (line.isEmpty() || line.startsWith('#') || line.startsWith("\"StartTimestamp\""))
+            continue;
+        auto bad = [&](const QString& why) {
+            fail(error, QStringLiteral("line %1: %2").arg(n + 1).arg(why));
+            return std::nullopt;
+        };
+        QList<QByteArray> fields = line.split(',');
+        HdrLogEntry entry;
+        if (fields.constFirst().startsWith("Tag=")) {
+            entry.tag = fields.takeFirst().mid(4);
+            if (entry.tag.isEmpty())
+                return bad(QStringLiteral("empty tag"));
+        }
+        if (fields.size() != 4)
+            return bad(QStringLiteral("expected start,length,max,histogram"));
+        bool ok1 = false, ok2 = false, ok3 = false;
+        entry.startSec = fields[0].toDouble(&ok1);
+        entry.lengthSec = fields[1].toDouble(&ok2);
+        entry.maxField = fields[2].toDouble(&ok3);
+        if (!ok1 || !ok2 || !ok3)
+            return bad(QStringLiteral("a timestamp, length or max is not a number"));
+        QString why;
+        std::optional<HdrHistogram> h = HdrHistogram::fromBase64(fields[3], &why);
+        if (!h)
+            return bad(why);
+        entry.histogram = std::move(*h);
+        log.entries.push_back(std::move(entry));
+    }
+    return log;
+}
+
+} // namespace clusterlab
