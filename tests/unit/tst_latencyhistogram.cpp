@@ -14,7 +14,9 @@ namespace {
 std::int64_t exactPercentile(std::vector<std::int64_t> v, double p)
 {
     std::sort(v.begin(), v.end());
-    const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size()))));
+    // Exact: rank ceil(p/100 * n) in real numbers (the 1e-9 undoes the
+    // double's 9990.000000000002 for p99.9 of 10,000).
+    const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size()) - 1e-9)));
     return v[rank - 1];
 }
 
@@ -47,6 +49,7 @@ private Q_SLOTS:
     void bimodalWithRareOutliers();
     void mergeEqualsRecordingTogether();
     void emptyAndReset();
+    void wholeNumberRanksAreNotRoundedUp();
 };
 
 void TestLatencyHistogram::bucketsTileTheRange()
@@ -113,7 +116,7 @@ void TestLatencyHistogram::bimodalWithRareOutliers()
     for (int i = 0; i < 9990; ++i)
         v.push_back(50000 + i % 7);
     for (int i = 0; i < 10; ++i)
-        v.push_back(1000000000LL + i * 1000000); // 1 s stalls: p99.9 must see them
+        v.push_back(1000000000LL + i * 1000000); // 1 s stalls: p99.99 and the max must see them
     checkWithin1Percent(v, "bimodal");
 }
 
@@ -146,6 +149,22 @@ void TestLatencyHistogram::emptyAndReset()
     h.reset();
     QCOMPARE(h.count(), std::uint64_t(0));
     QCOMPARE(h.max(), 0);
+}
+
+// Regression: p99.9 of 1,000 values was the maximum, not the 999th value:
+// 99.9 / 100 * 1000 is 999.0000000000001 in doubles, and its ceiling 1000.
+void TestLatencyHistogram::wholeNumberRanksAreNotRoundedUp()
+{
+    LatencyHistogram h;
+    for (int v = 1; v <= 1000; ++v)
+        h.record(v);
+    QVERIFY(h.percentile(99.9) < h.max());
+    LatencyHistogram small;
+    for (int v = 1; v <= 100; ++v)
+        small.record(v);
+    QCOMPARE(small.percentile(10), std::int64_t(10));
+    QCOMPARE(small.percentile(99), std::int64_t(99));
+    QCOMPARE(small.percentile(100), std::int64_t(100));
 }
 
 QTEST_GUILESS_MAIN(TestLatencyHistogram)

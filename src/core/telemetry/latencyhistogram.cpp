@@ -90,7 +90,9 @@ std::int64_t LatencyHistogram::percentile(double p) const
         return 0;
     p = std::clamp(p, 0.0, 100.0);
     const auto rank = std::max<std::uint64_t>(
-        1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(m_count))));
+        1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(m_count) - 1e-9)));
+    // (the 1e-9: 99.9 / 100 * 1000 is 999.0000000000001 in doubles, whose
+    // ceiling would skip to rank 1000)
     std::uint64_t seen = 0;
     for (int b = 0; b < kBucketCount; ++b) {
         seen += m_counts[static_cast<std::size_t>(b)];
