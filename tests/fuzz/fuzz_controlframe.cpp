@@ -5,6 +5,7 @@
 // WorkerInstance does with what a (possibly hostile or broken) worker sends.
 // A trap (abort) means an invariant broke.
 
+#include "fuzzcheck.h"
 #include "cluster/controlmessage.h"
 #include "telemetry/telemetryaggregator.h"
 
@@ -23,17 +24,7 @@
 
 namespace {
 
-[[noreturn]] void violated(const char* what)
-{
-    std::fprintf(stderr, "fuzz_controlframe: invariant violated: %s\n", what);
-    std::abort();
-}
-
-#define FUZZ_CHECK(cond)          \
-    do {                          \
-        if (!(cond))              \
-            violated(#cond);      \
-    } while (false)
+constexpr const char* kFuzzTarget = "fuzz_controlframe";
 
 // The aggregator is a QObject with a QTimer: it wants an application
 // object. One for the whole process; its event loop never runs.

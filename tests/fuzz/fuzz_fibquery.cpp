@@ -2,6 +2,7 @@
 // bytes taken as a raw query string. A trap (abort) means the contract in
 // fibquery.h broke.
 
+#include "fuzzcheck.h"
 #include "http/fibquery.h"
 
 #include "compute/fib.h"
@@ -15,17 +16,7 @@
 
 namespace {
 
-[[noreturn]] void violated(const char* what)
-{
-    std::fprintf(stderr, "fuzz_fibquery: invariant violated: %s\n", what);
-    std::abort();
-}
-
-#define FUZZ_CHECK(cond)          \
-    do {                          \
-        if (!(cond))              \
-            violated(#cond);      \
-    } while (false)
+constexpr const char* kFuzzTarget = "fuzz_fibquery";
 
 } // namespace
 

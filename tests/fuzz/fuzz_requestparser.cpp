@@ -11,6 +11,7 @@
 //             the length
 // A trap (abort) means an invariant of the parser's contract broke.
 
+#include "fuzzcheck.h"
 #include "http/httprequestparser.h"
 
 #include <QByteArray>
@@ -27,17 +28,7 @@ using clusterlab::HttpRequestParser;
 
 namespace {
 
-[[noreturn]] void violated(const char* what)
-{
-    std::fprintf(stderr, "fuzz_requestparser: invariant violated: %s\n", what);
-    std::abort();
-}
-
-#define FUZZ_CHECK(cond)          \
-    do {                          \
-        if (!(cond))              \
-            violated(#cond);      \
-    } while (false)
+constexpr const char* kFuzzTarget = "fuzz_requestparser";
 
 HttpRequestParser::Limits limitsFor(std::uint8_t config)
 {

@@ -102,6 +102,8 @@ private Q_SLOTS:
 private:
     DistributionPolicy policy() const;
     bool startCluster(int workers, ClusterConfig config = {});
+    // One slot whose worker cannot start: true once it is errored.
+    bool startUntilErrored(const QString& program, int erroredRetryMs);
     std::unique_ptr<Cluster> m_cluster;
     std::unique_ptr<EventLog> m_log;
 };
@@ -158,6 +160,24 @@ bool TestCluster::startCluster(int workers, ClusterConfig config)
         return false;
     }
     return ready.wait(20000);
+}
+
+bool TestCluster::startUntilErrored(const QString& program, int erroredRetryMs)
+{
+    ClusterConfig config;
+    config.workers = 1;
+    config.policy = policy();
+    config.port = 0;
+    config.workerProgram = program;
+    config.restartBackoffMs = 10;
+    config.crashLoopLimit = 2;
+    config.erroredRetryMs = erroredRetryMs;
+    m_cluster = std::make_unique<Cluster>(config);
+    m_log = std::make_unique<EventLog>(m_cluster.get());
+    QString error;
+    if (!m_cluster->start(&error))
+        return false;
+    return QTest::qWaitFor([this]() { return m_log->count(ClusterEvent::Kind::Errored) == 1; }, 10000);
 }
 
 void TestCluster::everyRouteIsServed()
@@ -516,19 +536,7 @@ void TestCluster::noWorkerMeans503AtOnce()
 {
     if (policy() != DistributionPolicy::RoundRobin)
         QSKIP("round-robin: the primary holds the connections");
-    ClusterConfig config;
-    config.workers = 1;
-    config.policy = policy();
-    config.port = 0;
-    config.workerProgram = QStringLiteral("/nonexistent/clusterlab-worker");
-    config.restartBackoffMs = 10;
-    config.crashLoopLimit = 2;
-    config.erroredRetryMs = 0;
-    m_cluster = std::make_unique<Cluster>(config);
-    m_log = std::make_unique<EventLog>(m_cluster.get());
-    QString error;
-    QVERIFY(m_cluster->start(&error));
-    QTRY_COMPARE_WITH_TIMEOUT(m_log->count(ClusterEvent::Kind::Errored), 1, 10000);
+    QVERIFY(startUntilErrored(QStringLiteral("/nonexistent/clusterlab-worker"), 0));
     ParsedResponse r;
     QVERIFY(RawHttpClient::get(m_cluster->port(), "/", &r));
     QCOMPARE(r.status, 503);
@@ -555,19 +563,7 @@ void TestCluster::anErroredSlotCanBeRevived()
         QSKIP("supervision does not depend on the policy: checked once");
     LateWorker late;
     QVERIFY(late.dir.isValid());
-    ClusterConfig config;
-    config.workers = 1;
-    config.policy = policy();
-    config.port = 0;
-    config.workerProgram = late.path();
-    config.restartBackoffMs = 10;
-    config.crashLoopLimit = 2;
-    config.erroredRetryMs = 0;
-    m_cluster = std::make_unique<Cluster>(config);
-    m_log = std::make_unique<EventLog>(m_cluster.get());
-    QString error;
-    QVERIFY(m_cluster->start(&error));
-    QTRY_COMPARE_WITH_TIMEOUT(m_log->count(ClusterEvent::Kind::Errored), 1, 10000);
+    QVERIFY(startUntilErrored(late.path(), 0));
     QCOMPARE(m_cluster->workers().constFirst().state, Cluster::WorkerState::Errored);
     QVERIFY(!m_cluster->reviveWorker(5)); // no such slot
     QVERIFY(late.install());
@@ -585,20 +581,8 @@ void TestCluster::anErroredSlotIsRetriedLater()
         QSKIP("supervision does not depend on the policy: checked once");
     LateWorker late;
     QVERIFY(late.dir.isValid());
-    ClusterConfig config;
-    config.workers = 1;
-    config.policy = policy();
-    config.port = 0;
-    config.workerProgram = late.path();
-    config.restartBackoffMs = 10;
-    config.crashLoopLimit = 2;
-    config.erroredRetryMs = 300; // serve's is a minute
-    m_cluster = std::make_unique<Cluster>(config);
-    m_log = std::make_unique<EventLog>(m_cluster.get());
+    QVERIFY(startUntilErrored(late.path(), 300)); // serve's retry is a minute
     QSignalSpy ready(m_cluster.get(), &Cluster::allListening);
-    QString error;
-    QVERIFY(m_cluster->start(&error));
-    QTRY_COMPARE_WITH_TIMEOUT(m_log->count(ClusterEvent::Kind::Errored), 1, 10000);
     QVERIFY(m_log->last(ClusterEvent::Kind::Errored, 0)->detail.contains(QStringLiteral("trying again")));
     QVERIFY(late.install());
     QVERIFY(ready.wait(20000));

@@ -58,6 +58,21 @@ constexpr bool kSanitized = true;
 constexpr bool kSanitized = false;
 #endif
 
+// The worker gets at most `limit` descriptors (soft and hard: it cannot
+// raise them back); the test process keeps its own.
+void limitDescriptors(WorkerProcess* worker, int limit)
+{
+#if defined(Q_OS_UNIX)
+    worker->process().setChildProcessModifier([limit]() {
+        rlimit rl { static_cast<rlim_t>(limit), static_cast<rlim_t>(limit) };
+        ::setrlimit(RLIMIT_NOFILE, &rl);
+    });
+#else
+    Q_UNUSED(worker);
+    Q_UNUSED(limit);
+#endif
+}
+
 int openDescriptors(qint64 pid)
 {
     QDir dir(QStringLiteral("/proc/%1/fd").arg(pid));
@@ -329,10 +344,7 @@ void TestHostile::spawnFailureUnderLowDescriptorLimit()
         QSKIP("the sanitizer runtime itself fails without descriptors; run in the dev preset");
     constexpr int kLimit = 64;
     WorkerProcess worker({ QStringLiteral("--idle-timeout-ms"), QStringLiteral("600000") });
-    worker.process().setChildProcessModifier([]() {
-        rlimit rl { kLimit, kLimit };
-        ::setrlimit(RLIMIT_NOFILE, &rl);
-    });
+    limitDescriptors(&worker, kLimit);
     QVERIFY(worker.start());
     const qint64 pid = worker.pid();
     const int base = openDescriptors(pid);
@@ -371,10 +383,7 @@ void TestHostile::acceptSurvivesDescriptorExhaustion()
         QSKIP("the sanitizer runtime itself fails without descriptors; run in the dev preset");
     constexpr int kLimit = 48;
     WorkerProcess worker({ QStringLiteral("--idle-timeout-ms"), QStringLiteral("600000") });
-    worker.process().setChildProcessModifier([]() {
-        rlimit rl { kLimit, kLimit };
-        ::setrlimit(RLIMIT_NOFILE, &rl);
-    });
+    limitDescriptors(&worker, kLimit);
     QVERIFY(worker.start());
     const qint64 pid = worker.pid();
     std::vector<std::unique_ptr<RawHttpClient>> clients;

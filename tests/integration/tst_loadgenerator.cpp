@@ -114,6 +114,23 @@ private:
     QHash<QTcpSocket*, QByteArray> m_buffers;
 };
 
+// Two round-robin workers on a free port, one pool thread each.
+ClusterConfig twoWorkers()
+{
+    ClusterConfig cc;
+    cc.workers = 2;
+    cc.port = 0;
+    cc.poolThreads = 1;
+    return cc;
+}
+
+bool startAndWait(Cluster* cluster)
+{
+    QSignalSpy ready(cluster, &Cluster::allListening);
+    QString error;
+    return cluster->start(&error) && ready.wait(20000);
+}
+
 LoadConfig configFor(quint16 port, std::int64_t requests, int connections, bool keepAlive = true)
 {
     LoadConfig c;
@@ -253,15 +270,8 @@ void TestLoadGenerator::distributionMatchesTheCluster()
 {
     // The client's view (X-Worker-Pid) against the server's own account
     // (the round-robin acceptor's per-worker counts).
-    ClusterConfig cc;
-    cc.workers = 2;
-    cc.port = 0;
-    cc.poolThreads = 1;
-    Cluster cluster(cc);
-    QSignalSpy ready(&cluster, &Cluster::allListening);
-    QString error;
-    QVERIFY(cluster.start(&error));
-    QVERIFY(ready.wait(20000));
+    Cluster cluster(twoWorkers());
+    QVERIFY(startAndWait(&cluster));
     LoadGenerator g;
     LoadSummary s;
     // One connection at a time: each worker has acknowledged its last
@@ -362,15 +372,8 @@ void TestLoadGenerator::idleConnectionsClosedByTheServerAreNotFailures()
 // and every / to the other. Drawn at random, each route reaches both.
 void TestLoadGenerator::routeMixDoesNotAliasWithRoundRobin()
 {
-    ClusterConfig cc;
-    cc.workers = 2;
-    cc.port = 0;
-    cc.poolThreads = 1;
-    Cluster cluster(cc);
-    QSignalSpy ready(&cluster, &Cluster::allListening);
-    QString error;
-    QVERIFY(cluster.start(&error));
-    QVERIFY(ready.wait(20000));
+    Cluster cluster(twoWorkers());
+    QVERIFY(startAndWait(&cluster));
     LoadConfig c = configFor(cluster.port(), 400, 1, false);
     c.routes = { RouteWeight { "/", 1 }, RouteWeight { "/main?n=1", 1 }, RouteWeight { "/worker?n=1", 1 },
                  RouteWeight { "/child?n=1", 1 } };
@@ -468,14 +471,8 @@ void TestLoadGenerator::descriptorLimitIsRaisedOrRefusedClearly()
 // the round-robin rotation (and showed up in the cluster's counts).
 void TestLoadGenerator::benchSendsNoProbe()
 {
-    ClusterConfig cc;
-    cc.workers = 2;
-    cc.port = 0;
-    Cluster cluster(cc);
-    QSignalSpy ready(&cluster, &Cluster::allListening);
-    QString error;
-    QVERIFY(cluster.start(&error));
-    QVERIFY(ready.wait(20000));
+    Cluster cluster(twoWorkers());
+    QVERIFY(startAndWait(&cluster));
     QVERIFY(offThread([&]() {
         QProcess p;
         p.start(WorkerProcess::binary(QStringLiteral("clusterlab")),
