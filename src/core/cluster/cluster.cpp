@@ -61,6 +61,7 @@ Cluster::~Cluster()
 {
     if (m_acceptor)
         m_acceptor->stop();
+    m_refuser.reset();
     // Kill and reap every process (WorkerInstance's destructor).
     const QList<WorkerInstance*> instances = m_instances;
     m_instances.clear();
@@ -424,6 +425,7 @@ void Cluster::scheduleRestart(Slot& slot, int delayMs)
                     s.policy.reset();
                 }
                 spawn(s);
+                updateAvailability();
             }
         });
     }
@@ -454,14 +456,32 @@ bool Cluster::reviveWorker(int index)
 
 void Cluster::updateAvailability()
 {
-    if (!m_acceptor)
-        return;
-    bool any = false;
+    bool any = m_rollingOld != nullptr;
     for (const Slot& slot : m_slots)
         any = any || !slot.errored;
     // No slot can bring a worker soon: connections waiting in the primary
     // are answered 503 at once instead of hanging.
-    m_acceptor->setServiceAvailable(any || m_rollingOld != nullptr);
+    if (m_acceptor)
+        m_acceptor->setServiceAvailable(any);
+    if (m_config.policy != DistributionPolicy::Shared || !m_running)
+        return;
+    // Shared: the kernel would keep connections in the listening socket's
+    // queue with no worker to take them. While every slot is errored the
+    // primary takes them itself and answers 503 (an acceptor with no target).
+    if (!any && !m_refuser && m_listenerFd >= 0 && !m_stopping) {
+        const qintptr copy = platform::duplicateDescriptor(m_listenerFd);
+        QString error;
+        m_refuser = std::make_unique<RoundRobinAcceptor>();
+        if (copy < 0 || !m_refuser->start(copy, &error, 0)) {
+            m_refuser.reset();
+            platform::closeDescriptor(copy);
+            return;
+        }
+        m_refuser->setServiceAvailable(false);
+    } else if (any && m_refuser) {
+        m_refuser->stop(false); // what waits in the queue is the workers' again
+        m_refuser.reset();
+    }
 }
 
 void Cluster::abandonRolling(const QString& why)
@@ -508,6 +528,7 @@ void Cluster::stop()
     // Stop taking new connections at once; workers finish what they have.
     if (m_acceptor)
         m_acceptor->stop();
+    m_refuser.reset();
     const QList<WorkerInstance*> instances = m_instances;
     for (WorkerInstance* instance : instances)
         stopInstance(instance);

@@ -144,6 +144,7 @@ private:
     bool m_allListeningEmitted = false;
     qintptr m_listenerFd = -1; // shared: the socket workers inherit; reuseport: the port reservation
     std::unique_ptr<RoundRobinAcceptor> m_acceptor;
+    std::unique_ptr<RoundRobinAcceptor> m_refuser; // shared policy, every slot errored: answers 503
     QLocalServer* m_controlServer = nullptr;
     TelemetryAggregator* m_telemetry = nullptr;
     std::vector<Slot> m_slots;

@@ -89,15 +89,15 @@ bool RoundRobinAcceptor::start(qintptr listenerFd, QString* error, int noWorkerG
     return ok;
 }
 
-void RoundRobinAcceptor::stop()
+void RoundRobinAcceptor::stop(bool takePending)
 {
     if (!m_thread.isRunning())
         return;
     QMetaObject::invokeMethod(
         m_context,
-        [this]() {
+        [this, takePending]() {
             // What the kernel already accepted for us is handed out, not reset.
-            if (m_server != nullptr && m_server->isListening()) {
+            if (takePending && m_server != nullptr && m_server->isListening()) {
                 const QList<qintptr> pending = platform::acceptPending(m_server->socketDescriptor());
                 for (qintptr fd : pending)
                     dispatch(fd);

@@ -39,7 +39,9 @@ public:
 
     // Takes ownership of a listening descriptor and starts accepting.
     bool start(qintptr listenerFd, QString* error, int noWorkerGraceMs = 2000);
-    void stop();
+    // `takePending`: accept (and dispatch) what the kernel already queued, so
+    // that closing resets none of it; false when others share the socket.
+    void stop(bool takePending = true);
 
     // A worker ready to receive connections on `channel` (not owned).
     void addTarget(int workerId, qintptr channel);

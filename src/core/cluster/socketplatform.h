@@ -71,6 +71,8 @@ bool reusePortMigratesRequests();
 
 void setNonBlocking(qintptr fd);
 void closeDescriptor(qintptr fd);
+// A second descriptor for the same socket (close-on-exec); -1 on failure.
+qintptr duplicateDescriptor(qintptr fd);
 // Keeps a descriptor we were handed (at a fixed number, inheritable) out of
 // every process we start from now on.
 void setCloseOnExec(qintptr fd);

@@ -406,6 +406,11 @@ void closeInheritedDescriptorsInChild(QProcess* process)
     process->setChildProcessModifier([]() { markAllAbove2CloseOnExec(); });
 }
 
+qintptr duplicateDescriptor(qintptr fd)
+{
+    return ::fcntl(static_cast<int>(fd), F_DUPFD_CLOEXEC, 3);
+}
+
 void setCloseOnExec(qintptr fd)
 {
     const int flags = ::fcntl(static_cast<int>(fd), F_GETFD);

@@ -177,6 +177,16 @@ void closeInheritedDescriptorsInChild(QProcess*)
     // passes none but its standard handles; ours are created non-inheritable.
 }
 
+qintptr duplicateDescriptor(qintptr fd)
+{
+    WSAPROTOCOL_INFOW info {};
+    if (WSADuplicateSocketW(static_cast<SOCKET>(fd), GetCurrentProcessId(), &info) != 0)
+        return -1;
+    SOCKET s = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &info, 0,
+                          WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    return s == INVALID_SOCKET ? -1 : static_cast<qintptr>(s);
+}
+
 void setCloseOnExec(qintptr fd)
 {
     SetHandleInformation(reinterpret_cast<HANDLE>(fd), HANDLE_FLAG_INHERIT, 0);
