@@ -567,7 +567,7 @@ int runBench(const QStringList& args)
             config.routes.append(r);
         }
     }
-    config.keepRecords = parser.isSet(hdrLogOpt); // --csv streams them (CsvStream); --hdr-log groups them by second at the end
+    config.keepRecords = false; // --csv and --hdr-log stream them (CsvStream, HdrIntervalStream)
     const QString invalid = config.validate();
     if (!invalid.isEmpty())
         return usage(invalid);
@@ -597,10 +597,19 @@ int runBench(const QStringList& args)
     // The whole run's HdrHistograms (--json "hdr"), filled on the generator's
     // thread; read once finished() has joined it.
     HdrRunHistograms hdr;
-    generator.setRecordSink([stream = csv.get(), histograms = &hdr, paced = config.rate > 0](const LoadRecord& r) {
+    // --hdr-log intervals count from here (a few µs before the engine's own
+    // start): each second is written as soon as it is over.
+    const std::int64_t hdrStartNs = steadyNowNs();
+    std::unique_ptr<HdrIntervalStream> intervals;
+    if (hdrLog)
+        intervals = std::make_unique<HdrIntervalStream>(hdrLog.get(), hdrStartNs, epochSecondsOf(hdrStartNs));
+    generator.setRecordSink([stream = csv.get(), histograms = &hdr, paced = config.rate > 0,
+                             log = intervals.get()](const LoadRecord& r) {
         if (stream)
             stream->add(r);
         histograms->record(r, paced);
+        if (log)
+            log->record(r);
     });
     const bool tty = isTerminal();
     QObject::connect(&generator, &LoadGenerator::progress, [tty](const LoadProgress& p) {
@@ -633,9 +642,7 @@ int runBench(const QStringList& args)
                 exitCode = 1;
             }
         }
-        if (hdrLog
-            && (!writeIntervalLog(hdrLog.get(), generator.takeRecords(), s.startNs, s.durationNs, epochSecondsOf(s.startNs))
-                || !hdrLog->commit())) {
+        if (hdrLog && (!intervals->finish(s.startNs + s.durationNs - hdrStartNs) || !hdrLog->commit())) {
             std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(hdrLogOpt)),
                          qPrintable(hdrLog->errorString()));
             exitCode = 1;

@@ -96,16 +96,26 @@ bool fail(QString* error, const QString& reason)
 
 // --- layout ---
 
+namespace {
+// log2 of the sub-bucket count: the smallest power of two at least
+// 2 × 10^digits (HdrHistogram's layout for `digits` significant digits).
+int subBucketMagnitude(int digits)
+{
+    std::int64_t largestSingleUnit = 2;
+    for (int i = 0; i < digits; ++i)
+        largestSingleUnit *= 10;
+    int magnitude = 0;
+    while ((std::int64_t { 1 } << magnitude) < largestSingleUnit)
+        ++magnitude;
+    return magnitude;
+}
+} // namespace
+
 bool HdrHistogram::validLayout(std::int64_t lowest, std::int64_t highest, int digits, int* countsLength)
 {
     if (lowest < 1 || digits < 0 || digits > 5 || highest < 2 || highest / 2 < lowest)
         return false;
-    std::int64_t largestSingleUnit = 2;
-    for (int i = 0; i < digits; ++i)
-        largestSingleUnit *= 10;
-    int subBucketCountMagnitude = 0;
-    while ((std::int64_t { 1 } << subBucketCountMagnitude) < largestSingleUnit)
-        ++subBucketCountMagnitude;
+    const int subBucketCountMagnitude = subBucketMagnitude(digits);
     const int unitMagnitude = 63 - leadingZeros(static_cast<std::uint64_t>(lowest));
     if (subBucketCountMagnitude + unitMagnitude > 62)
         return false;
@@ -143,12 +153,7 @@ void HdrHistogram::initLayout(std::int64_t lowest, std::int64_t highest, int dig
     m_lowest = lowest;
     m_highest = highest;
     m_digits = digits;
-    std::int64_t largestSingleUnit = 2;
-    for (int i = 0; i < digits; ++i)
-        largestSingleUnit *= 10;
-    int subBucketCountMagnitude = 0;
-    while ((std::int64_t { 1 } << subBucketCountMagnitude) < largestSingleUnit)
-        ++subBucketCountMagnitude;
+    const int subBucketCountMagnitude = subBucketMagnitude(digits);
     m_unitMagnitude = 63 - leadingZeros(static_cast<std::uint64_t>(lowest));
     m_subBucketHalfCountMagnitude = subBucketCountMagnitude - 1;
     m_subBucketCount = 1 << subBucketCountMagnitude;
@@ -503,51 +508,68 @@ bool HdrIntervalLogWriter::writeInterval(double startSec, double lengthSec, cons
     return put(line);
 }
 
+namespace {
+constexpr std::int64_t kIntervalNs = 1'000'000'000;
+constexpr const char* kIntervalLogComment
+    = "clusterlab bench: latency = end - intended send of each success, in microseconds; "
+      "Interval_Max in milliseconds; one interval per second of the run by completion time; "
+      "Tag=all is the whole run";
+} // namespace
+
+HdrIntervalStream::HdrIntervalStream(QIODevice* out, std::int64_t runStartNs, double startTimeEpochSec)
+    : m_writer(out)
+    , m_runStartNs(runStartNs)
+{
+    m_ok = m_writer.writeHeader(startTimeEpochSec, kIntervalLogComment);
+}
+
+void HdrIntervalStream::writeUpTo(std::int64_t interval)
+{
+    // Every interval before `interval` is complete (empty ones included).
+    while (m_current < interval && m_ok) {
+        m_all.add(m_interval);
+        m_ok = m_writer.writeInterval(static_cast<double>(m_current), 1.0, m_interval);
+        m_interval.reset();
+        ++m_current;
+    }
+}
+
+void HdrIntervalStream::record(const LoadRecord& r)
+{
+    if (r.error != LoadError::None)
+        return;
+    m_lastEndNs = std::max(m_lastEndNs, r.endNs - m_runStartNs);
+    writeUpTo(std::max<std::int64_t>(0, (r.endNs - m_runStartNs) / kIntervalNs));
+    m_interval.record(hdrUnitsFromNs(r.endNs - r.intendedNs));
+}
+
+bool HdrIntervalStream::finish(std::int64_t durationNs)
+{
+    const std::int64_t spanNs = std::max({ durationNs, m_lastEndNs, std::int64_t { 0 } });
+    const std::int64_t intervals = std::max<std::int64_t>(1, (spanNs + kIntervalNs - 1) / kIntervalNs);
+    writeUpTo(intervals - 1);
+    m_all.add(m_interval);
+    const double lastLength = static_cast<double>(std::min(kIntervalNs, spanNs - m_current * kIntervalNs)) / 1e9;
+    m_ok = m_ok && m_writer.writeInterval(static_cast<double>(m_current), std::max(0.0, lastLength), m_interval);
+    return m_ok && m_writer.writeInterval(0, static_cast<double>(spanNs) / 1e9, m_all, "all");
+}
+
 bool writeIntervalLog(QIODevice* out, const std::vector<LoadRecord>& records, std::int64_t runStartNs,
                       std::int64_t durationNs, double startTimeEpochSec)
 {
-    constexpr std::int64_t kSecondNs = 1'000'000'000;
-    std::int64_t spanNs = std::max<std::int64_t>(durationNs, 0);
+    // The stream, fed in completion order (records usually are already).
+    std::vector<const LoadRecord*> ordered;
+    ordered.reserve(records.size());
     for (const LoadRecord& r : records) {
         if (r.error == LoadError::None)
-            spanNs = std::max(spanNs, r.endNs - runStartNs);
+            ordered.push_back(&r);
     }
-    const std::int64_t intervals = std::max<std::int64_t>(1, (spanNs + kSecondNs - 1) / kSecondNs);
-    auto intervalOf = [&](const LoadRecord& r) {
-        return static_cast<std::size_t>(std::clamp<std::int64_t>((r.endNs - runStartNs) / kSecondNs, 0, intervals - 1));
-    };
-    // Successes grouped by completion second (a counting sort: records
-    // arrive in completion order already, but nothing relies on it).
-    std::vector<std::size_t> first(static_cast<std::size_t>(intervals) + 1, 0);
-    for (const LoadRecord& r : records) {
-        if (r.error == LoadError::None)
-            ++first[intervalOf(r) + 1];
-    }
-    for (std::size_t k = 1; k < first.size(); ++k)
-        first[k] += first[k - 1];
-    std::vector<const LoadRecord*> ordered(first.back());
-    std::vector<std::size_t> next(first.begin(), first.end() - 1);
-    for (const LoadRecord& r : records) {
-        if (r.error == LoadError::None)
-            ordered[next[intervalOf(r)]++] = &r;
-    }
-
-    HdrIntervalLogWriter writer(out);
-    bool ok = writer.writeHeader(startTimeEpochSec,
-                                 "clusterlab bench: latency = end - intended send of each success, in microseconds; "
-                                 "Interval_Max in milliseconds; one interval per second of the run by completion time; "
-                                 "Tag=all is the whole run");
-    HdrHistogram interval;
-    HdrHistogram all;
-    for (std::int64_t k = 0; k < intervals && ok; ++k) {
-        interval.reset();
-        for (std::size_t i = first[static_cast<std::size_t>(k)]; i < first[static_cast<std::size_t>(k) + 1]; ++i)
-            interval.record(hdrUnitsFromNs(ordered[i]->endNs - ordered[i]->intendedNs));
-        all.add(interval);
-        const double length = static_cast<double>(std::min(kSecondNs, spanNs - k * kSecondNs)) / 1e9;
-        ok = writer.writeInterval(static_cast<double>(k), length, interval);
-    }
-    return ok && writer.writeInterval(0, static_cast<double>(spanNs) / 1e9, all, "all");
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const LoadRecord* a, const LoadRecord* b) { return a->endNs < b->endNs; });
+    HdrIntervalStream stream(out, runStartNs, startTimeEpochSec);
+    for (const LoadRecord* r : ordered)
+        stream.record(*r);
+    return stream.finish(durationNs);
 }
 
 bool writeIntervalLog(const QString& path, const std::vector<LoadRecord>& records, std::int64_t runStartNs,

@@ -165,6 +165,31 @@ bool writeIntervalLog(const QString& path, const std::vector<LoadRecord>& record
 bool writeIntervalLog(QIODevice* out, const std::vector<LoadRecord>& records, std::int64_t runStartNs,
                       std::int64_t durationNs, double startTimeEpochSec);
 
+// The same interval log, written while the run goes on: records arrive in
+// completion order (one thread stamps them), and each second's histogram is
+// written as soon as a record of a later second arrives. Two histograms in
+// memory however long the run (keeping the records instead would cost 72
+// bytes a request). Use from one thread; finish() once, at the end.
+class HdrIntervalStream
+{
+public:
+    HdrIntervalStream(QIODevice* out, std::int64_t runStartNs, double startTimeEpochSec);
+    void record(const LoadRecord& record); // successes are counted, the rest ignored
+    // The last interval (as long as what remains of the run) and "all".
+    bool finish(std::int64_t durationNs);
+
+private:
+    void writeUpTo(std::int64_t interval);
+
+    HdrIntervalLogWriter m_writer;
+    std::int64_t m_runStartNs;
+    std::int64_t m_current = 0; // the interval being filled
+    std::int64_t m_lastEndNs = 0;
+    HdrHistogram m_interval;
+    HdrHistogram m_all;
+    bool m_ok = true;
+};
+
 struct HdrLogEntry
 {
     QByteArray tag; // empty when untagged
