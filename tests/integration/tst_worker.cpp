@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QElapsedTimer>
 #include <QtTest>
 
 using namespace clusterlab::test;
@@ -55,6 +56,7 @@ private Q_SLOTS:
     void streamErrorsCloseOnlyThatConnection();
     void slowHeadersGet408();
     void idleKeepAliveIsClosed();
+    void idleLimitCountsFromTheLastRequest();
     void pipelinedMixedPathsInOrder();
     void keepAliveReusesTheConnection();
     void headHasHeadersButNoBody();
@@ -289,6 +291,32 @@ void TestWorker::idleKeepAliveIsClosed()
     QVERIFY(r.keepAlive);
     // No response is sent for an idle close: just the FIN.
     QVERIFY(c.waitForClose(10000));
+}
+
+// The idle timer is not restarted per request: it fires at the first
+// deadline and sets itself again for the rest when a request came since.
+// A connection used near the end of its idle time must then get a whole
+// idle period from that request, not be closed at the first deadline.
+void TestWorker::idleLimitCountsFromTheLastRequest()
+{
+    constexpr int kIdleMs = 400;
+    WorkerProcess worker({ QStringLiteral("--idle-timeout-ms"), QString::number(kIdleMs) });
+    QVERIFY(worker.start());
+    RawHttpClient c;
+    QVERIFY(c.connectTo(worker.port()));
+    QVERIFY(c.send(get("/")));
+    ParsedResponse r;
+    QVERIFY(c.readResponse(&r));
+    QTest::qWait(kIdleMs * 3 / 4); // the gap between two requests is what is under test
+    QElapsedTimer sinceSecond;
+    sinceSecond.start();
+    QVERIFY(c.send(get("/")));
+    QVERIFY(c.readResponse(&r));
+    QCOMPARE(r.status, 200);
+    QVERIFY(c.waitForClose(10000));
+    // The server armed its deadline after the second request arrived, so
+    // the close cannot come sooner than a whole idle period after it.
+    QVERIFY2(sinceSecond.elapsed() >= kIdleMs, qPrintable(QString::number(sinceSecond.elapsed())));
 }
 
 void TestWorker::pipelinedMixedPathsInOrder()

@@ -59,6 +59,7 @@ private Q_SLOTS:
     void splitAnywhere_data();
     void splitAnywhere();
     void pipelinedStopsAfterEachRequest();
+    void aReusedRequestCarriesNothingOver();
     void keepAliveRules_data();
     void keepAliveRules();
     void absoluteForm();
@@ -136,6 +137,37 @@ void TestHttpRequestParser::pipelinedStopsAfterEachRequest()
              HttpRequestParser::Result::Request);
     QCOMPARE(used, static_cast<std::size_t>(second.size()));
     QCOMPARE(p.takeRequest().path, QByteArray("/2"));
+}
+
+// The parser reuses one request's buffers for the next (no allocation per
+// request): what request() shows after the second message is that
+// message's alone, nothing left from the first.
+void TestHttpRequestParser::aReusedRequestCarriesNothingOver()
+{
+    HttpRequestParser p;
+    const QByteArray first = "HEAD /worker?n=30#frag HTTP/1.0\r\nAccept: application/json\r\nX-Long-Header-Name: "
+        + QByteArray(300, 'v') + "\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nabc";
+    const QByteArray second = "GET /x HTTP/1.1\r\nHost: h\r\n\r\n";
+    std::size_t used = 0;
+    QCOMPARE(p.feed(first.constData(), static_cast<std::size_t>(first.size()), &used), HttpRequestParser::Result::Request);
+    const HttpRequest& a = p.request();
+    QCOMPARE(a.path, QByteArray("/worker"));
+    QCOMPARE(a.query, QByteArray("n=30"));
+    QVERIFY(a.wantsJson);
+    QCOMPARE(a.versionMinor, 0);
+    QCOMPARE(a.bodyBytes, std::int64_t(3));
+    QCOMPARE(p.feed(second.constData(), static_cast<std::size_t>(second.size()), &used), HttpRequestParser::Result::Request);
+    const HttpRequest& b = p.request();
+    QCOMPARE(b.method, QByteArray("GET"));
+    QCOMPARE(b.target, QByteArray("/x"));
+    QCOMPARE(b.path, QByteArray("/x"));
+    QVERIFY(b.query.isEmpty());
+    QCOMPARE(b.headerBlock, std::string("Host: h\r\n"));
+    QCOMPARE(b.header("accept"), QByteArray());
+    QVERIFY(!b.wantsJson);
+    QCOMPARE(b.versionMinor, 1);
+    QCOMPARE(b.bodyBytes, std::int64_t(0));
+    QVERIFY(b.headersCompleteNs >= b.firstByteNs);
 }
 
 void TestHttpRequestParser::keepAliveRules_data()

@@ -4,7 +4,9 @@
 #include <QList>
 #include <QPair>
 
+#include <algorithm>
 #include <cstdint>
+#include <string>
 
 namespace clusterlab {
 
@@ -15,7 +17,7 @@ struct HttpRequest
     QByteArray target;          // request-target as sent
     QByteArray path;            // target without query (absolute-form reduced to its path)
     QByteArray query;           // after '?', not decoded
-    QByteArray headerBlock;     // "Name: value\r\n" lines, in order, names as sent (one buffer)
+    std::string headerBlock;    // "Name: value\r\n" lines, in order, names as sent (one buffer; std::string: an append is a copy, not QByteArray::insert's detach checks)
     int versionMajor = 1;
     int versionMinor = 1;
     bool keepAlive = true;      // per the version and the Connection header
@@ -27,7 +29,7 @@ struct HttpRequest
 
     // Case-insensitive; the first occurrence (trimmed), or an empty array.
     QByteArray header(const QByteArray& name) const;
-    int headerCount() const { return static_cast<int>(headerBlock.count('\n')); }
+    int headerCount() const { return static_cast<int>(std::count(headerBlock.begin(), headerBlock.end(), '\n')); }
     bool isHead() const { return method == "HEAD"; }
     // True when an Accept header names application/json.
     bool acceptsJson() const { return wantsJson; }

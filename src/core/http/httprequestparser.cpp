@@ -19,15 +19,15 @@ constexpr int kRequestLineOverhead = 12;
 
 QByteArray HttpRequest::header(const QByteArray& name) const
 {
-    qsizetype lineStart = 0;
+    std::size_t lineStart = 0;
     while (lineStart < headerBlock.size()) {
-        const qsizetype lineEnd = headerBlock.indexOf("\r\n", lineStart);
-        const qsizetype colon = headerBlock.indexOf(": ", lineStart);
-        if (lineEnd < 0 || colon < 0)
+        const std::size_t lineEnd = headerBlock.find("\r\n", lineStart);
+        const std::size_t colon = headerBlock.find(": ", lineStart);
+        if (lineEnd == std::string::npos || colon == std::string::npos)
             break;
-        if (colon - lineStart == name.size()
-            && qstrnicmp(headerBlock.constData() + lineStart, name.size(), name.constData(), name.size()) == 0)
-            return headerBlock.mid(colon + 2, lineEnd - colon - 2).trimmed();
+        if (colon - lineStart == static_cast<std::size_t>(name.size())
+            && qstrnicmp(headerBlock.data() + lineStart, name.size(), name.constData(), name.size()) == 0)
+            return QByteArray(headerBlock.data() + colon + 2, static_cast<qsizetype>(lineEnd - colon - 2)).trimmed();
         lineStart = lineEnd + 2;
     }
     return {};
@@ -50,12 +50,27 @@ struct HttpRequestParser::Impl
         return -1;
     }
 
+    // Empties a buffer and keeps its capacity (clear() would free it): the
+    // next request's bytes reuse the previous one's allocation.
+    static void reuse(QByteArray& a) { a.resize(0); }
+
     static int onMessageBegin(llhttp_t* p)
     {
         auto* q = self(p);
-        q->m_current = HttpRequest();
-        q->m_current.firstByteNs = steadyNowNs();
-        q->m_current.headerBlock.reserve(512);
+        HttpRequest& r = q->m_current;
+        reuse(r.method);
+        reuse(r.target);
+        reuse(r.path);
+        reuse(r.query);
+        r.headerBlock.clear(); // std::string keeps its capacity
+        r.versionMajor = 1;
+        r.versionMinor = 1;
+        r.keepAlive = true;
+        r.upgrade = false;
+        r.wantsJson = false;
+        r.bodyBytes = 0;
+        r.headersCompleteNs = 0;
+        r.firstByteNs = steadyNowNs();
         q->m_fieldStart = q->m_fieldEnd = q->m_valueStart = -1;
         q->m_inMessage = true;
         q->m_headComplete = false;
@@ -90,14 +105,23 @@ struct HttpRequestParser::Impl
 
     // RFC 9110 5.6.2 tchar. llhttp 8.1 lets a space through in a field
     // name ("Bad Header: x"); we do not.
+    struct TokenTable
+    {
+        bool ok[256] = {};
+        TokenTable()
+        {
+            for (int c = 0; c < 256; ++c)
+                ok[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || (c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
+        }
+    };
     static bool isToken(QByteArrayView s)
     {
+        static const TokenTable table;
         if (s.isEmpty())
             return false;
         for (const char c : s) {
-            const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-            if (!ok || c == '\0')
+            if (!table.ok[static_cast<unsigned char>(c)])
                 return false;
         }
         return true;
@@ -109,11 +133,11 @@ struct HttpRequestParser::Impl
     {
         if (q->m_valueStart < 0)
             return true;
-        QByteArray& block = q->m_current.headerBlock;
-        const QByteArrayView field(block.constData() + q->m_fieldStart, q->m_fieldEnd - q->m_fieldStart);
+        std::string& block = q->m_current.headerBlock;
+        const QByteArrayView field(block.data() + q->m_fieldStart, q->m_fieldEnd - q->m_fieldStart);
         if (!isToken(field))
             return false;
-        const QByteArrayView value(block.constData() + q->m_valueStart, block.size() - q->m_valueStart);
+        const QByteArrayView value(block.data() + q->m_valueStart, static_cast<qsizetype>(block.size()) - q->m_valueStart);
         if (field.size() == 6 && qstrnicmp(field.data(), 6, "accept", 6) == 0 && value.contains(QByteArrayView("application/json")))
             q->m_current.wantsJson = true;
         block.append("\r\n", 2);
@@ -127,31 +151,31 @@ struct HttpRequestParser::Impl
     static int onHeaderField(llhttp_t* p, const char* at, std::size_t len)
     {
         auto* q = self(p);
-        QByteArray& block = q->m_current.headerBlock;
+        std::string& block = q->m_current.headerBlock;
         if (q->m_fieldStart < 0) {
             q->m_headBytes += kHeaderLineOverhead;
-            q->m_fieldStart = block.size();
+            q->m_fieldStart = static_cast<qsizetype>(block.size());
         }
-        block.append(at, static_cast<qsizetype>(len));
+        block.append(at, len);
         return countHead(q, len);
     }
 
     static int onHeaderFieldComplete(llhttp_t* p)
     {
         auto* q = self(p);
-        QByteArray& block = q->m_current.headerBlock;
+        std::string& block = q->m_current.headerBlock;
         if (q->m_fieldStart < 0)
-            q->m_fieldStart = block.size();
-        q->m_fieldEnd = block.size();
+            q->m_fieldStart = static_cast<qsizetype>(block.size());
+        q->m_fieldEnd = static_cast<qsizetype>(block.size());
         block.append(": ", 2);
-        q->m_valueStart = block.size();
+        q->m_valueStart = static_cast<qsizetype>(block.size());
         return 0;
     }
 
     static int onHeaderValue(llhttp_t* p, const char* at, std::size_t len)
     {
         auto* q = self(p);
-        q->m_current.headerBlock.append(at, static_cast<qsizetype>(len));
+        q->m_current.headerBlock.append(at, len);
         return countHead(q, len);
     }
 
@@ -196,11 +220,11 @@ struct HttpRequestParser::Impl
                 return fail(q, 400, "request-target must be an absolute path");
         }
         const qsizetype qm = target.indexOf('?');
-        r.path = qm < 0 ? target : target.left(qm);
-        r.query = qm < 0 ? QByteArray() : target.mid(qm + 1);
-        const qsizetype hash = r.query.indexOf('#');
-        if (hash >= 0)
-            r.query.truncate(hash);
+        r.path.append(target.constData(), qm < 0 ? target.size() : qm);
+        if (qm >= 0) {
+            const qsizetype hash = target.indexOf('#', qm + 1);
+            r.query.append(target.constData() + qm + 1, (hash < 0 ? target.size() : hash) - qm - 1);
+        }
         return 0;
     }
 
@@ -302,6 +326,11 @@ HttpRequestParser::Result HttpRequestParser::feed(const char* data, std::size_t 
 HttpRequest HttpRequestParser::takeRequest()
 {
     return std::move(m_current);
+}
+
+const HttpRequest& HttpRequestParser::request() const
+{
+    return m_current;
 }
 
 } // namespace clusterlab

@@ -26,7 +26,7 @@ public:
 
     enum class Result {
         NeedMore, // all input consumed, no complete request yet
-        Request,  // a request is complete: takeRequest(); call feed again with the rest
+        Request,  // a request is complete: request() or takeRequest(); call feed again with the rest
         Error,    // the stream is unusable: answer errorStatus() and close
     };
 
@@ -40,6 +40,9 @@ public:
     // after Request, the rest belongs to the next request.
     Result feed(const char* data, std::size_t len, std::size_t* consumed);
     HttpRequest takeRequest();
+    // The request just completed, without a copy: valid until the next
+    // feed() (whose next request reuses its buffers).
+    const HttpRequest& request() const;
 
     // After Error: the HTTP status to answer (400, 413, 414, 431) and a
     // one-line reason.

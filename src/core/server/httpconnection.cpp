@@ -187,10 +187,8 @@ void HttpConnection::onReadable()
             }
         }
     }
-    if (m_timerMode == TimerMode::Idle) {
-        m_timer.stop();
-        m_timerMode = TimerMode::None;
-    }
+    if (m_timerMode == TimerMode::Idle)
+        disarm();
     readInput();
     if (m_destroyed)
         return;
@@ -242,7 +240,7 @@ void HttpConnection::parseInput()
                                           static_cast<std::size_t>(m_in.size() - m_inPos), &used);
         m_inPos += static_cast<qsizetype>(used);
         if (result == HttpRequestParser::Result::Request) {
-            handleRequest(m_parser.takeRequest());
+            handleRequest(m_parser.request());
         } else if (result == HttpRequestParser::Result::Error) {
             failStream(m_parser.errorStatus(), m_parser.errorReason());
             break;
@@ -255,7 +253,7 @@ void HttpConnection::parseInput()
     updateTimer();
 }
 
-void HttpConnection::handleRequest(HttpRequest request)
+void HttpConnection::handleRequest(const HttpRequest& request)
 {
     ++m_requestsSeen;
     Pending* slot = newSlot();
@@ -398,8 +396,7 @@ void HttpConnection::drain()
         if (!m_parser.inMessage() && !unread && m_requestsSeen == 0 && !m_readEof) {
             // Just accepted (often from the queue the stopping worker took
             // over): the client's first request is surely on its way.
-            m_timerMode = TimerMode::Idle;
-            m_timer.start(qMin(m_server->config().headerTimeoutMs, kFirstRequestGraceMs));
+            arm(TimerMode::Idle, qMin(m_server->config().headerTimeoutMs, kFirstRequestGraceMs));
             return;
         }
         if (!m_parser.inMessage() && !unread) {
@@ -564,8 +561,7 @@ void HttpConnection::linger()
     // discard until the client closes or the linger time is up.
     platform::shutdownWrite(m_fd);
     m_writeShut = true;
-    m_timerMode = TimerMode::Linger;
-    m_timer.start(kLingerMs);
+    arm(TimerMode::Linger, kLingerMs);
     m_readNotifier->setEnabled(true);
 }
 
@@ -579,6 +575,28 @@ void HttpConnection::updateInterest()
         m_readNotifier->setEnabled(want);
 }
 
+// One QTimer serves the request, idle and linger limits, and it is not
+// restarted per request (QTimer::start is a timer unregistered and
+// registered again in the dispatcher: 8% of a keep-alive request's
+// instructions): arm() moves a deadline, and restarts the timer only when
+// the new deadline is earlier than the timer's; a timer that fires before
+// its deadline (the limit moved later meanwhile) sets itself again for
+// what remains.
+void HttpConnection::arm(TimerMode mode, int ms)
+{
+    m_timerMode = mode;
+    m_deadlineNs = steadyNowNs() + static_cast<std::int64_t>(ms) * 1000000;
+    if (!m_timer.isActive() || m_timerFireNs > m_deadlineNs) {
+        m_timer.start(ms);
+        m_timerFireNs = m_deadlineNs;
+    }
+}
+
+void HttpConnection::disarm()
+{
+    m_timerMode = TimerMode::None; // the timer may still fire: onTimer finds nothing to do
+}
+
 void HttpConnection::updateTimer()
 {
     if (m_closing || m_destroyed)
@@ -586,25 +604,30 @@ void HttpConnection::updateTimer()
     const ServerConfig& cfg = m_server->config();
     if (m_parser.inMessage() && !m_stopParsing) {
         // A request has started: it must be complete within the limit.
-        if (m_timerMode != TimerMode::Request) {
-            m_timerMode = TimerMode::Request;
-            m_timer.start(cfg.headerTimeoutMs);
-        }
+        if (m_timerMode != TimerMode::Request)
+            arm(TimerMode::Request, cfg.headerTimeoutMs);
     } else if (m_pending.empty() && m_out.empty() && m_inPos >= m_in.size() && !m_readEof) {
         // Idle only once every answer is out: a slow reader is the write
         // timer's business, not a reason to stop watching the connection.
-        if (m_timerMode != TimerMode::Idle) {
-            m_timerMode = TimerMode::Idle;
-            m_timer.start(cfg.idleTimeoutMs);
-        }
+        if (m_timerMode != TimerMode::Idle)
+            arm(TimerMode::Idle, cfg.idleTimeoutMs);
     } else if (m_timerMode != TimerMode::None) {
-        m_timer.stop();
-        m_timerMode = TimerMode::None;
+        disarm();
     }
 }
 
 void HttpConnection::onTimer()
 {
+    if (m_timerMode == TimerMode::None || m_destroyed)
+        return;
+    const std::int64_t now = steadyNowNs();
+    if (now < m_deadlineNs) {
+        const std::int64_t left = m_deadlineNs - now;
+        const int ms = static_cast<int>((left + 999999) / 1000000);
+        m_timer.start(ms);
+        m_timerFireNs = now + static_cast<std::int64_t>(ms) * 1000000;
+        return;
+    }
     const TimerMode mode = m_timerMode;
     m_timerMode = TimerMode::None;
     switch (mode) {

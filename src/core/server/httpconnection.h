@@ -81,7 +81,7 @@ private:
     bool canTakeMore() const;
     Pending* newSlot();
     bool owns(const Pending* slot) const;
-    void handleRequest(HttpRequest request);
+    void handleRequest(const HttpRequest& request);
     void runOnMain(Pending* slot, const HttpRequest& request, int n);
     void runOnPool(Pending* slot, const HttpRequest& request, int n);
     void runInChild(Pending* slot, const HttpRequest& request, int n);
@@ -99,6 +99,8 @@ private:
     // Telemetry: one record per request, answered or not.
     void report(RequestRecord& rec, bool delivered);
     void dropPending();
+    void arm(TimerMode mode, int ms);
+    void disarm();
 
     WorkerServer* m_server;
     quint64 m_id;
@@ -115,6 +117,8 @@ private:
     QTimer m_writeTimer;     // output waiting without progress
     QTimer m_resetProbe;     // after the end of input, while answers are owed: is the client still there?
     TimerMode m_timerMode = TimerMode::None;
+    std::int64_t m_deadlineNs = 0;  // when m_timerMode's limit is reached (steady clock)
+    std::int64_t m_timerFireNs = 0; // when m_timer, if active, was set to fire
     bool m_stopParsing = false; // after Connection: close, a stream error, or the end of input
     bool m_closing = false;     // the last response is queued; close once it is out
     bool m_readEof = false;     // the client shut down its write side

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <cstdio>
+#include <cstring>
 
 namespace clusterlab {
 
@@ -43,11 +44,12 @@ char* putMs(char* p, double ms)
     return p;
 }
 
-char* putText(char* p, const char* s)
+// A literal's length is known at compile time: one memcpy, not a loop.
+template <std::size_t N>
+char* putText(char* p, const char (&s)[N])
 {
-    while (*s != '\0')
-        *p++ = *s++;
-    return p;
+    std::memcpy(p, s, N - 1);
+    return p + N - 1;
 }
 } // namespace
 
