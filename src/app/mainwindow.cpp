@@ -380,7 +380,7 @@ bool MainWindow::startCluster(QString* errorOut)
         }
     }
     m_cluster = std::make_unique<Cluster>(config);
-    connect(m_cluster.get(), &Cluster::event, this, &MainWindow::onClusterEvent);
+    connect(m_cluster.get(), &Cluster::clusterEvent, this, &MainWindow::onClusterEvent);
     connect(m_cluster.get(), &Cluster::allListening, this, &MainWindow::clusterListening);
     QString error;
     if (!m_cluster->start(&error)) {

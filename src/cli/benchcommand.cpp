@@ -1,7 +1,8 @@
 #include "benchcommand.h"
 
 #include "compute/fib.h"
-#include "util/signalwatcher.h"
+#include "platform/processplatform.h"
+#include "platform/signalwatcher.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -17,9 +18,6 @@
 #include <cstdio>
 #include <memory>
 
-#if defined(Q_OS_UNIX)
-#include <unistd.h>
-#endif
 
 namespace clusterlab {
 
@@ -72,11 +70,7 @@ struct Figures
 
 bool isTerminal()
 {
-#if defined(Q_OS_UNIX)
-    return ::isatty(STDOUT_FILENO) != 0;
-#else
-    return false;
-#endif
+    return platform::stdoutIsTerminal();
 }
 
 } // namespace

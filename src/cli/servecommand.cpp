@@ -1,9 +1,9 @@
 #include "servecommand.h"
 
 #include "cluster/cluster.h"
-#include "cluster/socketplatform.h"
+#include "platform/socketplatform.h"
 #include "telemetry/telemetryaggregator.h"
-#include "util/signalwatcher.h"
+#include "platform/signalwatcher.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -168,7 +168,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     SignalWatcher signals;
     QElapsedTimer clock;
     clock.start();
-    QObject::connect(&cluster, &Cluster::event, [&clock](const ClusterEvent& e) {
+    QObject::connect(&cluster, &Cluster::clusterEvent, [&clock](const ClusterEvent& e) {
         std::printf("[%8.3f] %s\n", clock.nsecsElapsed() / 1e9, qPrintable(e.toLine()));
         std::fflush(stdout);
     });

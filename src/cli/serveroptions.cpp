@@ -1,10 +1,8 @@
 #include "serveroptions.h"
 
-#include <QCommandLineParser>
+#include "platform/processplatform.h"
 
-#if defined(Q_OS_UNIX)
-#include <sys/resource.h>
-#endif
+#include <QCommandLineParser>
 
 namespace clusterlab {
 
@@ -106,13 +104,7 @@ bool readServerOptions(const QCommandLineParser& parser, ServerConfig* config, Q
 
 void raiseFileDescriptorLimit()
 {
-#if defined(Q_OS_UNIX)
-    struct rlimit rl {};
-    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &rl);
-    }
-#endif
+    platform::raiseDescriptorLimit();
 }
 
 } // namespace clusterlab

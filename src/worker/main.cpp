@@ -4,11 +4,12 @@
 // It prints "listening on http://HOST:PORT pid PID" once it accepts.
 // Exit codes: 0 after SIGINT/SIGTERM, 1 runtime failure, 2 bad usage.
 
-#include "cluster/socketplatform.h"
 #include "cluster/workeragent.h"
+#include "platform/processplatform.h"
+#include "platform/signalwatcher.h"
+#include "platform/socketplatform.h"
 #include "server/workerserver.h"
 #include "serveroptions.h"
-#include "util/signalwatcher.h"
 #include "version.h"
 
 #include <QCommandLineParser>
@@ -16,10 +17,6 @@
 
 #include <cstdio>
 
-#if defined(Q_OS_LINUX)
-#include <csignal>
-#include <sys/prctl.h>
-#endif
 
 using namespace clusterlab;
 
@@ -39,7 +36,7 @@ int main(int argc, char** argv)
     parser.addVersionOption();
     addServerOptions(&parser);
     const QCommandLineOption dieWithParent(QStringLiteral("die-with-parent"),
-                                           QStringLiteral("Exit when the parent process dies (Linux)."));
+                                           QStringLiteral("Exit when the parent process dies (Linux, macOS; on Windows a Job Object does it)."));
     parser.addOption(dieWithParent);
     // Set by the primary when it forks a worker of its cluster.
     const QCommandLineOption controlOption(QStringLiteral("control"),
@@ -84,10 +81,8 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "clusterlab-worker: %s\n", qPrintable(error));
         return 2;
     }
-#if defined(Q_OS_LINUX)
     if (parser.isSet(dieWithParent))
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
+        platform::dieWithParent();
     raiseFileDescriptorLimit();
     // The handed-over socket (3), the shared counter (4) and anything a shell
     // leaked to us stay ours: none of it reaches a task process.

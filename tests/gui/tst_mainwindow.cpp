@@ -10,6 +10,7 @@
 #include "workertablemodel.h"
 
 #include "cluster/cluster.h"
+#include "workerprocess.h"
 
 #include <QChartView>
 #include <QImage>
@@ -26,7 +27,6 @@
 #include <QXmlStreamReader>
 #include <QtTest>
 
-#include <csignal>
 
 using namespace clusterlab;
 
@@ -76,7 +76,7 @@ void TestMainWindow::cleanup()
     }
     m_window.reset();
     for (qint64 pid : pids)
-        QVERIFY2(::kill(static_cast<pid_t>(pid), 0) != 0, "a worker outlived the window");
+        QVERIFY2(!clusterlab::test::processAlive(pid), "a worker outlived the window");
 }
 
 bool TestMainWindow::openWindow()

@@ -3,7 +3,7 @@
 // restarts, scaling, rolling restart under load, crash loops, and no orphan
 // when the primary is SIGKILLed. The test process is the primary.
 #include "cluster/cluster.h"
-#include "cluster/socketplatform.h"
+#include "platform/socketplatform.h"
 #include "offthread.h"
 #include "rawhttpclient.h"
 #include "telemetry/telemetryaggregator.h"
@@ -17,7 +17,6 @@
 #include <QtTest>
 
 #include <atomic>
-#include <csignal>
 
 using namespace clusterlab;
 using namespace clusterlab::test;
@@ -35,7 +34,7 @@ struct EventLog
     QList<ClusterEvent> events;
     explicit EventLog(Cluster* c)
     {
-        QObject::connect(c, &Cluster::event, c, [this](const ClusterEvent& e) { events.append(e); });
+        QObject::connect(c, &Cluster::clusterEvent, c, [this](const ClusterEvent& e) { events.append(e); });
     }
     int count(ClusterEvent::Kind kind, int index = -2) const
     {
@@ -243,7 +242,7 @@ void TestCluster::killedWorkerIsReplaced()
     QVERIFY(startCluster(3));
     const qint64 victim = m_cluster->workers().at(1).pid;
     QSignalSpy ready(m_cluster.get(), &Cluster::allListening);
-    QVERIFY(m_cluster->killWorker(1, SIGKILL));
+    QVERIFY(m_cluster->killWorker(1, kKillSignal));
     if (policy() == DistributionPolicy::ReusePort) {
         // With SO_REUSEPORT the kernel keeps hashing connections to the dead
         // worker's socket until the process is gone, and resets what was
@@ -267,8 +266,10 @@ void TestCluster::killedWorkerIsReplaced()
     QVERIFY(exited != nullptr);
     QCOMPARE(exited->pid, victim);
     QVERIFY(exited->crash);
-    QCOMPARE(exited->signal, SIGKILL);
+#if defined(Q_OS_UNIX)
+    QCOMPARE(exited->signal, kKillSignal);
     QVERIFY(exited->toLine().contains(QStringLiteral("killed by signal 9")));
+#endif
     QVERIFY(m_log->last(ClusterEvent::Kind::Restarting, 1) != nullptr);
     QCOMPARE(m_log->count(ClusterEvent::Kind::Forked, 1), 2);
     const Cluster::WorkerInfo replacement = m_cluster->workers().at(1);
@@ -602,7 +603,7 @@ void TestCluster::scaleDownDuringARollingRestart()
     // The moment the second slot's replacement is forked (its predecessor
     // still serving), scale down to one.
     bool scaled = false;
-    connect(m_cluster.get(), &Cluster::event, this, [&](const ClusterEvent& e) {
+    connect(m_cluster.get(), &Cluster::clusterEvent, this, [&](const ClusterEvent& e) {
         if (!scaled && e.kind == ClusterEvent::Kind::Forked && e.index == 1) {
             scaled = true;
             QMetaObject::invokeMethod(m_cluster.get(), [this]() { m_cluster->setWorkerCount(1); }, Qt::QueuedConnection);
@@ -680,7 +681,7 @@ void TestCluster::sigkilledPrimaryLeavesNoProcess()
     QVERIFY(c.send(get("/child?n=45")));
     QList<qint64> tasks;
     QTRY_VERIFY_WITH_TIMEOUT(!(tasks = childPids(workers[0]) + childPids(workers[1])).isEmpty(), 10000);
-    ::kill(static_cast<pid_t>(serve.processId()), SIGKILL);
+    QVERIFY(killProcess(serve.processId()));
     QVERIFY(serve.waitForFinished(10000));
     for (qint64 pid : workers + tasks)
         QTRY_VERIFY2_WITH_TIMEOUT(!processAlive(pid), qPrintable(QStringLiteral("pid %1 outlived the primary").arg(pid)),

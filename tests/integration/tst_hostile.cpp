@@ -20,7 +20,6 @@
 
 #if defined(Q_OS_UNIX)
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #endif
 
@@ -166,13 +165,9 @@ void TestHostile::slowReadersAreDropped()
         // Qt would read everything into its own buffer while the test's
         // event loop runs: keep the bytes in the kernel, like a stuck client.
         readers.back()->socket().setReadBufferSize(1024);
-#if defined(Q_OS_UNIX)
         // And keep the kernel's share small too, so the worker's output is
         // stuck early whatever the machine's buffer tuning.
-        const int small = 4096;
-        ::setsockopt(static_cast<int>(readers.back()->socket().socketDescriptor()), SOL_SOCKET, SO_RCVBUF, &small,
-                     sizeof small);
-#endif
+        setReceiveBuffer(readers.back()->socket().socketDescriptor(), 4096);
         // Queued, not waited for: the worker stops taking it once its
         // output is stuck.
         QCOMPARE(readers.back()->socket().write(flood), flood.size());
@@ -193,10 +188,8 @@ void TestHostile::partialWritesKeepEveryByteInOrder()
     QVERIFY(worker.start());
     RawHttpClient c;
     QVERIFY(c.connectTo(worker.port()));
-#if defined(Q_OS_UNIX)
-    const int small = 32768; // small enough to fill, large enough not to crawl on delayed ACKs
-    ::setsockopt(static_cast<int>(c.socket().socketDescriptor()), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-#endif
+    // Small enough to fill, large enough not to crawl on delayed ACKs.
+    setReceiveBuffer(c.socket().socketDescriptor(), 32768);
     constexpr int kCount = 3000; // ~750 KB of responses: many partial writes
     QCOMPARE(c.socket().write(repeated(get("/"), kCount)), qint64(get("/").size()) * kCount);
     quint64 lastSeq = 0;

@@ -18,8 +18,9 @@
 #include <QTimer>
 #include <QtTest>
 
+#if defined(Q_OS_LINUX)
 #include <sys/resource.h>
-#include <sys/socket.h>
+#endif
 
 using namespace clusterlab;
 using namespace clusterlab::test;
@@ -80,8 +81,7 @@ private:
         case Mode::ResetMidResponse: {
             s->write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
             s->flush();
-            const linger l { 1, 0 }; // close with RST, not FIN
-            ::setsockopt(static_cast<int>(s->socketDescriptor()), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            resetOnClose(s->socketDescriptor()); // close with RST, not FIN
             s->abort();
             break;
         }

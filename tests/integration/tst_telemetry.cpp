@@ -19,7 +19,6 @@
 #include <QThread>
 #include <QtTest>
 
-#include <csignal>
 
 using namespace clusterlab;
 using namespace clusterlab::test;
@@ -128,7 +127,7 @@ void TestTelemetry::aWorkerSpeakingGarbageIsDroppedAndRestarted()
     c.crashLoopLimit = 3;
     Cluster cluster(c);
     QList<ClusterEvent> events;
-    connect(&cluster, &Cluster::event, this, [&events](const ClusterEvent& e) { events.append(e); });
+    connect(&cluster, &Cluster::clusterEvent, this, [&events](const ClusterEvent& e) { events.append(e); });
     QString error;
     QVERIFY(cluster.start(&error));
     auto count = [&](ClusterEvent::Kind kind, const QString& text = {}) {
@@ -171,7 +170,7 @@ void TestTelemetry::badTelemetryNeverKillsAWorkerThatServes()
     c.workerProgram = WorkerProcess::binary(QStringLiteral("clusterlab-fake-worker"));
     Cluster cluster(c);
     QList<ClusterEvent> events;
-    connect(&cluster, &Cluster::event, this, [&events](const ClusterEvent& e) { events.append(e); });
+    connect(&cluster, &Cluster::clusterEvent, this, [&events](const ClusterEvent& e) { events.append(e); });
     QString error;
     QVERIFY(cluster.start(&error));
     qunsetenv("FAKE_WORKER_MODE");
@@ -205,7 +204,7 @@ void TestTelemetry::aPipelinedFloodNeverMakesAnOversizedBatch()
     c.policy = DistributionPolicy::Shared; // every connection reaches the worker at once
     Cluster cluster(c);
     QList<ClusterEvent> events;
-    connect(&cluster, &Cluster::event, this, [&events](const ClusterEvent& e) { events.append(e); });
+    connect(&cluster, &Cluster::clusterEvent, this, [&events](const ClusterEvent& e) { events.append(e); });
     QSignalSpy ready(&cluster, &Cluster::allListening);
     QString error;
     QVERIFY(cluster.start(&error));
@@ -552,7 +551,7 @@ void TestTelemetry::killedWorkerLeavesAnExactAccount()
                 ++seenByClient[r.header("X-Worker-Pid").toLongLong()];
         }
     }));
-    ::kill(static_cast<pid_t>(victim), SIGKILL);
+    QVERIFY(clusterlab::test::killProcess(victim));
     QTRY_VERIFY_WITH_TIMEOUT(
         [&]() {
             for (const WorkerAccount& a : cluster->telemetry()->accounts())
@@ -595,7 +594,8 @@ void TestTelemetry::serveStatsAndRecord()
     QVERIFY(out.contains("p50/p99 ms (10 s) / "));
     QVERIFY(out.contains("req/s w0"));
     QVERIFY(out.contains("lag max ms (1 s) w"));
-    ::kill(static_cast<pid_t>(serve.processId()), SIGINT);
+    if (!clusterlab::test::interruptProcess(serve.processId()))
+        QSKIP("no Ctrl+C for one process here");
     QVERIFY(serve.waitForFinished(30000));
     QCOMPARE(serve.exitCode(), 0);
     QFile f(csv);

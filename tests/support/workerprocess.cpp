@@ -8,7 +8,11 @@
 
 #if defined(Q_OS_UNIX)
 #include <csignal>
+#include <sys/socket.h>
 #include <sys/types.h>
+#elif defined(Q_OS_WIN)
+#include <winsock2.h>
+#include <windows.h>
 #endif
 
 namespace clusterlab::test {
@@ -104,8 +108,55 @@ bool processAlive(qint64 pid)
     }
     return ::kill(static_cast<pid_t>(pid), 0) == 0;
 #else
+    const HANDLE h = OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(pid));
+    if (h == nullptr)
+        return false;
+    const bool running = WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
+    CloseHandle(h);
+    return running;
+#endif
+}
+
+bool killProcess(qint64 pid)
+{
+#if defined(Q_OS_UNIX)
+    return ::kill(static_cast<pid_t>(pid), SIGKILL) == 0;
+#else
+    const HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(pid));
+    if (h == nullptr)
+        return false;
+    const bool ok = TerminateProcess(h, 1) != 0;
+    CloseHandle(h);
+    return ok;
+#endif
+}
+
+bool interruptProcess(qint64 pid)
+{
+#if defined(Q_OS_UNIX)
+    return ::kill(static_cast<pid_t>(pid), SIGINT) == 0;
+#else
     Q_UNUSED(pid);
     return false;
+#endif
+}
+
+void setReceiveBuffer(qintptr socket, int bytes)
+{
+#if defined(Q_OS_UNIX)
+    ::setsockopt(static_cast<int>(socket), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+#else
+    ::setsockopt(static_cast<SOCKET>(socket), SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&bytes), sizeof bytes);
+#endif
+}
+
+void resetOnClose(qintptr socket)
+{
+    const linger l { 1, 0 };
+#if defined(Q_OS_UNIX)
+    ::setsockopt(static_cast<int>(socket), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+#else
+    ::setsockopt(static_cast<SOCKET>(socket), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l);
 #endif
 }
 

@@ -44,4 +44,19 @@ bool processAlive(qint64 pid);
 // True when /proc exposes children lists (the checks that need it skip otherwise).
 bool canListChildren();
 
+// "Kill this process", for tests, without a POSIX or Win32 call in them.
+// killProcess: SIGKILL / TerminateProcess. interruptProcess: SIGINT (Ctrl+C);
+// false where a test cannot send one (Windows: a console event reaches the
+// whole console group, the test included).
+bool killProcess(qint64 pid);
+bool interruptProcess(qint64 pid);
+// The signal number a crash by killProcess reports on Unix (SIGKILL).
+constexpr int kKillSignal = 9;
+
+// Socket options tests set on a connected socket: a receive buffer this
+// small (to make the peer's writes partial), and SO_LINGER 0 (the close
+// then resets the connection instead of a FIN).
+void setReceiveBuffer(qintptr socket, int bytes);
+void resetOnClose(qintptr socket);
+
 } // namespace clusterlab::test

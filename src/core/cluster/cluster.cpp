@@ -2,7 +2,7 @@
 
 #include "compute/fib.h"
 #include "roundrobinacceptor.h"
-#include "socketplatform.h"
+#include "platform/socketplatform.h"
 #include "telemetry/telemetryaggregator.h"
 #include "workerinstance.h"
 
@@ -358,6 +358,7 @@ void Cluster::instanceExited(WorkerInstance* instance, int exitCode, bool crashe
     else
         e.exitCode = exitCode;
 #else
+    Q_UNUSED(crashed); // on Windows a crash's exception code is its exit code
     e.exitCode = exitCode;
 #endif
     const QString tail = instance->stderrTail();
@@ -687,7 +688,7 @@ QHash<qint64, quint64> Cluster::handedByPid() const
 void Cluster::emitEvent(ClusterEvent e)
 {
     e.steadyNs = steadyNowNs();
-    Q_EMIT event(e);
+    Q_EMIT clusterEvent(e);
 }
 
 } // namespace clusterlab

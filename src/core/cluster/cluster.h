@@ -106,7 +106,7 @@ public:
     TelemetryAggregator* telemetry() const { return m_telemetry; }
 
 Q_SIGNALS:
-    void event(const clusterlab::ClusterEvent& event);
+    void clusterEvent(const clusterlab::ClusterEvent& event); // not "event": that would hide QObject::event
     void allListening();
     void rollingRestartFinished();
     void stopped();

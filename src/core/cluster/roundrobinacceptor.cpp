@@ -1,7 +1,7 @@
 #include "roundrobinacceptor.h"
 
 #include "compute/fib.h"
-#include "socketplatform.h"
+#include "platform/socketplatform.h"
 
 #include <QSocketNotifier>
 #include <QTcpServer>

@@ -1,7 +1,7 @@
 #include "workeragent.h"
 
 #include "server/workerserver.h"
-#include "socketplatform.h"
+#include "platform/socketplatform.h"
 #include "telemetry/workertelemetry.h"
 
 #include <QCborMap>

@@ -1,16 +1,11 @@
 #include "workerinstance.h"
 
 #include "compute/fib.h"
-#include "socketplatform.h"
+#include "platform/processplatform.h"
+#include "platform/socketplatform.h"
 
 #include <QCborMap>
 #include <QLocalSocket>
-
-#if defined(Q_OS_UNIX)
-#include <csignal>
-#include <fcntl.h>
-#include <unistd.h>
-#endif
 
 namespace clusterlab {
 
@@ -59,31 +54,11 @@ bool WorkerInstance::start(const QString& program, const QStringList& args, qint
     });
     connect(m_process, &QProcess::finished, this, &WorkerInstance::onFinished);
     connect(m_process, &QProcess::errorOccurred, this, &WorkerInstance::onErrorOccurred);
-#if defined(Q_OS_UNIX)
-    if (inheritFd >= 0 || counterFd >= 0) {
-        // The descriptors handed over on purpose; everything else of ours is
-        // close-on-exec (Qt 6.4's QProcess closes nothing itself). Runs in
-        // the child between fork and exec: async-signal-safe calls only.
-        // Both sources are first copied above the targets, so that placing
-        // one never overwrites the other.
-        const int a = static_cast<int>(inheritFd);
-        const int b = static_cast<int>(counterFd);
-        m_process->setChildProcessModifier([a, b]() {
-            const int ha = a >= 0 ? ::fcntl(a, F_DUPFD_CLOEXEC, 10) : -1;
-            const int hb = b >= 0 ? ::fcntl(b, F_DUPFD_CLOEXEC, 10) : -1;
-            if (ha >= 0)
-                ::dup2(ha, platform::kInheritedFd); // dup2 clears close-on-exec on the copy
-            if (hb >= 0)
-                ::dup2(hb, platform::kServedCounterFd);
-        });
-    }
-#else
-    Q_UNUSED(inheritFd);
-    Q_UNUSED(counterFd);
-#endif
+    platform::handDescriptorsToChild(m_process, inheritFd, counterFd);
     m_started.start();
     m_process->start();
     m_pid = m_process->processId();
+    platform::assignToKillOnCloseJob(m_process);
     return true;
 }
 
@@ -175,14 +150,7 @@ void WorkerInstance::sendSignal(int signal)
 {
     if (m_process == nullptr || m_process->state() == QProcess::NotRunning)
         return;
-#if defined(Q_OS_UNIX)
-    ::kill(static_cast<pid_t>(m_pid), signal);
-#else
-    if (signal == 15)
-        m_process->terminate();
-    else
-        m_process->kill();
-#endif
+    platform::stopProcess(m_process, signal == 9 ? platform::Stop::Kill : platform::Stop::Terminate);
 }
 
 QString WorkerInstance::stderrTail() const

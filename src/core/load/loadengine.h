@@ -1,7 +1,7 @@
 #pragma once
 
 #include "loadconfig.h"
-#include "loadplatform.h"
+#include "platform/loadplatform.h"
 #include "loadresult.h"
 #include "pacer.h"
 #include "routemix.h"

@@ -1,7 +1,7 @@
 #include "loadgenerator.h"
 
 #include "loadengine.h"
-#include "loadplatform.h"
+#include "platform/loadplatform.h"
 
 #include <QHostAddress>
 #include <QHostInfo>

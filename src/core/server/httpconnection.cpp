@@ -2,7 +2,7 @@
 
 #include "childtask.h"
 #include "router.h"
-#include "cluster/socketplatform.h"
+#include "platform/socketplatform.h"
 #include "compute/fib.h"
 #include "http/fibquery.h"
 #include "taskpool.h"

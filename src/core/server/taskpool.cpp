@@ -1,7 +1,7 @@
 #include "taskpool.h"
 
 #include "childtask.h"
-#include "cluster/socketplatform.h"
+#include "platform/socketplatform.h"
 #include "compute/fib.h"
 
 #include <QCoreApplication>

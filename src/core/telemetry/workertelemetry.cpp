@@ -4,10 +4,9 @@
 #include "server/taskpool.h"
 #include "server/workerserver.h"
 
-#include <QCborArray>
-#include <QFile>
+#include "platform/processplatform.h"
 
-#include <ctime>
+#include <QCborArray>
 
 namespace clusterlab {
 
@@ -20,21 +19,6 @@ constexpr int kLagTickMs = 10;
 // one event-loop turn serves: the batch goes out as soon as it is full.
 constexpr std::size_t kMaxRecordsPerBatch = 4096;
 
-std::int64_t processCpuNs()
-{
-    timespec ts {};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-qint64 residentKiB()
-{
-    QFile f(QStringLiteral("/proc/self/statm"));
-    if (!f.open(QIODevice::ReadOnly))
-        return 0;
-    const QList<QByteArray> parts = f.readAll().split(' ');
-    return parts.size() > 1 ? parts[1].toLongLong() * 4 : 0; // pages of 4 KiB
-}
 } // namespace
 
 WorkerTelemetry::WorkerTelemetry(WorkerServer* server, Sink sink, QObject* parent)
@@ -55,7 +39,7 @@ WorkerTelemetry::WorkerTelemetry(WorkerServer* server, Sink sink, QObject* paren
     m_lagTimer.setInterval(kLagTickMs);
     connect(&m_lagTimer, &QTimer::timeout, this, &WorkerTelemetry::onLagTick);
     m_lastLagTickNs = steadyNowNs();
-    m_lastCpuNs = processCpuNs();
+    m_lastCpuNs = platform::processCpuNs();
     m_lagTimer.start();
 }
 
@@ -87,13 +71,13 @@ void WorkerTelemetry::sample()
     const std::int64_t now = steadyNowNs();
     const std::int64_t pending = now - m_lastLagTickNs - static_cast<std::int64_t>(kLagTickMs) * 1000000;
     const std::int64_t lagMax = qMax(m_lagMaxNs, pending);
-    const std::int64_t cpu = processCpuNs();
+    const std::int64_t cpu = platform::processCpuNs();
     QCborMap s;
     s.insert(QStringLiteral("t"), static_cast<qint64>(now));
     s.insert(QStringLiteral("lagMaxUs"), static_cast<qint64>(lagMax / 1000));
     s.insert(QStringLiteral("lagMeanUs"), static_cast<qint64>(m_lagTicks > 0 ? m_lagSumNs / m_lagTicks / 1000 : 0));
     s.insert(QStringLiteral("cpuUs"), static_cast<qint64>((cpu - m_lastCpuNs) / 1000));
-    s.insert(QStringLiteral("rssKiB"), residentKiB());
+    s.insert(QStringLiteral("rssKiB"), platform::residentKiB());
     s.insert(QStringLiteral("inFlight"), m_server->inFlight());
     s.insert(QStringLiteral("poolBusy"), m_server->threadPool()->activeThreadCount());
     s.insert(QStringLiteral("tasks"), m_server->taskPool()->running());

@@ -4,7 +4,7 @@
 // does not use a socketpair: the primary calls WSADuplicateSocketW for the
 // worker's pid and sends the WSAPROTOCOL_INFOW bytes over the control pipe
 // (duplicateForWorker / adoptDuplicated below), which is what libuv does.
-#include "socketplatform.h"
+#include "platform/socketplatform.h"
 
 #include <winsock2.h>
 #include <ws2tcpip.h>

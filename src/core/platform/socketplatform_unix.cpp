@@ -1,5 +1,5 @@
 // Unix (Linux, macOS) implementation of socketplatform.h.
-#include "socketplatform.h"
+#include "platform/socketplatform.h"
 
 #include <QByteArray>
 

@@ -1,7 +1,7 @@
 // Windows implementation of loadplatform.h: Winsock sockets and WSAPoll.
 // NOT BUILT on the project's Linux CI (see README's platform table); it is
 // written to the same contract as loadplatform_unix.cpp.
-#include "loadplatform.h"
+#include "platform/loadplatform.h"
 
 #include <winsock2.h>
 #include <ws2tcpip.h>

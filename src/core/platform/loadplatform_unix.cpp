@@ -1,6 +1,6 @@
 // Unix implementation of loadplatform.h: epoll (epoll_pwait2 for
 // nanosecond timeouts) on Linux, poll elsewhere.
-#include "loadplatform.h"
+#include "platform/loadplatform.h"
 
 #include <arpa/inet.h>
 #include <cerrno>

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <QtGlobal>
+
+#include <cstdint>
+
+class QProcess;
+
+namespace clusterlab::platform {
+
+// Every process detail (resources, signals, parent watch, descriptor
+// limits) lives behind these functions: processplatform_unix.cpp (Linux and
+// macOS) and processplatform_win.cpp.
+
+// This process's CPU time, user + system, in nanoseconds.
+std::int64_t processCpuNs();
+
+// This process's resident memory in KiB (0 when the system does not say).
+qint64 residentKiB();
+
+// Stops a child process: Terminate asks (SIGTERM on Unix; on Windows a
+// console process has no such signal, so the cluster asks through its
+// control channel first and this falls back to Kill), Kill ends it now.
+enum class Stop { Terminate, Kill };
+void stopProcess(QProcess* process, Stop how);
+
+// Ends this process when its parent dies, even by SIGKILL: the kernel's
+// parent-death signal on Linux, a kqueue NOTE_EXIT watch on macOS. On
+// Windows the parent puts its children in a kill-on-close Job Object
+// instead (see assignToKillOnCloseJob), so this does nothing there.
+void dieWithParent();
+
+// Windows: puts the started process into the primary's Job Object, created
+// once with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, so that nothing outlives
+// the primary. Unix: nothing (dieWithParent covers it from the child).
+void assignToKillOnCloseJob(QProcess* process);
+
+// Raises the soft limit on open descriptors to the hard limit (Unix);
+// nothing on Windows, whose handle table has no such soft limit.
+void raiseDescriptorLimit();
+
+// True when standard output is a terminal (for progress lines).
+bool stdoutIsTerminal();
+
+// Unix: makes `inheritFd` and `counterFd` (either may be -1) appear at
+// kInheritedFd and kServedCounterFd in the child QProcess will start, and
+// nothing else of ours. Windows: nothing (sockets go to a worker through
+// WSADuplicateSocketW over the control channel, not by inheritance).
+void handDescriptorsToChild(QProcess* process, qintptr inheritFd, qintptr counterFd);
+
+} // namespace clusterlab::platform
