@@ -6,7 +6,7 @@
 
 #include "benchcommand.h"
 #include "mainwindow.h"
-#include "util/signalwatcher.h"
+#include "platform/signalwatcher.h"
 #include "servecommand.h"
 #include "version.h"
 
