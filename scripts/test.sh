@@ -17,6 +17,25 @@ run_preset() {
 }
 
 run_preset dev
+if [ "${CLUSTERLAB_SKIP_PACKAGE:-0}" != "1" ]; then
+  echo "== package: the .deb built, installed, used and removed (CLUSTERLAB_SKIP_PACKAGE=1 skips)"
+  scripts/check-package.sh
+fi
+if [ "${CLUSTERLAB_SKIP_WORKFLOW:-0}" != "1" ]; then
+  echo "== workflow: .github/workflows linted (CLUSTERLAB_SKIP_WORKFLOW=1 skips)"
+  scripts/check-workflow.sh
+fi
+if [ "${CLUSTERLAB_SKIP_CROSS:-0}" != "1" ]; then
+  echo "== windows: every translation unit compiled for Windows with mingw-w64 (CLUSTERLAB_SKIP_CROSS=1 skips these three)"
+  scripts/install-deps.sh g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix python3
+  python3 scripts/windows/compile-check.py build/dev/compile_commands.json -j "$jobs"
+  echo "== windows: clusterlab-task.exe cross-built static and run under wine64"
+  scripts/windows/task-under-wine.sh
+  echo "== clang: everything built with clang++ and -Werror (a stand-in for AppleClang)"
+  scripts/install-deps.sh clang
+  cmake --preset clang >/dev/null
+  cmake --build --preset clang -j "$jobs"
+fi
 if [ "${CLUSTERLAB_SKIP_ASAN:-0}" != "1" ]; then
   run_preset asan
 fi

@@ -119,7 +119,16 @@ qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPor
 qintptr createReusePortSocket(const QHostAddress& host, quint16 port, bool listen, quint16* boundPort,
                               QString* error)
 {
-#if defined(SO_REUSEPORT)
+#if defined(Q_OS_MACOS)
+    // macOS has SO_REUSEPORT but hands every connection to the last
+    // socket bound: no balancing between workers, so no such policy.
+    Q_UNUSED(host);
+    Q_UNUSED(port);
+    Q_UNUSED(listen);
+    Q_UNUSED(boundPort);
+    *error = QStringLiteral("macOS does not balance SO_REUSEPORT between processes; use round-robin or shared");
+    return -1;
+#elif defined(SO_REUSEPORT)
     const int fd = newTcpSocket(host);
     if (fd < 0) {
         *error = errnoText("socket");

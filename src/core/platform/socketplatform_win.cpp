@@ -1,6 +1,6 @@
-// Windows implementation of socketplatform.h. NOT BUILT on the project's
-// Linux CI: it is written to the measured design (DESIGN.md) and kept
-// here so that every platform detail has one home. Round-robin on Windows
+// Windows implementation of socketplatform.h. Compiled for Windows in CI
+// here (scripts/windows/compile-check.py), run only by the Windows job of
+// .github/workflows/ci.yml. Round-robin on Windows
 // does not use a socketpair: the primary calls WSADuplicateSocketW for the
 // worker's pid and sends the WSAPROTOCOL_INFOW bytes over the control pipe
 // (duplicateForWorker / adoptDuplicated below), which is what libuv does.
@@ -14,6 +14,17 @@
 namespace clusterlab::platform {
 
 namespace {
+// Winsock is started once, before our first socket call (Qt starts its own
+// reference only when a Qt socket is made, which may come later).
+void startWinsock()
+{
+    static const bool started = []() {
+        WSADATA data;
+        return WSAStartup(MAKEWORD(2, 2), &data) == 0;
+    }();
+    (void)started;
+}
+
 QString wsaText(const char* what)
 {
     return QStringLiteral("%1 failed (WSA error %2)").arg(QLatin1String(what)).arg(WSAGetLastError());
@@ -22,6 +33,7 @@ QString wsaText(const char* what)
 
 qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error)
 {
+    startWinsock();
     const bool v6 = host.protocol() == QAbstractSocket::IPv6Protocol;
     SOCKET s = WSASocketW(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
                           WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
@@ -108,6 +120,7 @@ QByteArray duplicateForWorker(qintptr socket, unsigned long pid)
 
 qintptr adoptDuplicated(const QByteArray& bytes)
 {
+    startWinsock();
     if (bytes.size() != static_cast<int>(sizeof(WSAPROTOCOL_INFOW)))
         return -1;
     WSAPROTOCOL_INFOW info {};
