@@ -48,6 +48,9 @@ int main(int argc, char** argv)
     const QCommandLineOption inheritedOption(QStringLiteral("inherited-fd"),
                                              QStringLiteral("Descriptor handed over by the primary."),
                                              QStringLiteral("FD"));
+    const QCommandLineOption socketFromPrimaryOption(
+        QStringLiteral("socket-from-primary"),
+        QStringLiteral("The policy's socket comes over the control channel (Windows)."));
     const QCommandLineOption servedOption(QStringLiteral("served-fd"),
                                           QStringLiteral("The primary's shared served-requests counter."),
                                           QStringLiteral("FD"));
@@ -58,6 +61,7 @@ int main(int argc, char** argv)
     parser.addOption(controlOption);
     parser.addOption(policyOption);
     parser.addOption(inheritedOption);
+    parser.addOption(socketFromPrimaryOption);
     if (!parser.parse(QCoreApplication::arguments())) {
         std::fprintf(stderr, "clusterlab-worker: %s\n", qPrintable(parser.errorText()));
         return 2;
@@ -105,6 +109,7 @@ int main(int argc, char** argv)
         options.policy = *policy;
         if (parser.isSet(inheritedOption))
             options.inheritedFd = parser.value(inheritedOption).toInt();
+        options.socketFromPrimary = parser.isSet(socketFromPrimaryOption);
         if (parser.isSet(servedOption))
             options.servedFd = parser.value(servedOption).toInt();
         options.telemetry = !parser.isSet(noTelemetryOption);

@@ -49,9 +49,16 @@ void TestCli::helpAndVersion_data()
     QTest::addColumn<QString>("program");
     QTest::addColumn<QString>("flag");
     QTest::addColumn<QByteArray>("expected");
-    QTest::addRow("clusterlab --help") << QStringLiteral("clusterlab") << QStringLiteral("--help") << QByteArray("Usage:");
+    QTest::addRow("clusterlab --help") << QStringLiteral("clusterlab") << QStringLiteral("--help") << QByteArray("Usage");
     QTest::addRow("clusterlab --version") << QStringLiteral("clusterlab") << QStringLiteral("--version")
                                           << QByteArray("clusterlab 0.");
+#if defined(CLUSTERLAB_HAS_GUI)
+    // The same command line without the window (the clusterlab-cli package).
+    QTest::addRow("clusterlab-cli --help") << QStringLiteral("clusterlab-cli") << QStringLiteral("--help")
+                                           << QByteArray("clusterlab-cli serve");
+    QTest::addRow("clusterlab-cli --version") << QStringLiteral("clusterlab-cli") << QStringLiteral("--version")
+                                              << QByteArray("clusterlab-cli 0.");
+#endif
     QTest::addRow("worker --help") << QStringLiteral("clusterlab-worker") << QStringLiteral("--help")
                                    << QByteArray("--max-children");
     QTest::addRow("worker --version") << QStringLiteral("clusterlab-worker") << QStringLiteral("--version")
@@ -93,6 +100,12 @@ void TestCli::badUsage_data()
                                                 << QByteArray("unknown command");
     QTest::addRow("clusterlab bad option") << QStringLiteral("clusterlab") << QStringList { QStringLiteral("--nope") }
                                            << QByteArray("unknown option '--nope'");
+#if defined(CLUSTERLAB_HAS_GUI)
+    QTest::addRow("clusterlab-cli without a command") << QStringLiteral("clusterlab-cli") << QStringList {}
+                                                      << QByteArray("this build has no window");
+    QTest::addRow("clusterlab-cli bench without a URL") << QStringLiteral("clusterlab-cli")
+                                                        << QStringList { QStringLiteral("bench") } << QByteArray("URL");
+#endif
     QTest::addRow("serve bad option") << QStringLiteral("clusterlab")
                                       << QStringList { QStringLiteral("serve"), QStringLiteral("--nope") }
                                       << QByteArray("Unknown option");
@@ -121,7 +134,9 @@ void TestCli::portInUseIsARuntimeFailure()
 
 void TestCli::noDisplayPointsToServe()
 {
-#if defined(Q_OS_LINUX)
+#if !defined(CLUSTERLAB_HAS_GUI)
+    QSKIP("built without the window");
+#elif defined(Q_OS_LINUX)
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("DISPLAY"));
@@ -152,7 +167,9 @@ void TestCli::sigtermStopsCleanly()
 // outright: no settings saved, the cluster not stopped, a crash exit.
 void TestCli::theWindowClosesCleanlyOnSigterm()
 {
-#if !defined(Q_OS_LINUX)
+#if !defined(CLUSTERLAB_HAS_GUI)
+    QSKIP("built without the window");
+#elif !defined(Q_OS_LINUX)
     QSKIP("needs signals and /proc");
 #else
     QTemporaryDir config;

@@ -187,8 +187,14 @@ void Cluster::spawn(Slot& slot)
     } else if (m_config.policy == DistributionPolicy::Shared) {
         inherit = m_listenerFd;
     }
-    if (inherit >= 0)
+    if (inherit >= 0 && platform::kSocketsByDuplication) {
+        // Nothing inherited: the socket follows on the control channel.
+        instance->socketForWorker = inherit;
+        args << QStringLiteral("--socket-from-primary");
+        inherit = -1;
+    } else if (inherit >= 0) {
         args << QStringLiteral("--inherited-fd") << QString::number(platform::kInheritedFd);
+    }
     if (m_telemetry != nullptr) {
         instance->servedCounter = platform::createSharedCounter(&instance->servedCounterFd);
         if (instance->servedCounter != nullptr)
@@ -259,7 +265,7 @@ void Cluster::instanceListening(WorkerInstance* instance)
     if (Slot* slot = slotOf(instance))
         slot->policy.listening();
     if (m_acceptor && instance->handoffChannel >= 0)
-        m_acceptor->addTarget(instance->id(), instance->handoffChannel);
+        m_acceptor->addTarget(instance->id(), instance->handoffChannel, instance->pid());
     ClusterEvent e;
     e.kind = ClusterEvent::Kind::Listening;
     e.index = instance->index();

@@ -120,16 +120,24 @@ void RoundRobinAcceptor::stop(bool takePending)
     for (const Waiting& w : m_waiting)
         platform::closeDescriptor(w.fd);
     m_waiting.clear();
+    for (Target& t : m_targets) {
+        platform::closeDescriptor(t.inFlight);
+        t.inFlight = -1;
+    }
     for (const Refusing& r : m_refusing)
         platform::closeDescriptor(r.fd);
     m_refusing.clear();
 }
 
-void RoundRobinAcceptor::addTarget(int workerId, qintptr channel)
+void RoundRobinAcceptor::addTarget(int workerId, qintptr channel, qint64 pid)
 {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        m_targets.append({ workerId, channel });
+        Target target;
+        target.id = workerId;
+        target.channel = channel;
+        target.pid = pid;
+        m_targets.append(target);
         m_free.push_back(workerId);
         m_handed.insert(workerId, m_handed.value(workerId));
     }
@@ -163,17 +171,23 @@ void RoundRobinAcceptor::addTarget(int workerId, qintptr channel)
 void RoundRobinAcceptor::removeTarget(int workerId)
 {
     QSocketNotifier* acks = nullptr;
+    qintptr unacknowledged = -1;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         for (qsizetype i = 0; i < m_targets.size(); ++i) {
             if (m_targets[i].id == workerId) {
                 acks = m_targets[i].acks;
+                unacknowledged = m_targets[i].inFlight;
                 m_targets.removeAt(i);
                 break;
             }
         }
         m_free.erase(std::remove(m_free.begin(), m_free.end(), workerId), m_free.end());
     }
+    // Windows: a connection the worker never acknowledged is still ours
+    // (we keep our copy until then): it goes to another worker.
+    if (unacknowledged >= 0)
+        redispatch({ unacknowledged });
     // The caller closes the channel next: its notifier goes first, in the
     // thread it lives in.
     if (acks != nullptr && m_context != nullptr && m_thread.isRunning()) {
@@ -240,10 +254,13 @@ bool RoundRobinAcceptor::handOffLocked(qintptr fd)
         for (Target& target : m_targets) {
             if (target.id != id)
                 continue;
-            if (platform::sendDescriptor(target.channel, fd)) {
+            if (platform::sendDescriptor(target.channel, fd, target.pid)) {
                 target.busy = true;
                 ++m_handed[target.id];
-                platform::closeDescriptor(fd);
+                if (platform::kSocketsByDuplication)
+                    target.inFlight = fd; // the worker opens its own handle from the record first
+                else
+                    platform::closeDescriptor(fd); // SCM_RIGHTS holds a reference in flight
                 return true;
             }
             break; // its worker is gone: the cluster removes it
@@ -263,6 +280,8 @@ void RoundRobinAcceptor::onAcknowledged(int workerId)
             if (platform::receiveAcknowledgements(t.channel, &closed) > 0 && t.busy) {
                 t.busy = false;
                 m_free.push_back(t.id);
+                platform::closeDescriptor(t.inFlight);
+                t.inFlight = -1;
             }
             if (closed && t.acks != nullptr)
                 t.acks->setEnabled(false); // the worker is gone; the cluster removes it

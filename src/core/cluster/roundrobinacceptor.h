@@ -43,8 +43,9 @@ public:
     // that closing resets none of it; false when others share the socket.
     void stop(bool takePending = true);
 
-    // A worker ready to receive connections on `channel` (not owned).
-    void addTarget(int workerId, qintptr channel);
+    // A worker (process `pid`) ready to receive connections on `channel`
+    // (not owned).
+    void addTarget(int workerId, qintptr channel, qint64 pid);
     // After this returns the acceptor never uses that channel again.
     void removeTarget(int workerId);
     // False: no worker can come (every slot errored): refuse at once.
@@ -75,7 +76,9 @@ private:
     {
         int id;
         qintptr channel;
+        qint64 pid;
         bool busy = false; // a hand-over not yet acknowledged
+        qintptr inFlight = -1; // kSocketsByDuplication: our copy of it, closed on the acknowledgement
         QSocketNotifier* acks = nullptr; // lives in m_thread
     };
     struct Waiting

@@ -48,6 +48,31 @@ bool WorkerAgent::start(QString* error)
     hello.insert(QStringLiteral("pid"), m_server->pid());
     send(hello);
 
+    if (m_options.telemetry) {
+        m_telemetry = new WorkerTelemetry(m_server, [this](const QCborMap& batch) { send(batch); }, this);
+        if (m_options.servedFd >= 0)
+            m_telemetry->setSharedServedCounter(platform::mapSharedCounter(m_options.servedFd));
+        m_server->setTelemetry(m_telemetry);
+    }
+    if (m_options.socketFromPrimary && m_options.policy != DistributionPolicy::ReusePort) {
+        m_awaitingSocket = true; // takeSocket() when its message arrives
+    } else if (!takeSocket(error)) {
+        return false;
+    }
+    connect(m_server, &WorkerServer::drained, this, [this]() {
+        if (m_stopping) {
+            if (m_telemetry != nullptr)
+                m_telemetry->flush(); // the last records go out before we do
+            if (m_control != nullptr)
+                m_control->flush();
+            Q_EMIT finished(0);
+        }
+    });
+    return true;
+}
+
+bool WorkerAgent::takeSocket(QString* error)
+{
     switch (m_options.policy) {
     case DistributionPolicy::RoundRobin:
         if (m_options.inheritedFd < 0) {
@@ -77,25 +102,10 @@ bool WorkerAgent::start(QString* error)
         break;
     }
     }
-    if (m_options.telemetry) {
-        m_telemetry = new WorkerTelemetry(m_server, [this](const QCborMap& batch) { send(batch); }, this);
-        if (m_options.servedFd >= 0)
-            m_telemetry->setSharedServedCounter(platform::mapSharedCounter(m_options.servedFd));
-        m_server->setTelemetry(m_telemetry);
-    }
     QCborMap listening;
     listening.insert(QStringLiteral("type"), QStringLiteral("listening"));
     listening.insert(QStringLiteral("port"), m_server->config().port);
     send(listening);
-    connect(m_server, &WorkerServer::drained, this, [this]() {
-        if (m_stopping) {
-            if (m_telemetry != nullptr)
-                m_telemetry->flush(); // the last records go out before we do
-            if (m_control != nullptr)
-                m_control->flush();
-            Q_EMIT finished(0);
-        }
-    });
     return true;
 }
 
@@ -111,7 +121,18 @@ void WorkerAgent::onControlReadyRead()
     QCborMap message;
     while (m_reader.next(&message)) {
         const QString type = message.value(QStringLiteral("type")).toString();
-        if (type == QLatin1String("stop"))
+        if (type == QLatin1String("socket") && m_awaitingSocket) {
+            m_awaitingSocket = false;
+            m_options.inheritedFd = platform::adoptDuplicated(message.value(QStringLiteral("info")).toByteArray());
+            QString error;
+            if (m_options.inheritedFd < 0)
+                error = QStringLiteral("cannot open the socket the primary sent");
+            if (!error.isEmpty() || !takeSocket(&error)) {
+                std::fprintf(stderr, "clusterlab-worker: %s\n", qPrintable(error));
+                Q_EMIT finished(1);
+                return;
+            }
+        } else if (type == QLatin1String("stop"))
         {
             const QCborValue grace = message.value(QStringLiteral("graceMs"));
             beginStop(static_cast<int>(grace.isInteger() ? qBound<qint64>(0, grace.toInteger(), qint64(3600000)) : 10000));

@@ -28,6 +28,9 @@ public:
         QString controlName;
         DistributionPolicy policy = DistributionPolicy::RoundRobin;
         qintptr inheritedFd = -1; // round-robin: handoff channel; shared: the listener
+        // Windows: that socket comes as a "socket" control message instead
+        // (WSADuplicateSocketW; platform::kSocketsByDuplication).
+        bool socketFromPrimary = false;
         qintptr servedFd = -1;    // the primary's shared "served" counter
         bool telemetry = true;
     };
@@ -48,6 +51,9 @@ private:
     void onControlReadyRead();
     void onHandoff();
     void beginStop(int graceMs);
+    // Starts taking connections on the policy's socket, then says
+    // "listening"; false with a reason when the socket is unusable.
+    bool takeSocket(QString* error);
 
     WorkerServer* m_server;
     Options m_options;
@@ -57,6 +63,7 @@ private:
     WorkerTelemetry* m_telemetry = nullptr;
     QTimer m_graceTimer;
     bool m_stopping = false;
+    bool m_awaitingSocket = false; // socketFromPrimary, and its message not here yet
 };
 
 } // namespace clusterlab

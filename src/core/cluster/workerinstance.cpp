@@ -75,6 +75,14 @@ void WorkerInstance::attachControl(QLocalSocket* socket, control::FrameReader re
         e.pid = m_pid;
         Q_EMIT clusterEvent(e);
     });
+    if (platform::kSocketsByDuplication && socketForWorker >= 0) {
+        // Windows: the worker inherits no socket; it opens its own handle
+        // from these bytes (WSADuplicateSocketW for its pid), then listens.
+        QCborMap message;
+        message.insert(QStringLiteral("type"), QStringLiteral("socket"));
+        message.insert(QStringLiteral("info"), platform::duplicateForProcess(socketForWorker, m_pid));
+        m_control->write(control::encode(message));
+    }
     onControlReadyRead(); // frames that came with the hello
 }
 

@@ -57,6 +57,10 @@ public:
     // Our copy of the worker's end: if the worker dies, connections still
     // queued for it are read back from here and handed to another worker.
     qintptr handoffWorkerEnd = -1;
+    // kSocketsByDuplication (Windows): the socket this worker is to open
+    // its own handle to (the shared listener, or handoffWorkerEnd), sent in
+    // a "socket" control message once its control channel is attached.
+    qintptr socketForWorker = -1;
     // Responses written, kept by the worker in memory we share: readable
     // after it died. Released by Cluster.
     qintptr servedCounterFd = -1;

@@ -29,12 +29,40 @@ qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPor
 qintptr createReusePortSocket(const QHostAddress& host, quint16 port, bool listen, quint16* boundPort,
                               QString* error);
 
-// A connected pair for handing accepted connections to one worker.
+// How a worker gets sockets from the primary.
+// Unix: the listening socket or the worker's end of its handoff channel is
+// inherited (placed at kInheritedFd), and each round-robin connection
+// travels over the channel as SCM_RIGHTS; the primary may close its copy at
+// once. Windows (kSocketsByDuplication): nothing is inherited; the primary
+// calls WSADuplicateSocketW for the worker's pid and the worker opens its
+// own handle from those WSAPROTOCOL_INFOW bytes with WSASocketW: the
+// listening socket or the channel's worker end in a "socket" message on the
+// control channel, each connection as one record on the handoff channel.
+// The primary keeps its copy of a connection until the worker acknowledged
+// it (what Node does too), so none is lost to a worker that dies first.
+#if defined(Q_OS_WIN)
+constexpr bool kSocketsByDuplication = true;
+#else
+constexpr bool kSocketsByDuplication = false;
+#endif
+
+// A connected pair for handing accepted connections to one worker
+// (socketpair on Unix; two loopback TCP sockets on Windows).
 bool createHandoffPair(qintptr* primaryEnd, qintptr* workerEnd, QString* error);
 
-// Sends one descriptor over a handoff channel (SCM_RIGHTS). False when the
-// worker end is gone or full; the caller still owns `fd` either way.
-bool sendDescriptor(qintptr channel, qintptr fd);
+// Sends one connection over a handoff channel to the worker process
+// `workerPid`. False when the worker end is gone or full; the caller still
+// owns `fd` either way (and must keep it until the acknowledgement when
+// kSocketsByDuplication).
+bool sendDescriptor(qintptr channel, qintptr fd, qint64 workerPid);
+
+// Windows: the bytes that let process `pid` open its own handle to
+// `socket`; empty on failure (and always on Unix, where sockets travel by
+// inheritance and SCM_RIGHTS).
+QByteArray duplicateForProcess(qintptr socket, qint64 pid);
+// Windows: the socket those bytes describe, opened in this process; -1 on
+// failure (and always on Unix).
+qintptr adoptDuplicated(const QByteArray& bytes);
 
 // Round-robin hand-over acknowledgements (Node's semantic: a worker is
 // given its next connection only once it has adopted the previous one).

@@ -175,7 +175,17 @@ bool createHandoffPair(qintptr* primaryEnd, qintptr* workerEnd, QString* error)
     return true;
 }
 
-bool sendDescriptor(qintptr channel, qintptr fd)
+QByteArray duplicateForProcess(qintptr, qint64)
+{
+    return {};
+}
+
+qintptr adoptDuplicated(const QByteArray&)
+{
+    return -1;
+}
+
+bool sendDescriptor(qintptr channel, qintptr fd, qint64)
 {
     char byte = 'c';
     iovec iov { &byte, 1 };

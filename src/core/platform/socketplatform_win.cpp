@@ -1,15 +1,20 @@
 // Windows implementation of socketplatform.h. Compiled for Windows in CI
 // here (scripts/windows/compile-check.py), run only by the Windows job of
-// .github/workflows/ci.yml. Round-robin on Windows
-// does not use a socketpair: the primary calls WSADuplicateSocketW for the
-// worker's pid and sends the WSAPROTOCOL_INFOW bytes over the control pipe
-// (duplicateForWorker / adoptDuplicated below), which is what libuv does.
+// .github/workflows/ci.yml. Sockets reach a worker by WSADuplicateSocketW
+// (socketplatform.h, kSocketsByDuplication): the listening socket or the
+// handoff channel's worker end in a "socket" control message, each
+// round-robin connection as one WSAPROTOCOL_INFOW record on the channel (a
+// loopback TCP pair: Windows has no socketpair), acknowledged with one
+// byte back as on Unix. This is what libuv does for Node's cluster.
 #include "platform/socketplatform.h"
 
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
 #include <QByteArray>
+#include <QHash>
+
+#include <mutex>
 
 namespace clusterlab::platform {
 
@@ -80,40 +85,49 @@ qintptr createReusePortSocket(const QHostAddress&, quint16, bool, quint16*, QStr
     return -1;
 }
 
-bool createHandoffPair(qintptr*, qintptr*, QString* error)
+bool createHandoffPair(qintptr* primaryEnd, qintptr* workerEnd, QString* error)
 {
-    *error = QStringLiteral("on Windows connections are handed over with WSADuplicateSocketW");
-    return false;
+    // No socketpair: a loopback listener on an ephemeral port, one connect,
+    // one accept, and the listener closed again. Neither end is inheritable;
+    // the worker's end reaches the worker by WSADuplicateSocketW.
+    startWinsock();
+    SOCKET listener = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+    SOCKET client = INVALID_SOCKET;
+    SOCKET server = INVALID_SOCKET;
+    sockaddr_in addr {};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int len = sizeof addr;
+    const bool ok = listener != INVALID_SOCKET
+        && bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && listen(listener, 1) == 0
+        && getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0
+        && (client = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0, WSA_FLAG_NO_HANDLE_INHERIT))
+            != INVALID_SOCKET
+        && connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0
+        && (server = accept(listener, nullptr, nullptr)) != INVALID_SOCKET;
+    if (!ok) {
+        *error = wsaText("a loopback handoff channel");
+        if (client != INVALID_SOCKET)
+            closesocket(client);
+    }
+    if (listener != INVALID_SOCKET)
+        closesocket(listener);
+    if (!ok)
+        return false;
+    SetHandleInformation(reinterpret_cast<HANDLE>(server), HANDLE_FLAG_INHERIT, 0);
+    BOOL one = TRUE;
+    setsockopt(client, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
+    setsockopt(server, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
+    setNonBlocking(static_cast<qintptr>(client)); // a busy worker must not stall the acceptor
+    *primaryEnd = static_cast<qintptr>(client);
+    *workerEnd = static_cast<qintptr>(server);
+    return true;
 }
 
-bool sendDescriptor(qintptr, qintptr)
-{
-    return false;
-}
-
-bool sendAcknowledgement(qintptr)
-{
-    return false; // Windows hands over through the control pipe (see above)
-}
-
-int receiveAcknowledgements(qintptr, bool* closed)
-{
-    *closed = true;
-    return 0;
-}
-
-QList<qintptr> receiveDescriptors(qintptr, bool* closed)
-{
-    *closed = true;
-    return {};
-}
-
-// The bytes a worker (process `pid`) needs to open its own handle to
-// `socket`; sent over the control pipe.
-QByteArray duplicateForWorker(qintptr socket, unsigned long pid)
+QByteArray duplicateForProcess(qintptr socket, qint64 pid)
 {
     WSAPROTOCOL_INFOW info {};
-    if (WSADuplicateSocketW(static_cast<SOCKET>(socket), pid, &info) != 0)
+    if (WSADuplicateSocketW(static_cast<SOCKET>(socket), static_cast<DWORD>(pid), &info) != 0)
         return {};
     return QByteArray(reinterpret_cast<const char*>(&info), sizeof info);
 }
@@ -121,12 +135,87 @@ QByteArray duplicateForWorker(qintptr socket, unsigned long pid)
 qintptr adoptDuplicated(const QByteArray& bytes)
 {
     startWinsock();
-    if (bytes.size() != static_cast<int>(sizeof(WSAPROTOCOL_INFOW)))
+    if (bytes.size() != static_cast<qsizetype>(sizeof(WSAPROTOCOL_INFOW)))
         return -1;
     WSAPROTOCOL_INFOW info {};
     memcpy(&info, bytes.constData(), sizeof info);
-    SOCKET s = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &info, 0, WSA_FLAG_OVERLAPPED);
+    SOCKET s = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &info, 0,
+                          WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
     return s == INVALID_SOCKET ? -1 : static_cast<qintptr>(s);
+}
+
+bool sendDescriptor(qintptr channel, qintptr fd, qint64 workerPid)
+{
+    // One fixed-size record per connection. At most one hand-over per
+    // worker is unacknowledged, so the channel never holds more than one
+    // record: a send that does not take it whole means the worker is gone.
+    const QByteArray record = duplicateForProcess(fd, workerPid);
+    if (record.isEmpty())
+        return false;
+    const int sent = send(static_cast<SOCKET>(channel), record.constData(), static_cast<int>(record.size()), 0);
+    return sent == static_cast<int>(record.size());
+}
+
+bool sendAcknowledgement(qintptr channel)
+{
+    const char byte = 'a';
+    return send(static_cast<SOCKET>(channel), &byte, 1, 0) == 1;
+}
+
+int receiveAcknowledgements(qintptr channel, bool* closed)
+{
+    *closed = false;
+    int count = 0;
+    char buf[64];
+    for (;;) {
+        const int rc = recv(static_cast<SOCKET>(channel), buf, sizeof buf, 0);
+        if (rc > 0) {
+            count += rc;
+            continue;
+        }
+        if (rc == 0 || WSAGetLastError() != WSAEWOULDBLOCK)
+            *closed = true;
+        return count;
+    }
+}
+
+QList<qintptr> receiveDescriptors(qintptr channel, bool* closed)
+{
+    // Records may arrive in pieces: what is short of a whole one waits here
+    // for the rest (one buffer per channel; a worker has one channel, the
+    // primary reads a dead worker's end once).
+    static std::mutex mutex;
+    static QHash<qintptr, QByteArray> partial;
+    constexpr qsizetype kRecord = sizeof(WSAPROTOCOL_INFOW);
+    QList<qintptr> out;
+    *closed = false;
+    std::lock_guard<std::mutex> lock(mutex);
+    QByteArray& buffer = partial[channel];
+    char chunk[4096];
+    for (;;) {
+        const int rc = recv(static_cast<SOCKET>(channel), chunk, sizeof chunk, 0);
+        if (rc > 0) {
+            buffer.append(chunk, rc);
+            continue;
+        }
+        if (rc == 0 || WSAGetLastError() != WSAEWOULDBLOCK)
+            *closed = true;
+        break;
+    }
+    qsizetype used = 0;
+    while (buffer.size() - used >= kRecord) {
+        // A record duplicated for another process (a dead worker's, read by
+        // the primary) does not open here: that connection is lost, as the
+        // primary still holds its own copy only until the acknowledgement.
+        const qintptr fd = adoptDuplicated(buffer.mid(used, kRecord));
+        if (fd >= 0)
+            out.append(fd);
+        used += kRecord;
+    }
+    buffer.remove(0, used);
+    if (*closed)
+        partial.remove(channel);
+    return out;
 }
 
 QList<qintptr> acceptPending(qintptr listener)

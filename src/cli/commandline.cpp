@@ -1,0 +1,81 @@
+#include "commandline.h"
+
+#include "benchcommand.h"
+#include "servecommand.h"
+#include "version.h"
+
+#include <QCoreApplication>
+#include <QStringList>
+
+#include <cstdio>
+#include <string>
+
+namespace clusterlab {
+
+namespace {
+
+void printUsage(std::FILE* out, const char* program, bool hasWindow)
+{
+    if (hasWindow)
+        std::fprintf(out,
+                     "Usage:\n"
+                     "  %s                 open the lab's window; its cluster starts on 127.0.0.1:3000\n"
+                     "                             (or the next free port)\n",
+                     program);
+    else
+        std::fprintf(out, "Usage (this build has no window):\n");
+    std::fprintf(out,
+                 "  %s serve [--workers N] [--port P] [--host H] [--policy round-robin|shared|reuseport]\n"
+                 "                   [--max-children K] [--pool-threads T] [--stats] [--record FILE.csv]\n"
+                 "                             run the cluster headless (%s serve --help)\n"
+                 "  %s bench URL [-n N | -z SECONDS] [-c CONNECTIONS] [--no-keepalive] [--rate R]\n"
+                 "                   [--route PATH[:WEIGHT]]... [--json FILE] [--csv FILE]\n"
+                 "                             load-test any http:// server (%s bench --help)\n",
+                 program, program, program, program);
+    const std::string help = std::string(program) + " --help";
+    const std::string version = std::string(program) + " --version";
+    std::fprintf(out,
+                 "  %-26s this text\n"
+                 "  %-26s the version\n"
+                 "\n"
+                 "Routes of every worker: /  /main?n=N  /worker?n=N  /child?n=N  /healthz   (N = 0..45, default 30)\n",
+                 help.c_str(), version.c_str());
+}
+
+} // namespace
+
+std::optional<int> runCommandLine(int argc, char** argv, const char* program, bool hasWindow)
+{
+    QStringList args;
+    for (int i = 1; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
+
+    if (args.isEmpty()) {
+        if (hasWindow)
+            return std::nullopt;
+        printUsage(stderr, program, false);
+        return 2;
+    }
+    const QString& first = args.constFirst();
+    const bool help = args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h"));
+    if (help && first.startsWith(QLatin1Char('-'))) { // `serve --help` is serve's
+        printUsage(stdout, program, hasWindow);
+        return 0;
+    }
+    if (first == QLatin1String("--version") || first == QLatin1String("-v")) {
+        std::printf("%s %s\n", program, CLUSTERLAB_VERSION);
+        return 0;
+    }
+    if (first == QLatin1String("serve") || first == QLatin1String("bench")) {
+        QCoreApplication app(argc, argv);
+        QCoreApplication::setApplicationName(QString::fromLatin1(program));
+        QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
+        return first == QLatin1String("serve") ? runServe(args.mid(1)) : runBench(args.mid(1));
+    }
+    std::fprintf(stderr, "%s: unknown %s '%s'\n\n", program, first.startsWith(QLatin1Char('-')) ? "option" : "command",
+                 qPrintable(first));
+    printUsage(stderr, program, hasWindow);
+    return 2;
+}
+
+} // namespace clusterlab

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <optional>
+
+namespace clusterlab {
+
+// The `clusterlab` command line, shared by the window's executable and the
+// headless one (CLUSTERLAB_BUILD_GUI=OFF, or the clusterlab-cli package):
+// --help, --version, `serve`, `bench`, and bad usage. Returns the exit
+// code when the command line was one of those; nothing when there were no
+// arguments, i.e. the caller's turn (the window opens, or the headless
+// build says it has none). `program` names the executable in messages.
+std::optional<int> runCommandLine(int argc, char** argv, const char* program, bool hasWindow);
+
+} // namespace clusterlab
