@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# One command: install what is missing, build, and run the whole test suite,
-# first in the dev preset, then again under AddressSanitizer + UBSan.
-# Set CLUSTERLAB_SKIP_ASAN=1 to run only the first pass.
+# One command: install what is missing, build, and run the whole test suite
+# (dev preset); then the .deb installed and used, the CI workflow linted,
+# every translation unit compiled for Windows (mingw-w64), clusterlab-task.exe
+# run under wine64, a clang -Werror build, the headless build
+# (CLUSTERLAB_BUILD_GUI=OFF) with its tests, and the whole suite again under
+# AddressSanitizer + UBSan. CLUSTERLAB_SKIP_{PACKAGE,WORKFLOW,CROSS,HEADLESS,ASAN}=1
+# skip a step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -35,6 +39,14 @@ if [ "${CLUSTERLAB_SKIP_CROSS:-0}" != "1" ]; then
   scripts/install-deps.sh clang
   cmake --preset clang >/dev/null
   cmake --build --preset clang -j "$jobs"
+fi
+if [ "${CLUSTERLAB_SKIP_HEADLESS:-0}" != "1" ]; then
+  echo "== headless: CLUSTERLAB_BUILD_GUI=OFF builds serve and bench without Widgets or Charts, and passes its tests (CLUSTERLAB_SKIP_HEADLESS=1 skips)"
+  run_preset headless
+  if ldd build/headless/bin/clusterlab | grep -Eq 'libQt6(Widgets|Charts|Gui)'; then
+    echo "headless: build/headless/bin/clusterlab links a GUI library" >&2
+    exit 1
+  fi
 fi
 if [ "${CLUSTERLAB_SKIP_ASAN:-0}" != "1" ]; then
   run_preset asan

@@ -13,6 +13,8 @@
 
 #include <array>
 #include <QCborMap>
+#include <QLocalServer>
+#include <QLocalSocket>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -55,6 +57,7 @@ private Q_SLOTS:
     void framingSurvivesFragmentsAndRejectsGarbage();
     void aWorkerSpeakingGarbageIsDroppedAndRestarted_data();
     void aWorkerSpeakingGarbageIsDroppedAndRestarted();
+    void aWorkerAwaitsItsSocketAndRefusesABadOne();
     void badTelemetryNeverKillsAWorkerThatServes_data();
     void badTelemetryNeverKillsAWorkerThatServes();
     void aPipelinedFloodNeverMakesAnOversizedBatch();
@@ -107,6 +110,54 @@ void TestTelemetry::framingSurvivesFragmentsAndRejectsGarbage()
     // A broken stream keeps nothing of what still arrives.
     oversized.append(QByteArray(1 << 20, 'z'));
     QVERIFY(!oversized.next(&out));
+}
+
+// Windows hands a worker its socket in a "socket" control message
+// (--socket-from-primary; WSADuplicateSocketW). The message path runs
+// here too, as the primary of one worker: the worker says hello and waits
+// (no "listening" yet), and a socket it cannot open ends it with exit code
+// 1 and a one-line reason (on Unix no bytes open a socket, so this is the
+// path a corrupt or foreign message takes everywhere).
+void TestTelemetry::aWorkerAwaitsItsSocketAndRefusesABadOne()
+{
+    QLocalServer primary;
+    const QString name = QStringLiteral("clusterlab-test-%1").arg(QCoreApplication::applicationPid());
+    QLocalServer::removeServer(name);
+    QVERIFY(primary.listen(name));
+    QProcess worker;
+    worker.start(WorkerProcess::binary(QStringLiteral("clusterlab-worker")),
+                 { QStringLiteral("--control"), name, QStringLiteral("--policy"), QStringLiteral("shared"),
+                   QStringLiteral("--socket-from-primary"), QStringLiteral("--no-telemetry") });
+    QVERIFY(worker.waitForStarted());
+    QVERIFY(primary.waitForNewConnection(20000));
+    QLocalSocket* channel = primary.nextPendingConnection();
+    control::FrameReader reader;
+    QCborMap hello;
+    bool gotHello = false; // QTRY_* evaluates its condition once more at the end: no side effect there
+    auto pollHello = [&]() {
+        if (!gotHello) {
+            reader.append(channel->readAll());
+            gotHello = reader.next(&hello);
+        }
+        return gotHello;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(pollHello(), 10000);
+    QCOMPARE(hello.value(QStringLiteral("type")).toString(), QStringLiteral("hello"));
+    QCOMPARE(hello.value(QStringLiteral("pid")).toInteger(), worker.processId());
+    QCborMap socket;
+    socket.insert(QStringLiteral("type"), QStringLiteral("socket"));
+    socket.insert(QStringLiteral("info"), QByteArray("not a WSAPROTOCOL_INFOW"));
+    channel->write(control::encode(socket));
+    QVERIFY(channel->flush()); // waitForFinished runs no event loop to write it
+    QVERIFY(worker.waitForFinished(20000));
+    QCOMPARE(worker.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(worker.exitCode(), 1);
+    QVERIFY(worker.readAllStandardError().contains("cannot open the socket the primary sent"));
+    // Nothing but its hello came before: it never said it listened.
+    reader.append(channel->readAll());
+    QCborMap more;
+    while (reader.next(&more))
+        QVERIFY(more.value(QStringLiteral("type")).toString() != QLatin1String("listening"));
 }
 
 void TestTelemetry::aWorkerSpeakingGarbageIsDroppedAndRestarted_data()

@@ -9,7 +9,10 @@ namespace clusterlab {
 // The control channel between the primary and each worker: frames of a
 // 4-byte big-endian length followed by one CBOR map whose "type" names the
 // message. Version 1. Worker -> primary: "hello" {index, pid},
-// "listening" {port}, "draining". Primary -> worker: "stop" {graceMs}.
+// "listening" {port}, "draining". Primary -> worker: "stop" {graceMs};
+// on Windows also "socket" {info: WSAPROTOCOL_INFOW bytes}, the listening
+// socket or handoff channel a worker started with --socket-from-primary
+// opens its own handle to (platform::kSocketsByDuplication).
 namespace control {
 constexpr int kProtocolVersion = 1;
 constexpr qsizetype kMaxFrameBytes = 1 << 20;
