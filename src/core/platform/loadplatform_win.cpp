@@ -2,6 +2,7 @@
 // NOT BUILT on the project's Linux CI (see README's platform table); it is
 // written to the same contract as loadplatform_unix.cpp.
 #include "platform/loadplatform.h"
+#include "platform/socketplatform.h"
 
 #include <winsock2.h>
 #include <ws2tcpip.h>
@@ -12,15 +13,6 @@
 namespace clusterlab::loadplatform {
 
 namespace {
-void startWinsock()
-{
-    static const bool started = []() {
-        WSADATA data;
-        return WSAStartup(MAKEWORD(2, 2), &data) == 0;
-    }();
-    (void)started;
-}
-
 QString wsaText(int code)
 {
     return QStringLiteral("WSA error %1").arg(code);
@@ -53,7 +45,7 @@ Address toAddress(const QHostAddress& host, quint16 port)
 
 ConnectState openAndConnect(const Address& address, qintptr* fd, QString* error)
 {
-    startWinsock();
+    platform::startNetworking();
     SOCKET s = WSASocketW(address.family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0, WSA_FLAG_NO_HANDLE_INHERIT);
     if (s == INVALID_SOCKET) {
         *fd = -1;
@@ -152,7 +144,7 @@ struct Poller::Impl
 Poller::Poller(int capacity)
     : d(new Impl)
 {
-    startWinsock();
+    platform::startNetworking();
     d->fds.assign(static_cast<std::size_t>(capacity), WSAPOLLFD { INVALID_SOCKET, 0, 0 });
 }
 

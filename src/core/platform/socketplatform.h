@@ -19,6 +19,11 @@ namespace clusterlab::platform {
 // The descriptor number a worker finds its inherited socket at (Unix).
 constexpr int kInheritedFd = 3;
 
+// Starts the system's socket layer once (WSAStartup on Windows, before our
+// first socket call: Qt starts its own only when a Qt socket is made);
+// nothing on Unix. Every function here that makes a socket calls it.
+void startNetworking();
+
 // A listening TCP socket (SO_REUSEADDR on Unix, SO_EXCLUSIVEADDRUSE on
 // Windows). *boundPort receives the port (useful with port 0).
 qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error);

@@ -175,6 +175,10 @@ bool createHandoffPair(qintptr* primaryEnd, qintptr* workerEnd, QString* error)
     return true;
 }
 
+void startNetworking()
+{
+}
+
 QByteArray duplicateForProcess(qintptr, qint64)
 {
     return {};

@@ -19,9 +19,13 @@
 namespace clusterlab::platform {
 
 namespace {
-// Winsock is started once, before our first socket call (Qt starts its own
-// reference only when a Qt socket is made, which may come later).
-void startWinsock()
+QString wsaText(const char* what)
+{
+    return QStringLiteral("%1 failed (WSA error %2)").arg(QLatin1String(what)).arg(WSAGetLastError());
+}
+} // namespace
+
+void startNetworking()
 {
     static const bool started = []() {
         WSADATA data;
@@ -30,15 +34,9 @@ void startWinsock()
     (void)started;
 }
 
-QString wsaText(const char* what)
-{
-    return QStringLiteral("%1 failed (WSA error %2)").arg(QLatin1String(what)).arg(WSAGetLastError());
-}
-} // namespace
-
 qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error)
 {
-    startWinsock();
+    startNetworking();
     const bool v6 = host.protocol() == QAbstractSocket::IPv6Protocol;
     SOCKET s = WSASocketW(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
                           WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
@@ -90,7 +88,7 @@ bool createHandoffPair(qintptr* primaryEnd, qintptr* workerEnd, QString* error)
     // No socketpair: a loopback listener on an ephemeral port, one connect,
     // one accept, and the listener closed again. Neither end is inheritable;
     // the worker's end reaches the worker by WSADuplicateSocketW.
-    startWinsock();
+    startNetworking();
     SOCKET listener = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0, WSA_FLAG_NO_HANDLE_INHERIT);
     SOCKET client = INVALID_SOCKET;
     SOCKET server = INVALID_SOCKET;
@@ -134,7 +132,7 @@ QByteArray duplicateForProcess(qintptr socket, qint64 pid)
 
 qintptr adoptDuplicated(const QByteArray& bytes)
 {
-    startWinsock();
+    startNetworking();
     if (bytes.size() != static_cast<qsizetype>(sizeof(WSAPROTOCOL_INFOW)))
         return -1;
     WSAPROTOCOL_INFOW info {};
