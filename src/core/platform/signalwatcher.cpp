@@ -65,8 +65,18 @@ extern "C" void onSignal(int sig)
 SignalWatcher::SignalWatcher(QObject* parent)
     : QObject(parent)
 {
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, g_pipe) != 0)
         return;
+#else
+    // macOS has neither flag: the same, in three calls per end.
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_pipe) != 0)
+        return;
+    for (const int fd : g_pipe) {
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
+#endif
     m_notifier = new QSocketNotifier(g_pipe[0], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &SignalWatcher::onNotifier);
     struct sigaction sa {};
