@@ -20,6 +20,11 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#elif defined(__APPLE__)
+#include <sys/event.h>
+#include <unistd.h>
+
+#include <thread>
 #endif
 
 namespace {
@@ -51,6 +56,24 @@ void dieWithParent()
         if (std::strtol(expected, nullptr, 10) != static_cast<long>(::getppid()))
             std::_Exit(3);
     }
+#elif defined(__APPLE__)
+    // No parent-death signal on macOS: a thread waits on a kqueue for the
+    // worker's exit. (Windows: the worker's kill-on-close Job Object.)
+    const pid_t parent = ::getppid();
+    const int kq = ::kqueue();
+    struct kevent change {};
+    EV_SET(&change, parent, EVFILT_PROC, EV_ADD | EV_ONESHOT, NOTE_EXIT, 0, nullptr);
+    if (kq < 0 || ::kevent(kq, &change, 1, nullptr, 0, nullptr) < 0) {
+        if (::getppid() != parent || parent == 1)
+            std::_Exit(3); // already orphaned
+        return;
+    }
+    std::thread([kq]() {
+        struct kevent event {};
+        while (::kevent(kq, nullptr, 0, &event, 1, nullptr) < 0) {
+        }
+        std::_Exit(3);
+    }).detach();
 #endif
 }
 

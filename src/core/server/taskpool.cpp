@@ -1,6 +1,7 @@
 #include "taskpool.h"
 
 #include "childtask.h"
+#include "platform/processplatform.h"
 #include "platform/socketplatform.h"
 #include "compute/fib.h"
 
@@ -126,8 +127,12 @@ void ChildTask::start()
     m_starting = true;
     m_process->start();
     m_starting = false;
-    if (m_process != nullptr)
+    if (m_process != nullptr) {
         m_outcome.taskPid = m_process->processId();
+        // Windows: the worker's own kill-on-close job, so that its tasks end
+        // with it (Unix: the task's own parent watch does that).
+        platform::assignToKillOnCloseJob(m_process);
+    }
 }
 
 void ChildTask::stopProcess()
