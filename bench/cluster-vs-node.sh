@@ -58,14 +58,18 @@ leaked() { pgrep -fc "$PEER child" || true; }
 
 for r in $(seq "$ROUNDS"); do
   echo "round $r/$ROUNDS" >&2
+  # Who goes first alternates between rounds: on a shared machine the
+  # second run of a pair tends to see a warmer or a busier box.
+  order="node cl"; order1k="node cl nginx"
+  [ $((r % 2)) = 0 ] && { order="cl node"; order1k="nginx cl node"; }
   for route in "/" "/main" "/worker"; do
-    for who in node cl; do
+    for who in $order; do
       port=$([ $who = node ] && echo 3000 || echo 3001)
       wrk_run "http://127.0.0.1:$port$route" >>"$OUT/$who$(echo "$route" | tr / _)"
     done
   done
   wrk_run "http://127.0.0.1:3002/" >>"$OUT/nginx_"
-  for who in node cl nginx; do
+  for who in $order1k; do
     port=$([ $who = node ] && echo 3000 || { [ $who = cl ] && echo 3001 || echo 3002; })
     wrk_run "http://127.0.0.1:$port/" 1000 >>"$OUT/${who}_1k"
   done
@@ -91,7 +95,7 @@ for _ in $(seq 7); do
 done
 
 col() { awk -v c="$2" '{print $c}' "$OUT/$1" | median; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b+0 == 0) print "n/a"; else printf "%.1f×", a/b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b+0 == 0) print "n/a"; else printf "%.2f×", a/b }'; }
 row() { # label file-suffix goal
   local n c; n=$(col "node$2" 1); c=$(col "cl$2" 1)
   printf '| `%s` | %s | %s | %s | %s ms | %s ms | %s |\n' "$1" "$n" "$c" "$(ratio "$c" "$n")" \
