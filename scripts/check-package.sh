@@ -1,23 +1,50 @@
 #!/usr/bin/env bash
-# The .deb installed and used, then removed (Debian 12 / Ubuntu; root or sudo):
-#   builds build/pkg (Release, no tests, no tools), makes the .deb with cpack,
-#   installs it with dpkg, and checks the installed files:
-#     /usr/bin/clusterlab --version        prints the project VERSION of CMakeLists.txt
-#     /usr/bin/clusterlab serve --port 0   answers HTTP on / from /usr/bin/clusterlab-worker
-#     desktop-file-validate                the installed desktop entry
-#     appstreamcli validate --no-net       the installed AppStream metainfo
-#   then removes the package and checks that nothing it installed is left.
-# Every run cleans up after itself (trap), also on failure. Needs no stdin.
+# The .debs installed and used, then removed (Debian 12 / Ubuntu; root or sudo):
+#   builds build/pkg (Release, no tests, no tools), makes the two .debs with
+#   cpack -G DEB and checks their metadata and contents:
+#     clusterlab-cli   /usr/bin/clusterlab-cli, clusterlab-worker, clusterlab-task
+#     clusterlab       /usr/bin/clusterlab (the window), its desktop entry, icon
+#                      and AppStream metainfo; Depends: clusterlab-cli (= VERSION)
+#   and that each package's Depends names exactly the Qt libraries its
+#   executables link (readelf -d), so clusterlab-cli names no Gui, Widgets,
+#   Charts or Svg. Then, with dpkg:
+#     1. clusterlab-cli alone:
+#        /usr/bin/clusterlab-cli --version      prints "clusterlab-cli VERSION"
+#        /usr/bin/clusterlab-cli serve --port 0 answers HTTP on / from /usr/bin/clusterlab-worker
+#     2. clusterlab too:
+#        /usr/bin/clusterlab --version          prints "clusterlab VERSION"
+#        /usr/bin/clusterlab serve --port 0     answers the same way
+#        desktop-file-validate                  the installed desktop entry
+#        appstreamcli validate --no-net         the installed AppStream metainfo
+#     3. purges clusterlab (clusterlab-cli stays whole), then clusterlab-cli,
+#        and checks that nothing either installed is left.
+# CLUSTERLAB_PACKAGE_HEADLESS=1 checks a CLUSTERLAB_BUILD_GUI=OFF build's
+# package instead (build/pkg-headless): the one clusterlab-cli .deb, whose
+# /usr/bin/clusterlab is the command line and /usr/bin/clusterlab-cli a link to it.
+# VERSION is the project VERSION of CMakeLists.txt. Every run cleans up after
+# itself (trap), also on failure, and touches no clusterlab package it did not
+# install. Needs no stdin.
 # CLUSTERLAB_PACKAGE_JOBS=N sets the build's parallelism (default: all cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-build=build/pkg
-package=clusterlab
-# A run marks the package it installs, so that a run killed before its clean-up
-# is recognised next time; a clusterlab package installed any other way is
-# someone's own and is left alone.
+headless=${CLUSTERLAB_PACKAGE_HEADLESS:-0}
+if [ "$headless" = 1 ]; then
+  build=build/pkg-headless
+  gui_option=OFF
+  packages=(clusterlab-cli) # what this run makes and installs, in install order
+else
+  build=build/pkg
+  gui_option=ON
+  packages=(clusterlab-cli clusterlab)
+fi
+# Every package name this check handles: one installed any other way is
+# someone's own and is left alone (and stops the check).
+all_packages=(clusterlab-cli clusterlab)
+# A run lists the packages it installs here (one a line, written before each
+# dpkg -i), so that a run killed before its clean-up is recognised next time.
+# An empty file is the mark of an earlier version of this script: clusterlab.
 marker=/var/tmp/clusterlab-check-package.installed
 jobs=${CLUSTERLAB_PACKAGE_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
@@ -44,22 +71,13 @@ serve_pid=""
 cleanup() {
   local rc=$?
   set +e
-  if [ -n "$serve_pid" ] && kill -0 "$serve_pid" 2>/dev/null; then
-    kill -TERM "$serve_pid" 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$serve_pid" 2>/dev/null
-    wait "$serve_pid" 2>/dev/null
-  fi
+  stop_serve_now
   # Whatever still runs from the installed executables was started by this
   # check (serve, its workers and tasks).
   for pid in $(installed_pids); do kill -KILL "$pid" 2>/dev/null; done
-  if [ -e "$marker" ] && known; then
-    echo "check-package: removing the $package package this check installed"
-    $sudo dpkg --purge "$package" >/dev/null
-  fi
-  $sudo rm -f "$marker"
+  purge_marked
   if [ $rc -ne 0 ] && [ -s "$tmp/serve.log" ]; then
-    echo "---- clusterlab serve printed:" >&2
+    echo "---- serve printed:" >&2
     cat "$tmp/serve.log" >&2
   fi
   rm -rf "$tmp"
@@ -69,44 +87,79 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+stop_serve_now() {
+  if [ -n "$serve_pid" ] && kill -0 "$serve_pid" 2>/dev/null; then
+    kill -TERM "$serve_pid" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$serve_pid" 2>/dev/null
+    wait "$serve_pid" 2>/dev/null
+  fi
+  serve_pid=""
+}
+
 installed() {
-  [ "$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null)" = installed ]
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
 }
 # Known to dpkg in any state (installed, unpacked, half-configured, ...).
 known() {
   local status
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null) || return 1
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) || return 1
   [ -n "$status" ] && [ "$status" != not-installed ]
 }
-# Processes running /usr/bin/clusterlab, -worker or -task (by executable, not
-# by name: clusterlab processes of a build folder are not ours to judge).
+# The packages the marker says a run installed (nothing without a marker).
+marked_packages() {
+  [ -e "$marker" ] || return 0
+  if [ -s "$marker" ]; then
+    grep -x -E 'clusterlab|clusterlab-cli' "$marker" | sort -u
+  else
+    echo clusterlab
+  fi
+}
+# Purges, in one dpkg call (dpkg orders it), the marked packages dpkg still
+# knows, then drops the marker.
+purge_marked() {
+  local pkg purge=()
+  for pkg in $(marked_packages); do
+    if known "$pkg"; then purge+=("$pkg"); fi
+  done
+  if [ ${#purge[@]} -gt 0 ]; then
+    echo "check-package: removing the package(s) this check installed: ${purge[*]}"
+    $sudo dpkg --purge "${purge[@]}" >/dev/null
+  fi
+  $sudo rm -f "$marker"
+}
+# Processes running /usr/bin/clusterlab, -cli, -worker or -task (by
+# executable, not by name: clusterlab processes of a build folder are not ours
+# to judge).
 installed_pids() {
   local exe pid
   for exe in /proc/[0-9]*/exe; do
     pid=${exe#/proc/}
     pid=${pid%/exe}
     case "$(readlink "$exe" 2>/dev/null)" in
-      /usr/bin/clusterlab | /usr/bin/clusterlab-worker | /usr/bin/clusterlab-task | \
-        "/usr/bin/clusterlab (deleted)" | "/usr/bin/clusterlab-worker (deleted)" | "/usr/bin/clusterlab-task (deleted)")
+      /usr/bin/clusterlab | /usr/bin/clusterlab-cli | /usr/bin/clusterlab-worker | /usr/bin/clusterlab-task | \
+        "/usr/bin/clusterlab (deleted)" | "/usr/bin/clusterlab-cli (deleted)" | \
+        "/usr/bin/clusterlab-worker (deleted)" | "/usr/bin/clusterlab-task (deleted)")
         echo "$pid" ;;
     esac
   done
 }
 
-# ---- tools, build, package ---------------------------------------------------
+# ---- tools, build, packages --------------------------------------------------
 scripts/install-deps.sh desktop-file-utils appstream curl
 step "tools installed"
 
 if [ -e "$marker" ]; then
-  # Left by a run killed before its clean-up: its processes and its package.
+  # Left by a run killed before its clean-up: its processes and its packages.
   echo "check-package: cleaning up after an earlier run that did not finish"
   for pid in $(installed_pids); do kill -KILL "$pid" 2>/dev/null || true; done
-  if known; then $sudo dpkg --purge "$package" >/dev/null; fi
-  $sudo rm -f "$marker"
+  purge_marked
 fi
-if known; then
-  fail "a $package package is installed that this check did not install; remove it (dpkg -r $package) or set CLUSTERLAB_SKIP_PACKAGE=1"
-fi
+for pkg in "${all_packages[@]}"; do
+  if known "$pkg"; then
+    fail "a $pkg package is installed that this check did not install; remove it (dpkg -r $pkg) or set CLUSTERLAB_SKIP_PACKAGE=1"
+  fi
+done
 if [ -n "$(installed_pids)" ]; then
   fail "clusterlab processes from /usr/bin are running (pids $(installed_pids | tr '\n' ' ')); stop them first"
 fi
@@ -114,7 +167,7 @@ fi
 version=$(sed -n '/^project(/,/)/p' CMakeLists.txt | sed -n 's/^[[:space:]]*VERSION[[:space:]]\+\([0-9][0-9.]*\).*/\1/p')
 [ -n "$version" ] || fail "no project VERSION found in CMakeLists.txt"
 
-nice -n 19 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+nice -n 19 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCLUSTERLAB_BUILD_GUI="$gui_option" \
   -DCLUSTERLAB_BUILD_TESTS=OFF -DCLUSTERLAB_BUILD_TOOLS=OFF >"$tmp/configure.log" 2>&1 \
   || { cat "$tmp/configure.log" >&2; fail "configure"; }
 if grep -q "^CMake .*Warning" "$tmp/configure.log"; then
@@ -126,139 +179,261 @@ nice -n 19 cmake --build "$build" -j "$jobs" >"$tmp/build.log" 2>&1 \
 step "built $build"
 
 arch=$(dpkg --print-architecture)
-deb="$build/${package}_${version}_${arch}.deb"
 rm -f "$build"/*.deb
 (cd "$build" && nice -n 19 cpack -G DEB) >"$tmp/cpack.log" 2>&1 \
   || { cat "$tmp/cpack.log" >&2; fail "cpack -G DEB"; }
-[ -f "$deb" ] || fail "cpack made no $deb (made: $(ls "$build"/*.deb 2>/dev/null))"
-[ "$(dpkg-deb -f "$deb" Package)" = "$package" ] || fail "$deb is not package $package"
-[ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "$deb has version $(dpkg-deb -f "$deb" Version), not $version"
-step "made $deb"
+debs=()
+for pkg in "${packages[@]}"; do debs+=("$build/${pkg}_${version}_${arch}.deb"); done
+made=$(find "$build" -maxdepth 1 -name '*.deb' -printf '%f\n' | sort | tr '\n' ' ')
+expected=$(for deb in "${debs[@]}"; do basename "$deb"; done | sort | tr '\n' ' ')
+[ "$made" = "$expected" ] || fail "cpack made '$made', expected '$expected'"
 
-# ---- install --------------------------------------------------------------------
-$sudo touch "$marker"
-if ! $sudo dpkg -i "$deb" >"$tmp/dpkg.log" 2>&1; then
-  # Dependencies missing: apt installs them and configures the package.
-  $sudo apt-get install -y --no-install-recommends "$PWD/$deb" >>"$tmp/dpkg.log" 2>&1 \
-    || { cat "$tmp/dpkg.log" >&2; fail "installing $deb"; }
-fi
-installed || fail "$package is not installed after dpkg -i"
-dpkg-query -L "$package" >"$tmp/files"
-step "installed ($(wc -l <"$tmp/files") paths)"
-
-for f in /usr/bin/clusterlab /usr/bin/clusterlab-worker /usr/bin/clusterlab-task \
-         /usr/share/applications/clusterlab.desktop \
-         /usr/share/icons/hicolor/scalable/apps/clusterlab.svg \
-         /usr/share/metainfo/io.github.clusterlab.ClusterLab.metainfo.xml; do
-  grep -qx "$f" "$tmp/files" || fail "the package does not install $f"
-done
-
-# ---- clusterlab --version ----------------------------------------------------
-got=$(/usr/bin/clusterlab --version </dev/null)
-[ "$got" = "clusterlab $version" ] || fail "clusterlab --version printed '$got', expected 'clusterlab $version'"
-step "clusterlab --version: $got"
-
-# ---- clusterlab serve answers ------------------------------------------------
-# --port 0: the cluster binds a free port itself (no race with a port picked
-# here) and prints it: "ClusterLab serving http://127.0.0.1:PORT (...)".
-(cd "$tmp" && exec /usr/bin/clusterlab serve --port 0 --workers 2 </dev/null >"$tmp/serve.log" 2>&1) &
-serve_pid=$!
-url=""
-for _ in $(seq 1 200); do # 20 s at most
-  url=$(sed -n 's/^ClusterLab serving \(http:\/\/[^ ]*\).*/\1/p' "$tmp/serve.log" | head -n 1)
-  [ -n "$url" ] && break
-  kill -0 "$serve_pid" 2>/dev/null || fail "clusterlab serve exited before it served"
-  sleep 0.1
-done
-[ -n "$url" ] || fail "clusterlab serve printed no address within 20 s"
-# "serving" is printed once the port is bound; until a worker listens the
-# primary may answer 503, so GET / is tried until it answers 200 (20 s at most).
-deadline=$((SECONDS + 20))
-status=""
-while :; do
-  : >"$tmp/headers"
-  if curl -sS --max-time 5 -D "$tmp/headers" -o "$tmp/body" "$url/" </dev/null 2>"$tmp/curl.log"; then
-    status=$(head -n 1 "$tmp/headers" | tr -d '\r')
-    case "$status" in "HTTP/1.1 200"*) break ;; esac
+# The non-folder paths each package must hold, and nothing else.
+expected_paths() {
+  case "$1" in
+    clusterlab-cli)
+      if [ "$headless" = 1 ]; then
+        printf '%s\n' /usr/bin/clusterlab /usr/bin/clusterlab-cli /usr/bin/clusterlab-task /usr/bin/clusterlab-worker
+      else
+        printf '%s\n' /usr/bin/clusterlab-cli /usr/bin/clusterlab-task /usr/bin/clusterlab-worker
+      fi ;;
+    clusterlab)
+      printf '%s\n' /usr/bin/clusterlab /usr/share/applications/clusterlab.desktop \
+        /usr/share/icons/hicolor/scalable/apps/clusterlab.svg \
+        /usr/share/metainfo/io.github.clusterlab.ClusterLab.metainfo.xml ;;
+  esac
+}
+# Qt packages a Depends field names (libqt6*), one a line.
+qt_depends() {
+  tr ',' '\n' <<<"$1" | sed -n 's/^[[:space:]]*\(libqt6[a-z0-9.+-]*\).*/\1/p' | sort -u
+}
+# Qt packages the ELF executables under $1 link directly (readelf -d NEEDED,
+# each library found as ldd finds it, its package as dpkg knows it). The C and
+# C++ runtimes are left out: Qt's own packages depend on them.
+qt_linked() {
+  local exe soname path paths=()
+  while IFS= read -r exe; do
+    head -c 4 "$exe" | grep -q 'ELF' || continue
+    for soname in $(readelf -d "$exe" | sed -n 's/.*(NEEDED).*\[\(libQt6[^]]*\)\]/\1/p'); do
+      path=$(ldd "$exe" | awk -v so="$soname" '$1 == so && $2 == "=>" { print $3 }')
+      [ -n "$path" ] || fail "$exe needs $soname, which ldd does not find"
+      paths+=("$(readlink -f "$path")")
+    done
+  done < <(find "$1" -type f)
+  [ ${#paths[@]} -gt 0 ] || return 0
+  dpkg-query -S "${paths[@]}" >"$tmp/owners" 2>&1 || fail "no package owns some of: ${paths[*]} ($(cat "$tmp/owners"))"
+  sed 's/[:,].*//' "$tmp/owners" | sort -u
+}
+for i in "${!packages[@]}"; do
+  pkg=${packages[$i]}
+  deb=${debs[$i]}
+  [ "$(dpkg-deb -f "$deb" Package)" = "$pkg" ] || fail "$deb is not package $pkg"
+  [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "$deb has version $(dpkg-deb -f "$deb" Version), not $version"
+  synopsis=$(dpkg-deb -f "$deb" Description | head -n 1)
+  if [ -z "$synopsis" ] || [ ${#synopsis} -gt 80 ]; then
+    fail "$deb: synopsis '$synopsis' is empty or over 80 columns"
   fi
-  kill -0 "$serve_pid" 2>/dev/null || fail "clusterlab serve exited while being asked GET $url/"
-  [ $SECONDS -lt $deadline ] || fail "GET $url/ got no 200 within 20 s (last: '${status:-$(cat "$tmp/curl.log")}')"
-  sleep 0.2
-done
-grep -q "^Hello from worker [0-9]" "$tmp/body" || fail "GET $url/ body: $(head -c 200 "$tmp/body")"
-worker_pid=$(sed -n 's/^X-Worker-Pid: *\([0-9]*\).*/\1/Ip' "$tmp/headers" | head -n 1)
-[ -n "$worker_pid" ] || fail "no X-Worker-Pid header"
-worker_exe=$(readlink "/proc/$worker_pid/exe" 2>/dev/null || true)
-[ "$worker_exe" = /usr/bin/clusterlab-worker ] \
-  || fail "the answering worker $worker_pid runs '$worker_exe', not /usr/bin/clusterlab-worker"
-step "clusterlab serve answered GET $url/ ($status, worker $worker_pid from $worker_exe)"
-
-kill -TERM "$serve_pid"
-for _ in $(seq 1 150); do # graceful stop: 15 s at most
-  kill -0 "$serve_pid" 2>/dev/null || break
-  sleep 0.1
-done
-kill -0 "$serve_pid" 2>/dev/null && fail "clusterlab serve did not stop within 15 s of SIGTERM"
-serve_rc=0
-wait "$serve_pid" || serve_rc=$?
-serve_pid=""
-[ "$serve_rc" -eq 0 ] || fail "clusterlab serve exited with $serve_rc after SIGTERM"
-for _ in $(seq 1 50); do # its workers leave with it: 5 s at most
-  [ -z "$(installed_pids)" ] && break
-  sleep 0.1
-done
-[ -z "$(installed_pids)" ] || fail "clusterlab processes remain after serve stopped: $(installed_pids | tr '\n' ' ')"
-rm -f "$tmp/serve.log" # its lines matter only when serve misbehaves
-step "clusterlab serve stopped (exit 0), no clusterlab process left"
-
-# ---- desktop entry and AppStream metadata --------------------------------------
-desktop=/usr/share/applications/clusterlab.desktop
-desktop-file-validate "$desktop" >"$tmp/desktop.log" 2>&1 || { cat "$tmp/desktop.log" >&2; fail "desktop-file-validate $desktop"; }
-# Hints are advice; errors and warnings fail.
-if grep -Eq ": (error|warning):" "$tmp/desktop.log"; then
-  cat "$tmp/desktop.log" >&2
-  fail "desktop-file-validate $desktop"
-fi
-exec_cmd=$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$desktop")
-[ -x "/usr/bin/$exec_cmd" ] || fail "$desktop runs '$exec_cmd', which is not in /usr/bin"
-icon=$(sed -n 's/^Icon=//p' "$desktop")
-grep -q "/icons/hicolor/.*/apps/$icon\.\(svg\|png\)$" "$tmp/files" || fail "$desktop names icon '$icon', which the package does not install"
-step "desktop-file-validate $desktop: ok"
-
-metainfo=/usr/share/metainfo/io.github.clusterlab.ClusterLab.metainfo.xml
-appstreamcli validate --no-net "$metainfo" </dev/null >"$tmp/appstream.log" 2>&1 \
-  || { cat "$tmp/appstream.log" >&2; fail "appstreamcli validate --no-net $metainfo"; }
-# appstreamcli passes a file with infos (a missing content rating is only
-# one): errors, warnings and infos fail here; pedantic notes are advice.
-if grep -Eq "^[EWI]: " "$tmp/appstream.log"; then
-  cat "$tmp/appstream.log" >&2
-  fail "appstreamcli validate --no-net $metainfo"
-fi
-for element in "<id>io.github.clusterlab.ClusterLab</id>" "<metadata_license>" "<project_license>" \
-               "<name>" "<summary>" "<description>" "<launchable " "<content_rating " "<release "; do
-  grep -q "$element" "$metainfo" || fail "$metainfo has no $element"
-done
-launchable=$(sed -n 's/.*<launchable type="desktop-id">\(.*\)<\/launchable>.*/\1/p' "$metainfo")
-[ "$launchable" = "$(basename "$desktop")" ] || fail "$metainfo launches '$launchable', not $(basename "$desktop")"
-step "appstreamcli validate --no-net $metainfo: ok"
-
-# ---- remove: nothing of the package stays ------------------------------------
-$sudo dpkg --purge "$package" >"$tmp/dpkg-remove.log" 2>&1 || { cat "$tmp/dpkg-remove.log" >&2; fail "dpkg --purge $package"; }
-$sudo rm -f "$marker"
-known && fail "$package is still known to dpkg after --purge"
-left=()
-while IFS= read -r path; do
-  if [ -z "$path" ] || [ "$path" = "/." ]; then continue; fi
-  if [ -d "$path" ] && [ ! -L "$path" ]; then
-    # A folder stays when another package owns it or it holds other files.
-    if dpkg-query -S "$path" >/dev/null 2>&1 || [ -n "$(ls -A "$path")" ]; then
-      continue
+  depends=$(dpkg-deb -f "$deb" Depends)
+  dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\./|/|' | sort >"$tmp/paths-$pkg"
+  expected_paths "$pkg" | sort >"$tmp/expected-$pkg"
+  diff -u "$tmp/expected-$pkg" "$tmp/paths-$pkg" >"$tmp/paths.diff" \
+    || { cat "$tmp/paths.diff" >&2; fail "$deb does not hold what package $pkg should (- missing, + extra)"; }
+  mkdir "$tmp/root-$pkg"
+  dpkg-deb -x "$deb" "$tmp/root-$pkg"
+  linked=$(qt_linked "$tmp/root-$pkg")
+  named=$(qt_depends "$depends")
+  [ "$linked" = "$named" ] \
+    || fail "$pkg: Depends names the Qt packages '$(tr '\n' ' ' <<<"$named")', its executables link '$(tr '\n' ' ' <<<"$linked")'"
+  case "$pkg" in
+    clusterlab-cli)
+      if grep -Eiq 'gui|widgets|charts|svg|qpa|opengl|xcb' <<<"$depends"; then
+        fail "clusterlab-cli depends on window libraries: $depends"
+      fi
+      conflicts=$(dpkg-deb -f "$deb" Conflicts)
+      if [ "$headless" = 1 ]; then
+        [ "$conflicts" = clusterlab ] || fail "a headless build's clusterlab-cli conflicts with '$conflicts', not clusterlab"
+      else
+        [ -z "$conflicts" ] || fail "clusterlab-cli conflicts with '$conflicts'"
+      fi ;;
+    clusterlab)
+      grep -Fq "clusterlab-cli (= $version)" <<<"$depends" || fail "clusterlab does not depend on clusterlab-cli (= $version): $depends" ;;
+  esac
+  # dpkg would overwrite (and its purge delete) a file installed some other
+  # way, such as by cmake --install.
+  while IFS= read -r path; do
+    if [ -e "$path" ] || [ -L "$path" ]; then
+      fail "$path exists already (not from a package); $pkg would overwrite it"
     fi
-    left+=("$path/")
-  elif [ -e "$path" ] || [ -L "$path" ]; then
-    left+=("$path")
+  done <"$tmp/paths-$pkg"
+  step "made $deb: $(dpkg-deb -f "$deb" Section), Depends: $depends"
+done
+
+# ---- install one package -------------------------------------------------------
+install_deb() { # package .deb
+  local pkg=$1 deb=$2
+  echo "$pkg" | $sudo tee -a "$marker" >/dev/null
+  if ! $sudo dpkg -i "$deb" >"$tmp/dpkg.log" 2>&1; then
+    # Dependencies missing: apt installs them and configures the package.
+    $sudo apt-get install -y --no-install-recommends "$PWD/$deb" >>"$tmp/dpkg.log" 2>&1 \
+      || { cat "$tmp/dpkg.log" >&2; fail "installing $deb"; }
   fi
-done <"$tmp/files"
-[ ${#left[@]} -eq 0 ] || fail "left behind after dpkg --purge: ${left[*]}"
-step "dpkg --purge $package: nothing left of its $(wc -l <"$tmp/files") paths"
-echo "check-package: ok ($deb, $((SECONDS - step_start)) s)"
+  installed "$pkg" || fail "$pkg is not installed after dpkg -i"
+  dpkg-query -L "$pkg" >"$tmp/files-$pkg"
+  while IFS= read -r path; do
+    grep -qx "$path" "$tmp/files-$pkg" || fail "the installed $pkg has no $path"
+    [ -e "$path" ] || fail "$path is missing after installing $pkg"
+  done <"$tmp/paths-$pkg"
+  step "installed $pkg ($(wc -l <"$tmp/files-$pkg") paths)"
+}
+
+# ---- --version -------------------------------------------------------------------
+check_version() { # executable, the name it prints
+  local got
+  got=$("$1" --version </dev/null)
+  [ "$got" = "$2 $version" ] || fail "$1 --version printed '$got', expected '$2 $version'"
+  step "$1 --version: $got"
+}
+
+# ---- serve answers ---------------------------------------------------------------
+check_serve() { # executable
+  local exe=$1 url="" status="" deadline worker_pid worker_exe serve_rc
+  # --port 0: the cluster binds a free port itself (no race with a port picked
+  # here) and prints it: "ClusterLab serving http://127.0.0.1:PORT (...)".
+  (cd "$tmp" && exec "$exe" serve --port 0 --workers 2 </dev/null >"$tmp/serve.log" 2>&1) &
+  serve_pid=$!
+  for _ in $(seq 1 200); do # 20 s at most
+    url=$(sed -n 's/^ClusterLab serving \(http:\/\/[^ ]*\).*/\1/p' "$tmp/serve.log" | head -n 1)
+    [ -n "$url" ] && break
+    kill -0 "$serve_pid" 2>/dev/null || fail "$exe serve exited before it served"
+    sleep 0.1
+  done
+  [ -n "$url" ] || fail "$exe serve printed no address within 20 s"
+  # "serving" is printed once the port is bound; until a worker listens the
+  # primary may answer 503, so GET / is tried until it answers 200 (20 s at most).
+  deadline=$((SECONDS + 20))
+  while :; do
+    : >"$tmp/headers"
+    if curl -sS --max-time 5 -D "$tmp/headers" -o "$tmp/body" "$url/" </dev/null 2>"$tmp/curl.log"; then
+      status=$(head -n 1 "$tmp/headers" | tr -d '\r')
+      case "$status" in "HTTP/1.1 200"*) break ;; esac
+    fi
+    kill -0 "$serve_pid" 2>/dev/null || fail "$exe serve exited while being asked GET $url/"
+    [ $SECONDS -lt $deadline ] || fail "GET $url/ got no 200 within 20 s (last: '${status:-$(cat "$tmp/curl.log")}')"
+    sleep 0.2
+  done
+  grep -q "^Hello from worker [0-9]" "$tmp/body" || fail "GET $url/ body: $(head -c 200 "$tmp/body")"
+  worker_pid=$(sed -n 's/^X-Worker-Pid: *\([0-9]*\).*/\1/Ip' "$tmp/headers" | head -n 1)
+  [ -n "$worker_pid" ] || fail "no X-Worker-Pid header"
+  worker_exe=$(readlink "/proc/$worker_pid/exe" 2>/dev/null || true)
+  [ "$worker_exe" = /usr/bin/clusterlab-worker ] \
+    || fail "the answering worker $worker_pid runs '$worker_exe', not /usr/bin/clusterlab-worker"
+  step "$exe serve answered GET $url/ ($status, worker $worker_pid from $worker_exe)"
+
+  kill -TERM "$serve_pid"
+  for _ in $(seq 1 150); do # graceful stop: 15 s at most
+    kill -0 "$serve_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$serve_pid" 2>/dev/null && fail "$exe serve did not stop within 15 s of SIGTERM"
+  serve_rc=0
+  wait "$serve_pid" || serve_rc=$?
+  serve_pid=""
+  [ "$serve_rc" -eq 0 ] || fail "$exe serve exited with $serve_rc after SIGTERM"
+  for _ in $(seq 1 50); do # its workers leave with it: 5 s at most
+    [ -z "$(installed_pids)" ] && break
+    sleep 0.1
+  done
+  [ -z "$(installed_pids)" ] || fail "clusterlab processes remain after serve stopped: $(installed_pids | tr '\n' ' ')"
+  rm -f "$tmp/serve.log" # its lines matter only when serve misbehaves
+  step "$exe serve stopped (exit 0), no clusterlab process left"
+}
+
+# ---- purge one package: nothing of it stays --------------------------------------
+purge_deb() { # package
+  local pkg=$1 path left=()
+  $sudo dpkg --purge "$pkg" >"$tmp/dpkg-remove.log" 2>&1 || { cat "$tmp/dpkg-remove.log" >&2; fail "dpkg --purge $pkg"; }
+  known "$pkg" && fail "$pkg is still known to dpkg after --purge"
+  while IFS= read -r path; do
+    if [ -z "$path" ] || [ "$path" = "/." ]; then continue; fi
+    if [ -d "$path" ] && [ ! -L "$path" ]; then
+      # A folder stays when another package owns it or it holds other files.
+      if dpkg-query -S "$path" >/dev/null 2>&1 || [ -n "$(ls -A "$path")" ]; then
+        continue
+      fi
+      left+=("$path/")
+    elif [ -e "$path" ] || [ -L "$path" ]; then
+      left+=("$path")
+    fi
+  done <"$tmp/files-$pkg"
+  [ ${#left[@]} -eq 0 ] || fail "left behind after dpkg --purge $pkg: ${left[*]}"
+  step "dpkg --purge $pkg: nothing left of its $(wc -l <"$tmp/files-$pkg") paths"
+}
+
+# ---- 1. clusterlab-cli alone -------------------------------------------------------
+install_deb clusterlab-cli "${debs[0]}"
+# Nothing it runs loads a window library, even indirectly.
+while IFS= read -r exe; do
+  if ldd "$exe" 2>/dev/null | grep -Eq 'libQt6(Gui|Widgets|Charts|Svg|OpenGL)'; then
+    fail "$exe loads window libraries: $(ldd "$exe" | grep -Eo 'libQt6(Gui|Widgets|Charts|Svg|OpenGL)[^ ]*' | tr '\n' ' ')"
+  fi
+done <"$tmp/paths-clusterlab-cli"
+if [ "$headless" = 1 ]; then
+  [ "$(readlink /usr/bin/clusterlab-cli)" = clusterlab ] || fail "/usr/bin/clusterlab-cli is not a link to clusterlab"
+  check_version /usr/bin/clusterlab clusterlab
+  check_version /usr/bin/clusterlab-cli clusterlab
+else
+  [ ! -e /usr/bin/clusterlab ] || fail "/usr/bin/clusterlab exists with clusterlab-cli alone installed"
+  check_version /usr/bin/clusterlab-cli clusterlab-cli
+fi
+check_serve /usr/bin/clusterlab-cli
+
+if [ "$headless" != 1 ]; then
+  # ---- 2. clusterlab (the window) on top ------------------------------------------
+  install_deb clusterlab "${debs[1]}"
+  check_version /usr/bin/clusterlab clusterlab
+  check_serve /usr/bin/clusterlab
+
+  # Desktop entry and AppStream metadata.
+  desktop=/usr/share/applications/clusterlab.desktop
+  desktop-file-validate "$desktop" >"$tmp/desktop.log" 2>&1 || { cat "$tmp/desktop.log" >&2; fail "desktop-file-validate $desktop"; }
+  # Hints are advice; errors and warnings fail.
+  if grep -Eq ": (error|warning):" "$tmp/desktop.log"; then
+    cat "$tmp/desktop.log" >&2
+    fail "desktop-file-validate $desktop"
+  fi
+  exec_cmd=$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$desktop")
+  [ -x "/usr/bin/$exec_cmd" ] || fail "$desktop runs '$exec_cmd', which is not in /usr/bin"
+  grep -qx "/usr/bin/$exec_cmd" "$tmp/files-clusterlab" || fail "$desktop runs '$exec_cmd', which the clusterlab package does not install"
+  icon=$(sed -n 's/^Icon=//p' "$desktop")
+  grep -q "/icons/hicolor/.*/apps/$icon\.\(svg\|png\)$" "$tmp/files-clusterlab" || fail "$desktop names icon '$icon', which the package does not install"
+  step "desktop-file-validate $desktop: ok"
+
+  metainfo=/usr/share/metainfo/io.github.clusterlab.ClusterLab.metainfo.xml
+  appstreamcli validate --no-net "$metainfo" </dev/null >"$tmp/appstream.log" 2>&1 \
+    || { cat "$tmp/appstream.log" >&2; fail "appstreamcli validate --no-net $metainfo"; }
+  # appstreamcli passes a file with infos (a missing content rating is only
+  # one): errors, warnings and infos fail here; pedantic notes are advice.
+  if grep -Eq "^[EWI]: " "$tmp/appstream.log"; then
+    cat "$tmp/appstream.log" >&2
+    fail "appstreamcli validate --no-net $metainfo"
+  fi
+  for element in "<id>io.github.clusterlab.ClusterLab</id>" "<metadata_license>" "<project_license>" \
+                 "<name>" "<summary>" "<description>" "<launchable " "<content_rating " "<release "; do
+    grep -q "$element" "$metainfo" || fail "$metainfo has no $element"
+  done
+  launchable=$(sed -n 's/.*<launchable type="desktop-id">\(.*\)<\/launchable>.*/\1/p' "$metainfo")
+  [ "$launchable" = "$(basename "$desktop")" ] || fail "$metainfo launches '$launchable', not $(basename "$desktop")"
+  step "appstreamcli validate --no-net $metainfo: ok"
+
+  # ---- 3a. without the window, the command line stays whole -------------------------
+  purge_deb clusterlab
+  while IFS= read -r path; do
+    [ -e "$path" ] || fail "$path (clusterlab-cli) is gone after purging clusterlab"
+  done <"$tmp/paths-clusterlab-cli"
+  check_version /usr/bin/clusterlab-cli clusterlab-cli
+fi
+
+# ---- 3b. remove the command line ------------------------------------------------------
+purge_deb clusterlab-cli
+$sudo rm -f "$marker"
+echo "check-package: ok ($(printf '%s ' "${debs[@]}")in $((SECONDS - step_start)) s)"
