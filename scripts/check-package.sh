@@ -213,7 +213,7 @@ qt_depends() {
 qt_linked() {
   local exe soname path paths=()
   while IFS= read -r exe; do
-    head -c 4 "$exe" | grep -q 'ELF' || continue
+    readelf -h "$exe" >/dev/null 2>&1 || continue # not an ELF file
     for soname in $(readelf -d "$exe" | sed -n 's/.*(NEEDED).*\[\(libQt6[^]]*\)\]/\1/p'); do
       path=$(ldd "$exe" | awk -v so="$soname" '$1 == so && $2 == "=>" { print $3 }')
       [ -n "$path" ] || fail "$exe needs $soname, which ldd does not find"
@@ -229,7 +229,7 @@ for i in "${!packages[@]}"; do
   deb=${debs[$i]}
   [ "$(dpkg-deb -f "$deb" Package)" = "$pkg" ] || fail "$deb is not package $pkg"
   [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "$deb has version $(dpkg-deb -f "$deb" Version), not $version"
-  synopsis=$(dpkg-deb -f "$deb" Description | head -n 1)
+  synopsis=$(dpkg-deb -f "$deb" Description | sed -n 1p)
   if [ -z "$synopsis" ] || [ ${#synopsis} -gt 80 ]; then
     fail "$deb: synopsis '$synopsis' is empty or over 80 columns"
   fi
@@ -302,7 +302,7 @@ check_serve() { # executable
   (cd "$tmp" && exec "$exe" serve --port 0 --workers 2 </dev/null >"$tmp/serve.log" 2>&1) &
   serve_pid=$!
   for _ in $(seq 1 200); do # 20 s at most
-    url=$(sed -n 's/^ClusterLab serving \(http:\/\/[^ ]*\).*/\1/p' "$tmp/serve.log" | head -n 1)
+    url=$(sed -n 's/^ClusterLab serving \(http:\/\/[^ ]*\).*/\1/p' "$tmp/serve.log" | sed -n 1p)
     [ -n "$url" ] && break
     kill -0 "$serve_pid" 2>/dev/null || fail "$exe serve exited before it served"
     sleep 0.1
@@ -322,7 +322,7 @@ check_serve() { # executable
     sleep 0.2
   done
   grep -q "^Hello from worker [0-9]" "$tmp/body" || fail "GET $url/ body: $(head -c 200 "$tmp/body")"
-  worker_pid=$(sed -n 's/^X-Worker-Pid: *\([0-9]*\).*/\1/Ip' "$tmp/headers" | head -n 1)
+  worker_pid=$(sed -n 's/^X-Worker-Pid: *\([0-9]*\).*/\1/Ip' "$tmp/headers" | sed -n 1p)
   [ -n "$worker_pid" ] || fail "no X-Worker-Pid header"
   worker_exe=$(readlink "/proc/$worker_pid/exe" 2>/dev/null || true)
   [ "$worker_exe" = /usr/bin/clusterlab-worker ] \
@@ -373,7 +373,7 @@ purge_deb() { # package
 install_deb clusterlab-cli "${debs[0]}"
 # Nothing it runs loads a window library, even indirectly.
 while IFS= read -r exe; do
-  if ldd "$exe" 2>/dev/null | grep -Eq 'libQt6(Gui|Widgets|Charts|Svg|OpenGL)'; then
+  if ldd "$exe" 2>/dev/null | grep -E 'libQt6(Gui|Widgets|Charts|Svg|OpenGL)' >/dev/null; then
     fail "$exe loads window libraries: $(ldd "$exe" | grep -Eo 'libQt6(Gui|Widgets|Charts|Svg|OpenGL)[^ ]*' | tr '\n' ' ')"
   fi
 done <"$tmp/paths-clusterlab-cli"
