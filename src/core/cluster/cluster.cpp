@@ -298,7 +298,7 @@ void Cluster::stopInstance(WorkerInstance* instance)
     // Out of the rotation first: no connection is handed to a worker that
     // is about to stop.
     if (m_acceptor)
-        m_acceptor->removeTarget(instance->id());
+        m_acceptor->removeTarget(instance->id(), false);
     instance->sendStop(m_config.gracefulStopMs);
 }
 
@@ -316,7 +316,7 @@ void Cluster::instanceExited(WorkerInstance* instance, int exitCode, bool crashe
     if (!m_instances.contains(instance))
         return;
     if (m_acceptor)
-        m_acceptor->removeTarget(instance->id());
+        m_acceptor->removeTarget(instance->id(), true);
     platform::closeDescriptor(instance->handoffChannel);
     instance->handoffChannel = -1;
     if (instance->handoffWorkerEnd >= 0) {

@@ -124,6 +124,9 @@ void RoundRobinAcceptor::stop(bool takePending)
         platform::closeDescriptor(t.inFlight);
         t.inFlight = -1;
     }
+    for (qintptr fd : std::as_const(m_parked))
+        platform::closeDescriptor(fd);
+    m_parked.clear();
     for (const Refusing& r : m_refusing)
         platform::closeDescriptor(r.fd);
     m_refusing.clear();
@@ -168,24 +171,42 @@ void RoundRobinAcceptor::addTarget(int workerId, qintptr channel, qint64 pid)
         Qt::QueuedConnection);
 }
 
-void RoundRobinAcceptor::removeTarget(int workerId)
+void RoundRobinAcceptor::removeTarget(int workerId, bool exited)
 {
     QSocketNotifier* acks = nullptr;
     qintptr unacknowledged = -1;
+    qintptr parked = -1;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         for (qsizetype i = 0; i < m_targets.size(); ++i) {
             if (m_targets[i].id == workerId) {
                 acks = m_targets[i].acks;
                 unacknowledged = m_targets[i].inFlight;
+                if (unacknowledged >= 0 && exited) {
+                    // Its acknowledgement may be on the channel, unread:
+                    // then it adopted (and may have read) the connection.
+                    bool closed = false;
+                    if (platform::receiveAcknowledgements(m_targets[i].channel, &closed) > 0) {
+                        platform::closeDescriptor(unacknowledged);
+                        unacknowledged = -1;
+                    }
+                }
                 m_targets.removeAt(i);
                 break;
             }
         }
         m_free.erase(std::remove(m_free.begin(), m_free.end(), workerId), m_free.end());
+        if (unacknowledged >= 0 && !exited) {
+            m_parked.insert(workerId, unacknowledged); // a stopping worker adopts it while it drains
+            unacknowledged = -1;
+        }
+        if (exited)
+            parked = m_parked.take(workerId);
     }
-    // Windows: a connection the worker never acknowledged is still ours
-    // (we keep our copy until then): it goes to another worker.
+    // Windows only (on Unix nothing is held): our copy of what a stopping
+    // worker was handed closes when it exits; what a dead worker never
+    // acknowledged goes to another worker.
+    platform::closeDescriptor(parked);
     if (unacknowledged >= 0)
         redispatch({ unacknowledged });
     // The caller closes the channel next: its notifier goes first, in the

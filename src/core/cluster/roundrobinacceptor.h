@@ -47,7 +47,13 @@ public:
     // (not owned).
     void addTarget(int workerId, qintptr channel, qint64 pid);
     // After this returns the acceptor never uses that channel again.
-    void removeTarget(int workerId);
+    // `exited`: the worker process is gone (else it is stopping, and still
+    // adopts what it was handed). Windows only (kSocketsByDuplication: we
+    // hold a copy of the last hand-over until it is acknowledged): a
+    // stopping worker's unacknowledged connection is kept until it exits; a
+    // dead worker's goes to another worker unless its acknowledgement was
+    // already on the channel.
+    void removeTarget(int workerId, bool exited);
     // False: no worker can come (every slot errored): refuse at once.
     void setServiceAvailable(bool available);
     // Connections that were handed to a worker that died before reading
@@ -102,6 +108,7 @@ private:
     std::deque<Waiting> m_waiting; // accepted, no worker free yet
     std::deque<Refusing> m_refusing;
     QHash<int, quint64> m_handed;
+    QHash<int, qintptr> m_parked; // Windows: a stopping worker's unacknowledged hand-over, our copy
     quint64 m_refused = 0;
     bool m_available = true;
     int m_noWorkerGraceMs = 2000;
