@@ -200,8 +200,8 @@ void RoundRobinAcceptor::removeTarget(int workerId, bool exited)
             m_parked.insert(workerId, unacknowledged); // a stopping worker adopts it while it drains
             unacknowledged = -1;
         }
-        if (exited)
-            parked = m_parked.take(workerId);
+        if (exited && m_parked.contains(workerId))
+            parked = m_parked.take(workerId); // (take() of a missing key would give 0: a real descriptor)
     }
     // Windows only (on Unix nothing is held): our copy of what a stopping
     // worker was handed closes when it exits; what a dead worker never
