@@ -32,6 +32,40 @@ QColor routeColor(int route)
     return colors[static_cast<std::size_t>(route) % 6];
 }
 
+double niceStep(double span, int ticks)
+{
+    if (!(span > 0) || ticks < 1)
+        return 1;
+    const double raw = span / ticks;
+    const double p = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double m : { 1.0, 2.0, 5.0 }) {
+        if (raw <= m * p * (1 + 1e-9))
+            return m * p;
+    }
+    return 10 * p;
+}
+
+QString labelFormatFor(double step)
+{
+    if (step >= 1)
+        return QStringLiteral("%.0f");
+    const int decimals = std::min(6, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
+    return QStringLiteral("%.") + QString::number(decimals) + QStringLiteral("f");
+}
+
+void setNiceAxis(QValueAxis* axis, double maxValue, bool integerValues)
+{
+    double step = niceStep(maxValue > 0 ? maxValue : 1, 4);
+    if (integerValues)
+        step = std::max(1.0, std::round(step)); // counts: never a tick between two integers
+    const double top = std::max(step, std::ceil(maxValue / step - 1e-9) * step);
+    axis->setRange(0, top);
+    axis->setTickType(QValueAxis::TicksDynamic);
+    axis->setTickAnchor(0);
+    axis->setTickInterval(step);
+    axis->setLabelFormat(labelFormatFor(step));
+}
+
 namespace {
 
 const int kChartRoutes[] = { int(RouteId::Root), int(RouteId::Main), int(RouteId::Worker), int(RouteId::Child),
@@ -56,9 +90,17 @@ QList<QPointF> decimate(const QList<QPointF>& points, int maxPoints = 1500)
     return out;
 }
 
+// The last `window` seconds (at least 10 s shown), ticks at a round step.
 void setTimeRange(QValueAxis* x, double now, double window = 120)
 {
-    x->setRange(std::max(0.0, now - window), std::max(window / 12, now));
+    const double lo = std::max(0.0, now - window);
+    const double hi = std::max(lo + 10.0, now);
+    const double step = niceStep(hi - lo, 5);
+    x->setRange(lo, hi);
+    x->setTickType(QValueAxis::TicksDynamic);
+    x->setTickAnchor(0);
+    x->setTickInterval(step);
+    x->setLabelFormat(labelFormatFor(step));
 }
 
 // The line of one worker in a per-worker chart, created on first use with
@@ -88,18 +130,6 @@ void addTimeAxes(QChart* chart, QValueAxis** x, QValueAxis** y, const QString& u
     chart->addAxis(*y, Qt::AlignLeft);
 }
 
-double niceMax(double v)
-{
-    if (v <= 0)
-        return 1;
-    const double p = std::pow(10.0, std::floor(std::log10(v)));
-    for (double m : { 1.0, 2.0, 5.0, 10.0 }) {
-        if (v <= m * p)
-            return m * p;
-    }
-    return 10 * p;
-}
-
 } // namespace
 
 // ---------------------------------------------------------------- routing
@@ -112,7 +142,7 @@ RoutingChart::RoutingChart(QWidget* parent)
                  parent)
 {
     m_values = new QValueAxis;
-    m_values->setLabelFormat(QStringLiteral("%d"));
+    m_values->setTitleText(tr("requests"));
     m_chart->addAxis(m_values, Qt::AlignLeft);
     m_categories = new QBarCategoryAxis;
     m_chart->addAxis(m_categories, Qt::AlignBottom);
@@ -173,7 +203,7 @@ void RoutingChart::refresh(const ChartFeed& feed)
         m_connSet->remove(0, m_connSet->count());
         m_connSet->append(values);
         m_categories->setCategories(labels);
-        m_values->setRange(0, niceMax(maxValue));
+        setNiceAxis(m_values, maxValue, true);
         return;
     }
     const int workers = static_cast<int>(feed.workers.size());
@@ -201,7 +231,7 @@ void RoutingChart::refresh(const ChartFeed& feed)
         }
         maxTotal = std::max(maxTotal, total);
     }
-    m_values->setRange(0, niceMax(maxTotal));
+    setNiceAxis(m_values, maxTotal, true);
 }
 
 double RoutingChart::total() const
@@ -245,7 +275,7 @@ void LatencyTimelineChart::refresh(const ChartFeed& feed)
             maxY = std::max(maxY, points[i].y());
     }
     setTimeRange(m_x, feed.nowSeconds);
-    m_y->setRange(0, niceMax(maxY));
+    setNiceAxis(m_y, maxY, false);
 }
 
 // ---------------------------------------------------------------- throughput
@@ -269,7 +299,7 @@ void ThroughputChart::refresh(const ChartFeed& feed)
             maxY = std::max(maxY, p.y());
     }
     setTimeRange(m_x, feed.nowSeconds);
-    m_y->setRange(0, niceMax(maxY));
+    setNiceAxis(m_y, maxY, true);
 }
 
 // ---------------------------------------------------------------- percentiles
@@ -319,7 +349,7 @@ void PercentileChart::refresh(const ChartFeed& feed)
         }
         m_series[k]->replace(points);
     }
-    m_y->setRange(0, niceMax(maxY));
+    setNiceAxis(m_y, maxY, false);
 }
 
 // ---------------------------------------------------------------- lag
@@ -353,7 +383,7 @@ void LagChart::refresh(const ChartFeed& feed)
         s->replace(points);
     }
     setTimeRange(m_x, feed.nowSeconds);
-    m_y->setRange(0, niceMax(maxY));
+    setNiceAxis(m_y, maxY, false);
 }
 
 // ---------------------------------------------------------------- breakdown
@@ -411,7 +441,7 @@ void BreakdownChart::refresh(const ChartFeed& feed)
     }
     if (m_categories->categories() != labels)
         m_categories->setCategories(labels);
-    m_values->setRange(0, niceMax(maxTotal));
+    setNiceAxis(m_values, maxTotal, false);
 }
 
 } // namespace clusterlab

@@ -14,6 +14,15 @@ class QValueAxis;
 
 namespace clusterlab {
 
+// Axis scales a person reads at a glance: a step of 1, 2 or 5 × 10^k giving
+// about `ticks` intervals over `span`; the printf format that shows it
+// (no decimals from 1 up); and a value axis from 0 to a whole number of
+// such steps above maxValue, ticking at each (integerValues: counts, whose
+// step is never below 1).
+double niceStep(double span, int ticks);
+QString labelFormatFor(double step);
+void setNiceAxis(QValueAxis* axis, double maxValue, bool integerValues);
+
 // The six charts of the lab. Small classes, one per chart, kept together
 // because each is only its series set-up and its refresh.
 

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "chartgrid.h"
 #include "charts.h"
 #include "guilagmonitor.h"
 #include "loadtestpanel.h"
@@ -79,7 +80,6 @@ void MainWindow::buildUi()
 {
     // Left: cluster control, workers, events.
     auto* control = new QWidget(this);
-    control->setMinimumWidth(470);
     auto* controlLayout = new QVBoxLayout(control);
     auto* form = new QFormLayout;
     m_workers = new QSpinBox(control);
@@ -123,8 +123,6 @@ void MainWindow::buildUi()
     m_workerTable->setSelectionMode(QAbstractItemView::SingleSelection);
     m_workerTable->verticalHeader()->hide();
     m_workerTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_workerTable->setMinimumHeight(140);
-    controlLayout->addWidget(m_workerTable, 2);
     controlLayout->addWidget(new QLabel(tr("Events"), control));
     m_eventView = new QPlainTextEdit(control);
     m_eventView->setReadOnly(true);
@@ -134,6 +132,15 @@ void MainWindow::buildUi()
     controlDock->setObjectName(QStringLiteral("clusterDock"));
     controlDock->setWidget(control);
     addDockWidget(Qt::LeftDockWidgetArea, controlDock);
+    // The worker table has a column per route and per measure: it gets the
+    // window's whole width, under everything else.
+    auto* workersDock = new QDockWidget(tr("Workers"), this);
+    workersDock->setObjectName(QStringLiteral("workersDock"));
+    workersDock->setWidget(m_workerTable);
+    setCorner(Qt::BottomLeftCorner, Qt::BottomDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
+    addDockWidget(Qt::BottomDockWidgetArea, workersDock);
+    resizeDocks({ workersDock }, { 170 }, Qt::Vertical);
 
     connect(m_startStop, &QPushButton::clicked, this, [this]() {
         if (m_cluster && m_cluster->isRunning())
@@ -170,18 +177,18 @@ void MainWindow::buildUi()
 
     // Centre: charts and topology.
     auto* tabs = new QTabWidget(this);
-    auto* chartsPage = new QWidget(tabs);
-    auto* grid = new QGridLayout(chartsPage);
-    m_routing = new RoutingChart(chartsPage);
-    m_charts = { m_routing, new LatencyTimelineChart(chartsPage), new ThroughputChart(chartsPage),
-                 new PercentileChart(chartsPage), new LagChart(chartsPage), new BreakdownChart(chartsPage) };
-    for (int i = 0; i < m_charts.size(); ++i)
-        grid->addWidget(m_charts[i], i / 2, i % 2);
-    auto* scroll = new QScrollArea(tabs);
-    scroll->setWidget(chartsPage);
-    scroll->setWidgetResizable(true);
-    chartsPage->setMinimumSize(780, 3 * 340);
-    tabs->addTab(scroll, tr("Charts"));
+    // The charts reflow to 1, 2 or 3 columns with the width: a vertical
+    // scroll bar at most, never a horizontal one.
+    m_chartGrid = new ChartGrid(tabs);
+    m_routing = new RoutingChart(m_chartGrid);
+    m_charts = { m_routing, new LatencyTimelineChart(m_chartGrid), new ThroughputChart(m_chartGrid),
+                 new PercentileChart(m_chartGrid), new LagChart(m_chartGrid), new BreakdownChart(m_chartGrid) };
+    m_chartGrid->setCharts({ m_charts.begin(), m_charts.end() });
+    m_chartScroll = new QScrollArea(tabs);
+    m_chartScroll->setWidget(m_chartGrid);
+    m_chartScroll->setWidgetResizable(true);
+    m_chartScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    tabs->addTab(m_chartScroll, tr("Charts"));
     m_topology = new TopologyView(tabs);
     tabs->addTab(m_topology, tr("Topology"));
     setCentralWidget(tabs);

@@ -10,6 +10,7 @@ class QComboBox;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
+class QScrollArea;
 class QSpinBox;
 class QTableView;
 class QTimer;
@@ -17,6 +18,7 @@ class QTimer;
 namespace clusterlab {
 
 class BreakdownChart;
+class ChartGrid;
 class ChartPanel;
 class GuiLagMonitor;
 class LagChart;
@@ -51,6 +53,8 @@ public:
     LoadTestPanel* loadTestPanel() const { return m_loadTest; }
     RoutingChart* routingChart() const { return m_routing; }
     QList<ChartPanel*> charts() const { return m_charts; }
+    ChartGrid* chartGrid() const { return m_chartGrid; }
+    QScrollArea* chartScrollArea() const { return m_chartScroll; }
     WorkerTableModel* workerModel() const { return m_workerModel; }
     QTableView* workerTable() const { return m_workerTable; }
     QStringList eventLog() const { return m_events; }
@@ -120,6 +124,8 @@ private:
     TopologyView* m_topology = nullptr;
     RoutingChart* m_routing = nullptr;
     QList<ChartPanel*> m_charts;
+    ChartGrid* m_chartGrid = nullptr;
+    QScrollArea* m_chartScroll = nullptr;
     QLabel* m_statusUrl = nullptr;
     QLabel* m_statusLag = nullptr;
 };

@@ -62,6 +62,9 @@ RequestPanel::RequestPanel(QWidget* parent)
     m_history = new QListWidget(this);
     m_history->setToolTip(tr("Double-click to send again"));
     m_history->setMinimumHeight(80);
+    // Long lines end in "…" (the whole line is the tooltip): no sideways scrolling.
+    m_history->setTextElideMode(Qt::ElideRight);
+    m_history->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     connect(m_history, &QListWidget::itemDoubleClicked, this,
             [this](QListWidgetItem* item) { sendTarget(item->data(Qt::UserRole).toString()); });
     layout->addWidget(m_status);
@@ -157,6 +160,7 @@ void RequestPanel::onFinished(QNetworkReply* reply, const QString& target, QElap
                                       : tr("Time: %1; network and HTTP %2 ms").arg(parts.join(QStringLiteral(", "))).arg(qMax(0.0, ms - server), 0, 'f', 2));
     auto* item = new QListWidgetItem(QStringLiteral("%1  %2").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), summary));
     item->setData(Qt::UserRole, target);
+    item->setToolTip(item->text());
     m_history->insertItem(0, item);
     while (m_history->count() > 200)
         delete m_history->takeItem(m_history->count() - 1);

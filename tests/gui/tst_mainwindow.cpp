@@ -3,6 +3,7 @@
 // requests all show up in the routing chart; every export writes a valid
 // file; killing a worker from the table shows the event and the
 // replacement; settings survive a restart of the window.
+#include "chartgrid.h"
 #include "charts.h"
 #include "loadtestpanel.h"
 #include "mainwindow.h"
@@ -25,6 +26,12 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
+#include <QAbstractButton>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QTabBar>
+#include <QValueAxis>
+#include <cmath>
 #include <QtTest>
 
 
@@ -45,6 +52,9 @@ private Q_SLOTS:
     void exportToAnUnwritableFolderSaysSo();
     void killingAWorkerShowsTheEventAndTheReplacement();
     void settingsSurviveARestart();
+    void fitsTheScreen_data();
+    void fitsTheScreen();
+    void axesTickAtRoundNumbers();
 
 private:
     bool openWindow();
@@ -77,6 +87,88 @@ void TestMainWindow::cleanup()
     m_window.reset();
     for (qint64 pid : pids)
         QVERIFY2(!clusterlab::test::processAlive(pid), "a worker outlived the window");
+}
+
+void TestMainWindow::fitsTheScreen_data()
+{
+    QTest::addColumn<QSize>("size");
+    QTest::addColumn<int>("columns");
+    QTest::addRow("1280x800") << QSize(1280, 800) << 1;
+    QTest::addRow("1920x1080") << QSize(1920, 1080) << 2;
+}
+
+// Regression: at the default size the three columns did not fit (the chart
+// grid scrolled sideways and clipped its right-hand charts; the side panels
+// clipped their buttons).
+void TestMainWindow::fitsTheScreen()
+{
+    QFETCH(QSize, size);
+    QFETCH(int, columns);
+    QVERIFY(openWindow());
+    m_window->resize(size);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), size, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->workerModel()->rowCount() == 2, 5000);
+    QCoreApplication::processEvents();
+    // The charts reflow; the grid is never wider than what shows it.
+    QScrollArea* scroll = m_window->chartScrollArea();
+    QCOMPARE(m_window->chartGrid()->columns(), columns);
+    QVERIFY(!scroll->horizontalScrollBar()->isVisible());
+    QVERIFY2(m_window->chartGrid()->width() <= scroll->viewport()->width(),
+             qPrintable(QStringLiteral("grid %1 px in a %2 px view").arg(m_window->chartGrid()->width()).arg(scroll->viewport()->width())));
+    // No visible control is cut by its parent, and no list or table scrolls sideways.
+    const auto buttons = m_window->findChildren<QAbstractButton*>();
+    QVERIFY(!buttons.isEmpty());
+    for (QAbstractButton* b : buttons) {
+        if (!b->isVisibleTo(m_window.get()) || b->parentWidget() == nullptr || qobject_cast<QTabBar*>(b->parentWidget()))
+            continue;
+        QVERIFY2(b->parentWidget()->rect().contains(b->geometry()),
+                 qPrintable(QStringLiteral("'%1' at %2,%3 %4x%5 in a %6x%7 parent").arg(b->text()).arg(b->x()).arg(b->y())
+                                .arg(b->width()).arg(b->height()).arg(b->parentWidget()->width()).arg(b->parentWidget()->height())));
+    }
+    for (QAbstractScrollArea* area : m_window->findChildren<QAbstractScrollArea*>()) {
+        if (area->isVisibleTo(m_window.get()))
+            QVERIFY2(!area->horizontalScrollBar()->isVisible(), area->metaObject()->className());
+    }
+}
+
+// Integer quantities get integer ticks, everything ticks at 1, 2 or 5 x 10^k
+// (they printed "0 0 1 1 2" and 3.3, 6.5, 9.8 s).
+void TestMainWindow::axesTickAtRoundNumbers()
+{
+    QCOMPARE(niceStep(10, 5), 2.0);
+    QCOMPARE(niceStep(120, 5), 50.0); // 24 -> 50
+    QCOMPARE(niceStep(3.3, 4), 1.0);
+    QCOMPARE(niceStep(0.37, 4), 0.1);
+    QCOMPARE(labelFormatFor(2), QStringLiteral("%.0f"));
+    QCOMPARE(labelFormatFor(0.05), QStringLiteral("%.2f"));
+    QValueAxis counts;
+    setNiceAxis(&counts, 3, true); // 3 requests: ticks 0, 1, 2, 3 — never 0.5
+    QCOMPARE(counts.tickInterval(), 1.0);
+    QCOMPARE(counts.max(), 3.0);
+    QCOMPARE(counts.labelFormat(), QStringLiteral("%.0f"));
+    QValueAxis ms;
+    setNiceAxis(&ms, 0.37, false);
+    QCOMPARE(ms.tickInterval(), 0.1);
+    QCOMPARE(ms.max(), 0.4);
+    QCOMPARE(ms.labelFormat(), QStringLiteral("%.1f"));
+    // The live charts after a refresh: every value axis ticks at a round step.
+    QVERIFY(openWindow());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->refreshCount() > 2, 5000);
+    int axes = 0;
+    for (ChartPanel* panel : m_window->charts()) {
+        for (QAbstractAxis* any : panel->chart()->axes()) {
+            auto* axis = qobject_cast<QValueAxis*>(any);
+            if (axis == nullptr)
+                continue; // category and log axes
+            ++axes;
+            QCOMPARE(axis->tickType(), QValueAxis::TicksDynamic);
+            const double step = axis->tickInterval();
+            const double mantissa = step / std::pow(10.0, std::floor(std::log10(step)));
+            QVERIFY2(qFuzzyCompare(mantissa, 1.0) || qFuzzyCompare(mantissa, 2.0) || qFuzzyCompare(mantissa, 5.0),
+                     qPrintable(QString::number(step)));
+        }
+    }
+    QVERIFY(axes >= 5);
 }
 
 bool TestMainWindow::openWindow()

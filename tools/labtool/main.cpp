@@ -1,5 +1,6 @@
 // clusterlab-labtool: drives the real window for the docs, not a test.
-//   clusterlab-labtool screenshot FILE.png   a short load test, then the window to PNG
+//   clusterlab-labtool screenshot FILE.png [WxH]
+//        a short load test, then the window (default 1280x800) to PNG
 //   clusterlab-labtool bench [SECONDS] [REQUESTS]
 //        a full-speed load test of SECONDS (default 20) with every chart
 //        visible: the window's event-loop lag p99 and max, the chart refresh
@@ -65,7 +66,16 @@ int main(int argc, char** argv)
     }
     MainWindow window;
     window.setWorkersSetting(2);
-    window.resize(1600, 1000);
+    // Screenshots at the size the README promises (or SIZE: 1920x1080, ...).
+    QSize size(1280, 800);
+    if (args[0] == QLatin1String("screenshot") && args.size() > 2) {
+        const QStringList wh = args[2].split(QLatin1Char('x'));
+        if (wh.size() == 2 && wh[0].toInt() > 0 && wh[1].toInt() > 0)
+            size = QSize(wh[0].toInt(), wh[1].toInt());
+    } else if (args[0] == QLatin1String("bench")) {
+        size = QSize(1600, 1000);
+    }
+    window.resize(size);
     window.show();
     if (!window.startCluster() || !waitFor(&window, SIGNAL(clusterListening()), 20000)) {
         std::fprintf(stderr, "labtool: the cluster did not start\n");
