@@ -46,8 +46,8 @@ int main(int argc, char** argv)
     QApplication::setOrganizationName(QStringLiteral("ClusterLab"));
     QApplication::setApplicationName(QStringLiteral("ClusterLab"));
     QApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/clusterlab/clusterlab.svg")));
-    MainWindow window;
+    MainWindow window; // loads the icon resource
+    QApplication::setWindowIcon(window.windowIcon());
     // SIGTERM or Ctrl-C is a close of the window: settings saved, the
     // cluster stopped, nothing left behind, exit 0.
     SignalWatcher signals;

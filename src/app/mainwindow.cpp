@@ -18,6 +18,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QIcon>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -45,6 +46,14 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+// The icon lives in clusterlab_gui, a static library: its resources are
+// linked in only when something names them (Q_INIT_RESOURCE must be called
+// from the global namespace).
+static void initGuiResources()
+{
+    Q_INIT_RESOURCE(clusterlab);
+}
+
 namespace clusterlab {
 
 namespace {
@@ -56,7 +65,9 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
     , m_originNs(steadyNowNs())
 {
+    initGuiResources();
     setWindowTitle(tr("ClusterLab"));
+    setWindowIcon(QIcon(QStringLiteral(":/clusterlab/clusterlab.svg")));
     setMinimumSize(1000, 680);
     m_lag = new GuiLagMonitor(this);
     buildUi();

@@ -14,6 +14,7 @@
 #include "workerprocess.h"
 
 #include <QChartView>
+#include <QFile>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -55,6 +56,7 @@ private Q_SLOTS:
     void fitsTheScreen_data();
     void fitsTheScreen();
     void axesTickAtRoundNumbers();
+    void theWindowHasItsIcon();
 
 private:
     bool openWindow();
@@ -169,6 +171,16 @@ void TestMainWindow::axesTickAtRoundNumbers()
         }
     }
     QVERIFY(axes >= 5);
+}
+
+// Regression: the icon's resource lived in a static library nothing pulled
+// in ("qt.svg: Cannot open file ':/clusterlab/clusterlab.svg'").
+void TestMainWindow::theWindowHasItsIcon()
+{
+    MainWindow window;
+    QVERIFY(!window.windowIcon().isNull());
+    QVERIFY(!window.windowIcon().pixmap(64, 64).isNull());
+    QVERIFY(QFile::exists(QStringLiteral(":/clusterlab/clusterlab.svg")));
 }
 
 bool TestMainWindow::openWindow()
