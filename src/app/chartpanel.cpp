@@ -5,6 +5,7 @@
 #include <QChartView>
 #include <QClipboard>
 #include <QFileInfo>
+#include <QGridLayout>
 #include <QImage>
 #include <QLabel>
 #include <QPainter>
@@ -25,17 +26,41 @@ ChartPanel::ChartPanel(const QString& title, const QString& explanation, QWidget
     m_view = new QChartView(m_chart, this);
     m_view->setRenderHint(QPainter::Antialiasing);
     m_view->setMinimumSize(360, 240);
+    // Over the plot while it is empty (one grid cell holds both).
+    m_emptyHint = new QLabel(tr("No data yet: send a request or start a load test"), this);
+    m_emptyHint->setAlignment(Qt::AlignCenter);
+    m_emptyHint->setWordWrap(true);
+    m_emptyHint->setStyleSheet(QStringLiteral("QLabel { color: #555; background: rgba(255,255,255,210); padding: 6px; }"));
+    auto* plot = new QGridLayout;
+    plot->addWidget(m_view, 0, 0);
+    plot->addWidget(m_emptyHint, 0, 0, Qt::AlignCenter);
     m_explanation = new QLabel(explanation, this);
     m_explanation->setWordWrap(true);
     m_explanation->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
-    layout->addWidget(m_view, 1);
+    layout->addLayout(plot, 1);
     layout->addWidget(m_explanation);
     setToolTip(explanation);
 }
 
 ChartPanel::~ChartPanel() = default;
+
+bool ChartPanel::showsEmptyHint() const
+{
+    return !m_emptyHint->isHidden();
+}
+
+void ChartPanel::setEmpty(bool empty)
+{
+    if (m_emptyHint->isHidden() == empty)
+        m_emptyHint->setVisible(empty);
+}
+
+void ChartPanel::setEmptyHint(const QString& hint)
+{
+    m_emptyHint->setText(hint);
+}
 
 namespace {
 QString checkWritable(const QString& path)

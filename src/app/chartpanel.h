@@ -37,14 +37,21 @@ public:
 
     QChart* chart() const { return m_chart; }
     QChartView* view() const { return m_view; }
+    // True while the chart has nothing to draw and says what will fill it.
+    bool showsEmptyHint() const;
 
 protected:
+    // Subclasses call this from refresh(): with no data the chart shows
+    // "send a request or start a load test" (or `hint`) over its axes.
+    void setEmpty(bool empty);
+    void setEmptyHint(const QString& hint);
     QChart* m_chart = nullptr;
 
 private:
     QString m_title;
     QChartView* m_view = nullptr;
     QLabel* m_explanation = nullptr;
+    QLabel* m_emptyHint = nullptr;
 };
 
 } // namespace clusterlab

@@ -204,6 +204,7 @@ void RoutingChart::refresh(const ChartFeed& feed)
         m_connSet->append(values);
         m_categories->setCategories(labels);
         setNiceAxis(m_values, maxValue, true);
+        setEmpty(!(maxValue > 0));
         return;
     }
     const int workers = static_cast<int>(feed.workers.size());
@@ -232,6 +233,7 @@ void RoutingChart::refresh(const ChartFeed& feed)
         maxTotal = std::max(maxTotal, total);
     }
     setNiceAxis(m_values, maxTotal, true);
+    setEmpty(!(maxTotal > 0));
 }
 
 double RoutingChart::total() const
@@ -276,6 +278,7 @@ void LatencyTimelineChart::refresh(const ChartFeed& feed)
     }
     setTimeRange(m_x, feed.nowSeconds);
     setNiceAxis(m_y, maxY, false);
+    setEmpty(!(maxY > 0));
 }
 
 // ---------------------------------------------------------------- throughput
@@ -300,6 +303,7 @@ void ThroughputChart::refresh(const ChartFeed& feed)
     }
     setTimeRange(m_x, feed.nowSeconds);
     setNiceAxis(m_y, maxY, true);
+    setEmpty(!(maxY > 0));
 }
 
 // ---------------------------------------------------------------- percentiles
@@ -350,6 +354,7 @@ void PercentileChart::refresh(const ChartFeed& feed)
         m_series[k]->replace(points);
     }
     setNiceAxis(m_y, maxY, false);
+    setEmpty(!(maxY > 0));
 }
 
 // ---------------------------------------------------------------- lag
@@ -384,6 +389,7 @@ void LagChart::refresh(const ChartFeed& feed)
     }
     setTimeRange(m_x, feed.nowSeconds);
     setNiceAxis(m_y, maxY, false);
+    setEmpty(!(maxY > 0));
 }
 
 // ---------------------------------------------------------------- breakdown
@@ -442,6 +448,7 @@ void BreakdownChart::refresh(const ChartFeed& feed)
     if (m_categories->categories() != labels)
         m_categories->setCategories(labels);
     setNiceAxis(m_values, maxTotal, false);
+    setEmpty(!(maxTotal > 0));
 }
 
 } // namespace clusterlab

@@ -57,6 +57,7 @@ private Q_SLOTS:
     void fitsTheScreen();
     void axesTickAtRoundNumbers();
     void theWindowHasItsIcon();
+    void emptyChartsSayWhatFillsThem();
 
 private:
     bool openWindow();
@@ -181,6 +182,18 @@ void TestMainWindow::theWindowHasItsIcon()
     QVERIFY(!window.windowIcon().isNull());
     QVERIFY(!window.windowIcon().pixmap(64, 64).isNull());
     QVERIFY(QFile::exists(QStringLiteral(":/clusterlab/clusterlab.svg")));
+}
+
+void TestMainWindow::emptyChartsSayWhatFillsThem()
+{
+    QVERIFY(openWindow());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->refreshCount() > 2, 5000);
+    RoutingChart* routing = m_window->routingChart();
+    QVERIFY(routing->showsEmptyHint()); // nothing sent yet
+    QSignalSpy answered(m_window->requestPanel(), &RequestPanel::responseReceived);
+    m_window->requestPanel()->send(QStringLiteral("/"));
+    QVERIFY(answered.wait(20000));
+    QTRY_VERIFY_WITH_TIMEOUT(!routing->showsEmptyHint(), 5000);
 }
 
 bool TestMainWindow::openWindow()
