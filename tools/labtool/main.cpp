@@ -1,6 +1,7 @@
 // clusterlab-labtool: drives the real window for the docs, not a test.
-//   clusterlab-labtool screenshot FILE.png [WxH]
-//        a short load test, then the window (default 1280x800) to PNG
+//   clusterlab-labtool screenshot FILE.png [WxH] [--empty]
+//        a short load test (--empty: none), then the window (default
+//        1280x800) to PNG
 //   clusterlab-labtool bench [SECONDS] [REQUESTS]
 //        a full-speed load test of SECONDS (default 20) with every chart
 //        visible: the window's event-loop lag p99 and max, the chart refresh
@@ -83,6 +84,12 @@ int main(int argc, char** argv)
     }
     LoadTestPanel* load = window.loadTestPanel();
 
+    if (args[0] == QLatin1String("screenshot") && args.contains(QStringLiteral("--empty"))) {
+        // The window as a new user first sees it: a cluster, no request yet.
+        waitFor(&window, SIGNAL(destroyed()), 600);
+        window.refreshNow();
+        return window.grab().save(args.value(1)) ? 0 : 1;
+    }
     if (args[0] == QLatin1String("screenshot")) {
         // A few clicks, then a short mixed load test, so that every chart has something to show.
         for (const QString& route : { QStringLiteral("/main"), QStringLiteral("/worker"), QStringLiteral("/child") }) {
