@@ -4,6 +4,8 @@
 #include <QChart>
 #include <QChartView>
 #include <QClipboard>
+#include <QDialog>
+#include <QEvent>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QImage>
@@ -42,9 +44,68 @@ ChartPanel::ChartPanel(const QString& title, const QString& explanation, QWidget
     layout->addLayout(plot, 1);
     layout->addWidget(m_explanation);
     setToolTip(explanation);
+    m_view->viewport()->installEventFilter(this); // a double-click opens the chart large
 }
 
-ChartPanel::~ChartPanel() = default;
+ChartPanel::~ChartPanel()
+{
+    if (m_large) {
+        // The chart lives in the large window's scene: take it back before
+        // that window goes, so that it is deleted once, with our view.
+        auto* large = m_large->findChild<QChartView*>();
+        if (large != nullptr)
+            bringBack(large);
+        delete m_large;
+    }
+}
+
+bool ChartPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::MouseButtonDblClick) {
+        openLarge();
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void ChartPanel::openLarge()
+{
+    if (m_large) {
+        m_large->raise();
+        m_large->activateWindow();
+        return;
+    }
+    auto* dialog = new QDialog(this, Qt::Window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(m_title);
+    auto* large = new QChartView(dialog);
+    large->setRenderHint(QPainter::Antialiasing);
+    auto* layout = new QVBoxLayout(dialog);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(large);
+    // A chart is in one view at a time: ours moves to the large view (its
+    // series keep updating there), the small view shows a stand-in.
+    m_standIn = new QChart;
+    m_standIn->setTitle(tr("%1 — open in its own window").arg(m_title));
+    m_view->setChart(m_standIn);
+    QChart* unused = large->chart();
+    large->setChart(m_chart);
+    delete unused;
+    connect(dialog, &QDialog::finished, this, [this, large]() { bringBack(large); });
+    m_large = dialog;
+    dialog->resize(window()->size() * 0.8);
+    dialog->show();
+}
+
+void ChartPanel::bringBack(QChartView* large)
+{
+    if (m_standIn == nullptr)
+        return;
+    large->setChart(new QChart); // the large view lets go of ours (its scene deletes the empty one)
+    m_view->setChart(m_chart);
+    delete m_standIn;
+    m_standIn = nullptr;
+}
 
 bool ChartPanel::showsEmptyHint() const
 {

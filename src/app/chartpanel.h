@@ -1,10 +1,13 @@
 #pragma once
 
 #include <QString>
+#include <QDialog>
+#include <QPointer>
 #include <QWidget>
 
 class QChart;
 class QChartView;
+
 class QLabel;
 
 namespace clusterlab {
@@ -39,8 +42,14 @@ public:
     QChartView* view() const { return m_view; }
     // True while the chart has nothing to draw and says what will fill it.
     bool showsEmptyHint() const;
+    // The chart, live, in a window of its own (double-click the chart);
+    // it comes back here when that window closes. Null when not open.
+    void openLarge();
+    QDialog* largeWindow() const { return m_large; }
 
 protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
     // Subclasses call this from refresh(): with no data the chart shows
     // "send a request or start a load test" (or `hint`) over its axes.
     void setEmpty(bool empty);
@@ -52,6 +61,9 @@ private:
     QChartView* m_view = nullptr;
     QLabel* m_explanation = nullptr;
     QLabel* m_emptyHint = nullptr;
+    QPointer<QDialog> m_large;
+    QChart* m_standIn = nullptr; // what the small view shows while the chart is out
+    void bringBack(QChartView* large);
 };
 
 } // namespace clusterlab

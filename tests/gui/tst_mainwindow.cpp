@@ -58,6 +58,7 @@ private Q_SLOTS:
     void axesTickAtRoundNumbers();
     void theWindowHasItsIcon();
     void emptyChartsSayWhatFillsThem();
+    void doubleClickOpensAChartLarge();
 
 private:
     bool openWindow();
@@ -194,6 +195,30 @@ void TestMainWindow::emptyChartsSayWhatFillsThem()
     m_window->requestPanel()->send(QStringLiteral("/"));
     QVERIFY(answered.wait(20000));
     QTRY_VERIFY_WITH_TIMEOUT(!routing->showsEmptyHint(), 5000);
+}
+
+// Double-clicking a chart opens it, live, in a window of its own; closing
+// that window puts it back. Charts keep refreshing meanwhile.
+void TestMainWindow::doubleClickOpensAChartLarge()
+{
+    QVERIFY(openWindow());
+    ChartPanel* panel = m_window->charts().at(2);
+    QChart* chart = panel->chart();
+    QTest::mouseDClick(panel->view()->viewport(), Qt::LeftButton, {}, panel->view()->viewport()->rect().center());
+    QTRY_VERIFY_WITH_TIMEOUT(panel->largeWindow() != nullptr && panel->largeWindow()->isVisible(), 5000);
+    auto* large = panel->largeWindow()->findChild<QChartView*>();
+    QVERIFY(large != nullptr);
+    QCOMPARE(large->chart(), chart);
+    QVERIFY(panel->view()->chart() != chart); // a stand-in meanwhile
+    QVERIFY(large->width() > panel->view()->width());
+    const quint64 before = m_window->refreshCount();
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->refreshCount() > before + 2, 5000); // refreshes go on
+    panel->largeWindow()->close();
+    QTRY_VERIFY_WITH_TIMEOUT(panel->largeWindow() == nullptr, 5000);
+    QCOMPARE(panel->view()->chart(), chart);
+    // Open again and let the window go with it open: nothing is deleted twice.
+    panel->openLarge();
+    QVERIFY(panel->largeWindow() != nullptr);
 }
 
 bool TestMainWindow::openWindow()
