@@ -295,25 +295,42 @@ void RoundRobinAcceptor::onAcknowledged(int workerId)
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         for (Target& t : m_targets) {
-            if (t.id != workerId)
-                continue;
-            bool closed = false;
-            if (platform::receiveAcknowledgements(t.channel, &closed) > 0 && t.busy) {
-                t.busy = false;
-                m_free.push_back(t.id);
-                platform::closeDescriptor(t.inFlight);
-                t.inFlight = -1;
-            }
-            if (closed && t.acks != nullptr)
-                t.acks->setEnabled(false); // the worker is gone; the cluster removes it
+            if (t.id == workerId)
+                takeAcknowledgementLocked(t);
         }
     }
     flushWaiting();
 }
 
+void RoundRobinAcceptor::takeAcknowledgementLocked(Target& t)
+{
+    bool closed = false;
+    if (platform::receiveAcknowledgements(t.channel, &closed) > 0 && t.busy) {
+        t.busy = false;
+        m_free.push_back(t.id);
+        platform::closeDescriptor(t.inFlight);
+        t.inFlight = -1;
+    }
+    if (closed && t.acks != nullptr)
+        t.acks->setEnabled(false); // the worker is gone; the cluster removes it
+}
+
+void RoundRobinAcceptor::collectAcknowledgementsLocked()
+{
+    // An acknowledgement can be in its channel while the accept that
+    // follows it is dispatched first (both were ready in one turn of the
+    // loop): read them before choosing, so that a worker which adopted its
+    // last connection counts as free and the rotation stays exact.
+    for (Target& t : m_targets) {
+        if (t.busy)
+            takeAcknowledgementLocked(t);
+    }
+}
+
 void RoundRobinAcceptor::dispatch(qintptr fd)
 {
     std::lock_guard<std::mutex> lock(m_mutex);
+    collectAcknowledgementsLocked();
     if (m_targets.isEmpty() && !m_available) {
         refuseLocked(fd); // no worker can come: say so now
         return;

@@ -75,6 +75,7 @@ private:
     void flushWaiting();
     bool handOffLocked(qintptr fd);
     void onAcknowledged(int workerId);
+    void collectAcknowledgementsLocked();
     void refuseLocked(qintptr fd);
     void serviceRefusing();
 
@@ -97,6 +98,8 @@ private:
         qintptr fd;
         std::int64_t untilNs;
     };
+
+    void takeAcknowledgementLocked(Target& t);
 
     QThread m_thread;
     QObject* m_context = nullptr;          // lives in m_thread: runs our calls there
