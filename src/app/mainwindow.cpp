@@ -9,6 +9,8 @@
 #include "workertablemodel.h"
 
 #include "compute/fib.h"
+#include "http/httprequestparser.h"
+#include "version.h"
 #include "load/loadgenerator.h"
 
 #include <QAction>
@@ -20,6 +22,7 @@
 #include <QDockWidget>
 #include <QIcon>
 #include <QFileDialog>
+#include <QFrame>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -202,7 +205,31 @@ void MainWindow::buildUi()
     tabs->addTab(m_chartScroll, tr("Charts"));
     m_topology = new TopologyView(tabs);
     tabs->addTab(m_topology, tr("Topology"));
-    setCentralWidget(tabs);
+    // "Start here", over the charts until the user dismisses it (Help →
+    // Start here brings it back).
+    m_guide = new QFrame(this);
+    m_guide->setFrameShape(QFrame::StyledPanel);
+    m_guide->setStyleSheet(QStringLiteral("QFrame { background: #fff8dc; }"));
+    auto* guideLayout = new QHBoxLayout(m_guide);
+    auto* guideText = new QLabel(
+        tr("<b>Start here.</b> The buttons on the right send one request each: <b>/</b> answers at once, "
+           "<b>/main</b> computes fib(N) on the worker's event loop, <b>/worker</b> on its thread pool, "
+           "<b>/child</b> in a child process. Send /main with N = 35 and watch <i>Event-loop lag per worker</i> "
+           "jump for that worker only; <i>Routing</i> shows which worker served what. <b>Load test</b> (right) "
+           "sends many; File → Export report makes a PDF of it all."),
+        m_guide);
+    guideText->setWordWrap(true);
+    auto* dismiss = new QPushButton(tr("Got it"), m_guide);
+    dismiss->setObjectName(QStringLiteral("dismissGuide"));
+    guideLayout->addWidget(guideText, 1);
+    guideLayout->addWidget(dismiss, 0, Qt::AlignTop);
+    connect(dismiss, &QPushButton::clicked, this, [this]() { showGuide(false); });
+    auto* centre = new QWidget(this);
+    auto* centreLayout = new QVBoxLayout(centre);
+    centreLayout->setContentsMargins(0, 0, 0, 0);
+    centreLayout->addWidget(m_guide);
+    centreLayout->addWidget(tabs, 1);
+    setCentralWidget(centre);
     connect(m_topology, &TopologyView::workerClicked, this, [this](int index) {
         for (int row = 0; row < m_workerModel->rowCount(); ++row) {
             if (m_workerModel->indexAtRow(row) == index)
@@ -296,6 +323,33 @@ void MainWindow::buildMenus()
     QMenu* copy = view->addMenu(tr("Copy chart to clipboard"));
     for (ChartPanel* c : std::as_const(m_charts))
         connect(copy->addAction(c->title()), &QAction::triggered, c, [c]() { c->copyToClipboard(); });
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    connect(help->addAction(tr("Start here")), &QAction::triggered, this, [this]() { showGuide(true); });
+    connect(help->addAction(tr("About ClusterLab")), &QAction::triggered, this,
+            [this]() { QMessageBox::about(this, tr("About ClusterLab"), aboutText()); });
+}
+
+QString MainWindow::aboutText() const
+{
+    return tr("<h3>ClusterLab %1</h3>"
+              "<p>A real multi-process HTTP cluster on your machine, and where each request's time went.</p>"
+              "<p>Built with Qt %2 (running on Qt %3), under the GNU LGPL version 3; "
+              "Qt Charts under the GNU GPL version 3.<br>"
+              "HTTP parsing by llhttp %4 (the parser of Node.js), under the MIT licence.</p>")
+        .arg(QStringLiteral(CLUSTERLAB_VERSION), QStringLiteral(QT_VERSION_STR), QString::fromLatin1(qVersion()),
+             httpParserVersion());
+}
+
+bool MainWindow::guideShown() const
+{
+    return !m_guide->isHidden();
+}
+
+void MainWindow::showGuide(bool show)
+{
+    m_guide->setVisible(show);
+    QSettings().setValue(QStringLiteral("ui/guideDismissed"), !show);
 }
 
 void MainWindow::loadSettings()
@@ -313,6 +367,7 @@ void MainWindow::loadSettings()
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
     if (s.value(QStringLiteral("view/dark"), false).toBool())
         setDarkPalette(true);
+    m_guide->setVisible(!s.value(QStringLiteral("ui/guideDismissed"), false).toBool());
 }
 
 void MainWindow::saveSettings() const

@@ -7,6 +7,7 @@
 #include <memory>
 
 class QComboBox;
+class QFrame;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
@@ -40,6 +41,12 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
+    // Help → About: version, Qt's version, and the licences of what ships
+    // inside (Qt, llhttp).
+    QString aboutText() const;
+    // The short "start here" guide over the charts: shown until dismissed.
+    bool guideShown() const;
+    void showGuide(bool show);
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
@@ -125,6 +132,7 @@ private:
     RoutingChart* m_routing = nullptr;
     QList<ChartPanel*> m_charts;
     ChartGrid* m_chartGrid = nullptr;
+    QFrame* m_guide = nullptr;
     QScrollArea* m_chartScroll = nullptr;
     QLabel* m_statusUrl = nullptr;
     QLabel* m_statusLag = nullptr;

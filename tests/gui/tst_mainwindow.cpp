@@ -12,6 +12,8 @@
 
 #include "cluster/cluster.h"
 #include "workerprocess.h"
+#include "http/httprequestparser.h"
+#include "version.h"
 
 #include <QChartView>
 #include <QFile>
@@ -28,6 +30,7 @@
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
 #include <QAbstractButton>
+#include <QAction>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QTabBar>
@@ -59,6 +62,8 @@ private Q_SLOTS:
     void theWindowHasItsIcon();
     void emptyChartsSayWhatFillsThem();
     void doubleClickOpensAChartLarge();
+    void startHereGuideUntilDismissed();
+    void aboutNamesVersionsAndLicences();
 
 private:
     bool openWindow();
@@ -219,6 +224,41 @@ void TestMainWindow::doubleClickOpensAChartLarge()
     // Open again and let the window go with it open: nothing is deleted twice.
     panel->openLarge();
     QVERIFY(panel->largeWindow() != nullptr);
+}
+
+void TestMainWindow::startHereGuideUntilDismissed()
+{
+    {
+        MainWindow first;
+        first.show();
+        QVERIFY(first.guideShown()); // a first start
+        auto* gotIt = first.findChild<QPushButton*>(QStringLiteral("dismissGuide"));
+        QVERIFY(gotIt != nullptr);
+        QTest::mouseClick(gotIt, Qt::LeftButton);
+        QVERIFY(!first.guideShown());
+    }
+    MainWindow second;
+    second.show();
+    QVERIFY(!second.guideShown()); // dismissed stays dismissed
+    QAction* startHere = nullptr;
+    for (QAction* a : second.findChildren<QAction*>()) {
+        if (a->text() == QLatin1String("Start here"))
+            startHere = a;
+    }
+    QVERIFY(startHere != nullptr); // Help → Start here brings it back
+    startHere->trigger();
+    QVERIFY(second.guideShown());
+}
+
+void TestMainWindow::aboutNamesVersionsAndLicences()
+{
+    MainWindow window;
+    const QString about = window.aboutText();
+    QVERIFY(about.contains(QStringLiteral(CLUSTERLAB_VERSION)));
+    QVERIFY(about.contains(QString::fromLatin1(qVersion())));
+    QVERIFY(about.contains(QStringLiteral("llhttp ") + httpParserVersion()));
+    QVERIFY(about.contains(QStringLiteral("MIT")));
+    QVERIFY(about.contains(QStringLiteral("LGPL")));
 }
 
 bool TestMainWindow::openWindow()

@@ -10,6 +10,11 @@
 
 namespace clusterlab {
 
+QString httpParserVersion()
+{
+    return QStringLiteral("%1.%2.%3").arg(LLHTTP_VERSION_MAJOR).arg(LLHTTP_VERSION_MINOR).arg(LLHTTP_VERSION_PATCH);
+}
+
 namespace {
 // Per header line: ": " and CRLF, which the data callbacks never see.
 constexpr int kHeaderLineOverhead = 4;

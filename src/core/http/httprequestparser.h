@@ -3,11 +3,15 @@
 #include "httprequest.h"
 
 #include <QByteArray>
+#include <QString>
 
 #include <cstddef>
 #include <memory>
 
 namespace clusterlab {
+
+// The version of llhttp (Node.js's HTTP parser) this build parses with.
+QString httpParserVersion();
 
 // Incremental HTTP/1.x request parser: the one place that talks to llhttp
 // (the parser Node.js uses). Feed it bytes as they arrive; it stops after
