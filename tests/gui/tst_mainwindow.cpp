@@ -30,6 +30,7 @@
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
 #include <QAbstractButton>
+#include <QAbstractItemModelTester>
 #include <QAction>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -275,6 +276,7 @@ bool TestMainWindow::openWindow()
 void TestMainWindow::opensWithARunningCluster()
 {
     QVERIFY(openWindow());
+    QAbstractItemModelTester tester(m_window->workerModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QVERIFY(m_window->cluster()->isRunning());
     QCOMPARE(m_window->cluster()->workerCount(), 2);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 2, 5000);
@@ -399,6 +401,9 @@ void TestMainWindow::exportToAnUnwritableFolderSaysSo()
 void TestMainWindow::killingAWorkerShowsTheEventAndTheReplacement()
 {
     QVERIFY(openWindow());
+    // Qt's own checks of the model's contract (rows inserted and removed
+    // as a worker dies and its replacement comes), failing this test.
+    QAbstractItemModelTester tester(m_window->workerModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 2, 5000);
     const qint64 victim = m_window->cluster()->workers().at(0).pid;
     QSignalSpy relisten(m_window.get(), &MainWindow::clusterListening);
