@@ -11,7 +11,7 @@ ChartGrid::ChartGrid(QWidget* parent)
     : QWidget(parent)
     , m_grid(new QGridLayout(this))
 {
-    setMinimumWidth(kMinCellWidth);
+    setMinimumWidth(kMinChartWidth); // below kMinCellWidth: one column, narrower charts
 }
 
 void ChartGrid::setCharts(const QList<QWidget*>& charts)

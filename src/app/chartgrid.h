@@ -16,6 +16,7 @@ class ChartGrid : public QWidget
     Q_OBJECT
 public:
     static constexpr int kMinCellWidth = 440; // room for a whole legend of six routes
+    static constexpr int kMinChartWidth = 300;
     static constexpr int kCellHeight = 360;
     static constexpr int kMaxColumns = 3;
 

@@ -27,7 +27,7 @@ ChartPanel::ChartPanel(const QString& title, const QString& explanation, QWidget
     m_chart->legend()->setAlignment(Qt::AlignBottom);
     m_view = new QChartView(m_chart, this);
     m_view->setRenderHint(QPainter::Antialiasing);
-    m_view->setMinimumSize(360, 240);
+    m_view->setMinimumSize(280, 220);
     // Over the plot while it is empty (one grid cell holds both).
     m_emptyHint = new QLabel(tr("No data yet: send a request or start a load test"), this);
     m_emptyHint->setAlignment(Qt::AlignCenter);

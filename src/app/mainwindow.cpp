@@ -37,10 +37,13 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QGuiApplication>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QStyle>
 #include <QStyleFactory>
 #include <QTabWidget>
 #include <QTableView>
@@ -247,6 +250,11 @@ void MainWindow::buildUi()
     rightDock->setObjectName(QStringLiteral("requestDock"));
     rightDock->setWidget(right);
     addDockWidget(Qt::RightDockWidgetArea, rightDock);
+    // The window is never narrower than what its three columns need (a fixed
+    // 1000 px minimum let the right-hand panel run past the window's edge).
+    const int needed = controlDock->minimumSizeHint().width() + rightDock->minimumSizeHint().width()
+        + centralWidget()->minimumSizeHint().width() + 3 * style()->pixelMetric(QStyle::PM_DockWidgetSeparatorExtent) + 8;
+    setMinimumWidth(qMax(minimumWidth(), needed));
     connect(m_request, &RequestPanel::responseReceived, this, [this](int, qint64 pid, const QString&) {
         m_highlightPid = pid;
         m_workerModel->setHighlightedPid(pid);
@@ -363,7 +371,15 @@ void MainWindow::loadSettings()
     m_request->setN(s.value(QStringLiteral("request/n"), 30).toInt());
     m_request->setKeepAlive(s.value(QStringLiteral("request/keepAlive"), true).toBool());
     m_loadTest->setConnections(s.value(QStringLiteral("load/connections"), 8).toInt());
-    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    if (!restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray())) {
+        // First start: most of the screen (the minimum size clipped the side
+        // panels on a 1280x800 screen), never more than 1600x1000.
+        if (const QScreen* screen = QGuiApplication::primaryScreen()) {
+            const QSize avail = screen->availableSize();
+            resize(qBound(minimumWidth(), avail.width() * 92 / 100, 1600),
+                   qBound(minimumHeight(), avail.height() * 92 / 100, 1000));
+        }
+    }
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
     if (s.value(QStringLiteral("view/dark"), false).toBool())
         setDarkPalette(true);

@@ -30,6 +30,7 @@
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
 #include <QAbstractButton>
+#include <QDockWidget>
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QScrollArea>
@@ -103,6 +104,7 @@ void TestMainWindow::fitsTheScreen_data()
 {
     QTest::addColumn<QSize>("size");
     QTest::addColumn<int>("columns");
+    QTest::addRow("the minimum size") << QSize(0, 0) << 1; // what a first start had under Xvfb
     QTest::addRow("1280x800") << QSize(1280, 800) << 1;
     QTest::addRow("1920x1080") << QSize(1920, 1080) << 2;
 }
@@ -115,6 +117,7 @@ void TestMainWindow::fitsTheScreen()
     QFETCH(QSize, size);
     QFETCH(int, columns);
     QVERIFY(openWindow());
+    size = size.expandedTo(m_window->minimumSize()); // (0, 0): the window's own minimum
     m_window->resize(size);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), size, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->workerModel()->rowCount() == 2, 5000);
@@ -125,6 +128,13 @@ void TestMainWindow::fitsTheScreen()
     QVERIFY(!scroll->horizontalScrollBar()->isVisible());
     QVERIFY2(m_window->chartGrid()->width() <= scroll->viewport()->width(),
              qPrintable(QStringLiteral("grid %1 px in a %2 px view").arg(m_window->chartGrid()->width()).arg(scroll->viewport()->width())));
+    // Every panel lies inside the window (a dock wider than its share was cut by the window's edge).
+    for (QDockWidget* dock : m_window->findChildren<QDockWidget*>()) {
+        if (dock->isVisibleTo(m_window.get()))
+            QVERIFY2(m_window->rect().contains(dock->geometry()), qPrintable(QStringLiteral("%1 at x %2 w %3 (min hint %4) in a %5 px window").arg(dock->windowTitle()).arg(dock->x()).arg(dock->width()).arg(dock->minimumSizeHint().width()).arg(m_window->width())));
+        if (dock->widget() != nullptr && dock->isVisibleTo(m_window.get()))
+            QVERIFY2(dock->widget()->width() <= dock->width(), qPrintable(dock->windowTitle()));
+    }
     // No visible control is cut by its parent, and no list or table scrolls sideways.
     const auto buttons = m_window->findChildren<QAbstractButton*>();
     QVERIFY(!buttons.isEmpty());
