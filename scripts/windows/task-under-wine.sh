@@ -12,7 +12,7 @@ out=build/windows
 mkdir -p "$out"
 exe="$out/clusterlab-task.exe"
 x86_64-w64-mingw32-g++-posix -std=c++17 -O2 -Wall -Wextra -Wpedantic -Werror -static \
-  -I src/core src/task/main.cpp src/core/compute/fib.cpp -o "$exe"
+  -I src/core src/task/main.cpp src/core/compute/fib.cpp src/core/compute/payload.cpp -lpsapi -o "$exe"
 
 wine=$(command -v wine64 || true)
 [ -n "$wine" ] || wine=/usr/lib/wine/wine64
@@ -30,7 +30,7 @@ failures=0
 run() {
   local expected=$1; shift
   local code=0
-  "$wine" "$exe" "$@" >"$prefix/out" 2>"$prefix/err" </dev/null || code=$?
+  "$wine" "$exe" "$@" >"$prefix/out" 2>"$prefix/err" <"${STDIN_FILE:-/dev/null}" || code=$?
   stdout=$(tr -d '\r' <"$prefix/out")
   stderr=$(tr -d '\r' <"$prefix/err")
   if [ "$code" != "$expected" ]; then
@@ -41,9 +41,9 @@ run() {
 }
 check_fib() { # N EXPECTED
   run 0 "$1" || return 0
-  read -r value start end extra <<<"$stdout"
-  if [ "$value" != "$2" ] || [ -z "$end" ] || [ -n "${extra:-}" ] || [ "$start" -gt "$end" ]; then
-    echo "FAIL clusterlab-task.exe $1: printed '$stdout', expected '$2 <start> <end>' with start <= end"
+  read -r value start end rss checksum extra <<<"$stdout"
+  if [ "$value" != "$2" ] || [ -z "$checksum" ] || [ -n "${extra:-}" ] || [ "$start" -gt "$end" ] || [ "$rss" -le 0 ]; then
+    echo "FAIL clusterlab-task.exe $1: printed '$stdout', expected '$2 <start> <end> <peakRssKiB> <checksum>'"
     failures=$((failures + 1))
   fi
 }
@@ -54,11 +54,20 @@ check_fib 25 75025
 run 0 --help && { grep -q "usage: clusterlab-task N" <<<"$stdout" || { echo "FAIL --help: '$stdout'"; failures=$((failures + 1)); }; }
 for bad in "" abc -1 46 1000 "1 2"; do
   if run 2 "$bad"; then
-    grep -q "expected one integer N in 0..45" <<<"$stderr" || { echo "FAIL '$bad': message '$stderr'"; failures=$((failures + 1)); }
+    grep -q "expected N in 0..45" <<<"$stderr" || { echo "FAIL '$bad': message '$stderr'"; failures=$((failures + 1)); }
   fi
 done
 run 2 || true          # no argument
 run 2 1 2 || true      # two arguments
+run 2 1 --payload 67108865 || true # over 64 MiB
+# A payload through a pipe, in binary mode (CR LF and ^Z bytes included).
+printf 'ab\r\n\032cd\000efgh' >"$prefix/payload"
+STDIN_FILE="$prefix/payload" run 0 5 --payload 12 && {
+  read -r value _ _ _ checksum _ <<<"$stdout"
+  [ "$value" = 5 ] && [ "$checksum" != 0 ] || { echo "FAIL --payload: '$stdout'"; failures=$((failures + 1)); }
+}
+STDIN_FILE="$prefix/payload" run 1 5 --payload 13 || true # one byte short
+run 3 1 --crash || true # abort() ends a Windows program with exit code 3
 
 if [ "$failures" -ne 0 ]; then
   echo "clusterlab-task.exe under wine: $failures check(s) failed"

@@ -450,6 +450,7 @@ bool MainWindow::startCluster(QString* errorOut)
     if (m_cluster && m_cluster->isRunning())
         return true;
     ClusterConfig config;
+    config.faultInjection = true; // the lab's own cluster: the isolation experiment's faults work here
     config.workers = m_workers->value();
     config.policy = *policyFromName(m_policy->currentText());
     QString note;

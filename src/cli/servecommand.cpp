@@ -87,7 +87,10 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
                                        QStringLiteral("FILE.csv"));
     const QCommandLineOption noTelemetryOpt(QStringLiteral("no-telemetry"),
                                             QStringLiteral("Workers send no records (to measure what telemetry costs)."));
-    parser.addOptions({ statsOpt, recordOpt, noTelemetryOpt });
+    const QCommandLineOption faultOpt(QStringLiteral("fault-injection"),
+                                      QStringLiteral("Workers accept fault=crash|hang and payload=MiB on /worker and "
+                                                     "/child (for experiments; off by default: a 400)."));
+    parser.addOptions({ statsOpt, recordOpt, noTelemetryOpt, faultOpt });
     QCommandLineOption workerArg(QStringLiteral("worker-arg"), QStringLiteral("Extra argument for every worker."),
                                  QStringLiteral("ARG"));
     workerArg.setFlags(QCommandLineOption::HiddenFromHelp);
@@ -140,6 +143,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         config.policy = *policy;
     }
     config.extraWorkerArgs = parser.values(workerArg);
+    config.faultInjection = parser.isSet(faultOpt);
     config.telemetry = !parser.isSet(noTelemetryOpt);
     if (!config.telemetry && (parser.isSet(statsOpt) || parser.isSet(recordOpt))) {
         std::fprintf(stderr, "clusterlab serve: --stats and --record need telemetry (drop --no-telemetry)\n");

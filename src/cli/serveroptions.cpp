@@ -50,6 +50,9 @@ void addServerOptions(QCommandLineParser* parser)
                             QStringLiteral("PATH"));
     task.setFlags(QCommandLineOption::HiddenFromHelp);
     parser->addOption(task);
+    parser->addOption({ QStringLiteral("fault-injection"),
+                        QStringLiteral("Accept the experiments' fault=crash|hang and payload=MiB on /worker and "
+                                       "/child (off: a 400).") });
 }
 
 bool readServerOptions(const QCommandLineParser& parser, ServerConfig* config, QString* error)
@@ -99,6 +102,7 @@ bool readServerOptions(const QCommandLineParser& parser, ServerConfig* config, Q
     }
     if (parser.isSet(QStringLiteral("task-program")))
         config->taskProgram = parser.value(QStringLiteral("task-program"));
+    config->faultInjection = parser.isSet(QStringLiteral("fault-injection"));
     return true;
 }
 

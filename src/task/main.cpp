@@ -1,30 +1,44 @@
-// clusterlab-task N
+// clusterlab-task N [--payload BYTES] [--crash | --hang]
 //
 // Computes fib(N) and prints one line on stdout:
-//     <result> <computeStartNs> <computeEndNs>
+//     <result> <computeStartNs> <computeEndNs> <peakRssKiB> <payloadChecksum>
 // (steady-clock nanoseconds, the same clock the worker stamps with), then
-// exits 0. Bad usage prints a message on stderr and exits 2.
+// exits 0. With --payload it first reads BYTES (at most 64 MiB) from its
+// standard input into its own memory and checksums them: the sharing
+// experiment's "a child must receive the data". --crash aborts, --hang
+// never finishes (the worker's task timeout ends it): fault injection for
+// the isolation experiment, passed only by a worker run with
+// --fault-injection. Bad usage prints a message on stderr and exits 2.
 //
 // It links no Qt library on purpose: spawning a Qt-linked executable costs
 // several milliseconds more, and spawn time is what /child measures.
 
 #include "compute/fib.h"
+#include "compute/payload.h"
 
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <chrono>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #if defined(__linux__)
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #elif defined(__APPLE__)
 #include <sys/event.h>
+#include <sys/resource.h>
 #include <unistd.h>
-
-#include <thread>
+#elif defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
+#include <windows.h>
+#include <psapi.h>
 #endif
 
 namespace {
@@ -77,24 +91,95 @@ void dieWithParent()
 #endif
 }
 
+long long peakRssKiB()
+{
+#if defined(__linux__)
+    struct rusage usage {};
+    return ::getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss : 0; // KiB on Linux
+#elif defined(__APPLE__)
+    struct rusage usage {};
+    return ::getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss / 1024 : 0; // bytes on macOS
+#elif defined(_WIN32)
+    PROCESS_MEMORY_COUNTERS counters {};
+    return K32GetProcessMemoryInfo(GetCurrentProcess(), &counters, sizeof counters)
+        ? static_cast<long long>(counters.PeakWorkingSetSize / 1024)
+        : 0;
+#else
+    return 0;
+#endif
+}
+
+// Reads exactly `size` bytes from stdin into memory of our own. False on a
+// short read.
+bool readPayload(std::vector<unsigned char>* into, std::size_t size)
+{
+#if defined(_WIN32)
+    _setmode(_fileno(stdin), _O_BINARY);
+#endif
+    into->resize(size);
+    std::size_t got = 0;
+    while (got < size) {
+        const std::size_t n = std::fread(into->data() + got, 1, size - got, stdin);
+        if (n == 0)
+            return false;
+        got += n;
+    }
+    return true;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::puts("usage: clusterlab-task N\n"
-                  "Computes fib(N) (0 <= N <= 45) and prints \"<result> <startNs> <endNs>\".");
+        std::puts("usage: clusterlab-task N [--payload BYTES] [--crash | --hang]\n"
+                  "Computes fib(N) (0 <= N <= 45) and prints\n"
+                  "\"<result> <startNs> <endNs> <peakRssKiB> <payloadChecksum>\".\n"
+                  "--payload reads BYTES from stdin first and checksums them.");
         return 0;
     }
     int n = 0;
-    if (argc != 2 || !parseN(argv[1], &n)) {
-        std::fprintf(stderr, "clusterlab-task: expected one integer N in 0..%d\n", clusterlab::kMaxFibN);
+    long long payload = 0;
+    bool crash = false;
+    bool hang = false;
+    bool ok = argc >= 2 && parseN(argv[1], &n);
+    for (int i = 2; ok && i < argc; ++i) {
+        if (std::strcmp(argv[i], "--crash") == 0 && !hang) {
+            crash = true;
+        } else if (std::strcmp(argv[i], "--hang") == 0 && !crash) {
+            hang = true;
+        } else if (std::strcmp(argv[i], "--payload") == 0 && i + 1 < argc) {
+            char* end = nullptr;
+            payload = std::strtoll(argv[++i], &end, 10);
+            ok = end != argv[i] && *end == '\0' && payload >= 0
+                && payload <= static_cast<long long>(clusterlab::kMaxPayloadMb) * 1024 * 1024;
+        } else {
+            ok = false;
+        }
+    }
+    if (!ok) {
+        std::fprintf(stderr,
+                     "clusterlab-task: expected N in 0..%d, then optionally --payload BYTES (at most %d MiB) "
+                     "and --crash or --hang\n",
+                     clusterlab::kMaxFibN, clusterlab::kMaxPayloadMb);
         return 2;
     }
     dieWithParent();
+    if (crash)
+        std::abort(); // what a bug in the task's code would do
+    if (hang) {
+        for (;;) // what a stuck task would do; the worker's timeout kills it
+            std::this_thread::sleep_for(std::chrono::hours(1));
+    }
+    std::vector<unsigned char> data;
+    if (payload > 0 && !readPayload(&data, static_cast<std::size_t>(payload))) {
+        std::fprintf(stderr, "clusterlab-task: the payload ended early\n");
+        return 1;
+    }
     const std::int64_t start = clusterlab::steadyNowNs();
+    const std::uint64_t checksum = data.empty() ? 0 : clusterlab::payloadChecksum(data.data(), data.size());
     const std::uint64_t result = clusterlab::fib(n);
     const std::int64_t end = clusterlab::steadyNowNs();
-    std::printf("%" PRIu64 " %" PRId64 " %" PRId64 "\n", result, start, end);
+    std::printf("%" PRIu64 " %" PRId64 " %" PRId64 " %lld %" PRIu64 "\n", result, start, end, peakRssKiB(), checksum);
     return std::fflush(stdout) == 0 ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 // A real clusterlab-worker process on an ephemeral port, driven over real
 // sockets: every route, every error status, pipelining, keep-alive, HEAD,
 // HTTP/1.0, client aborts, the task limit, and no process left behind.
+#include "compute/payload.h"
 #include "rawhttpclient.h"
 #include "workerprocess.h"
 
@@ -56,6 +57,12 @@ private Q_SLOTS:
     void streamErrorsCloseOnlyThatConnection();
     void slowHeadersGet408();
     void idleKeepAliveIsClosed();
+    void experimentParametersNeedFaultInjection_data();
+    void experimentParametersNeedFaultInjection();
+    void aCrashingTaskFailsOnlyItsRequest();
+    void aCrashOnAPoolThreadTakesTheWorkerDown();
+    void hungJobsAndTasksGet504();
+    void payloadReadInPlaceOrThroughThePipe();
     void idleLimitCountsFromTheLastRequest();
     void pipelinedMixedPathsInOrder();
     void keepAliveReusesTheConnection();
@@ -627,6 +634,127 @@ void TestWorker::brokenTasksGive502And504()
     QCOMPARE(r.status, 200);
     if (canListChildren())
         QTRY_VERIFY_WITH_TIMEOUT(childPids(worker.pid()).isEmpty(), 10000);
+}
+
+void TestWorker::experimentParametersNeedFaultInjection_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addRow("worker crash") << QByteArray("/worker?n=1&fault=crash");
+    QTest::addRow("child crash") << QByteArray("/child?n=1&fault=crash");
+    QTest::addRow("worker hang") << QByteArray("/worker?fault=hang");
+    QTest::addRow("child payload") << QByteArray("/child?n=1&payload=1");
+    QTest::addRow("worker payload 0") << QByteArray("/worker?n=1&payload=0");
+}
+
+void TestWorker::experimentParametersNeedFaultInjection()
+{
+    // The shared worker runs without --fault-injection: a 400 that says
+    // why, and the worker (checked in cleanup()) does not crash.
+    QFETCH(QByteArray, target);
+    ParsedResponse r;
+    QVERIFY(RawHttpClient::get(port(), target, &r));
+    QCOMPARE(r.status, 400);
+    QVERIFY2(r.body.contains("--fault-injection"), r.body.constData());
+}
+
+void TestWorker::aCrashingTaskFailsOnlyItsRequest()
+{
+    WorkerProcess worker({ QStringLiteral("--fault-injection") });
+    QVERIFY(worker.start());
+    // Bad experiment parameters are 400s even when allowed.
+    for (const QByteArray& bad : { QByteArray("/child?fault=explode"), QByteArray("/worker?payload=65"),
+                                   QByteArray("/main?n=1&fault=crash"), QByteArray("/child?fault=crash&fault=hang") }) {
+        ParsedResponse r;
+        QVERIFY(RawHttpClient::get(worker.port(), bad, &r));
+        QVERIFY2(r.status == 400, bad.constData());
+    }
+    RawHttpClient c;
+    QVERIFY(c.connectTo(worker.port()));
+    QVERIFY(c.send(get("/child?n=5&fault=crash") + get("/child?n=5")));
+    ParsedResponse r;
+    QVERIFY(c.readResponse(&r));
+    QCOMPARE(r.status, 502);
+    QVERIFY2(r.body.contains("crashed"), r.body.constData());
+    QCOMPARE(r.header("X-Worker-Pid").toLongLong(), worker.pid());
+    QVERIFY(c.readResponse(&r)); // the same connection, the same worker, going on
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("X-Worker-Pid").toLongLong(), worker.pid());
+    QCOMPARE(worker.process().state(), QProcess::Running);
+}
+
+void TestWorker::aCrashOnAPoolThreadTakesTheWorkerDown()
+{
+    WorkerProcess worker({ QStringLiteral("--fault-injection"), QStringLiteral("--pool-threads"), QStringLiteral("2") });
+    QVERIFY(worker.start());
+    // A request in flight on the other pool thread is lost with the worker.
+    RawHttpClient bystander;
+    QVERIFY(bystander.connectTo(worker.port()));
+    QVERIFY(bystander.send(get("/worker?n=40")));
+    QTRY_COMPARE_WITH_TIMEOUT(healthOf(worker.port()).value(QStringLiteral("poolJobs")).toInt(), 1, 10000);
+    RawHttpClient c;
+    QVERIFY(c.connectTo(worker.port()));
+    QVERIFY(c.send(get("/worker?n=1&fault=crash")));
+    QVERIFY(worker.process().state() == QProcess::NotRunning || worker.process().waitForFinished(10000));
+    QCOMPARE(worker.process().exitStatus(), QProcess::CrashExit);
+    ParsedResponse r;
+    QVERIFY(!c.readResponse(&r));
+    QVERIFY(!bystander.readResponse(&r));
+}
+
+void TestWorker::hungJobsAndTasksGet504()
+{
+    WorkerProcess worker({ QStringLiteral("--fault-injection"), QStringLiteral("--task-timeout-ms"), QStringLiteral("300"),
+                           QStringLiteral("--pool-threads"), QStringLiteral("1") });
+    QVERIFY(worker.start());
+    for (const QByteArray& target : { QByteArray("/worker?n=1&fault=hang"), QByteArray("/child?n=1&fault=hang") }) {
+        ParsedResponse r;
+        QVERIFY(RawHttpClient::get(worker.port(), target, &r));
+        QCOMPARE(r.status, 504);
+        QVERIFY2(r.body.contains("300 ms limit"), r.body.constData());
+    }
+    // The one pool thread is free again, and no task is left.
+    ParsedResponse r;
+    QVERIFY(RawHttpClient::get(worker.port(), "/worker?n=5", &r));
+    QCOMPARE(r.status, 200);
+    if (canListChildren())
+        QTRY_VERIFY_WITH_TIMEOUT(childPids(worker.pid()).isEmpty(), 10000);
+    // A job hanging when the worker is told to stop does not hold it up.
+    RawHttpClient hanging;
+    QVERIFY(hanging.connectTo(worker.port()));
+    QVERIFY(hanging.send(get("/worker?n=1&fault=hang")));
+    QTRY_COMPARE_WITH_TIMEOUT(healthOf(worker.port()).value(QStringLiteral("poolJobs")).toInt(), 1, 10000);
+    QCOMPARE(worker.stop(), 0);
+}
+
+void TestWorker::payloadReadInPlaceOrThroughThePipe()
+{
+    WorkerProcess worker({ QStringLiteral("--fault-injection") });
+    QVERIFY(worker.start());
+    QByteArray data(2 * 1024 * 1024, Qt::Uninitialized);
+    clusterlab::fillPayload(reinterpret_cast<unsigned char*>(data.data()), static_cast<std::size_t>(data.size()));
+    const QString expected = QString::number(
+        clusterlab::payloadChecksum(reinterpret_cast<const unsigned char*>(data.constData()), static_cast<std::size_t>(data.size())),
+        16);
+    // 4 MiB first: the buffer grows to it, and 2 MiB then reads its first half.
+    ParsedResponse r;
+    QVERIFY(RawHttpClient::get(worker.port(), "/worker?n=1&payload=4", &r, "Accept: application/json\r\n"));
+    QCOMPARE(r.status, 200);
+    for (const QByteArray& target : { QByteArray("/worker?n=10&payload=2"), QByteArray("/child?n=10&payload=2") }) {
+        QVERIFY(RawHttpClient::get(worker.port(), target, &r, "Accept: application/json\r\n"));
+        QCOMPARE(r.status, 200);
+        const QJsonObject o = QJsonDocument::fromJson(r.body).object();
+        QCOMPARE(o.value(QStringLiteral("result")).toInt(), 55);
+        QCOMPARE(o.value(QStringLiteral("payloadMb")).toInt(), 2);
+        QCOMPARE(o.value(QStringLiteral("payloadChecksum")).toString(), expected);
+        if (target.startsWith("/child")) {
+#if defined(Q_OS_LINUX)
+            // The task held its own copy of the 2 MiB.
+            QVERIFY2(o.value(QStringLiteral("taskPeakRssKiB")).toInt() >= 2048, r.body.constData());
+#endif
+        } else {
+            QVERIFY(!o.contains(QStringLiteral("taskPeakRssKiB")));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestWorker)

@@ -1,7 +1,7 @@
 // A misbehaving stand-in for clusterlab-task, for the worker's tests.
 // FAKE_TASK_MODE (from the worker's environment) says how to misbehave:
 //   crash    abort() -> the worker answers 502
-//   garbage  print something that is not "<result> <start> <end>" -> 502
+//   garbage  print something that is not "<result> <start> <end> <rss> <sum>" -> 502
 //   exit3    exit with code 3 -> 502
 //   hang     block until killed -> 504 past --task-timeout-ms, or killed
 //            when its client leaves
@@ -59,7 +59,7 @@ int main()
         const long long end = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::steady_clock::now().time_since_epoch())
                                   .count();
-        std::printf("0 %lld %lld\n", start, end);
+        std::printf("0 %lld %lld 0 0\n", start, end);
         return 0;
     }
     if (std::strcmp(mode, "hang") == 0) {

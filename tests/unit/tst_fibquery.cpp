@@ -11,6 +11,8 @@ private Q_SLOTS:
     void parse_data();
     void parse();
     void percentDecoding();
+    void experimentParameters_data();
+    void experimentParameters();
 };
 
 void TestFibQuery::parse_data()
@@ -67,6 +69,45 @@ void TestFibQuery::percentDecoding()
     QVERIFY(!percentDecode("%", &out));
     QVERIFY(!percentDecode("%G1", &out));
     QVERIFY(!percentDecode("ab%2", &out));
+}
+
+
+void TestFibQuery::experimentParameters_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<int>("fault"); // Fault
+    QTest::addColumn<int>("payloadMb");
+    QTest::addColumn<QByteArray>("errorContains");
+    QTest::addRow("none") << QByteArray("n=3") << true << int(Fault::None) << 0 << QByteArray();
+    QTest::addRow("crash") << QByteArray("n=3&fault=crash") << true << int(Fault::Crash) << 0 << QByteArray();
+    QTest::addRow("hang") << QByteArray("fault=hang") << true << int(Fault::Hang) << 0 << QByteArray();
+    QTest::addRow("payload 64") << QByteArray("payload=64&n=1") << true << int(Fault::None) << 64 << QByteArray();
+    QTest::addRow("payload 0 is still a parameter") << QByteArray("payload=0") << true << int(Fault::None) << 0 << QByteArray();
+    QTest::addRow("payload 65") << QByteArray("payload=65") << false << 0 << 0 << QByteArray("at most 64");
+    QTest::addRow("payload empty") << QByteArray("payload=") << false << 0 << 0 << QByteArray("payload is empty");
+    QTest::addRow("payload -1") << QByteArray("payload=-1") << false << 0 << 0 << QByteArray("plain integer 0..64");
+    QTest::addRow("fault unknown") << QByteArray("fault=boom") << false << 0 << 0 << QByteArray("crash or hang");
+    QTest::addRow("fault twice") << QByteArray("fault=crash&fault=hang") << false << 0 << 0 << QByteArray("more than once");
+    QTest::addRow("fault escaped") << QByteArray("fault=%63rash") << true << int(Fault::Crash) << 0 << QByteArray();
+}
+
+void TestFibQuery::experimentParameters()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(bool, ok);
+    QFETCH(int, fault);
+    QFETCH(int, payloadMb);
+    QFETCH(QByteArray, errorContains);
+    const FibQuery q = parseFibQuery(query);
+    QCOMPARE(q.ok, ok);
+    if (ok) {
+        QCOMPARE(int(q.fault), fault);
+        QCOMPARE(q.payloadMb, payloadMb);
+        QCOMPARE(q.hasExperimentParameter, query.contains("fault") || query.contains("payload"));
+    } else {
+        QVERIFY2(q.error.contains(errorContains), q.error.constData());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestFibQuery)

@@ -157,6 +157,8 @@ void Cluster::spawn(Slot& slot)
         args << QStringLiteral("--pool-threads") << QString::number(m_config.poolThreads);
     if (m_config.maxChildren > 0)
         args << QStringLiteral("--max-children") << QString::number(m_config.maxChildren);
+    if (m_config.faultInjection)
+        args << QStringLiteral("--fault-injection");
     args += m_config.extraWorkerArgs;
 
     auto* instance = new WorkerInstance(this, m_nextInstanceId++, slot.index);

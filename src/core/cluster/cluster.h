@@ -48,6 +48,7 @@ struct ClusterConfig
     int erroredRetryMs = 60000;    // an errored slot is tried again after this (0: only when revived)
     int noWorkerGraceMs = 2000;    // round-robin: a connection parked with no worker listening gets 503 after this
     bool telemetry = true;         // per-request records and health samples from every worker
+    bool faultInjection = false;   // workers accept fault= and payload= (experiments; never by default)
 
     ClusterConfig resolved() const;
 };

@@ -1,6 +1,7 @@
 #include "fibquery.h"
 
 #include "compute/fib.h"
+#include "compute/payload.h"
 
 #include <QList>
 #include <QStringBuilder>
@@ -55,11 +56,45 @@ bool percentDecode(const QByteArray& in, QByteArray* out)
     return true;
 }
 
+namespace {
+// A plain decimal integer 0..max, or an error naming the parameter.
+bool parseSmallInt(const char* name, const QByteArray& value, int max, int* out, QByteArray* error)
+{
+    const QByteArray expected = "; expected an integer 0.." + QByteArray::number(max);
+    if (value.isEmpty()) {
+        *error = QByteArray(name) + " is empty" + expected;
+        return false;
+    }
+    if (value.size() > 3) {
+        *error = QByteArray(name) + " must be a plain integer 0.." + QByteArray::number(max) + ", got '"
+            + printable(value) + "'";
+        return false;
+    }
+    int n = 0;
+    for (char c : value) {
+        if (c < '0' || c > '9') {
+            *error = QByteArray(name) + " must be a plain integer 0.." + QByteArray::number(max) + ", got '"
+                + printable(value) + "'";
+            return false;
+        }
+        n = n * 10 + (c - '0');
+    }
+    if (n > max) {
+        *error = QByteArray(name) + " must be at most " + QByteArray::number(max) + ", got " + value;
+        return false;
+    }
+    *out = n;
+    return true;
+}
+} // namespace
+
 FibQuery parseFibQuery(const QByteArray& query)
 {
     FibQuery result;
     result.n = kDefaultFibN;
-    bool seen = false;
+    bool seenN = false;
+    bool seenFault = false;
+    bool seenPayload = false;
     for (const QByteArray& pair : query.split('&')) {
         if (pair.isEmpty())
             continue;
@@ -71,34 +106,32 @@ FibQuery parseFibQuery(const QByteArray& query)
             result.error = "bad percent-encoding in the query";
             return result;
         }
-        if (key != "n")
+        bool* seen = key == "n" ? &seenN : key == "fault" ? &seenFault : key == "payload" ? &seenPayload : nullptr;
+        if (seen == nullptr)
             continue;
-        if (seen) {
-            result.error = "n is given more than once";
+        if (*seen) {
+            result.error = key + " is given more than once";
             return result;
         }
-        seen = true;
-        if (value.isEmpty()) {
-            result.error = "n is empty; expected an integer 0..45";
-            return result;
-        }
-        if (value.size() > 3) {
-            result.error = "n must be a plain integer 0..45, got '" + printable(value) + "'";
-            return result;
-        }
-        int n = 0;
-        for (char c : value) {
-            if (c < '0' || c > '9') {
-                result.error = "n must be a plain integer 0..45, got '" + printable(value) + "'";
+        *seen = true;
+        if (key == "n") {
+            if (!parseSmallInt("n", value, kMaxFibN, &result.n, &result.error))
+                return result;
+        } else if (key == "payload") {
+            result.hasExperimentParameter = true;
+            if (!parseSmallInt("payload", value, kMaxPayloadMb, &result.payloadMb, &result.error))
+                return result;
+        } else {
+            result.hasExperimentParameter = true;
+            if (value == "crash") {
+                result.fault = Fault::Crash;
+            } else if (value == "hang") {
+                result.fault = Fault::Hang;
+            } else {
+                result.error = "fault must be crash or hang, got '" + printable(value) + "'";
                 return result;
             }
-            n = n * 10 + (c - '0');
         }
-        if (n > kMaxFibN) {
-            result.error = "n must be at most 45, got " + value;
-            return result;
-        }
-        result.n = n;
     }
     result.ok = true;
     return result;

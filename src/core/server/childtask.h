@@ -5,11 +5,21 @@
 #include <QProcess>
 #include <QTimer>
 
+#include "http/fibquery.h"
+
 #include <cstdint>
 
 namespace clusterlab {
 
 class TaskPool;
+
+// The experiments' extras for one task (--fault-injection only).
+struct TaskOptions
+{
+    Fault fault = Fault::None;
+    QByteArray payload;        // shared with the worker; the first payloadSize bytes go to the task's stdin
+    qsizetype payloadSize = 0;
+};
 
 // What a /child computation came to.
 struct ChildOutcome
@@ -22,6 +32,8 @@ struct ChildOutcome
     std::int64_t computeEndNs = 0;     // steady clock, reported by the task
     std::int64_t exitSeenNs = 0;       // steady clock, in the worker
     qint64 taskPid = 0;
+    long long peakRssKiB = -1;         // reported by the task
+    std::uint64_t payloadChecksum = 0; // reported by the task (0 without a payload)
     QByteArray detail;                 // for the error body
 
     // 502 for a broken task, 504 for a slow one, 200 otherwise.
@@ -46,7 +58,7 @@ Q_SIGNALS:
 
 private:
     friend class TaskPool;
-    ChildTask(int n, TaskPool* pool, QObject* owner);
+    ChildTask(int n, TaskOptions options, TaskPool* pool, QObject* owner);
     void start();
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void onError(QProcess::ProcessError error);
@@ -55,6 +67,7 @@ private:
     void stopProcess();
 
     int m_n = 0;
+    TaskOptions m_options;
     QPointer<TaskPool> m_pool;
     QProcess* m_process = nullptr;
     QTimer m_timeout;

@@ -4,6 +4,7 @@
 #include "router.h"
 #include "platform/socketplatform.h"
 #include "compute/fib.h"
+#include "compute/payload.h"
 #include "http/fibquery.h"
 #include "taskpool.h"
 #include "telemetry/workertelemetry.h"
@@ -40,6 +41,8 @@ struct PoolResult
     std::int64_t startNs = 0;
     std::int64_t endNs = 0;
     std::uint64_t threadId = 0;
+    std::uint64_t checksum = 0; // of the payload read in place
+    bool hung = false;          // fault=hang ran out its time limit
 };
 
 } // namespace
@@ -277,11 +280,11 @@ void HttpConnection::handleRequest(const HttpRequest& request)
         return;
     case Router::Work::Pool:
         slot->rec.n = static_cast<std::int8_t>(plan.n);
-        runOnPool(slot, request, plan.n);
+        runOnPool(slot, request, plan);
         return;
     case Router::Work::Child:
         slot->rec.n = static_cast<std::int8_t>(plan.n);
-        runInChild(slot, request, plan.n);
+        runInChild(slot, request, plan);
         return;
     }
 }
@@ -301,10 +304,11 @@ void HttpConnection::runOnMain(Pending* slot, const HttpRequest& request, int n)
     finish(slot, computeResponse({ "/main", n, value, ComputePath::Main }, slot->id, t, request.acceptsJson()), t);
 }
 
-void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
+void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, const Router::Plan& plan)
 {
     const ServerConfig& cfg = m_server->config();
     const bool json = request.acceptsJson();
+    const int n = plan.n;
     std::atomic<int>& jobs = m_server->poolJobs();
     if (jobs.load() >= m_server->threadPool()->maxThreadCount() + cfg.maxQueue) {
         HttpResponse r = errorResponse(503, "the thread pool queue is full", json);
@@ -317,13 +321,26 @@ void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
     slot->cancelled = std::make_shared<std::atomic_bool>(false);
     auto cancelled = slot->cancelled;
     std::atomic<int>* jobCounter = &jobs;
+    // The sharing experiment: the thread reads the worker's own bytes in
+    // place (the array shares them; nothing is copied).
+    const QByteArray payload = plan.payloadMb > 0 ? m_server->payload(plan.payloadMb) : QByteArray();
+    const std::size_t payloadSize = static_cast<std::size_t>(plan.payloadMb) * 1024 * 1024;
+    const Fault fault = plan.fault;
+    HangGate* gate = m_server->hangGate();
+    const int hangLimitMs = cfg.taskTimeoutMs;
     // The job always runs (so the counter stays exact) but skips the work
     // when its client has gone.
-    auto job = [n, cancelled, jobCounter]() {
+    auto job = [n, cancelled, jobCounter, payload, payloadSize, fault, gate, hangLimitMs]() {
         PoolResult r;
+        if (fault == Fault::Crash)
+            std::abort(); // a bug in code on a pool thread: the whole worker goes
         if (!cancelled->load()) {
             r.ran = true;
             r.startNs = steadyNowNs();
+            if (fault == Fault::Hang)
+                r.hung = !gate->wait(hangLimitMs);
+            if (payloadSize > 0)
+                r.checksum = payloadChecksum(reinterpret_cast<const unsigned char*>(payload.constData()), payloadSize);
             r.value = fib(n);
             r.endNs = steadyNowNs();
             r.threadId = static_cast<std::uint64_t>(std::hash<std::thread::id>()(std::this_thread::get_id()));
@@ -333,7 +350,9 @@ void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
     };
     auto* watcher = new QFutureWatcher<PoolResult>(this);
     const std::int64_t headersNs = request.headersCompleteNs;
-    connect(watcher, &QFutureWatcher<PoolResult>::finished, this, [this, watcher, slot, n, json, headersNs]() {
+    const int payloadMb = plan.payloadMb;
+    connect(watcher, &QFutureWatcher<PoolResult>::finished, this,
+            [this, watcher, slot, n, json, headersNs, payloadMb, hangLimitMs]() {
         watcher->deleteLater();
         if (!owns(slot))
             return; // the slot was dropped with the connection's tail
@@ -343,15 +362,31 @@ void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, int n)
         slot->rec.computeEndNs = r.endNs;
         slot->rec.threadOrTask = r.threadId;
         ResponseTiming t { msBetween(headersNs, r.startNs), msBetween(r.startNs, r.endNs), 0 };
-        finish(slot, computeResponse({ "/worker", n, r.value, ComputePath::Thread }, slot->id, t, json), t);
+        if (r.hung) {
+            finish(slot,
+                   errorResponse(504, "the job hung past its " + QByteArray::number(hangLimitMs) + " ms limit", json),
+                   t);
+            return;
+        }
+        ComputeResult c { "/worker", n, r.value, ComputePath::Thread };
+        c.payloadMb = payloadMb;
+        c.payloadChecksum = r.checksum;
+        finish(slot, computeResponse(c, slot->id, t, json), t);
     });
     watcher->setFuture(QtConcurrent::run(m_server->threadPool(), job));
 }
 
-void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, int n)
+void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, const Router::Plan& plan)
 {
     const bool json = request.acceptsJson();
-    ChildTask* task = m_server->taskPool()->submit(n, this);
+    const int n = plan.n;
+    TaskOptions options;
+    options.fault = plan.fault;
+    if (plan.payloadMb > 0) {
+        options.payload = m_server->payload(plan.payloadMb);
+        options.payloadSize = static_cast<qsizetype>(plan.payloadMb) * 1024 * 1024;
+    }
+    ChildTask* task = m_server->taskPool()->submit(n, this, options);
     if (task == nullptr) {
         HttpResponse r = errorResponse(503, "the child-process limit and its queue are full", json);
         r.addHeader("Retry-After", "1");
@@ -360,7 +395,8 @@ void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, int n
     }
     slot->task = task;
     const std::int64_t headersNs = request.headersCompleteNs;
-    connect(task, &ChildTask::finished, this, [this, task, slot, n, json, headersNs](const ChildOutcome& o) {
+    const int payloadMb = plan.payloadMb;
+    connect(task, &ChildTask::finished, this, [this, task, slot, n, json, headersNs, payloadMb](const ChildOutcome& o) {
         task->deleteLater();
         if (!owns(slot))
             return;
@@ -376,12 +412,17 @@ void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, int n
         }
         t.computeMs = msBetween(o.computeStartNs, o.computeEndNs);
         // Spawn = everything the child path adds around the computation:
-        // fork/exec and start-up, then exit and reaping.
+        // fork/exec and start-up (and reading a payload), then exit and
+        // reaping.
         t.spawnMs = msBetween(o.spawnRequestedNs, o.computeStartNs) + msBetween(o.computeEndNs, o.exitSeenNs);
         slot->rec.computeStartNs = o.computeStartNs;
         slot->rec.computeEndNs = o.computeEndNs;
         slot->rec.spawnNs = (o.computeStartNs - o.spawnRequestedNs) + (o.exitSeenNs - o.computeEndNs);
-        finish(slot, computeResponse({ "/child", n, o.result, ComputePath::Child }, slot->id, t, json), t);
+        ComputeResult c { "/child", n, o.result, ComputePath::Child };
+        c.payloadMb = payloadMb;
+        c.payloadChecksum = o.payloadChecksum;
+        c.taskPeakRssKiB = o.peakRssKiB;
+        finish(slot, computeResponse(c, slot->id, t, json), t);
     });
 }
 

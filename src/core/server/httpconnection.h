@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/httprequestparser.h"
+#include "router.h"
 #include "http/httpresponse.h"
 #include "routes.h"
 #include "telemetry/requestrecord.h"
@@ -83,8 +84,8 @@ private:
     bool owns(const Pending* slot) const;
     void handleRequest(const HttpRequest& request);
     void runOnMain(Pending* slot, const HttpRequest& request, int n);
-    void runOnPool(Pending* slot, const HttpRequest& request, int n);
-    void runInChild(Pending* slot, const HttpRequest& request, int n);
+    void runOnPool(Pending* slot, const HttpRequest& request, const Router::Plan& plan);
+    void runInChild(Pending* slot, const HttpRequest& request, const Router::Plan& plan);
     void finish(Pending* slot, HttpResponse response, const ResponseTiming& timing);
     void failStream(int status, const QByteArray& reason);
     void flush();

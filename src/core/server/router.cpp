@@ -53,7 +53,22 @@ Router::Plan Router::plan(const HttpRequest& request, const ResponseIdentity& id
         p.response = errorResponse(400, q.error, json);
         return p;
     }
+    if (q.hasExperimentParameter) {
+        if (!m_server->config().faultInjection) {
+            p.response = errorResponse(400,
+                                       "fault= and payload= are experiment parameters: this worker was not "
+                                       "started with --fault-injection",
+                                       json);
+            return p;
+        }
+        if (p.route == RouteId::Main) {
+            p.response = errorResponse(400, "fault= and payload= are for /worker and /child", json);
+            return p;
+        }
+    }
     p.n = q.n;
+    p.fault = q.fault;
+    p.payloadMb = q.payloadMb;
     p.work = p.route == RouteId::Main ? Work::Main : p.route == RouteId::Worker ? Work::Pool : Work::Child;
     return p;
 }

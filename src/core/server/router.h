@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http/fibquery.h"
 #include "http/httprequest.h"
 #include "http/httpresponse.h"
 #include "routes.h"
@@ -28,6 +29,8 @@ public:
         RouteId route = RouteId::Other;
         Work work = Work::None;
         int n = 0;
+        Fault fault = Fault::None; // Pool and Child only, with --fault-injection
+        int payloadMb = 0;         // likewise
         HttpResponse response; // Work::None: the answer
     };
 

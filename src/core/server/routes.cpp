@@ -157,6 +157,12 @@ HttpResponse computeResponse(const ComputeResult& c, const ResponseIdentity& id,
         o.insert(QStringLiteral("queueMs"), t.queueMs);
         o.insert(QStringLiteral("computeMs"), t.computeMs);
         o.insert(QStringLiteral("spawnMs"), t.spawnMs);
+        if (c.payloadMb > 0) {
+            o.insert(QStringLiteral("payloadMb"), c.payloadMb);
+            o.insert(QStringLiteral("payloadChecksum"), QString::number(c.payloadChecksum, 16));
+        }
+        if (c.taskPeakRssKiB >= 0)
+            o.insert(QStringLiteral("taskPeakRssKiB"), c.taskPeakRssKiB);
         r.contentType = "application/json";
         r.body = QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
     } else {

@@ -34,6 +34,9 @@ struct ComputeResult
     int n = 0;
     std::uint64_t result = 0;
     ComputePath path = ComputePath::Main;
+    int payloadMb = 0;                 // the sharing experiment's data, when given
+    std::uint64_t payloadChecksum = 0;
+    long long taskPeakRssKiB = -1;     // /child: the task process's peak resident memory
 };
 
 // "queue;dur=0.012, compute;dur=7.301, spawn;dur=0.000"

@@ -24,6 +24,9 @@ struct ServerConfig
     int writeTimeoutMs = 10000; // output waiting and not one byte taken by the client for this long -> closed
     int taskTimeoutMs = 60000;  // a /child task running longer -> 504
     QString taskProgram;        // empty -> clusterlab-task next to this executable
+    // The experiments' parameters on /worker and /child: fault=crash|hang
+    // and payload=MiB. Off: either is a 400. Never on by default.
+    bool faultInjection = false;
     HttpRequestParser::Limits limits;
 
     // Fills the "0 -> default" fields from the machine.

@@ -44,12 +44,17 @@ TaskPool::~TaskPool()
 
 ChildTask* TaskPool::submit(int n, QObject* owner)
 {
+    return submit(n, owner, TaskOptions {});
+}
+
+ChildTask* TaskPool::submit(int n, QObject* owner, const TaskOptions& options)
+{
     // Strict in every turn: in the one where a slot has just freed, tasks
     // already queued go first, and the queue still holds at most maxQueued.
     const bool runNow = m_running < m_maxRunning && m_queue.empty();
     if (!runNow && static_cast<int>(m_queue.size()) >= m_maxQueued)
         return nullptr;
-    auto* task = new ChildTask(n, this, owner);
+    auto* task = new ChildTask(n, options, this, owner);
     if (runNow) {
         ++m_running;
         task->start();
@@ -91,9 +96,10 @@ void TaskPool::pump()
     }
 }
 
-ChildTask::ChildTask(int n, TaskPool* pool, QObject* owner)
+ChildTask::ChildTask(int n, TaskOptions options, TaskPool* pool, QObject* owner)
     : QObject(owner)
     , m_n(n)
+    , m_options(std::move(options))
     , m_pool(pool)
 {
     m_timeout.setSingleShot(true);
@@ -112,9 +118,17 @@ void ChildTask::start()
 {
     m_process = new QProcess(this);
     m_process->setProgram(m_pool->program());
-    m_process->setArguments({ QString::number(m_n) });
+    QStringList args { QString::number(m_n) };
+    if (m_options.payloadSize > 0)
+        args << QStringLiteral("--payload") << QString::number(m_options.payloadSize);
+    if (m_options.fault == Fault::Crash)
+        args << QStringLiteral("--crash");
+    else if (m_options.fault == Fault::Hang)
+        args << QStringLiteral("--hang");
+    m_process->setArguments(args);
     m_process->setProcessEnvironment(m_pool->environment());
-    m_process->setStandardInputFile(QProcess::nullDevice());
+    if (m_options.payloadSize == 0)
+        m_process->setStandardInputFile(QProcess::nullDevice());
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
     connect(m_process, &QProcess::finished, this, &ChildTask::onFinished);
     connect(m_process, &QProcess::errorOccurred, this, &ChildTask::onError);
@@ -129,6 +143,13 @@ void ChildTask::start()
     m_starting = false;
     if (m_process != nullptr) {
         m_outcome.taskPid = m_process->processId();
+        if (m_options.payloadSize > 0) {
+            // Through the pipe, as a child must receive data: QProcess
+            // buffers it and feeds the pipe as the task reads.
+            m_process->write(m_options.payload.constData(), m_options.payloadSize);
+            m_process->closeWriteChannel();
+            m_options.payload = QByteArray(); // QProcess holds its own copy now
+        }
         // Windows: the worker's own kill-on-close job, so that its tasks end
         // with it (Unix: the task's own parent watch does that).
         platform::assignToKillOnCloseJob(m_process);
@@ -164,19 +185,23 @@ void ChildTask::onFinished(int exitCode, QProcess::ExitStatus status)
         o.kind = ChildOutcome::Kind::Crashed;
         o.detail = "the task process exited with code " + QByteArray::number(exitCode);
     } else {
-        // Expect exactly "<result> <startNs> <endNs>\n".
+        // Expect exactly "<result> <startNs> <endNs> <peakRssKiB> <checksum>\n".
         const QByteArray out = m_process->readAllStandardOutput();
         const QList<QByteArray> parts = out.trimmed().split(' ');
-        bool ok = out.endsWith('\n') && out.count('\n') == 1 && parts.size() == 3;
+        bool ok = out.endsWith('\n') && out.count('\n') == 1 && parts.size() == 5;
         bool okR = false;
         bool okS = false;
         bool okE = false;
+        bool okM = false;
+        bool okC = false;
         if (ok) {
             o.result = parts[0].toULongLong(&okR);
             o.computeStartNs = parts[1].toLongLong(&okS);
             o.computeEndNs = parts[2].toLongLong(&okE);
+            o.peakRssKiB = parts[3].toLongLong(&okM);
+            o.payloadChecksum = parts[4].toULongLong(&okC);
         }
-        ok = ok && okR && okS && okE && o.computeStartNs >= o.spawnRequestedNs
+        ok = ok && okR && okS && okE && okM && okC && o.computeStartNs >= o.spawnRequestedNs
             && o.computeEndNs >= o.computeStartNs && o.computeEndNs <= o.exitSeenNs;
         if (ok) {
             o.kind = ChildOutcome::Kind::Ok;

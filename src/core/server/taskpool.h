@@ -9,6 +9,7 @@
 namespace clusterlab {
 
 class ChildTask;
+struct TaskOptions;
 
 // Bounds the /child path of one worker: at most maxRunning task processes at
 // once, at most maxQueued waiting; beyond that submit() refuses (-> 503).
@@ -24,6 +25,7 @@ public:
     // started now or when a slot frees up. nullptr when running and queue
     // are both full.
     ChildTask* submit(int n, QObject* owner);
+    ChildTask* submit(int n, QObject* owner, const TaskOptions& options);
 
     int running() const { return m_running; }
     int queued() const { return static_cast<int>(m_queue.size()); }

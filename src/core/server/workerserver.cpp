@@ -1,5 +1,7 @@
 #include "workerserver.h"
 
+#include "compute/payload.h"
+
 #include "httpconnection.h"
 #include "taskpool.h"
 
@@ -49,6 +51,34 @@ WorkerServer::~WorkerServer()
     delete m_tasks;
     m_tasks = nullptr;
     m_pool.clear();
+    m_hangGate.releaseAll(); // a job told to hang must not hold up the exit
+}
+
+bool HangGate::wait(int limitMs)
+{
+    std::unique_lock<std::mutex> lock(m_mutex);
+    return m_cv.wait_for(lock, std::chrono::milliseconds(limitMs), [this] { return m_released; });
+}
+
+void HangGate::releaseAll()
+{
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        m_released = true;
+    }
+    m_cv.notify_all();
+}
+
+QByteArray WorkerServer::payload(int mb)
+{
+    const qsizetype size = static_cast<qsizetype>(qBound(0, mb, kMaxPayloadMb)) * 1024 * 1024;
+    if (m_payload.size() < size) {
+        // A new array: jobs still reading the old one keep it alive.
+        QByteArray grown(size, Qt::Uninitialized);
+        fillPayload(reinterpret_cast<unsigned char*>(grown.data()), static_cast<std::size_t>(size));
+        m_payload = grown;
+    }
+    return m_payload;
 }
 
 bool WorkerServer::start(QString* error)

@@ -10,13 +10,32 @@
 #include <QTimer>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 
 namespace clusterlab {
 
 class HttpConnection;
 class TaskPool;
 class WorkerTelemetry;
+
+// Where a pool job told to hang (fault=hang) waits: until its time limit or
+// until the worker shuts down, whichever comes first. A thread, unlike a
+// child process, cannot be killed; this is the nearest honest stand-in for
+// "stuck": the thread is lost to the pool for that long. Thread-safe.
+class HangGate
+{
+public:
+    // True when released by shutdown, false at the time limit.
+    bool wait(int limitMs);
+    void releaseAll();
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_released = false;
+};
 
 // The HTTP server of one worker process: accepts connections (its own
 // listener, or descriptors handed over by the primary), owns the thread pool
@@ -42,6 +61,13 @@ public:
     TaskPool* taskPool() { return m_tasks; }
     const TaskPool* taskPool() const { return m_tasks; }
     const Router& router() const { return m_router; }
+
+    // The sharing experiment's data (payload=MiB, --fault-injection only):
+    // one buffer per worker, grown to the largest size asked for (at most
+    // kMaxPayloadMb), immutable once made. The returned array shares it
+    // (no copy); use its first mb MiB.
+    QByteArray payload(int mb);
+    HangGate* hangGate() { return &m_hangGate; }
 
     // Pool jobs submitted and not finished (queued or running). Thread-safe.
     std::atomic<int>& poolJobs() { return m_poolJobs; }
@@ -79,6 +105,8 @@ private:
     ServerConfig m_config;
     qint64 m_pid = 0;
     std::atomic<int> m_poolJobs { 0 };
+    HangGate m_hangGate; // before m_pool: outlives the jobs that wait on it
+    QByteArray m_payload;
     QThreadPool m_pool; // after m_poolJobs: destroyed (and joined) first
     TaskPool* m_tasks = nullptr;
     quint64 m_connectionSeq = 0;
