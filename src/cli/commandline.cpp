@@ -1,6 +1,7 @@
 #include "commandline.h"
 
 #include "benchcommand.h"
+#include "experimentcommand.h"
 #include "servecommand.h"
 #include "version.h"
 
@@ -30,8 +31,10 @@ void printUsage(std::FILE* out, const char* program, bool hasWindow)
                  "                             run the cluster headless (%s serve --help)\n"
                  "  %s bench URL [-n N | -z SECONDS] [-c CONNECTIONS] [--no-keepalive] [--rate R]\n"
                  "                   [--route PATH[:WEIGHT]]... [--json FILE] [--csv FILE]\n"
-                 "                             load-test any http:// server (%s bench --help)\n",
-                 program, program, program, program);
+                 "                             load-test any http:// server (%s bench --help)\n"
+                 "  %s experiment [NAME...|all] [--quick] [--workers N] [--json FILE] [--report FILE.html|pdf]\n"
+                 "                             cluster, threads or child processes? measured here (%s experiment --help)\n",
+                 program, program, program, program, program, program);
     const std::string help = std::string(program) + " --help";
     const std::string version = std::string(program) + " --version";
     std::fprintf(out,
@@ -66,10 +69,12 @@ std::optional<int> runCommandLine(int argc, char** argv, const char* program, bo
         std::printf("%s %s\n", program, CLUSTERLAB_VERSION);
         return 0;
     }
-    if (first == QLatin1String("serve") || first == QLatin1String("bench")) {
+    if (first == QLatin1String("serve") || first == QLatin1String("bench") || first == QLatin1String("experiment")) {
         QCoreApplication app(argc, argv);
         QCoreApplication::setApplicationName(QString::fromLatin1(program));
         QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
+        if (first == QLatin1String("experiment"))
+            return runExperiment(args.mid(1));
         return first == QLatin1String("serve") ? runServe(args.mid(1)) : runBench(args.mid(1));
     }
     std::fprintf(stderr, "%s: unknown %s '%s'\n\n", program, first.startsWith(QLatin1Char('-')) ? "option" : "command",

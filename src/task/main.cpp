@@ -27,7 +27,6 @@
 
 #if defined(__linux__)
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #elif defined(__APPLE__)
@@ -94,8 +93,21 @@ void dieWithParent()
 long long peakRssKiB()
 {
 #if defined(__linux__)
-    struct rusage usage {};
-    return ::getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss : 0; // KiB on Linux
+    // VmHWM, not getrusage's ru_maxrss: that one survives exec and would
+    // report the worker's image this process was forked from.
+    if (FILE* f = std::fopen("/proc/self/status", "r")) {
+        char line[256];
+        long long kib = 0;
+        while (std::fgets(line, sizeof line, f) != nullptr) {
+            if (std::strncmp(line, "VmHWM:", 6) == 0) {
+                kib = std::strtoll(line + 6, nullptr, 10);
+                break;
+            }
+        }
+        std::fclose(f);
+        return kib;
+    }
+    return 0;
 #elif defined(__APPLE__)
     struct rusage usage {};
     return ::getrusage(RUSAGE_SELF, &usage) == 0 ? usage.ru_maxrss / 1024 : 0; // bytes on macOS

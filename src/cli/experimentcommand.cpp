@@ -1,0 +1,251 @@
+#include "experimentcommand.h"
+
+#include "experiment/experiments.h"
+#include "experiment/report.h"
+#include "experiment/runner.h"
+#include "platform/processplatform.h"
+#include "platform/signalwatcher.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+#include <cstdio>
+
+namespace clusterlab {
+
+using namespace experiment;
+
+namespace {
+
+PdfReportWriter& pdfWriter()
+{
+    static PdfReportWriter writer;
+    return writer;
+}
+
+QString clock(double seconds)
+{
+    const int s = qMax(0, static_cast<int>(seconds + 0.5));
+    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+bool writeFile(const QString& path, const QByteArray& bytes, QString* error)
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit()) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, f.errorString());
+        return false;
+    }
+    return true;
+}
+
+bool readInt(const QCommandLineParser& p, const QString& name, int min, int max, int* out, QString* error)
+{
+    if (!p.isSet(name))
+        return true;
+    bool ok = false;
+    const int v = p.value(name).toInt(&ok);
+    if (!ok || v < min || v > max) {
+        *error = QStringLiteral("--%1: expected an integer %2..%3, got '%4'").arg(name).arg(min).arg(max).arg(p.value(name));
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+} // namespace
+
+void setPdfReportWriter(PdfReportWriter writer)
+{
+    pdfWriter() = std::move(writer);
+}
+
+int runExperiment(const QStringList& args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Answer the seed's question — cluster, worker threads or child processes? — with measurements "
+                       "from this machine.\nExperiments: %1 (default: all).")
+            .arg(Experiment::names().join(QStringLiteral(", "))));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("names"), QStringLiteral("Experiments to run, or all."),
+                                 QStringLiteral("[NAME…|all]"));
+    const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Short steps: about a minute for all."));
+    const QCommandLineOption workers(QStringLiteral("workers"),
+                                     QStringLiteral("Cluster size for isolation and balance (default: one per core)."),
+                                     QStringLiteral("N"));
+    const QCommandLineOption rounds(QStringLiteral("rounds"),
+                                    QStringLiteral("Repeated rounds per measurement (default 3; the confidence "
+                                                   "intervals come from these)."),
+                                    QStringLiteral("R"));
+    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed of the load generator (default 1)."),
+                                  QStringLiteral("S"));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Write every measurement and the table as JSON."),
+                                  QStringLiteral("FILE"));
+    const QCommandLineOption report(QStringLiteral("report"),
+                                    QStringLiteral("Write the report: FILE.html (anywhere) or FILE.pdf (the desktop build)."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption list(QStringLiteral("list"), QStringLiteral("List the experiments and what each asks."));
+    QCommandLineOption timeScale(QStringLiteral("time-scale"), QStringLiteral("Scale every step's duration (tests)."),
+                                 QStringLiteral("F"));
+    timeScale.setFlags(QCommandLineOption::HiddenFromHelp);
+    QCommandLineOption workerProgram(QStringLiteral("worker-program"), QStringLiteral("Worker executable."),
+                                     QStringLiteral("PATH"));
+    workerProgram.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions({ quick, workers, rounds, seed, json, report, list, timeScale, workerProgram });
+    if (!parser.parse(QStringList { QStringLiteral("clusterlab experiment") } + args)) {
+        std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fputs(qPrintable(parser.helpText()), stdout);
+        return 0;
+    }
+    if (parser.isSet(list)) {
+        for (const auto& e : Experiment::all())
+            std::printf("%-10s %s\n           %s\n", qPrintable(e->name()), qPrintable(e->title()), qPrintable(e->question()));
+        return 0;
+    }
+    QString error;
+    const QStringList names = ExperimentRunner::resolve(parser.positionalArguments(), &error);
+    ExperimentSettings settings;
+    settings.quick = parser.isSet(quick);
+    if (names.isEmpty() || !readInt(parser, QStringLiteral("workers"), 1, 64, &settings.workers, &error)
+        || !readInt(parser, QStringLiteral("rounds"), 1, 20, &settings.rounds, &error)) {
+        std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+        return 2;
+    }
+    if (parser.isSet(seed)) {
+        bool ok = false;
+        settings.seed = parser.value(seed).toULongLong(&ok);
+        if (!ok || settings.seed == 0) {
+            std::fprintf(stderr, "clusterlab experiment: --seed: expected a positive integer\n");
+            return 2;
+        }
+    }
+    if (parser.isSet(timeScale)) {
+        bool ok = false;
+        settings.timeScale = parser.value(timeScale).toDouble(&ok);
+        if (!ok || settings.timeScale <= 0 || settings.timeScale > 10) {
+            std::fprintf(stderr, "clusterlab experiment: --time-scale: expected a number in (0, 10]\n");
+            return 2;
+        }
+    }
+    if (parser.isSet(workerProgram))
+        settings.workerProgram = parser.value(workerProgram);
+    const QString reportPath = parser.value(report);
+    if (!reportPath.isEmpty()) {
+        const QString suffix = QFileInfo(reportPath).suffix().toLower();
+        if (suffix != QLatin1String("html") && suffix != QLatin1String("htm") && suffix != QLatin1String("pdf")) {
+            std::fprintf(stderr, "clusterlab experiment: --report: expected FILE.html or FILE.pdf, got '%s'\n",
+                         qPrintable(reportPath));
+            return 2;
+        }
+        if (suffix == QLatin1String("pdf") && !pdfWriter()) {
+            std::fprintf(stderr, "clusterlab experiment: --report: this build has no PDF writer (it has no window); "
+                                 "use FILE.html\n");
+            return 2;
+        }
+    }
+    // The output files are checked before minutes of measuring, not after.
+    for (const QString& path : { parser.value(json), reportPath }) {
+        if (path.isEmpty())
+            continue;
+        const QFileInfo dir(QFileInfo(path).absolutePath());
+        if (!dir.isDir() || !dir.isWritable()) {
+            std::fprintf(stderr, "clusterlab experiment: cannot write to %s (no such directory, or not writable)\n",
+                         qPrintable(QFileInfo(path).absolutePath()));
+            return 2;
+        }
+    }
+
+    const bool terminal = platform::stdoutIsTerminal();
+    std::printf("Running %s (%s, about %s); Ctrl-C stops and keeps what was measured.\n",
+                qPrintable(names.join(QStringLiteral(", "))), settings.quick ? "quick" : "full",
+                qPrintable(clock(ExperimentRunner::estimatedSeconds(names, settings))));
+    std::fflush(stdout);
+
+    ExperimentRunner runner;
+    SignalWatcher signals;
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, &runner, [&runner](int) { runner.cancel(); });
+    RunReport result;
+    bool done = false;
+    QEventLoop loop;
+    QString lastExperiment;
+    double lastLineAt = -10;
+    QObject::connect(&runner, &ExperimentRunner::progress, &loop, [&](const RunProgress& p) {
+        const QString line = QStringLiteral("[%1/%2 %3%] %4: %5 (ETA %6)")
+                                 .arg(p.index + 1)
+                                 .arg(p.count)
+                                 .arg(static_cast<int>(p.fraction * 100), 3)
+                                 .arg(p.experiment, p.step, clock(p.etaSeconds));
+        if (terminal) {
+            std::fprintf(stderr, "\r%-100s", qPrintable(line.left(100)));
+        } else if (p.experiment != lastExperiment || p.elapsedSeconds - lastLineAt >= 5) {
+            std::fprintf(stderr, "%s\n", qPrintable(line));
+            lastLineAt = p.elapsedSeconds;
+        }
+        lastExperiment = p.experiment;
+        std::fflush(stderr);
+    });
+    QObject::connect(&runner, &ExperimentRunner::experimentFinished, &loop, [&](const ExperimentResult& r) {
+        if (terminal)
+            std::fprintf(stderr, "\r%-100s\r", "");
+        if (!r.error.isEmpty())
+            std::fprintf(stderr, "%s: could not run: %s\n", qPrintable(r.name), qPrintable(r.error));
+        else
+            std::fprintf(stderr, "%s: %s in %.1f s\n", qPrintable(r.name), r.cancelled ? "cancelled" : "done", r.seconds);
+    });
+    QObject::connect(&runner, &ExperimentRunner::finished, &loop, [&](const RunReport& r) {
+        result = r;
+        done = true;
+        loop.quit();
+    });
+    if (!runner.start(names, settings, &error)) {
+        std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+        return 1;
+    }
+    loop.exec();
+    if (!done)
+        return 1;
+
+    std::printf("\nOn %s:\n\n%s", qPrintable(result.machine.oneLine()), qPrintable(result.verdicts.toText()));
+    std::printf("\n%d confirmed, %d contradicted, %d not decided here, %d not measured; %.0f s.\n",
+                result.verdicts.count(Verdict::Confirmed), result.verdicts.count(Verdict::Contradicted),
+                result.verdicts.count(Verdict::NotDecided), result.verdicts.count(Verdict::NotMeasured), result.seconds);
+    int code = 0;
+    if (!parser.value(json).isEmpty()) {
+        if (writeFile(parser.value(json), QJsonDocument(result.toJson()).toJson(QJsonDocument::Indented), &error))
+            std::printf("Measurements: %s\n", qPrintable(parser.value(json)));
+        else {
+            std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+            code = 1;
+        }
+    }
+    if (!reportPath.isEmpty()) {
+        const bool pdf = QFileInfo(reportPath).suffix().compare(QLatin1String("pdf"), Qt::CaseInsensitive) == 0;
+        const bool ok = pdf ? pdfWriter()(result, reportPath, &error)
+                            : writeFile(reportPath, reportHtml(result).toUtf8(), &error);
+        if (ok)
+            std::printf("Report: %s\n", qPrintable(reportPath));
+        else {
+            std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+            code = 1;
+        }
+    }
+    for (const ExperimentResult& r : result.results) {
+        if (!r.error.isEmpty())
+            code = 1;
+    }
+    if (result.cancelled) {
+        std::fprintf(stderr, "clusterlab experiment: cancelled; the table holds what was measured before.\n");
+        code = 1;
+    }
+    return code;
+}
+
+} // namespace clusterlab

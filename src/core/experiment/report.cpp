@@ -1,0 +1,286 @@
+#include "report.h"
+
+#include <QtMath>
+
+#include <algorithm>
+#include <cmath>
+
+namespace clusterlab::experiment {
+
+namespace {
+
+QString esc(const QString& s)
+{
+    return s.toHtmlEscaped();
+}
+
+// A few colours that stay apart in print and for common colour blindness.
+const char* const kColours[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b" };
+
+QString label(double v)
+{
+    if (v == 0)
+        return QStringLiteral("0");
+    const double a = std::fabs(v);
+    if (a >= 1e6)
+        return QString::number(v / 1e6, 'g', 3) + QLatin1Char('M');
+    if (a >= 1e4)
+        return QString::number(v / 1e3, 'g', 4) + QLatin1Char('k');
+    return QString::number(v, 'g', 4);
+}
+
+} // namespace
+
+QList<double> niceTicks(double lo, double hi, int maxTicks)
+{
+    if (!(hi > lo)) {
+        hi = lo + 1;
+    }
+    const double span = hi - lo;
+    const double rough = span / qMax(1, maxTicks - 1);
+    const double mag = std::pow(10.0, std::floor(std::log10(rough)));
+    double step = mag;
+    for (double m : { 1.0, 2.0, 5.0, 10.0 }) {
+        if (m * mag >= rough) {
+            step = m * mag;
+            break;
+        }
+    }
+    QList<double> ticks;
+    const double first = std::floor(lo / step) * step;
+    for (double t = first; t <= hi + step * 0.5 && ticks.size() < 50; t += step)
+        ticks.append(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+    return ticks;
+}
+
+QString chartSvg(const Chart& chart, int width, int height)
+{
+    const double left = 70;
+    const double right = 16;
+    const double top = 30;
+    const int lineCount = static_cast<int>(chart.lines.size());
+    const double legendRows = std::ceil(lineCount / 2.0);
+    const double bottom = 48 + 18 * legendRows;
+    const double pw = width - left - right;
+    const double ph = height - top - bottom;
+
+    // Ranges.
+    double xMin = 1e300, xMax = -1e300, yMin = 1e300, yMax = -1e300;
+    for (const Line& l : chart.lines) {
+        for (qsizetype i = 0; i < l.points.size(); ++i) {
+            xMin = qMin(xMin, l.points[i].x());
+            xMax = qMax(xMax, l.points[i].x());
+            double lo = l.points[i].y();
+            double hi = lo;
+            if (i < l.intervals.size()) {
+                lo = qMin(lo, l.intervals[i].x());
+                hi = qMax(hi, l.intervals[i].y());
+            }
+            yMin = qMin(yMin, lo);
+            yMax = qMax(yMax, hi);
+        }
+    }
+    const bool empty = xMin > xMax;
+    if (empty) {
+        xMin = 0;
+        xMax = 1;
+        yMin = 0;
+        yMax = 1;
+    }
+    if (chart.categoricalX) {
+        xMin = -0.5;
+        xMax = qMax(0.5, static_cast<double>(chart.xCategories.size()) - 0.5);
+    }
+    const bool logY = chart.logY && yMin > 0;
+    const bool logX = chart.logX && !chart.categoricalX && xMin > 0;
+    QList<double> yTicks;
+    if (logY) {
+        const double lo = std::floor(std::log10(yMin));
+        const double hi = std::ceil(std::log10(yMax));
+        for (double e = lo; e <= hi; e += 1)
+            yTicks.append(std::pow(10.0, e));
+        if (yTicks.size() < 2)
+            yTicks.append(yTicks.first() * 10);
+        yMin = yTicks.first();
+        yMax = yTicks.last();
+    } else {
+        yTicks = niceTicks(qMin(0.0, yMin), yMax);
+        yMin = yTicks.first();
+        yMax = yTicks.last();
+    }
+    QList<double> xTicks;
+    if (chart.categoricalX) {
+        for (qsizetype i = 0; i < chart.xCategories.size(); ++i)
+            xTicks.append(static_cast<double>(i));
+    } else if (logX) {
+        const double lo = std::floor(std::log10(xMin));
+        const double hi = std::ceil(std::log10(xMax));
+        for (double e = lo; e <= hi; e += 1)
+            xTicks.append(std::pow(10.0, e));
+        xMin = xTicks.first();
+        xMax = xTicks.last();
+    } else {
+        xTicks = niceTicks(xMin, xMax);
+        xMin = xTicks.first();
+        xMax = xTicks.last();
+    }
+    const auto px = [&](double x) {
+        const double f = logX ? (std::log10(x) - std::log10(xMin)) / (std::log10(xMax) - std::log10(xMin))
+                              : (x - xMin) / (xMax - xMin);
+        return left + f * pw;
+    };
+    const auto py = [&](double y) {
+        const double f = logY ? (std::log10(qMax(y, yMin)) - std::log10(yMin)) / (std::log10(yMax) - std::log10(yMin))
+                              : (y - yMin) / (yMax - yMin);
+        return top + ph - f * ph;
+    };
+    const auto f1 = [](double v) { return QString::number(v, 'f', 1); };
+
+    QString s;
+    s += QStringLiteral("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%1\" height=\"%2\" viewBox=\"0 0 %1 %2\" "
+                        "font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"%3\">\n")
+             .arg(width)
+             .arg(height)
+             .arg(esc(chart.title));
+    s += QStringLiteral("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+    s += QStringLiteral("<text x=\"%1\" y=\"18\" font-size=\"14\" font-weight=\"bold\">%2</text>\n")
+             .arg(f1(left))
+             .arg(esc(chart.title));
+    // Grid and ticks.
+    for (double t : yTicks) {
+        const double y = py(t);
+        s += QStringLiteral("<line x1=\"%1\" y1=\"%2\" x2=\"%3\" y2=\"%2\" stroke=\"#ddd\"/>\n").arg(f1(left), f1(y), f1(left + pw));
+        s += QStringLiteral("<text x=\"%1\" y=\"%2\" text-anchor=\"end\">%3</text>\n")
+                 .arg(f1(left - 6), f1(y + 4), esc(label(t)));
+    }
+    for (qsizetype i = 0; i < xTicks.size(); ++i) {
+        const double x = px(xTicks[i]);
+        s += QStringLiteral("<line x1=\"%1\" y1=\"%2\" x2=\"%1\" y2=\"%3\" stroke=\"#eee\"/>\n").arg(f1(x), f1(top), f1(top + ph));
+        const QString text = chart.categoricalX ? chart.xCategories.value(i) : label(xTicks[i]);
+        s += QStringLiteral("<text x=\"%1\" y=\"%2\" text-anchor=\"middle\">%3</text>\n").arg(f1(x), f1(top + ph + 16), esc(text));
+    }
+    s += QStringLiteral("<rect x=\"%1\" y=\"%2\" width=\"%3\" height=\"%4\" fill=\"none\" stroke=\"#555\"/>\n")
+             .arg(f1(left), f1(top), f1(pw), f1(ph));
+    // Axis titles.
+    if (!chart.xTitle.isEmpty())
+        s += QStringLiteral("<text x=\"%1\" y=\"%2\" text-anchor=\"middle\">%3%4</text>\n")
+                 .arg(f1(left + pw / 2), f1(top + ph + 34), esc(chart.xTitle), logX ? QStringLiteral(" (log)") : QString());
+    s += QStringLiteral("<text transform=\"translate(16 %1) rotate(-90)\" text-anchor=\"middle\">%2%3</text>\n")
+             .arg(f1(top + ph / 2), esc(chart.yTitle), logY ? QStringLiteral(" (log)") : QString());
+    if (empty)
+        s += QStringLiteral("<text x=\"%1\" y=\"%2\" text-anchor=\"middle\" fill=\"#777\">no data</text>\n")
+                 .arg(f1(left + pw / 2), f1(top + ph / 2));
+    // Lines, whiskers, points.
+    for (int li = 0; li < lineCount; ++li) {
+        const Line& l = chart.lines[li];
+        const QString colour = QString::fromLatin1(kColours[li % 6]);
+        QString path;
+        for (qsizetype i = 0; i < l.points.size(); ++i) {
+            path += QStringLiteral("%1%2,%3 ").arg(i == 0 ? QStringLiteral("M") : QStringLiteral("L"), f1(px(l.points[i].x())),
+                                                 f1(py(l.points[i].y())));
+        }
+        if (!chart.categoricalX && l.points.size() > 1)
+            s += QStringLiteral("<path d=\"%1\" fill=\"none\" stroke=\"%2\" stroke-width=\"2\"/>\n").arg(path.trimmed(), colour);
+        const double offset = chart.categoricalX ? (li - (lineCount - 1) / 2.0) * 10.0 : 0.0;
+        for (qsizetype i = 0; i < l.points.size(); ++i) {
+            const double x = px(l.points[i].x()) + offset;
+            if (i < l.intervals.size() && l.intervals[i].y() > l.intervals[i].x()) {
+                const double y1 = py(l.intervals[i].x());
+                const double y2 = py(l.intervals[i].y());
+                s += QStringLiteral("<path d=\"M%1,%2 L%1,%3 M%4,%2 L%5,%2 M%4,%3 L%5,%3\" stroke=\"%6\"/>\n")
+                         .arg(f1(x), f1(y1), f1(y2), f1(x - 3), f1(x + 3), colour);
+            }
+            s += QStringLiteral("<circle cx=\"%1\" cy=\"%2\" r=\"3.5\" fill=\"%3\"/>\n").arg(f1(x), f1(py(l.points[i].y())), colour);
+        }
+    }
+    // Legend: two per row, whole names.
+    for (int li = 0; li < lineCount; ++li) {
+        const double x = left + (li % 2) * (pw / 2);
+        const double y = top + ph + 50 + 18 * (li / 2);
+        const QString colour = QString::fromLatin1(kColours[li % 6]);
+        s += QStringLiteral("<rect x=\"%1\" y=\"%2\" width=\"14\" height=\"4\" fill=\"%3\"/>\n").arg(f1(x), f1(y - 6), colour);
+        s += QStringLiteral("<text x=\"%1\" y=\"%2\">%3</text>\n").arg(f1(x + 20), f1(y), esc(chart.lines[li].name));
+    }
+    s += QStringLiteral("</svg>\n");
+    return s;
+}
+
+QString reportHtml(const RunReport& report)
+{
+    QString h;
+    h += QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                        "<title>ClusterLab experiments</title>\n<style>\n"
+                        "body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}\n"
+                        "table{border-collapse:collapse;width:100%;margin:1em 0}\n"
+                        "th,td{border:1px solid #bbb;padding:6px 8px;vertical-align:top;text-align:left}\n"
+                        "th{background:#f0f0f0}\n"
+                        "td.confirmed{background:#e6f4e6}td.contradicted{background:#fbe3e3}\n"
+                        "td.not-decided{background:#fff6d9}td.not-measured{background:#f4f4f4;color:#555}\n"
+                        ".verdict{font-weight:bold}.claim{color:#555}.evidence{font-size:90%}\n"
+                        "figure{margin:1em 0}svg{max-width:100%;height:auto}\n"
+                        "</style></head><body>\n");
+    h += QStringLiteral("<h1>ClusterLab: cluster, threads or child processes?</h1>\n");
+    h += QStringLiteral("<p>Measured %1 on <b>%2</b>. %3 run%4, %5 rounds per measurement, %6 s in all.</p>\n")
+             .arg(esc(report.started.toString(QStringLiteral("yyyy-MM-dd HH:mm"))), esc(report.machine.oneLine()),
+                  report.settings.quick ? QStringLiteral("Quick") : QStringLiteral("Full"),
+                  report.cancelled ? QStringLiteral(" (cancelled: partial)") : QString())
+             .arg(report.settings.rounds)
+             .arg(QString::number(report.seconds, 'f', 0));
+    h += QStringLiteral("<h2>The seed's table, measured</h2>\n<table><tr><th>Use case</th>");
+    for (const QString& c : VerdictTable::columns())
+        h += QStringLiteral("<th>%1</th>").arg(esc(c));
+    h += QStringLiteral("</tr>\n");
+    for (const VerdictRow& row : report.verdicts.rows) {
+        h += QStringLiteral("<tr><th>%1</th>").arg(esc(row.useCase));
+        for (const VerdictCell& c : row.cells) {
+            QString cls = verdictName(c.verdict);
+            cls.replace(QStringLiteral(" here"), QString());
+            cls.replace(QLatin1Char(' '), QLatin1Char('-'));
+            const QString link = c.chart.isEmpty() ? QString() : QStringLiteral(" <a href=\"#%1\">chart</a>").arg(esc(c.chart));
+            h += QStringLiteral("<td class=\"%1\"><span class=\"claim\">seed: %2</span><br><span class=\"verdict\">%3 "
+                                "%4</span><br><span class=\"evidence\">%5%6</span></td>")
+                     .arg(cls, esc(c.seedClaim), verdictSymbol(c.verdict), esc(verdictName(c.verdict)), esc(c.evidence), link);
+        }
+        h += QStringLiteral("</tr>\n");
+    }
+    h += QStringLiteral("</table>\n<p>Confirmed: the measurement agrees with the seed; contradicted: it disagrees; not "
+                        "decided here: the 95% intervals of the quantities compared overlap on this machine; not "
+                        "measured: no experiment covers it (or it did not run).</p>\n");
+    h += QStringLiteral("<h2>Machine and settings</h2>\n<table>");
+    const auto kv = [&h](const QString& k, const QString& v) {
+        h += QStringLiteral("<tr><th>%1</th><td>%2</td></tr>").arg(esc(k), esc(v));
+    };
+    kv(QStringLiteral("CPU"), report.machine.cpuModel);
+    kv(QStringLiteral("Cores"), QString::number(report.machine.cores));
+    kv(QStringLiteral("Operating system"), report.machine.os + QStringLiteral(" (") + report.machine.kernel + QLatin1Char(')'));
+    kv(QStringLiteral("Qt"), report.machine.qtVersion);
+    kv(QStringLiteral("Build"), report.machine.buildType);
+    kv(QStringLiteral("ClusterLab"), report.machine.clusterlabVersion);
+    kv(QStringLiteral("Mode"), report.settings.quick ? QStringLiteral("quick") : QStringLiteral("full"));
+    kv(QStringLiteral("Workers (where the experiment takes a size)"),
+       report.settings.workers > 0 ? QString::number(report.settings.workers) : QStringLiteral("one per core"));
+    kv(QStringLiteral("Rounds"), QString::number(report.settings.rounds));
+    kv(QStringLiteral("Seed"), QString::number(report.settings.seed));
+    h += QStringLiteral("</table>\n");
+    for (const ExperimentResult& r : report.results) {
+        h += QStringLiteral("<h2 id=\"%1\">%2 <small>(%1, %3 s)</small></h2>\n")
+                 .arg(esc(r.name), esc(r.title), QString::number(r.seconds, 'f', 1));
+        if (!r.error.isEmpty())
+            h += QStringLiteral("<p><b>Could not run:</b> %1</p>\n").arg(esc(r.error));
+        if (r.cancelled)
+            h += QStringLiteral("<p><b>Cancelled</b> before it finished.</p>\n");
+        h += QStringLiteral("<p><b>Method.</b> %1</p>\n").arg(esc(r.method));
+        if (!r.findings.isEmpty()) {
+            h += QStringLiteral("<ul>");
+            for (const QString& f : r.findings)
+                h += QStringLiteral("<li>%1</li>").arg(esc(f));
+            h += QStringLiteral("</ul>\n");
+        }
+        for (const Chart& c : r.charts)
+            h += QStringLiteral("<figure id=\"%1\">\n%2</figure>\n").arg(esc(c.id), chartSvg(c));
+    }
+    h += QStringLiteral("</body></html>\n");
+    return h;
+}
+
+} // namespace clusterlab::experiment

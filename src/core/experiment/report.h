@@ -1,0 +1,24 @@
+#pragma once
+
+#include "runner.h"
+
+#include <QString>
+
+namespace clusterlab::experiment {
+
+// A chart as SVG (vector, self-contained): axes with round ticks (1, 2, 5 ×
+// 10^k; powers of ten on log axes), a unit on each axis, a whole legend,
+// 95% intervals as whiskers. width x height in px.
+QString chartSvg(const Chart& chart, int width = 640, int height = 320);
+
+// The report as one self-contained HTML page: the verdict table first (each
+// cell's evidence linking to the chart it came from), then the machine and
+// settings, then one section per experiment with its question, method,
+// findings and charts.
+QString reportHtml(const RunReport& report);
+
+// Round axis ticks for [lo, hi]: a step of 1, 2 or 5 × 10^k giving 4..8
+// ticks. Exposed for tests.
+QList<double> niceTicks(double lo, double hi, int maxTicks = 7);
+
+} // namespace clusterlab::experiment

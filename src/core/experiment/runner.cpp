@@ -1,0 +1,206 @@
+#include "runner.h"
+
+#include "experiments.h"
+#include "lab.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QThread>
+
+#include <memory>
+
+namespace clusterlab::experiment {
+
+QJsonObject RunReport::toJson() const
+{
+    QJsonArray resultArray;
+    for (const ExperimentResult& r : results)
+        resultArray.append(r.toJson());
+    return { { QStringLiteral("format"), QStringLiteral("clusterlab-experiments") },
+             { QStringLiteral("formatVersion"), 1 },
+             { QStringLiteral("machine"), machine.toJson() },
+             { QStringLiteral("settings"), settings.toJson() },
+             { QStringLiteral("started"), started.toString(Qt::ISODate) },
+             { QStringLiteral("seconds"), seconds },
+             { QStringLiteral("cancelled"), cancelled },
+             { QStringLiteral("verdicts"), verdicts.toJson() },
+             { QStringLiteral("results"), resultArray } };
+}
+
+bool RunReport::fromJson(const QJsonObject& o, RunReport* out, QString* error)
+{
+    if (o.value(QStringLiteral("format")).toString() != QLatin1String("clusterlab-experiments")) {
+        *error = QStringLiteral("not a ClusterLab experiments file");
+        return false;
+    }
+    if (o.value(QStringLiteral("formatVersion")).toInt() > 1) {
+        *error = QStringLiteral("written by a newer ClusterLab (format version %1)")
+                     .arg(o.value(QStringLiteral("formatVersion")).toInt());
+        return false;
+    }
+    RunReport r;
+    r.machine = MachineInfo::fromJson(o.value(QStringLiteral("machine")).toObject());
+    const QJsonObject s = o.value(QStringLiteral("settings")).toObject();
+    r.settings.quick = s.value(QStringLiteral("quick")).toBool();
+    r.settings.workers = s.value(QStringLiteral("workers")).toInt();
+    r.settings.rounds = s.value(QStringLiteral("rounds")).toInt(3);
+    r.settings.timeScale = s.value(QStringLiteral("timeScale")).toDouble(1.0);
+    r.settings.seed = s.value(QStringLiteral("seed")).toString().toULongLong();
+    r.started = QDateTime::fromString(o.value(QStringLiteral("started")).toString(), Qt::ISODate);
+    r.seconds = o.value(QStringLiteral("seconds")).toDouble();
+    r.cancelled = o.value(QStringLiteral("cancelled")).toBool();
+    for (const QJsonValue& v : o.value(QStringLiteral("results")).toArray())
+        r.results.append(ExperimentResult::fromJson(v.toObject()));
+    // The verdicts are decided again from the measurements: the rules are
+    // the code's, the evidence the file's.
+    r.verdicts = VerdictTable::decide(r.results, r.machine.cores);
+    *out = r;
+    return true;
+}
+
+ExperimentRunner::ExperimentRunner(QObject* parent)
+    : QObject(parent)
+{
+    qRegisterMetaType<RunProgress>();
+    qRegisterMetaType<ExperimentResult>();
+    qRegisterMetaType<RunReport>();
+}
+
+ExperimentRunner::~ExperimentRunner()
+{
+    if (m_thread != nullptr) {
+        m_cancel = true;
+        m_thread->wait();
+        delete m_thread;
+    }
+}
+
+QStringList ExperimentRunner::resolve(const QStringList& names, QString* error)
+{
+    const QStringList known = Experiment::names();
+    if (names.isEmpty() || names.contains(QStringLiteral("all")))
+        return known;
+    QStringList out;
+    for (const QString& n : known) {
+        if (names.contains(n))
+            out.append(n);
+    }
+    for (const QString& n : names) {
+        if (!known.contains(n)) {
+            *error = QStringLiteral("unknown experiment '%1' (known: %2, or all)").arg(n, known.join(QStringLiteral(", ")));
+            return {};
+        }
+    }
+    return out;
+}
+
+double ExperimentRunner::estimatedSeconds(const QStringList& names, const ExperimentSettings& settings)
+{
+    QString error;
+    double total = 0;
+    const int cores = qMax(1, QThread::idealThreadCount());
+    for (const QString& n : resolve(names, &error))
+        total += Experiment::byName(n)->estimatedSeconds(settings, cores);
+    return total;
+}
+
+void ExperimentRunner::cancel()
+{
+    m_cancel = true;
+}
+
+bool ExperimentRunner::start(const QStringList& names, const ExperimentSettings& settings, QString* error)
+{
+    if (m_thread != nullptr) {
+        *error = QStringLiteral("experiments are already running");
+        return false;
+    }
+    const QStringList toRun = resolve(names, error);
+    if (toRun.isEmpty())
+        return false;
+    m_cancel = false;
+    QPointer<ExperimentRunner> self(this);
+    const std::atomic<bool>* cancel = &m_cancel;
+    // Everything the thread emits goes through the runner's own thread.
+    const auto post = [self](std::function<void(ExperimentRunner*)> f) {
+        QMetaObject::invokeMethod(
+            self.data(), [self, f]() {
+                if (self)
+                    f(self.data());
+            },
+            Qt::QueuedConnection);
+    };
+    m_thread = QThread::create([toRun, settings, cancel, post]() {
+        RunReport report;
+        report.machine = MachineInfo::current();
+        report.settings = settings;
+        report.started = QDateTime::currentDateTime();
+        QElapsedTimer clock;
+        clock.start();
+        const int cores = report.machine.cores;
+        QList<double> estimates;
+        double totalEstimate = 0;
+        for (const QString& n : toRun) {
+            estimates.append(Experiment::byName(n)->estimatedSeconds(settings, cores));
+            totalEstimate += estimates.last();
+        }
+        double estimateDone = 0;
+        for (qsizetype i = 0; i < toRun.size(); ++i) {
+            std::unique_ptr<Experiment> e = Experiment::byName(toRun[i]);
+            ExperimentResult result;
+            result.name = e->name();
+            result.title = e->title();
+            QElapsedTimer stepClock;
+            stepClock.start();
+            qint64 lastEmitMs = -1000;
+            const double before = estimateDone;
+            const double mine = estimates[i];
+            Lab lab(settings, cancel,
+                    [&, i](const QString& step, double fraction) {
+                        const qint64 now = clock.elapsed();
+                        if (now - lastEmitMs < 100 && fraction < 1.0)
+                            return;
+                        lastEmitMs = now;
+                        RunProgress p;
+                        p.experiment = toRun[i];
+                        p.title = result.title;
+                        p.step = step;
+                        p.index = static_cast<int>(i);
+                        p.count = static_cast<int>(toRun.size());
+                        const double doneEstimate = before + mine * fraction;
+                        p.fraction = totalEstimate > 0 ? doneEstimate / totalEstimate : 0;
+                        p.elapsedSeconds = static_cast<double>(now) / 1000.0;
+                        // The estimates, corrected by how fast the run goes.
+                        const double pace = doneEstimate > 1 ? p.elapsedSeconds / doneEstimate : 1.0;
+                        p.etaSeconds = qMax(0.0, (totalEstimate - doneEstimate) * pace);
+                        post([p](ExperimentRunner* r) { Q_EMIT r->progress(p); });
+                    });
+            lab.progress(QStringLiteral("starting"), 0);
+            e->run(lab, result);
+            lab.stopCluster();
+            result.seconds = static_cast<double>(stepClock.elapsed()) / 1000.0;
+            if (cancel->load())
+                result.cancelled = true;
+            report.results.append(result);
+            post([result](ExperimentRunner* r) { Q_EMIT r->experimentFinished(result); });
+            estimateDone += mine;
+            if (cancel->load()) {
+                report.cancelled = true;
+                break;
+            }
+        }
+        report.seconds = static_cast<double>(clock.elapsed()) / 1000.0;
+        report.verdicts = VerdictTable::decide(report.results, cores);
+        post([report](ExperimentRunner* r) {
+            r->m_thread->wait();
+            delete r->m_thread;
+            r->m_thread = nullptr;
+            Q_EMIT r->finished(report);
+        });
+    });
+    m_thread->setObjectName(QStringLiteral("clusterlab-experiments"));
+    m_thread->start();
+    return true;
+}
+
+} // namespace clusterlab::experiment

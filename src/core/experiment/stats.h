@@ -1,0 +1,37 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+
+namespace clusterlab::experiment {
+
+// A quantity measured in repeated rounds: its mean and a 95% confidence
+// interval (Student's t), so that two quantities are only called different
+// when their intervals do not overlap.
+struct Estimate
+{
+    int rounds = 0;
+    double mean = 0;
+    double low = 0;  // 95% interval; = mean with one round
+    double high = 0;
+    double median = 0;
+
+    bool valid() const { return rounds > 0; }
+    // "12.3 (11.8–12.9)" with the given unit and precision.
+    QString text(int decimals = 1, const QString& unit = {}) const;
+};
+
+Estimate estimate(const QList<double>& values);
+
+// How two estimates compare: only "decided" when the intervals are apart
+// and there are at least two rounds on each side.
+enum class Order { Less, Greater, Undecided };
+Order compare(const Estimate& a, const Estimate& b);
+
+// Jain's fairness index of shares x1..xn: (Σx)² / (n·Σx²), 1 = perfectly
+// even, 1/n = everything to one. 0 for no data.
+double jainIndex(const QList<double>& shares);
+
+double medianOf(QList<double> values);
+
+} // namespace clusterlab::experiment
