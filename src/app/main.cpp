@@ -2,15 +2,19 @@
 //   clusterlab                 the window, with its cluster started
 //   clusterlab serve ...       the cluster without a window
 //   clusterlab bench URL ...   the load generator
+//   clusterlab experiment ...  cluster, threads or child processes? measured
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage.
 
 #include "commandline.h"
+#include "experimentcommand.h"
+#include "experimentpdf.h"
 #include "mainwindow.h"
 #include "platform/signalwatcher.h"
 #include "version.h"
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QGuiApplication>
 #include <QIcon>
 
 #include <cstdio>
@@ -34,7 +38,15 @@ bool hasDisplay()
 
 int main(int argc, char** argv)
 {
-    // --help, --version, serve, bench and bad usage; nothing else: the window.
+    // `experiment --report FILE.pdf`: typeset with Qt's text document, which
+    // needs a GUI application (offscreen: no window is shown).
+    setPdfReportWriter(&writeExperimentPdf);
+    setExperimentApplicationFactory([](int& count, char** values) -> std::unique_ptr<QCoreApplication> {
+        if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        return std::make_unique<QGuiApplication>(count, values);
+    });
+    // --help, --version, serve, bench, experiment and bad usage; nothing else: the window.
     if (const std::optional<int> code = runCommandLine(argc, argv, "clusterlab", true))
         return *code;
     if (!hasDisplay()) {

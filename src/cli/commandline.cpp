@@ -45,7 +45,18 @@ void printUsage(std::FILE* out, const char* program, bool hasWindow)
                  help.c_str(), version.c_str());
 }
 
+ApplicationFactory& experimentFactory()
+{
+    static ApplicationFactory factory;
+    return factory;
+}
+
 } // namespace
+
+void setExperimentApplicationFactory(ApplicationFactory factory)
+{
+    experimentFactory() = std::move(factory);
+}
 
 std::optional<int> runCommandLine(int argc, char** argv, const char* program, bool hasWindow)
 {
@@ -69,12 +80,17 @@ std::optional<int> runCommandLine(int argc, char** argv, const char* program, bo
         std::printf("%s %s\n", program, CLUSTERLAB_VERSION);
         return 0;
     }
-    if (first == QLatin1String("serve") || first == QLatin1String("bench") || first == QLatin1String("experiment")) {
+    if (first == QLatin1String("experiment")) {
+        std::unique_ptr<QCoreApplication> app = experimentFactory() ? experimentFactory()(argc, argv)
+                                                                    : std::make_unique<QCoreApplication>(argc, argv);
+        QCoreApplication::setApplicationName(QString::fromLatin1(program));
+        QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
+        return runExperiment(args.mid(1));
+    }
+    if (first == QLatin1String("serve") || first == QLatin1String("bench")) {
         QCoreApplication app(argc, argv);
         QCoreApplication::setApplicationName(QString::fromLatin1(program));
         QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
-        if (first == QLatin1String("experiment"))
-            return runExperiment(args.mid(1));
         return first == QLatin1String("serve") ? runServe(args.mid(1)) : runBench(args.mid(1));
     }
     std::fprintf(stderr, "%s: unknown %s '%s'\n\n", program, first.startsWith(QLatin1Char('-')) ? "option" : "command",

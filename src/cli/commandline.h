@@ -1,6 +1,10 @@
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
+
+class QCoreApplication;
 
 namespace clusterlab {
 
@@ -11,5 +15,11 @@ namespace clusterlab {
 // arguments, i.e. the caller's turn (the window opens, or the headless
 // build says it has none). `program` names the executable in messages.
 std::optional<int> runCommandLine(int argc, char** argv, const char* program, bool hasWindow);
+
+// The desktop build's `experiment` makes its PDF report with Qt's GUI
+// module, which needs a QGuiApplication: it sets this factory (argc must
+// outlive the application). Without one, a QCoreApplication is made.
+using ApplicationFactory = std::function<std::unique_ptr<QCoreApplication>(int& argc, char** argv)>;
+void setExperimentApplicationFactory(ApplicationFactory factory);
 
 } // namespace clusterlab

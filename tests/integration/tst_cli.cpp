@@ -2,6 +2,9 @@
 // 1 (runtime failure) and 2 (bad usage), with a message.
 #include "workerprocess.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -24,6 +27,7 @@ private Q_SLOTS:
     void portInUseIsARuntimeFailure();
     void noDisplayPointsToServe();
     void sigtermStopsCleanly();
+    void experimentPrintsTheTableAndWritesItsFiles();
     void theWindowClosesCleanlyOnSigterm();
 
 private:
@@ -106,6 +110,26 @@ void TestCli::badUsage_data()
     QTest::addRow("clusterlab-cli bench without a URL") << QStringLiteral("clusterlab-cli")
                                                         << QStringList { QStringLiteral("bench") } << QByteArray("URL");
 #endif
+    QTest::addRow("experiment unknown name") << QStringLiteral("clusterlab")
+                                             << QStringList { QStringLiteral("experiment"), QStringLiteral("speed") }
+                                             << QByteArray("unknown experiment 'speed'");
+    QTest::addRow("experiment report suffix") << QStringLiteral("clusterlab")
+                                              << QStringList { QStringLiteral("experiment"), QStringLiteral("--report"),
+                                                               QStringLiteral("out.txt") }
+                                              << QByteArray("expected FILE.html or FILE.pdf");
+    QTest::addRow("experiment rounds 0") << QStringLiteral("clusterlab")
+                                         << QStringList { QStringLiteral("experiment"), QStringLiteral("--rounds"), QStringLiteral("0") }
+                                         << QByteArray("--rounds: expected an integer 1..20");
+    QTest::addRow("experiment json into a missing directory")
+        << QStringLiteral("clusterlab")
+        << QStringList { QStringLiteral("experiment"), QStringLiteral("--json"), QStringLiteral("/nonexistent/dir/x.json") }
+        << QByteArray("cannot write to /nonexistent/dir");
+#if defined(CLUSTERLAB_HAS_GUI)
+    QTest::addRow("clusterlab-cli experiment pdf") << QStringLiteral("clusterlab-cli")
+                                                   << QStringList { QStringLiteral("experiment"), QStringLiteral("--report"),
+                                                                    QStringLiteral("out.pdf") }
+                                                   << QByteArray("use FILE.html");
+#endif
     QTest::addRow("serve bad option") << QStringLiteral("clusterlab")
                                       << QStringList { QStringLiteral("serve"), QStringLiteral("--nope") }
                                       << QByteArray("Unknown option");
@@ -130,6 +154,45 @@ void TestCli::portInUseIsARuntimeFailure()
                  &out, &err),
              1);
     QVERIFY2(err.contains(QByteArray("cannot listen on 127.0.0.1:" + QByteArray::number(blocker.serverPort()))), err.constData());
+}
+
+void TestCli::experimentPrintsTheTableAndWritesItsFiles()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString json = dir.filePath(QStringLiteral("run.json"));
+    const QString html = dir.filePath(QStringLiteral("report.html"));
+    QStringList args { QStringLiteral("experiment"), QStringLiteral("footprint"), QStringLiteral("sharing"),
+                       QStringLiteral("--quick"), QStringLiteral("--rounds"), QStringLiteral("2"),
+                       QStringLiteral("--time-scale"), QStringLiteral("0.2"), QStringLiteral("--json"), json,
+                       QStringLiteral("--report"), html };
+#if defined(CLUSTERLAB_HAS_GUI)
+    const QString pdf = dir.filePath(QStringLiteral("report.pdf"));
+#endif
+    QByteArray out, err;
+    QCOMPARE(run(QStringLiteral("clusterlab"), args, &out, &err), 0);
+    QVERIFY2(out.contains("Need shared memory"), out.constData());
+    QVERIFY(out.contains("confirmed"));
+    QVERIFY(out.contains("not measured")); // the experiments that did not run
+    QVERIFY2(err.contains("footprint: done") && err.contains("sharing: done"), err.constData());
+    QFile j(json);
+    QVERIFY(j.open(QIODevice::ReadOnly));
+    const QJsonObject o = QJsonDocument::fromJson(j.readAll()).object();
+    QCOMPARE(o.value(QStringLiteral("format")).toString(), QStringLiteral("clusterlab-experiments"));
+    QCOMPARE(o.value(QStringLiteral("results")).toArray().size(), 2);
+    QCOMPARE(o.value(QStringLiteral("verdicts")).toObject().value(QStringLiteral("rows")).toArray().size(), 7);
+    QFile h(html);
+    QVERIFY(h.open(QIODevice::ReadOnly));
+    const QByteArray page = h.readAll();
+    QVERIFY(page.contains("<svg") && page.contains("The seed's table, measured"));
+#if defined(CLUSTERLAB_HAS_GUI)
+    // The desktop build writes the PDF too.
+    args.replace(args.size() - 1, pdf);
+    QCOMPARE(run(QStringLiteral("clusterlab"), args, &out, &err), 0);
+    QFile p(pdf);
+    QVERIFY(p.open(QIODevice::ReadOnly));
+    QVERIFY(p.read(5) == "%PDF-");
+#endif
 }
 
 void TestCli::noDisplayPointsToServe()

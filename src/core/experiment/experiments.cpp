@@ -44,7 +44,8 @@ Line lineOf(const QString& name, const QList<double>& xs, const QList<Estimate>&
         if (!ys[i].valid())
             continue;
         l.points.append(QPointF(xs[i], ys[i].mean));
-        l.intervals.append(QPointF(ys[i].low, ys[i].high));
+        // Every quantity here is a count, a time or a size: never below 0.
+        l.intervals.append(QPointF(qMax(0.0, ys[i].low), ys[i].high));
     }
     return l;
 }
@@ -527,8 +528,11 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
                 return;
             }
             int restartsBefore = 0;
-            for (const Cluster::WorkerInfo& w : lab.cluster()->workers())
+            QList<qint64> pidsBefore;
+            for (const Cluster::WorkerInfo& w : lab.cluster()->workers()) {
                 restartsBefore += w.restarts;
+                pidsBefore.append(w.pid);
+            }
             const qsizetype eventsBefore = lab.events().size();
             LoadConfig background = loadOf(route + "?n=27", 8, step, false);
             background.keepRecords = true;
@@ -566,6 +570,16 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
                     backNs = e.steadyNs;
                 }
             }
+            // The workers that did not crash: still the same processes, and
+            // serving all along.
+            int survivors = 0;
+            for (const Cluster::WorkerInfo& w : lab.cluster()->workers())
+                survivors += pidsBefore.contains(w.pid) ? 1 : 0;
+            std::int64_t othersServedInRun = 0;
+            for (const LoadRecord& rec : run.records) {
+                if (rec.status == 200 && rec.workerPid != crashedPid)
+                    ++othersServedInRun;
+            }
             std::int64_t othersServed = 0;
             if (exitNs != 0) {
                 const std::int64_t until = backNs != 0 ? backNs : steadyNowNs();
@@ -578,6 +592,10 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
             r.add(kind + QStringLiteral(".backgroundSent"), static_cast<double>(run.summary.sent));
             r.add(kind + QStringLiteral(".workerDied"), died ? 1 : 0);
             r.add(kind + QStringLiteral(".faultStatus"), fault.status);
+            if (died) {
+                r.add(kind + QStringLiteral(".othersSurvived"), survivors == workers - 1 ? 1 : 0);
+                r.add(kind + QStringLiteral(".othersServedInRun"), static_cast<double>(othersServedInRun));
+            }
             if (died && exitNs != 0 && backNs != 0) {
                 r.add(kind + QStringLiteral(".recoveryMs"), msOf(backNs - exitNs));
                 r.add(kind + QStringLiteral(".othersServed"), static_cast<double>(othersServed));
@@ -594,14 +612,15 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
     r.charts = { chart };
     r.findings.append(QStringLiteral("A crash on a pool thread killed its worker in %1 of %2 rounds, failing %3 "
                                      "background requests on average (of %4 sent); the supervisor had a replacement "
-                                     "listening %5 ms after the exit, while the other %6 worker(s) served %7 requests.")
+                                     "listening %5 ms after the exit; the other %6 worker(s) lived on and served %7 "
+                                     "requests of that run.")
                           .arg(r.metrics.value(QStringLiteral("thread.workerDied")).count(1.0))
                           .arg(lab.rounds())
                           .arg(num(r.metric(QStringLiteral("thread.collateral")).mean, 1))
                           .arg(num(r.metric(QStringLiteral("thread.backgroundSent")).mean, 0))
                           .arg(num(r.value(QStringLiteral("thread.recoveryMs"), 0), 0))
                           .arg(workers - 1)
-                          .arg(num(r.value(QStringLiteral("thread.othersServed"), 0), 0)));
+                          .arg(num(r.value(QStringLiteral("thread.othersServedInRun"), 0), 0)));
     r.findings.append(QStringLiteral("A crash in a child task answered that one request with %1 and failed %2 others "
                                      "on average; its worker died in %3 of %4 rounds.")
                           .arg(num(r.value(QStringLiteral("child.faultStatus"), 0), 0))

@@ -5,9 +5,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonDocument>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
+#include <QTcpSocket>
 #include <QThread>
 #include <QTimer>
 
@@ -15,8 +13,10 @@ namespace clusterlab::experiment {
 
 struct Lab::PendingGet
 {
-    QNetworkReply* reply = nullptr;
+    QTcpSocket* socket = nullptr;
     QElapsedTimer clock;
+    QByteArray received;
+    QString error;
     bool done = false;
 };
 
@@ -30,9 +30,9 @@ Lab::Lab(ExperimentSettings settings, const std::atomic<bool>* cancel, Progress 
 
 Lab::~Lab()
 {
-    if (m_pendingGet && m_pendingGet->reply != nullptr) {
-        m_pendingGet->reply->abort();
-        delete m_pendingGet->reply;
+    if (m_pendingGet && m_pendingGet->socket != nullptr) {
+        m_pendingGet->socket->abort();
+        delete m_pendingGet->socket;
     }
     stopCluster();
 }
@@ -165,44 +165,60 @@ Lab::LoadRun Lab::load(LoadConfig config)
 
 void Lab::startGet(const QByteArray& target)
 {
-    if (!m_network)
-        m_network = std::make_unique<QNetworkAccessManager>();
-    if (m_pendingGet && m_pendingGet->reply != nullptr)
-        delete m_pendingGet->reply;
+    // A plain socket, one attempt: an HTTP client library would resend a
+    // request whose connection closed unanswered, and a fault= request
+    // sent twice crashes two workers.
+    if (m_pendingGet && m_pendingGet->socket != nullptr)
+        m_pendingGet->socket->deleteLater();
     m_pendingGet = std::make_unique<PendingGet>();
-    QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_cluster ? m_cluster->port() : 0)
-                                 + QString::fromLatin1(target)));
-    request.setRawHeader("Accept", "application/json");
-    // A fresh connection each time: a reused one could belong to a worker
-    // that has since died.
-    request.setRawHeader("Connection", "close");
-    m_pendingGet->clock.start();
-    m_pendingGet->reply = m_network->get(request);
     PendingGet* pending = m_pendingGet.get();
-    QObject::connect(m_pendingGet->reply, &QNetworkReply::finished, m_pendingGet->reply, [pending]() { pending->done = true; });
+    pending->socket = new QTcpSocket();
+    pending->clock.start();
+    QTcpSocket* socket = pending->socket;
+    const QByteArray request = "GET " + target
+        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n";
+    QObject::connect(socket, &QTcpSocket::connected, socket, [socket, request]() { socket->write(request); });
+    QObject::connect(socket, &QTcpSocket::readyRead, socket, [socket, pending]() { pending->received += socket->readAll(); });
+    QObject::connect(socket, &QTcpSocket::disconnected, socket, [socket, pending]() {
+        pending->received += socket->readAll();
+        pending->done = true;
+    });
+    QObject::connect(socket, &QTcpSocket::errorOccurred, socket, [socket, pending](QAbstractSocket::SocketError e) {
+        if (e == QAbstractSocket::RemoteHostClosedError)
+            return; // disconnected() follows
+        pending->received += socket->readAll();
+        pending->error = socket->errorString();
+        pending->done = true;
+    });
+    socket->connectToHost(QHostAddress(QHostAddress::LocalHost), m_cluster ? m_cluster->port() : 0);
 }
 
 Lab::Response Lab::waitForGet(int timeoutMs)
 {
     Response r;
-    if (!m_pendingGet || m_pendingGet->reply == nullptr) {
+    if (!m_pendingGet || m_pendingGet->socket == nullptr) {
         r.error = QStringLiteral("no request was sent");
         return r;
     }
     PendingGet* pending = m_pendingGet.get();
     waitUntil([pending]() { return pending->done; }, timeoutMs);
-    QNetworkReply* reply = pending->reply;
     r.ms = static_cast<double>(pending->clock.nsecsElapsed()) / 1e6;
     if (!pending->done) {
-        reply->abort();
         r.error = cancelled() ? QStringLiteral("cancelled") : QStringLiteral("no answer within %1 ms").arg(timeoutMs);
     } else {
-        r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (r.status == 0)
-            r.error = reply->errorString();
-        r.json = QJsonDocument::fromJson(reply->readAll()).object();
+        // "HTTP/1.1 200 OK\r\n...\r\n\r\n<body>": the status, and the body
+        // (the connection's close ends it).
+        const QByteArray& in = pending->received;
+        const qsizetype headEnd = in.indexOf("\r\n\r\n");
+        if (in.startsWith("HTTP/1.") && in.size() >= 12 && headEnd > 0) {
+            r.status = in.mid(9, 3).toInt();
+            r.json = QJsonDocument::fromJson(in.mid(headEnd + 4)).object();
+        } else {
+            r.error = pending->error.isEmpty() ? QStringLiteral("the connection closed without a response") : pending->error;
+        }
     }
-    delete reply;
+    pending->socket->abort();
+    delete pending->socket;
     m_pendingGet.reset();
     return r;
 }

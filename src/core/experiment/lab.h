@@ -12,7 +12,6 @@
 #include <memory>
 #include <vector>
 
-class QNetworkAccessManager;
 
 namespace clusterlab::experiment {
 
@@ -62,7 +61,6 @@ public:
     LoadRun load(LoadConfig config);
     // Several at once (e.g. a probe beside a heavy stream).
     std::vector<LoadRun> loadTogether(const std::vector<LoadConfig>& configs);
-    // Starts a load run and returns at once; wait with finishLoads().
     // GET with "Accept: application/json": status (0 when the connection
     // failed), parsed body, and the round trip in ms.
     struct Response
@@ -89,7 +87,6 @@ private:
     int m_cores = 1;
     std::unique_ptr<Cluster> m_cluster;
     QList<ClusterEvent> m_events;
-    std::unique_ptr<QNetworkAccessManager> m_network;
     struct PendingGet;
     std::unique_ptr<PendingGet> m_pendingGet;
 };

@@ -73,7 +73,10 @@ QString chartSvg(const Chart& chart, int width, int height)
             double lo = l.points[i].y();
             double hi = lo;
             if (i < l.intervals.size()) {
-                lo = qMin(lo, l.intervals[i].x());
+                // On a log axis a whisker reaching zero or below is cut at
+                // the axis, not allowed to stretch it.
+                if (!chart.logY || l.intervals[i].x() > 0)
+                    lo = qMin(lo, l.intervals[i].x());
                 hi = qMax(hi, l.intervals[i].y());
             }
             yMin = qMin(yMin, lo);
@@ -92,6 +95,7 @@ QString chartSvg(const Chart& chart, int width, int height)
         xMax = qMax(0.5, static_cast<double>(chart.xCategories.size()) - 0.5);
     }
     const bool logY = chart.logY && yMin > 0;
+    const bool nonNegative = yMin >= 0;
     const bool logX = chart.logX && !chart.categoricalX && xMin > 0;
     QList<double> yTicks;
     if (logY) {
@@ -104,7 +108,7 @@ QString chartSvg(const Chart& chart, int width, int height)
         yMin = yTicks.first();
         yMax = yTicks.last();
     } else {
-        yTicks = niceTicks(qMin(0.0, yMin), yMax);
+        yTicks = niceTicks(nonNegative ? 0.0 : yMin, yMax);
         yMin = yTicks.first();
         yMax = yTicks.last();
     }
@@ -205,20 +209,10 @@ QString chartSvg(const Chart& chart, int width, int height)
     return s;
 }
 
-QString reportHtml(const RunReport& report)
+QList<ReportPiece> reportPieces(const RunReport& report)
 {
+    QList<ReportPiece> pieces;
     QString h;
-    h += QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                        "<title>ClusterLab experiments</title>\n<style>\n"
-                        "body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}\n"
-                        "table{border-collapse:collapse;width:100%;margin:1em 0}\n"
-                        "th,td{border:1px solid #bbb;padding:6px 8px;vertical-align:top;text-align:left}\n"
-                        "th{background:#f0f0f0}\n"
-                        "td.confirmed{background:#e6f4e6}td.contradicted{background:#fbe3e3}\n"
-                        "td.not-decided{background:#fff6d9}td.not-measured{background:#f4f4f4;color:#555}\n"
-                        ".verdict{font-weight:bold}.claim{color:#555}.evidence{font-size:90%}\n"
-                        "figure{margin:1em 0}svg{max-width:100%;height:auto}\n"
-                        "</style></head><body>\n");
     h += QStringLiteral("<h1>ClusterLab: cluster, threads or child processes?</h1>\n");
     h += QStringLiteral("<p>Measured %1 on <b>%2</b>. %3 run%4, %5 rounds per measurement, %6 s in all.</p>\n")
              .arg(esc(report.started.toString(QStringLiteral("yyyy-MM-dd HH:mm"))), esc(report.machine.oneLine()),
@@ -226,29 +220,31 @@ QString reportHtml(const RunReport& report)
                   report.cancelled ? QStringLiteral(" (cancelled: partial)") : QString())
              .arg(report.settings.rounds)
              .arg(QString::number(report.seconds, 'f', 0));
-    h += QStringLiteral("<h2>The seed's table, measured</h2>\n<table><tr><th>Use case</th>");
+    h += QStringLiteral("<h2>The seed's table, measured</h2>\n"
+                        "<table border=\"1\" cellspacing=\"0\" cellpadding=\"5\" width=\"100%\"><tr><th>Use case</th>");
     for (const QString& c : VerdictTable::columns())
         h += QStringLiteral("<th>%1</th>").arg(esc(c));
     h += QStringLiteral("</tr>\n");
     for (const VerdictRow& row : report.verdicts.rows) {
-        h += QStringLiteral("<tr><th>%1</th>").arg(esc(row.useCase));
+        h += QStringLiteral("<tr><th align=\"left\">%1</th>").arg(esc(row.useCase));
         for (const VerdictCell& c : row.cells) {
-            QString cls = verdictName(c.verdict);
-            cls.replace(QStringLiteral(" here"), QString());
-            cls.replace(QLatin1Char(' '), QLatin1Char('-'));
+            const char* colour = c.verdict == Verdict::Confirmed  ? "#e6f4e6"
+                : c.verdict == Verdict::Contradicted              ? "#fbe3e3"
+                : c.verdict == Verdict::NotDecided                ? "#fff6d9"
+                                                                  : "#f4f4f4";
             const QString link = c.chart.isEmpty() ? QString() : QStringLiteral(" <a href=\"#%1\">chart</a>").arg(esc(c.chart));
-            h += QStringLiteral("<td class=\"%1\"><span class=\"claim\">seed: %2</span><br><span class=\"verdict\">%3 "
-                                "%4</span><br><span class=\"evidence\">%5%6</span></td>")
-                     .arg(cls, esc(c.seedClaim), verdictSymbol(c.verdict), esc(verdictName(c.verdict)), esc(c.evidence), link);
+            h += QStringLiteral("<td bgcolor=\"%1\"><small>seed says: %2</small><br><b>%3 %4</b><br><small>%5%6</small></td>")
+                     .arg(QLatin1String(colour), esc(claimText(c)), verdictSymbol(c.verdict), esc(verdictName(c.verdict)),
+                          esc(c.evidence), link);
         }
         h += QStringLiteral("</tr>\n");
     }
     h += QStringLiteral("</table>\n<p>Confirmed: the measurement agrees with the seed; contradicted: it disagrees; not "
                         "decided here: the 95% intervals of the quantities compared overlap on this machine; not "
                         "measured: no experiment covers it (or it did not run).</p>\n");
-    h += QStringLiteral("<h2>Machine and settings</h2>\n<table>");
+    h += QStringLiteral("<h2>Machine and settings</h2>\n<table border=\"1\" cellspacing=\"0\" cellpadding=\"4\">");
     const auto kv = [&h](const QString& k, const QString& v) {
-        h += QStringLiteral("<tr><th>%1</th><td>%2</td></tr>").arg(esc(k), esc(v));
+        h += QStringLiteral("<tr><th align=\"left\">%1</th><td>%2</td></tr>").arg(esc(k), esc(v));
     };
     kv(QStringLiteral("CPU"), report.machine.cpuModel);
     kv(QStringLiteral("Cores"), QString::number(report.machine.cores));
@@ -262,22 +258,45 @@ QString reportHtml(const RunReport& report)
     kv(QStringLiteral("Rounds"), QString::number(report.settings.rounds));
     kv(QStringLiteral("Seed"), QString::number(report.settings.seed));
     h += QStringLiteral("</table>\n");
+    pieces.append({ h, nullptr });
     for (const ExperimentResult& r : report.results) {
-        h += QStringLiteral("<h2 id=\"%1\">%2 <small>(%1, %3 s)</small></h2>\n")
+        QString s;
+        s += QStringLiteral("<h2><a name=\"%1\"></a>%2 <small>(%1, %3 s)</small></h2>\n")
                  .arg(esc(r.name), esc(r.title), QString::number(r.seconds, 'f', 1));
         if (!r.error.isEmpty())
-            h += QStringLiteral("<p><b>Could not run:</b> %1</p>\n").arg(esc(r.error));
+            s += QStringLiteral("<p><b>Could not run:</b> %1</p>\n").arg(esc(r.error));
         if (r.cancelled)
-            h += QStringLiteral("<p><b>Cancelled</b> before it finished.</p>\n");
-        h += QStringLiteral("<p><b>Method.</b> %1</p>\n").arg(esc(r.method));
+            s += QStringLiteral("<p><b>Cancelled</b> before it finished.</p>\n");
+        s += QStringLiteral("<p><b>Method.</b> %1</p>\n").arg(esc(r.method));
         if (!r.findings.isEmpty()) {
-            h += QStringLiteral("<ul>");
+            s += QStringLiteral("<ul>");
             for (const QString& f : r.findings)
-                h += QStringLiteral("<li>%1</li>").arg(esc(f));
-            h += QStringLiteral("</ul>\n");
+                s += QStringLiteral("<li>%1</li>").arg(esc(f));
+            s += QStringLiteral("</ul>\n");
         }
+        pieces.append({ s, nullptr });
         for (const Chart& c : r.charts)
-            h += QStringLiteral("<figure id=\"%1\">\n%2</figure>\n").arg(esc(c.id), chartSvg(c));
+            pieces.append({ QString(), &c });
+    }
+    return pieces;
+}
+
+QString reportHtml(const RunReport& report)
+{
+    QString h;
+    h += QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                        "<title>ClusterLab experiments</title>\n<style>\n"
+                        "body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}\n"
+                        "table{border-collapse:collapse;margin:1em 0}\n"
+                        "th,td{border:1px solid #bbb;padding:6px 8px;vertical-align:top;text-align:left}\n"
+                        "th{background:#f0f0f0}\n"
+                        "figure{margin:1em 0}svg{max-width:100%;height:auto}\n"
+                        "</style></head><body>\n");
+    for (const ReportPiece& p : reportPieces(report)) {
+        if (p.chart != nullptr)
+            h += QStringLiteral("<figure id=\"%1\">\n%2</figure>\n").arg(esc(p.chart->id), chartSvg(*p.chart));
+        else
+            h += p.html;
     }
     h += QStringLiteral("</body></html>\n");
     return h;

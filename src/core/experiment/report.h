@@ -11,6 +11,18 @@ namespace clusterlab::experiment {
 // 95% intervals as whiskers. width x height in px.
 QString chartSvg(const Chart& chart, int width = 640, int height = 320);
 
+// The report as a sequence of pieces: HTML fragments (the subset both
+// browsers and Qt's text document render: tables with bgcolor, headings,
+// lists) and charts between them. reportHtml() joins them into a page with
+// inline SVG; the desktop build lays the same pieces out as a PDF with the
+// charts drawn as vectors.
+struct ReportPiece
+{
+    QString html;                 // empty for a chart
+    const Chart* chart = nullptr; // points into the report: keep it alive
+};
+QList<ReportPiece> reportPieces(const RunReport& report);
+
 // The report as one self-contained HTML page: the verdict table first (each
 // cell's evidence linking to the chart it came from), then the machine and
 // settings, then one section per experiment with its question, method,

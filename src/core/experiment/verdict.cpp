@@ -35,6 +35,14 @@ QJsonObject VerdictCell::toJson() const
              { QStringLiteral("source"), source }, { QStringLiteral("chart"), chart } };
 }
 
+QString claimText(const VerdictCell& cell)
+{
+    QString rest = cell.seedClaim;
+    rest.remove(QStringLiteral("✅")).remove(QStringLiteral("❌"));
+    rest = rest.trimmed();
+    return (cell.claimYes ? QStringLiteral("yes") : QStringLiteral("no")) + (rest.isEmpty() ? QString() : QLatin1Char(' ') + rest);
+}
+
 QStringList VerdictTable::columns()
 {
     return { QStringLiteral("Cluster"), QStringLiteral("Worker Threads"), QStringLiteral("Child Process") };
@@ -337,17 +345,19 @@ VerdictCell isolation(const Results& results, int column)
     const QString source = QStringLiteral("isolation");
     const QString chart = QStringLiteral("isolation-collateral");
     if (column == 0) {
-        // The cluster: one worker's crash leaves the others serving.
-        const double others = r->value(QStringLiteral("thread.othersServed"), -1);
+        // The cluster: one worker's crash leaves the others alive and serving.
+        const QList<double> survived = r->metrics.value(QStringLiteral("thread.othersSurvived"));
+        const double served = r->value(QStringLiteral("thread.othersServedInRun"), -1);
         Verdict v = Verdict::NotDecided;
-        if (all(threadDied, 1) && others > 0)
-            v = Verdict::Confirmed;
-        else if (all(threadDied, 1) && others == 0)
+        if (any(survived, [](double x) { return x == 0; }))
             v = Verdict::Contradicted;
+        else if (all(threadDied, 1) && all(survived, 1) && served > 0)
+            v = Verdict::Confirmed;
         return cell(source, chart, v,
-                    QStringLiteral("One worker crashed; the others served %1 requests while the supervisor replaced it "
-                                   "(%2 ms).")
-                        .arg(others < 0 ? QStringLiteral("no") : n0(others),
+                    QStringLiteral("One worker crashed; the other workers %1 and served %2 requests of that run; the "
+                                   "supervisor had the crashed one replaced %3 ms after its exit.")
+                        .arg(all(survived, 1) ? QStringLiteral("lived on") : QStringLiteral("did not all survive"),
+                             served < 0 ? QStringLiteral("no") : n0(served),
                              n0(r->value(QStringLiteral("thread.recoveryMs"), 0))));
     }
     if (column == 1) {

@@ -29,6 +29,10 @@ struct VerdictCell
     QJsonObject toJson() const;
 };
 
+// "yes", "no", "yes (fine-grained)": the claim in words (the seed's emoji
+// are missing from many fonts, PDF ones included).
+QString claimText(const VerdictCell& cell);
+
 struct VerdictRow
 {
     QString useCase;

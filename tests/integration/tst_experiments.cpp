@@ -1,0 +1,186 @@
+// Every experiment end to end against real clusters, with tiny parameters
+// (two rounds, steps scaled down): it runs, measures what its verdict rules
+// read, draws its charts, leaves no process behind; and a run cancels
+// promptly, keeping what it measured.
+#include "experiment/experiments.h"
+#include "experiment/runner.h"
+#include "workerprocess.h"
+
+#include <QCoreApplication>
+#include <QSignalSpy>
+#include <QtTest>
+
+using namespace clusterlab::experiment;
+using clusterlab::test::canListChildren;
+using clusterlab::test::childPids;
+
+namespace {
+ExperimentSettings tiny()
+{
+    ExperimentSettings s;
+    s.quick = true;
+    s.rounds = 2;
+    s.timeScale = 0.25;
+    return s;
+}
+} // namespace
+
+class TestExperiments : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void cleanup();
+    void eachExperimentRuns_data();
+    void eachExperimentRuns();
+    void cancelStopsPromptlyAndKeepsWhatWasMeasured();
+    void unknownNamesAreRefused();
+};
+
+void TestExperiments::cleanup()
+{
+    // Every cluster, worker and task of the run is gone.
+    if (canListChildren())
+        QTRY_VERIFY_WITH_TIMEOUT(childPids(QCoreApplication::applicationPid()).isEmpty(), 15000);
+}
+
+void TestExperiments::eachExperimentRuns_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QStringList>("metrics"); // what the verdict rules read
+    const int cores = qMax(1, QThread::idealThreadCount());
+    const int wide = qMax(2, cores);
+    const QString top = QString::number(CrossoverExperiment::sweep(true).last());
+    QTest::addRow("scaling") << QStringLiteral("scaling")
+                             << QStringList { QStringLiteral("rps.w1"), QStringLiteral("rps.w%1").arg(cores),
+                                              QStringLiteral("rps.fib25.w1"), QStringLiteral("generatorCoresAtCores") };
+    QTest::addRow("crossover") << QStringLiteral("crossover")
+                               << QStringList { QStringLiteral("rps.main.c%1.n0").arg(wide),
+                                                QStringLiteral("rps.worker.c%1.n0").arg(wide),
+                                                QStringLiteral("rps.child.c1.n%1").arg(top),
+                                                QStringLiteral("p50ms.worker.c1.n0"), QStringLiteral("threadPaysFromN") };
+    QTest::addRow("blocking") << QStringLiteral("blocking")
+                              << QStringList { QStringLiteral("rootP99ms.none"), QStringLiteral("rootP99ms.main"),
+                                               QStringLiteral("rootP99ms.worker"), QStringLiteral("rootP99ms.child") };
+    QTest::addRow("isolation") << QStringLiteral("isolation")
+                               << QStringList { QStringLiteral("thread.workerDied"), QStringLiteral("thread.collateral"),
+                                                QStringLiteral("thread.othersSurvived"), QStringLiteral("child.faultStatus"),
+                                                QStringLiteral("child.collateral"), QStringLiteral("child.workerDied") };
+    QTest::addRow("sharing") << QStringLiteral("sharing")
+                             << QStringList { QStringLiteral("ms.thread.s64"), QStringLiteral("ms.child.s64"),
+                                              QStringLiteral("rssKiB.child.s8") };
+    QTest::addRow("balance") << QStringLiteral("balance")
+                             << QStringList { QStringLiteral("jain.round-robin.new"), QStringLiteral("jain.round-robin.keepalive"),
+                                              QStringLiteral("jain.shared.new") };
+    QTest::addRow("footprint") << QStringLiteral("footprint")
+                               << QStringList { QStringLiteral("workerStartMs"), QStringLiteral("workerIdleKiB"),
+                                                QStringLiteral("taskKiB"), QStringLiteral("taskStartMs"),
+                                                QStringLiteral("threadStartMs") };
+}
+
+void TestExperiments::eachExperimentRuns()
+{
+    QFETCH(QString, name);
+    QFETCH(QStringList, metrics);
+    ExperimentRunner runner;
+    QSignalSpy progress(&runner, &ExperimentRunner::progress);
+    QSignalSpy finished(&runner, &ExperimentRunner::finished);
+    QString error;
+    QVERIFY2(runner.start({ name }, tiny(), &error), qPrintable(error));
+    QVERIFY(runner.isRunning());
+    QVERIFY(finished.wait(120000));
+    QVERIFY(!runner.isRunning());
+    const RunReport report = finished.first().first().value<RunReport>();
+    QCOMPARE(report.results.size(), 1);
+    const ExperimentResult& r = report.results.first();
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    QVERIFY(!r.cancelled);
+    QCOMPARE(r.name, name);
+    for (const QString& m : metrics)
+        QVERIFY2(r.has(m), qPrintable(m + QStringLiteral(" missing; have: ") + QStringList(r.metrics.keys()).join(QLatin1Char(' '))));
+    // Two rounds each, where it measures in rounds.
+    if (name != QLatin1String("footprint") && name != QLatin1String("crossover"))
+        QCOMPARE(r.metrics.value(metrics.first()).size(), 2);
+    QVERIFY(!r.method.isEmpty());
+    QVERIFY(!r.findings.isEmpty());
+    QVERIFY(!r.charts.isEmpty());
+    for (const Chart& c : r.charts) {
+        QVERIFY(!c.lines.isEmpty());
+        QVERIFY2(!c.lines.first().points.isEmpty(), qPrintable(c.id));
+    }
+    QVERIFY(progress.size() >= 1);
+    const RunProgress last = progress.last().first().value<RunProgress>();
+    QCOMPARE(last.experiment, name);
+    QVERIFY(last.fraction >= 0 && last.fraction <= 1);
+    QCOMPARE(report.machine.cores, QThread::idealThreadCount());
+    QVERIFY(!report.machine.qtVersion.isEmpty());
+
+    // What the run says about the seed's claims where it is decisive by
+    // construction (not by timing): a crash on a pool thread kills its
+    // worker and the supervisor replaces it; a crash in a task fails only
+    // that request with 502, and the worker lives.
+    if (name == QLatin1String("isolation")) {
+        QCOMPARE(r.metrics.value(QStringLiteral("thread.workerDied")), (QList<double> { 1, 1 }));
+        QCOMPARE(r.metrics.value(QStringLiteral("thread.othersSurvived")), (QList<double> { 1, 1 }));
+        QVERIFY(r.has(QStringLiteral("thread.recoveryMs")));
+        QCOMPARE(r.metrics.value(QStringLiteral("child.faultStatus")), (QList<double> { 502, 502 }));
+        QCOMPARE(r.metrics.value(QStringLiteral("child.workerDied")), (QList<double> { 0, 0 }));
+        QCOMPARE(r.metrics.value(QStringLiteral("child.collateral")), (QList<double> { 0, 0 }));
+        QCOMPARE(report.verdicts.rows[6].cells[1].verdict, Verdict::Confirmed);
+        QCOMPARE(report.verdicts.rows[6].cells[2].verdict, Verdict::Confirmed);
+    }
+    if (name == QLatin1String("sharing")) {
+        // The task held its own copy of the 64 MiB; a pool thread none.
+        QVERIFY(r.value(QStringLiteral("rssKiB.child.s64")) >= 64 * 1024);
+    }
+    if (name == QLatin1String("balance")) {
+        // Round-robin with a new connection per request is exact: every
+        // worker gets its turn.
+        QVERIFY2(r.value(QStringLiteral("jain.round-robin.new")) > 0.95,
+                 qPrintable(QString::number(r.value(QStringLiteral("jain.round-robin.new")))));
+    }
+}
+
+void TestExperiments::cancelStopsPromptlyAndKeepsWhatWasMeasured()
+{
+    ExperimentRunner runner;
+    QSignalSpy experimentFinished(&runner, &ExperimentRunner::experimentFinished);
+    QSignalSpy progress(&runner, &ExperimentRunner::progress);
+    QSignalSpy finished(&runner, &ExperimentRunner::finished);
+    QString error;
+    // Run in the canonical order: crossover (long), then balance; cancel
+    // crossover in its middle.
+    QVERIFY(runner.start({ QStringLiteral("balance"), QStringLiteral("crossover") }, tiny(), &error));
+    QVERIFY(!runner.start({ QStringLiteral("footprint") }, tiny(), &error)); // one run at a time
+    QVERIFY(error.contains(QStringLiteral("already")));
+    QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && progress.last().first().value<RunProgress>().step.startsWith(QStringLiteral("fib(15)")),
+                             60000);
+    runner.cancel();
+    QVERIFY(finished.wait(30000));
+    const RunReport report = finished.first().first().value<RunReport>();
+    QVERIFY(report.cancelled);
+    QCOMPARE(report.results.size(), 1); // balance never started
+    QCOMPARE(experimentFinished.size(), 1);
+    const ExperimentResult& crossover = report.results.first();
+    QCOMPARE(crossover.name, QStringLiteral("crossover"));
+    QVERIFY(crossover.cancelled);
+    // What it measured before the cancel is kept (n = 0 was done)...
+    QVERIFY(crossover.has(QStringLiteral("rps.main.c1.n0")));
+    QVERIFY(!crossover.has(QStringLiteral("rps.main.c1.n30")));
+    // ...but a cancelled experiment decides nothing.
+    QCOMPARE(report.verdicts.rows[1].cells[1].verdict, Verdict::NotMeasured);
+}
+
+void TestExperiments::unknownNamesAreRefused()
+{
+    ExperimentRunner runner;
+    QString error;
+    QVERIFY(!runner.start({ QStringLiteral("scaling"), QStringLiteral("bogus") }, tiny(), &error));
+    QVERIFY(error.contains(QStringLiteral("unknown experiment 'bogus'")));
+    QVERIFY(!runner.isRunning());
+    QCOMPARE(ExperimentRunner::resolve({ QStringLiteral("all") }, &error), Experiment::names());
+    QCOMPARE(ExperimentRunner::resolve({ QStringLiteral("footprint"), QStringLiteral("scaling") }, &error),
+             (QStringList { QStringLiteral("scaling"), QStringLiteral("footprint") }));
+}
+
+QTEST_GUILESS_MAIN(TestExperiments)
+#include "tst_experiments.moc"
