@@ -87,6 +87,14 @@ bool writeExperimentPdf(const experiment::RunReport& report, const QString& path
         cursor.insertText(QString(QChar::ObjectReplacementCharacter), chart);
         cursor.insertBlock(QTextBlockFormat());
     }
+    // No shaping, so no ligatures: text copied out of the PDF (or searched
+    // in it) reads "confirmed", not "con\ufb01rmed". Latin text loses
+    // nothing by it.
+    QTextCursor all(&doc);
+    all.select(QTextCursor::Document);
+    QTextCharFormat plain;
+    plain.setFontStyleStrategy(QFont::PreferNoShaping);
+    all.mergeCharFormat(plain);
     doc.print(&writer);
     // print() reports nothing: a file that is not there says it failed.
     if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0) {

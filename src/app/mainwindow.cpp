@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "experimentspage.h"
+
 #include "chartgrid.h"
 #include "charts.h"
 #include "guilagmonitor.h"
@@ -208,6 +210,28 @@ void MainWindow::buildUi()
     tabs->addTab(m_chartScroll, tr("Charts"));
     m_topology = new TopologyView(tabs);
     tabs->addTab(m_topology, tr("Topology"));
+    m_experiments = new ExperimentsPage(tabs);
+    tabs->addTab(m_experiments, tr("Experiments"));
+    m_centreTabs = tabs;
+    // Experiments start clusters of their own: the lab's cluster gives them
+    // the machine, and comes back as it was when they are done.
+    m_experiments->setBeforeRun([this](std::function<void()> go) {
+        m_resumeAfterExperiments = m_cluster && m_cluster->isRunning();
+        if (!m_resumeAfterExperiments) {
+            go();
+            return;
+        }
+        logEvent(tr("experiments: the lab's cluster stops while they run"));
+        connect(m_cluster.get(), &Cluster::stopped, this, [go]() { go(); }, Qt::SingleShotConnection);
+        stopCluster();
+    });
+    connect(m_experiments, &ExperimentsPage::runFinished, this, [this]() {
+        if (!m_resumeAfterExperiments)
+            return;
+        m_resumeAfterExperiments = false;
+        logEvent(tr("experiments done: the lab's cluster starts again"));
+        startCluster();
+    });
     // "Start here", over the charts until the user dismisses it (Help →
     // Start here brings it back).
     m_guide = new QFrame(this);

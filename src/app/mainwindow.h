@@ -13,6 +13,7 @@ class QPlainTextEdit;
 class QPushButton;
 class QScrollArea;
 class QSpinBox;
+class QTabWidget;
 class QTableView;
 class QTimer;
 
@@ -21,6 +22,7 @@ namespace clusterlab {
 class BreakdownChart;
 class ChartGrid;
 class ChartPanel;
+class ExperimentsPage;
 class GuiLagMonitor;
 class LagChart;
 class LatencyTimelineChart;
@@ -68,6 +70,8 @@ public:
     quint64 refreshCount() const { return m_refreshes; }
     double guiLagP99Ms() const;
     GuiLagMonitor* lagMonitor() const { return m_lag; }
+    ExperimentsPage* experimentsPage() const { return m_experiments; }
+    QTabWidget* centreTabs() const { return m_centreTabs; }
 
     // Exports: an empty string on success, else the reason (also shown).
     QString exportCharts(const QString& folder);
@@ -134,6 +138,9 @@ private:
     ChartGrid* m_chartGrid = nullptr;
     QFrame* m_guide = nullptr;
     QScrollArea* m_chartScroll = nullptr;
+    QTabWidget* m_centreTabs = nullptr;
+    ExperimentsPage* m_experiments = nullptr;
+    bool m_resumeAfterExperiments = false;
     QLabel* m_statusUrl = nullptr;
     QLabel* m_statusLag = nullptr;
 };

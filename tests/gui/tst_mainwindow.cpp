@@ -4,6 +4,9 @@
 // file; killing a worker from the table shows the event and the
 // replacement; settings survive a restart of the window.
 #include "chartgrid.h"
+#include "experiment/runner.h"
+#include "experimentpdf.h"
+#include "experimentspage.h"
 #include "charts.h"
 #include "loadtestpanel.h"
 #include "mainwindow.h"
@@ -16,6 +19,11 @@
 #include "version.h"
 
 #include <QChartView>
+#include <QDir>
+#include <QLabel>
+#include <QProcess>
+#include <QTabWidget>
+#include <QTableWidget>
 #include <QFile>
 #include <QImage>
 #include <QJsonArray>
@@ -38,6 +46,7 @@
 #include <QTabBar>
 #include <QValueAxis>
 #include <cmath>
+#include <optional>
 #include <QtTest>
 
 
@@ -66,6 +75,9 @@ private Q_SLOTS:
     void doubleClickOpensAChartLarge();
     void startHereGuideUntilDismissed();
     void aboutNamesVersionsAndLicences();
+    void experimentsRunAndPutTheClusterBack();
+    void experimentsReportIsTypesetNotBlank();
+    void experimentsOpenRefusesWhatIsNotARun();
 
 private:
     bool openWindow();
@@ -270,6 +282,153 @@ void TestMainWindow::aboutNamesVersionsAndLicences()
     QVERIFY(about.contains(QStringLiteral("llhttp ") + httpParserVersion()));
     QVERIFY(about.contains(QStringLiteral("MIT")));
     QVERIFY(about.contains(QStringLiteral("LGPL")));
+}
+
+namespace {
+// A run of one cheap experiment, for the report tests.
+experiment::RunReport footprintRun()
+{
+    experiment::ExperimentRunner runner;
+    QSignalSpy finished(&runner, &experiment::ExperimentRunner::finished);
+    experiment::ExperimentSettings s;
+    s.quick = true;
+    s.rounds = 2;
+    s.timeScale = 0.25;
+    QString error;
+    if (!runner.start({ QStringLiteral("footprint"), QStringLiteral("sharing") }, s, &error) || !finished.wait(120000))
+        return {};
+    return finished.first().first().value<experiment::RunReport>();
+}
+
+// Runs a poppler tool; its standard output, or nothing when it is missing
+// or fails.
+std::optional<QByteArray> poppler(const QString& tool, const QStringList& args)
+{
+    QProcess p;
+    p.start(tool, args);
+    if (!p.waitForFinished(60000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
+        return std::nullopt;
+    return p.readAllStandardOutput();
+}
+} // namespace
+
+void TestMainWindow::experimentsRunAndPutTheClusterBack()
+{
+    QVERIFY(openWindow());
+    QList<qint64> before;
+    for (const Cluster::WorkerInfo& w : m_window->cluster()->workers())
+        before.append(w.pid);
+    ExperimentsPage* page = m_window->experimentsPage();
+    m_window->centreTabs()->setCurrentWidget(page);
+    page->setSelectedExperiments({ QStringLiteral("footprint") });
+    page->setQuick(true);
+    page->setTestScale(0.25, 2);
+    QCOMPARE(page->selectedExperiments(), QStringList { QStringLiteral("footprint") });
+    QSignalSpy started(page, &ExperimentsPage::runStarted);
+    QSignalSpy finished(page, &ExperimentsPage::runFinished);
+    QSignalSpy listening(m_window.get(), &MainWindow::clusterListening);
+    page->run();
+    QVERIFY(page->isRunning());
+    QVERIFY(started.wait(30000));
+    // The lab's cluster gave the machine to the experiment...
+    QVERIFY(!m_window->cluster()->isRunning());
+    for (qint64 pid : before)
+        QTRY_VERIFY_WITH_TIMEOUT(!clusterlab::test::processAlive(pid), 10000);
+    QVERIFY(finished.wait(120000));
+    QVERIFY(!page->isRunning());
+    // ...and has it back, as it was: running, with as many workers.
+    QVERIFY(listening.wait(30000));
+    QVERIFY(m_window->cluster()->isRunning());
+    QCOMPARE(m_window->cluster()->workerCount(), before.size());
+    // The table: footprint decides "Run external scripts/tools" for child
+    // processes; the running step's chart was drawn while it ran.
+    QVERIFY(page->hasReport());
+    QTableWidget* table = page->verdictTable();
+    QCOMPARE(table->rowCount(), 7);
+    QCOMPARE(table->item(4, 0)->text(), QStringLiteral("Run external scripts/tools"));
+    QVERIFY2(table->item(4, 3)->text().contains(QStringLiteral("confirmed")), qPrintable(table->item(4, 3)->text()));
+    QVERIFY(table->item(1, 2)->text().contains(QStringLiteral("not measured")));
+    QVERIFY(!table->item(4, 3)->toolTip().isEmpty()); // the evidence, on hover
+    // One click from a cell to its evidence and chart.
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(table->model()->index(4, 3)).center());
+    QCOMPARE(page->views()->currentIndex(), 2);
+    QVERIFY(page->evidenceText()->text().contains(QStringLiteral("clusterlab-task")));
+    QVERIFY(page->evidenceChart()->hasChart());
+    QCOMPARE(page->evidenceChart()->chart().id, QStringLiteral("footprint-start"));
+    // Nothing in the table is clipped sideways.
+    QVERIFY(!table->horizontalScrollBar()->isVisible());
+    // Exports.
+    QTemporaryDir dir;
+    QCOMPARE(page->saveJson(dir.filePath(QStringLiteral("run.json"))), QString());
+    QCOMPARE(page->saveReport(dir.filePath(QStringLiteral("run.html"))), QString());
+    QCOMPARE(page->saveReport(dir.filePath(QStringLiteral("run.pdf"))), QString());
+    QVERIFY(QFileInfo(dir.filePath(QStringLiteral("run.pdf"))).size() > 1000);
+    QVERIFY(!page->saveJson(QStringLiteral("/nonexistent/dir/run.json")).isEmpty());
+    // And back from JSON: the same table.
+    const QString cellText = table->item(4, 3)->text();
+    QCOMPARE(page->openJson(dir.filePath(QStringLiteral("run.json"))), QString());
+    QCOMPARE(table->item(4, 3)->text(), cellText);
+}
+
+void TestMainWindow::experimentsReportIsTypesetNotBlank()
+{
+    const experiment::RunReport report = footprintRun();
+    QCOMPARE(report.results.size(), 2);
+    QTemporaryDir dir;
+    const QString pdf = dir.filePath(QStringLiteral("report.pdf"));
+    QString error;
+    QVERIFY2(writeExperimentPdf(report, pdf, &error), qPrintable(error));
+    const std::optional<QByteArray> raw = poppler(QStringLiteral("pdftotext"), { pdf, QStringLiteral("-") });
+    QVERIFY2(raw.has_value(), "pdftotext (poppler-utils, installed by scripts/install-deps.sh) failed");
+    const QByteArray text = raw->simplified(); // table cells wrap lines
+    // The table first, in words; the machine; the charts as vector text.
+    QVERIFY(text.contains("The seed's table, measured"));
+    QVERIFY(text.contains("Process-level isolation"));
+    QVERIFY(text.contains("seed says: yes"));
+    QVERIFY2(text.contains("confirmed"), text.constData());
+    QVERIFY(text.contains(report.machine.cpuModel.toUtf8()));
+    QVERIFY(text.contains("Handing data to the computation")); // each experiment's section
+    QVERIFY(text.contains("Method."));
+    QVERIFY(!text.contains("{\"") && !text.contains("\"metrics\""));  // no raw JSON
+    QVERIFY(text.indexOf("The seed's table") < text.indexOf("Machine and settings"));
+    // Every page, rasterised, has ink on it: the table, the text, and the
+    // charts (drawn from their SVG as vector paths).
+    const QString prefix = dir.filePath(QStringLiteral("page"));
+    QVERIFY(poppler(QStringLiteral("pdftoppm"), { QStringLiteral("-r"), QStringLiteral("30"), QStringLiteral("-png"), pdf, prefix })
+                .has_value());
+    const QStringList pages = QDir(dir.path()).entryList({ QStringLiteral("page*.png") }, QDir::Files, QDir::Name);
+    QVERIFY2(pages.size() >= 3, qPrintable(pages.join(QLatin1Char(' ')))); // table, sections, charts
+    for (const QString& page : pages) {
+        const QImage image(dir.filePath(page));
+        QVERIFY(!image.isNull());
+        qint64 ink = 0;
+        for (int y = 0; y < image.height(); ++y) {
+            for (int x = 0; x < image.width(); ++x)
+                ink += qGray(image.pixel(x, y)) < 200 ? 1 : 0;
+        }
+        QVERIFY2(ink > image.width() * image.height() / 200, qPrintable(page + QStringLiteral(": ") + QString::number(ink)));
+    }
+}
+
+void TestMainWindow::experimentsOpenRefusesWhatIsNotARun()
+{
+    m_window = std::make_unique<MainWindow>();
+    ExperimentsPage* page = m_window->experimentsPage();
+    QTemporaryDir dir;
+    const QString notJson = dir.filePath(QStringLiteral("a.json"));
+    QFile f(notJson);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("not json at all");
+    f.close();
+    QVERIFY(page->openJson(notJson).contains(QStringLiteral("not JSON")));
+    QFile g(dir.filePath(QStringLiteral("b.json")));
+    QVERIFY(g.open(QIODevice::WriteOnly));
+    g.write(R"({"format":"something else"})");
+    g.close();
+    QVERIFY(page->openJson(g.fileName()).contains(QStringLiteral("not a ClusterLab experiments file")));
+    QVERIFY(page->openJson(dir.filePath(QStringLiteral("missing.json"))).contains(QStringLiteral("Cannot open")));
+    QVERIFY(!page->hasReport()); // nothing replaced the (empty) table
+    QVERIFY(!page->saveReport(dir.filePath(QStringLiteral("x.pdf"))).isEmpty()); // nothing to save yet
 }
 
 bool TestMainWindow::openWindow()

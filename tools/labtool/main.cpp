@@ -1,7 +1,8 @@
 // clusterlab-labtool: drives the real window for the docs, not a test.
-//   clusterlab-labtool screenshot FILE.png [WxH] [--empty]
+//   clusterlab-labtool screenshot FILE.png [WxH] [--empty | --experiments RESULTS.json [--evidence]]
 //        a short load test (--empty: none), then the window (default
-//        1280x800) to PNG
+//        1280x800) to PNG; --experiments: the Experiments tab showing a
+//        run saved by `clusterlab experiment --json`, one cell's evidence open
 //   clusterlab-labtool bench [SECONDS] [REQUESTS]
 //        a full-speed load test of SECONDS (default 20) with every chart
 //        visible: the window's event-loop lag p99 and max, the chart refresh
@@ -10,6 +11,7 @@
 // Run with QT_QPA_PLATFORM=offscreen (or under Xvfb).
 
 #include "charts.h"
+#include "experimentspage.h"
 #include "guilagmonitor.h"
 #include "loadtestpanel.h"
 #include "mainwindow.h"
@@ -21,6 +23,7 @@
 #include <QFile>
 #include <QEventLoop>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -84,6 +87,19 @@ int main(int argc, char** argv)
     }
     LoadTestPanel* load = window.loadTestPanel();
 
+    if (args[0] == QLatin1String("screenshot") && args.contains(QStringLiteral("--experiments"))) {
+        ExperimentsPage* page = window.experimentsPage();
+        window.centreTabs()->setCurrentWidget(page);
+        const QString error = page->openJson(args.value(args.indexOf(QStringLiteral("--experiments")) + 1));
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "labtool: %s\n", qPrintable(error));
+            return 1;
+        }
+        if (args.contains(QStringLiteral("--evidence")))
+            page->showCell(1, 1); // CPU-intensive tasks / Worker Threads
+        waitFor(&window, SIGNAL(destroyed()), 300);
+        return window.grab().save(args.value(1)) ? 0 : 1;
+    }
     if (args[0] == QLatin1String("screenshot") && args.contains(QStringLiteral("--empty"))) {
         // The window as a new user first sees it: a cluster, no request yet.
         waitFor(&window, SIGNAL(destroyed()), 600);

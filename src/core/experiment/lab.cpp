@@ -138,6 +138,10 @@ std::vector<Lab::LoadRun> Lab::loadTogether(const std::vector<LoadConfig>& confi
             run->records = g->takeRecords();
             --running;
         });
+        if (i == 0 && m_loadWatch) {
+            LoadWatch watch = m_loadWatch;
+            QObject::connect(g, &LoadGenerator::progress, g, [watch](const LoadProgress& p) { watch(p); });
+        }
         if (!gen->start(c, &run->error))
             continue;
         ++running;

@@ -24,6 +24,7 @@ class Lab
 {
 public:
     using Progress = std::function<void(const QString& step, double fraction)>;
+    using LoadWatch = std::function<void(const LoadProgress& progress)>;
 
     Lab(ExperimentSettings settings, const std::atomic<bool>* cancel, Progress progress);
     ~Lab(); // stops the cluster, if one runs
@@ -41,6 +42,9 @@ public:
     // Repetitions of a cheap probe: quick or full.
     int repeats(int quick, int full) const { return m_settings.quick ? quick : full; }
     void progress(const QString& step, double fraction);
+    // Called with the first load run's progress a few times a second (the
+    // window's live chart of the running step).
+    void setLoadWatch(LoadWatch watch) { m_loadWatch = std::move(watch); }
 
     // A fresh cluster on an ephemeral port (the previous one stopped first);
     // returns once every worker listens. False with the reason.
@@ -84,6 +88,7 @@ private:
     ExperimentSettings m_settings;
     const std::atomic<bool>* m_cancel;
     Progress m_progress;
+    LoadWatch m_loadWatch;
     int m_cores = 1;
     std::unique_ptr<Cluster> m_cluster;
     QList<ClusterEvent> m_events;

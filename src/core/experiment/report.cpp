@@ -24,7 +24,7 @@ QString label(double v)
     const double a = std::fabs(v);
     if (a >= 1e6)
         return QString::number(v / 1e6, 'g', 3) + QLatin1Char('M');
-    if (a >= 1e4)
+    if (a >= 1e3)
         return QString::number(v / 1e3, 'g', 4) + QLatin1Char('k');
     return QString::number(v, 'g', 4);
 }
@@ -59,7 +59,15 @@ QString chartSvg(const Chart& chart, int width, int height)
     const double right = 16;
     const double top = 30;
     const int lineCount = static_cast<int>(chart.lines.size());
-    const double legendRows = std::ceil(lineCount / 2.0);
+    // Text widths estimated at 0.6 em per character (sans-serif): the legend
+    // goes one entry per row when two would not fit side by side, and the
+    // title shrinks to the width rather than run past it.
+    qsizetype longest = 0;
+    for (const Line& l : chart.lines)
+        longest = qMax(longest, l.name.size());
+    const int perRow = (width - left - right) / 2 >= 20 + 7.2 * static_cast<double>(longest) ? 2 : 1;
+    const double legendRows = std::ceil(lineCount / static_cast<double>(perRow));
+    const double titleSize = qBound(9.0, (width - 20) / (0.62 * qMax<qsizetype>(1, chart.title.size())), 14.0);
     const double bottom = 48 + 18 * legendRows;
     const double pw = width - left - right;
     const double ph = height - top - bottom;
@@ -147,8 +155,8 @@ QString chartSvg(const Chart& chart, int width, int height)
              .arg(height)
              .arg(esc(chart.title));
     s += QStringLiteral("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-    s += QStringLiteral("<text x=\"%1\" y=\"18\" font-size=\"14\" font-weight=\"bold\">%2</text>\n")
-             .arg(f1(left))
+    s += QStringLiteral("<text x=\"10\" y=\"18\" font-size=\"%1\" font-weight=\"bold\">%2</text>\n")
+             .arg(f1(titleSize))
              .arg(esc(chart.title));
     // Grid and ticks.
     for (double t : yTicks) {
@@ -197,10 +205,10 @@ QString chartSvg(const Chart& chart, int width, int height)
             s += QStringLiteral("<circle cx=\"%1\" cy=\"%2\" r=\"3.5\" fill=\"%3\"/>\n").arg(f1(x), f1(py(l.points[i].y())), colour);
         }
     }
-    // Legend: two per row, whole names.
+    // Legend: whole names, two per row when they fit.
     for (int li = 0; li < lineCount; ++li) {
-        const double x = left + (li % 2) * (pw / 2);
-        const double y = top + ph + 50 + 18 * (li / 2);
+        const double x = left + (li % perRow) * (pw / 2);
+        const double y = top + ph + 50 + 18 * (li / perRow);
         const QString colour = QString::fromLatin1(kColours[li % 6]);
         s += QStringLiteral("<rect x=\"%1\" y=\"%2\" width=\"14\" height=\"4\" fill=\"%3\"/>\n").arg(f1(x), f1(y - 6), colour);
         s += QStringLiteral("<text x=\"%1\" y=\"%2\">%3</text>\n").arg(f1(x + 20), f1(y), esc(chart.lines[li].name));

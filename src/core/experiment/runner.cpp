@@ -155,8 +155,10 @@ bool ExperimentRunner::start(const QStringList& names, const ExperimentSettings&
             qint64 lastEmitMs = -1000;
             const double before = estimateDone;
             const double mine = estimates[i];
+            QString currentStep;
             Lab lab(settings, cancel,
                     [&, i](const QString& step, double fraction) {
+                        currentStep = step;
                         const qint64 now = clock.elapsed();
                         if (now - lastEmitMs < 100 && fraction < 1.0)
                             return;
@@ -175,6 +177,18 @@ bool ExperimentRunner::start(const QStringList& names, const ExperimentSettings&
                         p.etaSeconds = qMax(0.0, (totalEstimate - doneEstimate) * pace);
                         post([p](ExperimentRunner* r) { Q_EMIT r->progress(p); });
                     });
+            qint64 lastLoadMs = -1000;
+            lab.setLoadWatch([&, i](const LoadProgress& p) {
+                const qint64 now = clock.elapsed();
+                if (now - lastLoadMs < 200)
+                    return;
+                lastLoadMs = now;
+                const QString name = toRun[i];
+                const QString step = currentStep;
+                const double rps = p.recentRps;
+                const double p99 = static_cast<double>(p.p99Ns) / 1e6;
+                post([name, step, rps, p99](ExperimentRunner* r) { Q_EMIT r->stepLoad(name, step, rps, p99); });
+            });
             lab.progress(QStringLiteral("starting"), 0);
             e->run(lab, result);
             lab.stopCluster();

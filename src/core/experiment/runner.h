@@ -66,6 +66,8 @@ public:
 
 Q_SIGNALS:
     void progress(const clusterlab::experiment::RunProgress& progress);
+    // The running step's load, a few times a second: requests/s and p99 so far.
+    void stepLoad(const QString& experiment, const QString& step, double recentRps, double p99Ms);
     void experimentFinished(const clusterlab::experiment::ExperimentResult& result);
     void finished(const clusterlab::experiment::RunReport& report);
 

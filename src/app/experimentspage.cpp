@@ -1,0 +1,446 @@
+#include "experimentspage.h"
+
+#include "experiment/experiments.h"
+#include "experiment/report.h"
+#include "experimentpdf.h"
+
+#include <QCheckBox>
+#include <QDateTime>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSvgRenderer>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace clusterlab {
+
+using namespace experiment;
+
+namespace {
+
+QString clockText(double seconds)
+{
+    const int s = qMax(0, static_cast<int>(seconds + 0.5));
+    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+QColor verdictColour(Verdict v)
+{
+    switch (v) {
+    case Verdict::Confirmed: return QColor(0xe6, 0xf4, 0xe6);
+    case Verdict::Contradicted: return QColor(0xfb, 0xe3, 0xe3);
+    case Verdict::NotDecided: return QColor(0xff, 0xf6, 0xd9);
+    case Verdict::NotMeasured: break;
+    }
+    return QColor(0xf4, 0xf4, 0xf4);
+}
+
+constexpr int kMaxLivePoints = 600; // 2 minutes at 5 a second: bounded
+
+} // namespace
+
+SvgChartView::SvgChartView(QWidget* parent)
+    : QWidget(parent)
+{
+    setMinimumSize(300, 180);
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
+}
+
+void SvgChartView::setChart(const Chart& chart)
+{
+    m_chart = chart;
+    m_hasChart = true;
+    update();
+}
+
+void SvgChartView::paintEvent(QPaintEvent*)
+{
+    QPainter p(this);
+    p.fillRect(rect(), Qt::white);
+    if (!m_hasChart)
+        return;
+    // Drawn at the widget's own size, so that text stays 12 px and the
+    // axes use the room there is.
+    const QByteArray svg = chartSvg(m_chart, qMax(300, width()), qMax(180, height())).toUtf8();
+    QSvgRenderer renderer(svg);
+    renderer.render(&p, QRectF(rect()));
+}
+
+ExperimentsPage::ExperimentsPage(QWidget* parent)
+    : QWidget(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    auto* picks = new QGridLayout();
+    int i = 0;
+    for (const auto& e : Experiment::all()) {
+        auto* box = new QCheckBox(e->name(), this);
+        box->setObjectName(QStringLiteral("experiment-") + e->name());
+        box->setChecked(true);
+        box->setToolTip(e->title() + QStringLiteral("\n") + e->question());
+        connect(box, &QCheckBox::toggled, this, &ExperimentsPage::updateButtons);
+        picks->addWidget(box, i / 4, i % 4);
+        m_boxes.append(box);
+        ++i;
+    }
+    m_quick = new QCheckBox(tr("Quick"), this);
+    m_quick->setChecked(true);
+    m_quick->setToolTip(tr("Short steps, about a minute for all. Unchecked: longer steps and a finer sweep, a few minutes."));
+    connect(m_quick, &QCheckBox::toggled, this, &ExperimentsPage::updateButtons);
+    picks->addWidget(m_quick, i / 4, i % 4);
+    layout->addLayout(picks);
+
+    auto* buttons = new QHBoxLayout();
+    m_run = new QPushButton(tr("Run"), this);
+    m_run->setObjectName(QStringLiteral("runExperiments"));
+    m_run->setToolTip(tr("Each experiment starts clusters of its own: the lab's cluster stops while they run and "
+                         "starts again afterwards."));
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_open = new QPushButton(tr("Open…"), this);
+    m_open->setToolTip(tr("Open a run saved as JSON (here or by `clusterlab experiment --json`)."));
+    m_saveReport = new QPushButton(tr("Report…"), this);
+    m_saveReport->setToolTip(tr("Save the report: the table, then each experiment's method, findings and charts (PDF or HTML)."));
+    m_saveJson = new QPushButton(tr("JSON…"), this);
+    m_saveJson->setToolTip(tr("Save every measurement, the machine and the settings as JSON."));
+    m_estimate = new QLabel(this);
+    buttons->addWidget(m_run);
+    buttons->addWidget(m_cancel);
+    buttons->addWidget(m_estimate, 1);
+    buttons->addWidget(m_open);
+    buttons->addWidget(m_saveReport);
+    buttons->addWidget(m_saveJson);
+    layout->addLayout(buttons);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 1000);
+    m_progress->setTextVisible(false);
+    m_progress->setMaximumHeight(8);
+    layout->addWidget(m_progress);
+    m_step = new QLabel(tr("The seed's question — cluster, worker threads or child processes? — answered on this machine: "
+                           "pick experiments and press Run."),
+                        this);
+    m_step->setWordWrap(true);
+    layout->addWidget(m_step);
+
+    // One view at a time, each with the whole page: the table, the running
+    // step, a cell's evidence (a click on the cell opens it).
+    m_right = new QTabWidget(this);
+    m_table = new QTableWidget(7, 4, m_right);
+    m_table->setHorizontalHeaderLabels(QStringList { tr("Use case") } + VerdictTable::columns());
+    m_table->verticalHeader()->hide();
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setWordWrap(true);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    connect(m_table, &QTableWidget::cellClicked, this, [this](int row, int column) { showCell(row, column - 1); });
+    m_right->addTab(m_table, tr("Verdicts"));
+    m_liveChart = new SvgChartView(m_right);
+    m_right->addTab(m_liveChart, tr("Running step"));
+    auto* evidence = new QWidget(m_right);
+    auto* evidenceLayout = new QVBoxLayout(evidence);
+    m_evidenceText = new QLabel(tr("Click a cell of the table."), evidence);
+    m_evidenceText->setWordWrap(true);
+    m_evidenceText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_evidenceChart = new SvgChartView(evidence);
+    evidenceLayout->addWidget(m_evidenceText);
+    evidenceLayout->addWidget(m_evidenceChart, 1);
+    m_right->addTab(evidence, tr("Evidence"));
+    layout->addWidget(m_right, 1);
+
+    m_live = Chart { QStringLiteral("live"), tr("The running step"), tr("time (s)"), tr("requests/s"), false, false, false, {}, {} };
+    fillTable();
+
+    connect(m_run, &QPushButton::clicked, this, &ExperimentsPage::run);
+    connect(m_cancel, &QPushButton::clicked, this, &ExperimentsPage::cancel);
+    connect(m_open, &QPushButton::clicked, this, [this]() {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open results"), QString(), tr("JSON (*.json)"));
+        if (!path.isEmpty()) {
+            const QString error = openJson(path);
+            if (!error.isEmpty())
+                m_step->setText(error);
+        }
+    });
+    connect(m_saveReport, &QPushButton::clicked, this, [this]() {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save report"), QStringLiteral("clusterlab-experiments.pdf"),
+                                                          tr("PDF (*.pdf);;HTML (*.html)"));
+        if (!path.isEmpty()) {
+            const QString error = saveReport(path);
+            m_step->setText(error.isEmpty() ? tr("Report saved: %1").arg(path) : error);
+        }
+    });
+    connect(m_saveJson, &QPushButton::clicked, this, [this]() {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save measurements"), QStringLiteral("clusterlab-experiments.json"),
+                                                          tr("JSON (*.json)"));
+        if (!path.isEmpty()) {
+            const QString error = saveJson(path);
+            m_step->setText(error.isEmpty() ? tr("Measurements saved: %1").arg(path) : error);
+        }
+    });
+    connect(&m_runner, &ExperimentRunner::progress, this, &ExperimentsPage::onProgress);
+    connect(&m_runner, &ExperimentRunner::stepLoad, this, &ExperimentsPage::onStepLoad);
+    connect(&m_runner, &ExperimentRunner::finished, this, &ExperimentsPage::onFinished);
+    updateButtons();
+}
+
+ExperimentsPage::~ExperimentsPage() = default;
+
+QStringList ExperimentsPage::selectedExperiments() const
+{
+    QStringList names;
+    for (QCheckBox* b : m_boxes) {
+        if (b->isChecked())
+            names.append(b->text().remove(QLatin1Char('&')));
+    }
+    return names;
+}
+
+void ExperimentsPage::setSelectedExperiments(const QStringList& names)
+{
+    for (QCheckBox* b : m_boxes)
+        b->setChecked(names.contains(b->text().remove(QLatin1Char('&'))));
+}
+
+void ExperimentsPage::setQuick(bool quick)
+{
+    m_quick->setChecked(quick);
+}
+
+void ExperimentsPage::setTestScale(double timeScale, int rounds)
+{
+    m_timeScale = timeScale;
+    m_rounds = rounds;
+    updateButtons();
+}
+
+bool ExperimentsPage::isRunning() const
+{
+    return m_runner.isRunning() || m_waitingToStart;
+}
+
+void ExperimentsPage::updateButtons()
+{
+    const bool running = isRunning();
+    const QStringList names = selectedExperiments();
+    m_run->setEnabled(!running && !names.isEmpty());
+    m_cancel->setEnabled(running);
+    m_open->setEnabled(!running);
+    m_saveReport->setEnabled(!running && m_hasReport);
+    m_saveJson->setEnabled(!running && m_hasReport);
+    for (QCheckBox* b : m_boxes)
+        b->setEnabled(!running);
+    m_quick->setEnabled(!running);
+    if (!running) {
+        ExperimentSettings s;
+        s.quick = m_quick->isChecked();
+        s.timeScale = m_timeScale;
+        s.rounds = m_rounds;
+        m_estimate->setText(names.isEmpty() ? tr("Nothing selected.")
+                                            : tr("About %1.").arg(clockText(ExperimentRunner::estimatedSeconds(names, s))));
+    }
+}
+
+void ExperimentsPage::run()
+{
+    if (isRunning() || selectedExperiments().isEmpty())
+        return;
+    m_waitingToStart = true;
+    updateButtons();
+    m_step->setText(tr("Stopping the lab's cluster to free the machine…"));
+    if (m_beforeRun)
+        m_beforeRun([this]() { startNow(); });
+    else
+        startNow();
+}
+
+void ExperimentsPage::startNow()
+{
+    ExperimentSettings s;
+    s.quick = m_quick->isChecked();
+    s.timeScale = m_timeScale;
+    s.rounds = m_rounds;
+    QString error;
+    m_waitingToStart = false;
+    m_live.lines.clear();
+    m_liveStep.clear();
+    m_liveStartMs = QDateTime::currentMSecsSinceEpoch();
+    if (!m_runner.start(selectedExperiments(), s, &error)) {
+        m_step->setText(error);
+        updateButtons();
+        return;
+    }
+    m_progress->setValue(0);
+    m_right->setCurrentIndex(1);
+    m_step->setText(tr("Starting…"));
+    updateButtons();
+    Q_EMIT runStarted();
+}
+
+void ExperimentsPage::cancel()
+{
+    m_runner.cancel();
+    m_step->setText(tr("Cancelling: the current step stops, what was measured is kept…"));
+}
+
+void ExperimentsPage::onProgress(const RunProgress& p)
+{
+    m_progress->setValue(static_cast<int>(p.fraction * 1000));
+    m_step->setText(tr("%1 of %2: <b>%3</b> — %4. Elapsed %5, about %6 left.")
+                        .arg(p.index + 1)
+                        .arg(p.count)
+                        .arg(p.title.toHtmlEscaped(), p.step.toHtmlEscaped(), clockText(p.elapsedSeconds),
+                             clockText(p.etaSeconds)));
+}
+
+void ExperimentsPage::onStepLoad(const QString& experiment, const QString& step, double rps, double p99Ms)
+{
+    Q_UNUSED(p99Ms)
+    // One line per step of the running experiment; the last few steps stay
+    // (bounded), so that rounds can be compared by eye.
+    const double t = static_cast<double>(QDateTime::currentMSecsSinceEpoch() - m_liveStartMs) / 1000.0;
+    const QString name = experiment + QStringLiteral(": ") + step;
+    if (name != m_liveStep) {
+        m_liveStep = name;
+        m_live.lines.append(Line { name, {}, {} });
+        while (m_live.lines.size() > 4)
+            m_live.lines.removeFirst();
+    }
+    Line& line = m_live.lines.last();
+    line.points.append(QPointF(t, rps));
+    if (line.points.size() > kMaxLivePoints)
+        line.points.removeFirst();
+    m_live.title = tr("Requests/s of the running step (%1)").arg(experiment);
+    m_liveChart->setChart(m_live);
+}
+
+void ExperimentsPage::onFinished(const RunReport& report)
+{
+    m_progress->setValue(1000);
+    showReport(report);
+    m_right->setCurrentIndex(0);
+    QStringList failed;
+    for (const ExperimentResult& r : report.results) {
+        if (!r.error.isEmpty())
+            failed.append(r.name + QStringLiteral(": ") + r.error);
+    }
+    m_step->setText((report.cancelled ? tr("Cancelled after %1: the table holds what was measured.")
+                                      : tr("Done in %1: %2 confirmed, %3 contradicted, %4 not decided here."))
+                        .arg(clockText(report.seconds))
+                        .arg(report.verdicts.count(Verdict::Confirmed))
+                        .arg(report.verdicts.count(Verdict::Contradicted))
+                        .arg(report.verdicts.count(Verdict::NotDecided))
+                    + (failed.isEmpty() ? QString() : QStringLiteral(" ") + tr("Could not run: %1").arg(failed.join(QStringLiteral("; ")))));
+    updateButtons();
+    Q_EMIT runFinished(report);
+}
+
+void ExperimentsPage::showReport(const RunReport& report)
+{
+    m_report = report;
+    m_hasReport = true;
+    fillTable();
+    updateButtons();
+}
+
+void ExperimentsPage::fillTable()
+{
+    const VerdictTable table = m_hasReport ? m_report.verdicts : VerdictTable::decide({}, 1);
+    for (int row = 0; row < table.rows.size(); ++row) {
+        auto* useCase = new QTableWidgetItem(table.rows[row].useCase);
+        QFont bold = useCase->font();
+        bold.setBold(true);
+        useCase->setFont(bold);
+        m_table->setItem(row, 0, useCase);
+        for (int c = 0; c < 3; ++c) {
+            const VerdictCell& cell = table.rows[row].cells[static_cast<std::size_t>(c)];
+            auto* item = new QTableWidgetItem(m_hasReport ? QStringLiteral("%1 %2\nseed: %3")
+                                                                .arg(verdictSymbol(cell.verdict), verdictName(cell.verdict), claimText(cell))
+                                                          : tr("seed: %1").arg(claimText(cell)));
+            item->setBackground(m_hasReport ? verdictColour(cell.verdict) : QColor(Qt::white));
+            item->setToolTip(m_hasReport ? cell.evidence : QString());
+            m_table->setItem(row, c + 1, item);
+        }
+    }
+}
+
+void ExperimentsPage::showCell(int row, int column)
+{
+    if (!m_hasReport || row < 0 || row >= m_report.verdicts.rows.size() || column < 0 || column > 2)
+        return;
+    const VerdictCell& cell = m_report.verdicts.rows[row].cells[static_cast<std::size_t>(column)];
+    m_evidenceText->setText(tr("<b>%1 — %2.</b> The seed says %3; measured here: <b>%4</b>.<br>%5")
+                                .arg(m_report.verdicts.rows[row].useCase.toHtmlEscaped(), VerdictTable::columns()[column],
+                                     claimText(cell), verdictName(cell.verdict), cell.evidence.toHtmlEscaped()));
+    bool found = false;
+    for (const ExperimentResult& r : m_report.results) {
+        if (r.name != cell.source)
+            continue;
+        for (const Chart& c : r.charts) {
+            if (c.id == cell.chart) {
+                m_evidenceChart->setChart(c);
+                found = true;
+            }
+        }
+    }
+    if (!found)
+        m_evidenceChart->setChart(Chart { QString(), tr("No chart: %1").arg(verdictName(cell.verdict)), QString(), QString(),
+                                          false, false, false, {}, {} });
+    m_right->setCurrentIndex(2);
+}
+
+QString ExperimentsPage::saveReport(const QString& path) const
+{
+    if (!m_hasReport)
+        return tr("Nothing to save yet: run the experiments first.");
+    QString error;
+    if (QFileInfo(path).suffix().compare(QLatin1String("pdf"), Qt::CaseInsensitive) == 0)
+        return writeExperimentPdf(m_report, path, &error) ? QString() : error;
+    QSaveFile f(path);
+    const QByteArray html = reportHtml(m_report).toUtf8();
+    if (!f.open(QIODevice::WriteOnly) || f.write(html) != html.size() || !f.commit())
+        return tr("Cannot write %1: %2").arg(path, f.errorString());
+    return {};
+}
+
+QString ExperimentsPage::saveJson(const QString& path) const
+{
+    if (!m_hasReport)
+        return tr("Nothing to save yet: run the experiments first.");
+    QSaveFile f(path);
+    const QByteArray json = QJsonDocument(m_report.toJson()).toJson(QJsonDocument::Indented);
+    if (!f.open(QIODevice::WriteOnly) || f.write(json) != json.size() || !f.commit())
+        return tr("Cannot write %1: %2").arg(path, f.errorString());
+    return {};
+}
+
+QString ExperimentsPage::openJson(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return tr("Cannot open %1: %2").arg(path, f.errorString());
+    if (f.size() > 64 * 1024 * 1024)
+        return tr("%1 is too large to be a ClusterLab experiments file.").arg(path);
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &parseError);
+    if (doc.isNull())
+        return tr("%1 is not JSON: %2").arg(path, parseError.errorString());
+    RunReport report;
+    QString error;
+    if (!RunReport::fromJson(doc.object(), &report, &error))
+        return tr("%1: %2").arg(path, error);
+    showReport(report);
+    m_step->setText(tr("Opened %1 (measured %2 on %3).")
+                        .arg(path, report.started.toString(QStringLiteral("yyyy-MM-dd HH:mm")), report.machine.oneLine()));
+    return {};
+}
+
+} // namespace clusterlab
