@@ -99,7 +99,7 @@ private:
     bool m_hasReport = false;
     bool m_waitingToStart = false;
     double m_timeScale = 1.0;
-    int m_rounds = 3;
+    int m_rounds = 0; // the mode's default
 
     QList<QCheckBox*> m_boxes;
     QCheckBox* m_quick = nullptr;

@@ -79,8 +79,8 @@ int runExperiment(const QStringList& args)
                                      QStringLiteral("Cluster size for isolation and balance (default: one per core)."),
                                      QStringLiteral("N"));
     const QCommandLineOption rounds(QStringLiteral("rounds"),
-                                    QStringLiteral("Repeated rounds per measurement (default 3; the confidence "
-                                                   "intervals come from these)."),
+                                    QStringLiteral("Repeated rounds per measurement (default 3 with --quick, else 5; "
+                                                   "the confidence intervals come from these)."),
                                     QStringLiteral("R"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed of the load generator (default 1)."),
                                   QStringLiteral("S"));

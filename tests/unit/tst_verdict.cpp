@@ -36,6 +36,13 @@ QList<double> noisy(double v)
     return { v * 0.5, v, v * 1.5 };
 }
 
+// The same spread, against the grain: paired with noisy(), the per-round
+// ratios scatter too.
+QList<double> unaligned(double v)
+{
+    return { v * 1.5, v, v * 0.5 };
+}
+
 const QJsonObject kCrossoverData { { QStringLiteral("n"), QJsonArray { 0, 30 } }, { QStringLiteral("wideConcurrency"), 2 } };
 
 ExperimentResult crossover(double main0, double worker0, double child0, const QList<double>& main30c1,
@@ -104,6 +111,18 @@ void TestVerdict::compareNeedsSeparateIntervals()
     QCOMPARE(compare(estimate(noisy(120)), estimate(noisy(100))), Order::Undecided);
     // One round says nothing about noise: never decided.
     QCOMPARE(compare(estimate({ 1000 }), estimate({ 1 })), Order::Undecided);
+    QCOMPARE(comparePaired({ 1000 }, { 1 }), Order::Undecided);
+    // A machine that drifts between rounds: apart, the intervals overlap;
+    // side by side, round by round, one is twice the other every time.
+    const QList<double> a { 100, 70, 130 };
+    const QList<double> b { 50, 36, 64 };
+    QCOMPARE(compare(estimate(a), estimate(b)), Order::Undecided);
+    QCOMPARE(comparePaired(a, b), Order::Greater);
+    QCOMPARE(comparePaired(b, a), Order::Less);
+    const Estimate r = ratioEstimate(a, b);
+    QVERIFY(r.low > 1.8 && r.high < 2.2 && r.low < 2 && r.high > 2);
+    QCOMPARE(comparePaired(noisy(100), unaligned(100)), Order::Undecided);
+    QVERIFY(!ratioEstimate({ 1, 2 }, { 1 }).valid()); // rounds that do not pair
 }
 
 void TestVerdict::jainIndex()
@@ -158,7 +177,7 @@ void TestVerdict::rules_data()
     QTest::addRow("cpu: loop gains a lot")
         << QList<ExperimentResult> { crossover(1000, 500, 50, a100, a190, a100, a190, a60, a190) } << 1 << 0 << 2 << Verdict::Contradicted;
     QTest::addRow("cpu: loop noisy gain")
-        << QList<ExperimentResult> { crossover(1000, 500, 50, noisy(100), noisy(130), a100, a190, a60, a190) } << 1 << 0 << 2
+        << QList<ExperimentResult> { crossover(1000, 500, 50, noisy(100), unaligned(130), a100, a190, a60, a190) } << 1 << 0 << 2
         << Verdict::NotDecided;
     QTest::addRow("cpu: pool beats loop")
         << QList<ExperimentResult> { crossover(1000, 500, 50, a100, a100, a100, a190, a60, a190) } << 1 << 1 << 2 << Verdict::Confirmed;
@@ -191,7 +210,7 @@ void TestVerdict::rules_data()
                                            << 2 << 0 << 2 << Verdict::Contradicted;
     QTest::addRow("freeze: pool keeps it free") << QList<ExperimentResult> { blocking(around(0.3), around(6), around(1), around(2)) }
                                                 << 2 << 1 << 2 << Verdict::Confirmed;
-    QTest::addRow("freeze: child noisy") << QList<ExperimentResult> { blocking(around(0.3), noisy(6), around(1), noisy(5)) } << 2
+    QTest::addRow("freeze: child noisy") << QList<ExperimentResult> { blocking(around(0.3), noisy(6), around(1), unaligned(5)) } << 2
                                          << 2 << 2 << Verdict::NotDecided;
     QTest::addRow("freeze: child worse") << QList<ExperimentResult> { blocking(around(0.3), around(6), around(1), around(12)) } << 2
                                          << 2 << 2 << Verdict::Contradicted;

@@ -8,6 +8,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cmath>
 
 namespace clusterlab::experiment {
 
@@ -90,14 +91,14 @@ QString ScalingExperiment::question() const
 
 double ScalingExperiment::estimatedSeconds(const ExperimentSettings& s, int cores) const
 {
-    const double step = qMax(0.05, (s.quick ? 0.4 : 2.0) * s.timeScale);
-    return 2 * cores * (qMax(1, s.rounds) * 2 * (step + 0.02) + 0.4);
+    const double step = qMax(0.05, (s.quick ? 0.4 : 1.0) * s.timeScale);
+    return 2 * cores * (s.effectiveRounds() * 2 * (step + 0.02) + 0.4);
 }
 
 void ScalingExperiment::run(Lab& lab, ExperimentResult& r)
 {
     const int maxWorkers = 2 * lab.cores();
-    const std::int64_t step = lab.stepMs(0.4, 2.0);
+    const std::int64_t step = lab.stepMs(0.4, 1.0);
     const int connections = 32;
     // `/` is what the seed's row is about; on a small machine the load
     // generator shares the cores and caps it. fib(25) (~0.1 ms of CPU a
@@ -217,9 +218,36 @@ void ScalingExperiment::run(Lab& lab, ExperimentResult& r)
 QList<int> CrossoverExperiment::sweep(bool quick)
 {
     if (quick)
-        return { 0, 15, 20, 25, 30 };
-    return { 0, 5, 10, 15, 20, 22, 25, 27, 30, 32, 35 };
+        return { 0, 20, 25, 30, 35 };
+    return { 0, 10, 15, 20, 25, 28, 30, 32, 35 };
 }
+
+namespace {
+// fib(n)'s cost in ms: measured here (median of three), or, for estimates
+// before anything runs, from its growth (×1.618 per n) and ~14 ms at 35.
+double fibCostMs(int n, bool measure)
+{
+    if (!measure)
+        return 14.0 * std::pow(1.618, n - 35);
+    QList<double> t;
+    for (int i = 0; i < 3; ++i) {
+        const std::int64_t t0 = steadyNowNs();
+        volatile std::uint64_t sink = fib(n);
+        (void)sink;
+        t.append(msOf(steadyNowNs() - t0));
+    }
+    return medianOf(t);
+}
+
+// A step long enough for `requests` serial computations (heavy n), and
+// never shorter than the base step.
+std::int64_t crossoverStepMs(const ExperimentSettings& s, double costMs)
+{
+    const double base = s.quick ? 0.15 : 0.3;
+    const double wanted = (s.quick ? 30 : 100) * costMs / 1000.0;
+    return qMax<std::int64_t>(50, static_cast<std::int64_t>(qMax(base, wanted) * s.timeScale * 1000.0));
+}
+} // namespace
 
 QString CrossoverExperiment::question() const
 {
@@ -229,8 +257,10 @@ QString CrossoverExperiment::question() const
 
 double CrossoverExperiment::estimatedSeconds(const ExperimentSettings& s, int) const
 {
-    const double step = (s.quick ? 0.15 : 0.5) * s.timeScale;
-    return static_cast<double>(sweep(s.quick).size()) * qMax(1, s.rounds) * 6 * (qMax(0.05, step) + 0.02) + 1;
+    double perRound = 0;
+    for (int n : sweep(s.quick))
+        perRound += 6 * (static_cast<double>(crossoverStepMs(s, fibCostMs(n, false))) / 1000.0 + 0.02);
+    return perRound * s.effectiveRounds() + 1;
 }
 
 void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
@@ -239,13 +269,16 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
     const int cores = lab.cores();
     const QList<int> concurrencies { 1, cores > 1 ? cores : 2 };
     const int wide = concurrencies.last();
-    const std::int64_t step = lab.stepMs(0.15, 0.5);
+    QHash<int, std::int64_t> stepOf;
+    for (int n : ns)
+        stepOf.insert(n, crossoverStepMs(lab.settings(), fibCostMs(n, n >= 25)));
     const QList<QPair<QString, QByteArray>> paths { { QStringLiteral("main"), "/main" },
                                                     { QStringLiteral("worker"), "/worker" },
                                                     { QStringLiteral("child"), "/child" } };
     r.method = QStringLiteral("One worker (round-robin, %1 pool threads, telemetry off). For each n in %2, each "
                               "concurrency (1 and %3 keep-alive connections) and each path (/main, /worker, /child), "
-                              "the load generator runs for %4 s; %5 rounds, paths interleaved within a round.")
+                              "the load generator runs for %4 s (for heavy n, long enough for %5 computations in a "
+                              "row: %6 s at n = %7); %8 rounds, paths interleaved within a round.")
                    .arg(cores)
                    .arg([&ns]() {
                        QStringList t;
@@ -254,7 +287,10 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
                        return t.join(QStringLiteral(", "));
                    }())
                    .arg(wide)
-                   .arg(num(static_cast<double>(step) / 1000.0, 2))
+                   .arg(num(static_cast<double>(stepOf.value(ns.first())) / 1000.0, 2))
+                   .arg(lab.settings().quick ? 30 : 100)
+                   .arg(num(static_cast<double>(stepOf.value(ns.last())) / 1000.0, 2))
+                   .arg(ns.last())
                    .arg(lab.rounds());
     ClusterConfig config;
     config.workers = 1;
@@ -275,7 +311,7 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
                          static_cast<double>(done) / total);
             for (int c : concurrencies) {
                 for (const auto& [path, route] : paths) {
-                    const Lab::LoadRun run = lab.load(loadOf(route + "?n=" + QByteArray::number(n), c, step));
+                    const Lab::LoadRun run = lab.load(loadOf(route + "?n=" + QByteArray::number(n), c, stepOf.value(n)));
                     if (stopIfCancelled(lab, r))
                         return;
                     if (!run.error.isEmpty() || run.summary.succeeded == 0) {
@@ -322,9 +358,9 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
     const auto paysFrom = [&](const QString& path) {
         int from = -1;
         for (qsizetype i = ns.size() - 1; i >= 0; --i) {
-            const Estimate other = r.metric(QStringLiteral("rps.%1.c%2.n%3").arg(path).arg(wide).arg(ns[i]));
-            const Estimate main = r.metric(QStringLiteral("rps.main.c%1.n%2").arg(wide).arg(ns[i]));
-            if (compare(other, main) != Order::Greater)
+            const QList<double> other = r.metrics.value(QStringLiteral("rps.%1.c%2.n%3").arg(path).arg(wide).arg(ns[i]));
+            const QList<double> main = r.metrics.value(QStringLiteral("rps.main.c%1.n%2").arg(wide).arg(ns[i]));
+            if (comparePaired(other, main) != Order::Greater)
                 break;
             from = ns[i];
         }
@@ -365,7 +401,7 @@ QString BlockingExperiment::question() const
 
 double BlockingExperiment::estimatedSeconds(const ExperimentSettings& s, int) const
 {
-    return 4 * qMax(1, s.rounds) * (qMax(0.05, (s.quick ? 0.6 : 2.0) * s.timeScale) + 0.05) + 1;
+    return 4 * s.effectiveRounds() * (qMax(0.05, (s.quick ? 0.6 : 1.2) * s.timeScale) + 0.05) + 1;
 }
 
 void BlockingExperiment::run(Lab& lab, ExperimentResult& r)
@@ -382,8 +418,9 @@ void BlockingExperiment::run(Lab& lab, ExperimentResult& r)
             break;
     }
     const double heavyRate = qMax(1.0, 0.3 * 1000.0 / heavyMs); // about 30% of one core
-    const double probeRate = 200;
-    const std::int64_t step = lab.stepMs(0.6, 2.0);
+    // Enough probes for a p99 that is not just the few largest samples.
+    const double probeRate = 500;
+    const std::int64_t step = lab.stepMs(0.6, 1.2);
     const int cores = lab.cores();
     r.method = QStringLiteral("One worker (%1 pool threads). A probe sends `/` at %2 requests/s (latency from the "
                               "intended send time, so queueing counts) while a second stream sends fib(%3) (%4 ms of "
@@ -475,7 +512,7 @@ QString IsolationExperiment::question() const
 
 double IsolationExperiment::estimatedSeconds(const ExperimentSettings& s, int) const
 {
-    return 2 * qMax(1, s.rounds) * (qMax(0.05, (s.quick ? 0.6 : 1.5) * s.timeScale) + 0.4) + 1;
+    return 2 * s.effectiveRounds() * (qMax(0.05, (s.quick ? 0.6 : 1.5) * s.timeScale) + 0.4) + 1;
 }
 
 void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
@@ -639,7 +676,7 @@ QString SharingExperiment::question() const
 
 double SharingExperiment::estimatedSeconds(const ExperimentSettings& s, int) const
 {
-    return qMax(1, s.rounds) * (s.quick ? 2 : 5) * 0.15 * 3 + 1.5;
+    return s.effectiveRounds() * (s.quick ? 2 : 5) * 0.15 * 3 + 1.5;
 }
 
 void SharingExperiment::run(Lab& lab, ExperimentResult& r)
@@ -735,13 +772,13 @@ QString BalanceExperiment::question() const
 
 double BalanceExperiment::estimatedSeconds(const ExperimentSettings& s, int) const
 {
-    return 3 * (2 * qMax(1, s.rounds) * (qMax(0.05, (s.quick ? 0.3 : 1.0) * s.timeScale) + 0.02) + 0.4);
+    return 3 * (2 * s.effectiveRounds() * (qMax(0.05, (s.quick ? 0.3 : 0.6) * s.timeScale) + 0.02) + 0.4);
 }
 
 void BalanceExperiment::run(Lab& lab, ExperimentResult& r)
 {
     const int workers = qMax(2, lab.workers());
-    const std::int64_t step = lab.stepMs(0.3, 1.0);
+    const std::int64_t step = lab.stepMs(0.3, 0.6);
     r.method = QStringLiteral("%1 workers serve `/` under each distribution policy available here. \"New connection\": "
                               "8 connections, each request on a fresh one. \"Keep-alive\": %2 connections kept open "
                               "(one more than the workers). Each worker's share of the requests from the X-Worker-Pid "
@@ -832,7 +869,7 @@ QString FootprintExperiment::question() const
 
 double FootprintExperiment::estimatedSeconds(const ExperimentSettings& s, int) const
 {
-    return qMax(1, s.rounds) * 0.5 + 2.5;
+    return s.effectiveRounds() * 0.5 + 2.5;
 }
 
 void FootprintExperiment::run(Lab& lab, ExperimentResult& r)

@@ -36,7 +36,7 @@ public:
     int cores() const { return m_cores; }
     // The cluster size for experiments that take the user's (--workers).
     int workers() const;
-    int rounds() const { return qMax(1, m_settings.rounds); }
+    int rounds() const { return m_settings.effectiveRounds(); }
     // A step's duration: quick or full, times the time scale (>= 50 ms).
     std::int64_t stepMs(double quickSeconds, double fullSeconds) const;
     // Repetitions of a cheap probe: quick or full.

@@ -226,7 +226,7 @@ QList<ReportPiece> reportPieces(const RunReport& report)
              .arg(esc(report.started.toString(QStringLiteral("yyyy-MM-dd HH:mm"))), esc(report.machine.oneLine()),
                   report.settings.quick ? QStringLiteral("Quick") : QStringLiteral("Full"),
                   report.cancelled ? QStringLiteral(" (cancelled: partial)") : QString())
-             .arg(report.settings.rounds)
+             .arg(report.settings.effectiveRounds())
              .arg(QString::number(report.seconds, 'f', 0));
     h += QStringLiteral("<h2>The seed's table, measured</h2>\n"
                         "<table border=\"1\" cellspacing=\"0\" cellpadding=\"5\" width=\"100%\"><tr><th>Use case</th>");
@@ -263,7 +263,7 @@ QList<ReportPiece> reportPieces(const RunReport& report)
     kv(QStringLiteral("Mode"), report.settings.quick ? QStringLiteral("quick") : QStringLiteral("full"));
     kv(QStringLiteral("Workers (where the experiment takes a size)"),
        report.settings.workers > 0 ? QString::number(report.settings.workers) : QStringLiteral("one per core"));
-    kv(QStringLiteral("Rounds"), QString::number(report.settings.rounds));
+    kv(QStringLiteral("Rounds"), QString::number(report.settings.effectiveRounds()));
     kv(QStringLiteral("Seed"), QString::number(report.settings.seed));
     h += QStringLiteral("</table>\n");
     pieces.append({ h, nullptr });

@@ -95,7 +95,7 @@ QJsonObject ExperimentSettings::toJson() const
 {
     return { { QStringLiteral("quick"), quick },
              { QStringLiteral("workers"), workers },
-             { QStringLiteral("rounds"), rounds },
+             { QStringLiteral("rounds"), effectiveRounds() },
              { QStringLiteral("timeScale"), timeScale },
              { QStringLiteral("seed"), QString::number(seed) } };
 }

@@ -36,7 +36,8 @@ struct ExperimentSettings
 {
     bool quick = false;
     int workers = 0;           // for the experiments that take a cluster size; 0 -> one per core
-    int rounds = 3;            // repeated rounds: the confidence intervals come from these
+    int rounds = 0;            // repeated rounds (the confidence intervals come from these); 0: 3 quick, 5 full
+    int effectiveRounds() const { return rounds > 0 ? rounds : (quick ? 3 : 5); }
     double timeScale = 1.0;
     quint64 seed = 1;          // of the load generator's route draws
     QString workerProgram;     // empty -> clusterlab-worker beside this executable

@@ -43,7 +43,7 @@ bool RunReport::fromJson(const QJsonObject& o, RunReport* out, QString* error)
     const QJsonObject s = o.value(QStringLiteral("settings")).toObject();
     r.settings.quick = s.value(QStringLiteral("quick")).toBool();
     r.settings.workers = s.value(QStringLiteral("workers")).toInt();
-    r.settings.rounds = s.value(QStringLiteral("rounds")).toInt(3);
+    r.settings.rounds = s.value(QStringLiteral("rounds")).toInt(0);
     r.settings.timeScale = s.value(QStringLiteral("timeScale")).toDouble(1.0);
     r.settings.seed = s.value(QStringLiteral("seed")).toString().toULongLong();
     r.started = QDateTime::fromString(o.value(QStringLiteral("started")).toString(), Qt::ISODate);

@@ -66,6 +66,33 @@ Order compare(const Estimate& a, const Estimate& b)
     return Order::Undecided;
 }
 
+Estimate ratioEstimate(const QList<double>& a, const QList<double>& b)
+{
+    QList<double> ratios;
+    if (a.size() != b.size())
+        return {};
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        if (b[i] <= 0)
+            return {};
+        ratios.append(a[i] / b[i]);
+    }
+    return estimate(ratios);
+}
+
+Order comparePaired(const QList<double>& a, const QList<double>& b)
+{
+    if (a.size() != b.size())
+        return compare(estimate(a), estimate(b));
+    const Estimate r = ratioEstimate(a, b);
+    if (r.rounds < 2)
+        return Order::Undecided;
+    if (r.low > 1)
+        return Order::Greater;
+    if (r.high < 1)
+        return Order::Less;
+    return Order::Undecided;
+}
+
 double jainIndex(const QList<double>& shares)
 {
     double sum = 0;

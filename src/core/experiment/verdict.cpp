@@ -91,6 +91,27 @@ Verdict claimGreater(const Estimate& a, const Estimate& b)
     return Verdict::NotDecided;
 }
 
+// The same claim on rounds measured side by side (see comparePaired).
+Verdict claimGreaterPaired(const QList<double>& a, const QList<double>& b)
+{
+    switch (comparePaired(a, b)) {
+    case Order::Greater: return Verdict::Confirmed;
+    case Order::Less: return Verdict::Contradicted;
+    case Order::Undecided: break;
+    }
+    return Verdict::NotDecided;
+}
+
+// " (2.06×, 95%: 1.95–2.17)": a paired ratio for the evidence.
+QString ratioText(const QList<double>& a, const QList<double>& b)
+{
+    const Estimate r = ratioEstimate(a, b);
+    if (r.rounds < 2)
+        return {};
+    return QStringLiteral(" (%1×, 95%: %2–%3)")
+        .arg(QString::number(r.mean, 'f', 2), QString::number(r.low, 'f', 2), QString::number(r.high, 'f', 2));
+}
+
 VerdictCell cell(const QString& source, const QString& chart, Verdict v, const QString& evidence)
 {
     VerdictCell c;
@@ -159,15 +180,16 @@ VerdictCell offloadDoesNotScaleHttp(const Results& results, const QString& path)
     if (r == nullptr)
         return notMeasured(QStringLiteral("crossover"));
     const int wide = wideOf(*r);
-    const Estimate main = r->metric(QStringLiteral("rps.main.c%1.n0").arg(wide));
-    const Estimate other = r->metric(QStringLiteral("rps.%1.c%2.n0").arg(path).arg(wide));
-    const Verdict v = claimGreater(main, other);
+    const QList<double> mainRounds = r->metrics.value(QStringLiteral("rps.main.c%1.n0").arg(wide));
+    const QList<double> otherRounds = r->metrics.value(QStringLiteral("rps.%1.c%2.n0").arg(path).arg(wide));
+    const Verdict v = claimGreaterPaired(mainRounds, otherRounds);
     return cell(QStringLiteral("crossover"), QStringLiteral("crossover-throughput"), v,
                 QStringLiteral("A trivial request (n = 0) at %1 connections: %2 req/s on the event loop, %3 req/s through "
-                               "%4.")
+                               "%4; the loop's advantage%5.")
                     .arg(wide)
-                    .arg(n0(main.mean), n0(other.mean),
-                         path == QLatin1String("worker") ? QStringLiteral("the thread pool") : QStringLiteral("child processes")));
+                    .arg(n0(estimate(mainRounds).mean), n0(estimate(otherRounds).mean),
+                         path == QLatin1String("worker") ? QStringLiteral("the thread pool") : QStringLiteral("child processes"),
+                         ratioText(mainRounds, otherRounds)));
 }
 
 // "❌ for CPU work" on the cluster: a worker computes on its one event loop,
@@ -179,22 +201,24 @@ VerdictCell clusterDoesNotOffload(const Results& results)
         return notMeasured(QStringLiteral("crossover"));
     const int wide = wideOf(*r);
     const QString n = topN(*r);
-    const Estimate one = r->metric(QStringLiteral("rps.main.c1.n%1").arg(n));
-    const Estimate many = r->metric(QStringLiteral("rps.main.c%1.n%2").arg(wide).arg(n));
+    const QList<double> oneRounds = r->metrics.value(QStringLiteral("rps.main.c1.n%1").arg(n));
+    const QList<double> manyRounds = r->metrics.value(QStringLiteral("rps.main.c%1.n%2").arg(wide).arg(n));
+    // Another core would give about wide×; halfway there is the line. The
+    // bounds are those of the per-round ratio (the two run side by side).
+    const double line = 1.0 + (wide - 1) / 2.0;
+    const Estimate ratio = ratioEstimate(manyRounds, oneRounds);
     Verdict v = Verdict::NotDecided;
-    const double ratio = one.mean > 0 ? many.mean / one.mean : 0;
-    if (!one.valid() || !many.valid())
-        v = Verdict::NotDecided;
-    else if (compare(many, one) == Order::Greater && ratio > 1.15)
-        v = Verdict::Contradicted;
-    else if (ratio < 1.15)
+    if (ratio.rounds > 1 && ratio.high < line)
         v = Verdict::Confirmed;
+    else if (ratio.rounds > 1 && ratio.low > line)
+        v = Verdict::Contradicted;
     return cell(QStringLiteral("crossover"), QStringLiteral("crossover-throughput"), v,
-                QStringLiteral("fib(%1) on one worker's event loop: %2 req/s at 1 connection, %3 req/s at %4 (%5×): "
-                               "the work does not leave its one thread.")
-                    .arg(n, n0(one.mean), n0(many.mean))
+                QStringLiteral("fib(%1) on one worker's event loop: %2 req/s at 1 connection, %3 req/s at %4%5: the work "
+                               "does not leave its one thread (another core would give about %6×).")
+                    .arg(n, n0(estimate(oneRounds).mean), n0(estimate(manyRounds).mean))
                     .arg(wide)
-                    .arg(n2(ratio)));
+                    .arg(ratioText(manyRounds, oneRounds))
+                    .arg(wide));
 }
 
 // "✅ for CPU work": at the heaviest n, the path out-runs the event loop.
@@ -205,20 +229,22 @@ VerdictCell offloadBeatsLoop(const Results& results, const QString& path)
         return notMeasured(QStringLiteral("crossover"));
     const int wide = wideOf(*r);
     const QString n = topN(*r);
-    const Estimate main = r->metric(QStringLiteral("rps.main.c%1.n%2").arg(wide).arg(n));
-    const Estimate other = r->metric(QStringLiteral("rps.%1.c%2.n%3").arg(path).arg(wide).arg(n));
+    const QList<double> mainRounds = r->metrics.value(QStringLiteral("rps.main.c%1.n%2").arg(wide).arg(n));
+    const QList<double> otherRounds = r->metrics.value(QStringLiteral("rps.%1.c%2.n%3").arg(path).arg(wide).arg(n));
+    const Estimate main = estimate(mainRounds);
+    const Estimate other = estimate(otherRounds);
     const int from = static_cast<int>(r->value(path == QLatin1String("worker") ? QStringLiteral("threadPaysFromN")
                                                                                 : QStringLiteral("childPaysFromN"),
                                                -1));
-    return cell(QStringLiteral("crossover"), QStringLiteral("crossover-throughput"), claimGreater(other, main),
-                QStringLiteral("fib(%1) at %2 connections on one worker: %3 req/s %4, %5 req/s on the event loop (%6×); "
+    return cell(QStringLiteral("crossover"), QStringLiteral("crossover-throughput"), claimGreaterPaired(otherRounds, mainRounds),
+                QStringLiteral("fib(%1) at %2 connections on one worker: %3 req/s %4, %5 req/s on the event loop%6; "
                                "it pays %7.")
                     .arg(n)
                     .arg(wide)
                     .arg(n0(other.mean),
                          path == QLatin1String("worker") ? QStringLiteral("on the thread pool") : QStringLiteral("in child processes"),
-                         n0(main.mean), n2(main.mean > 0 ? other.mean / main.mean : 0),
-                         from < 0 ? QStringLiteral("nowhere in the sweep") : QStringLiteral("from n = %1").arg(from)));
+                         n0(main.mean), ratioText(otherRounds, mainRounds),
+                         from < 0 ? QStringLiteral("nowhere in the sweep") : QStringLiteral("from n = %1 on").arg(from)));
 }
 
 // Background work: p99 of `/` beside heavy work on the loop vs elsewhere.
@@ -227,12 +253,13 @@ VerdictCell loopFreezes(const Results& results)
     const ExperimentResult* r = find(results, QStringLiteral("blocking"));
     if (r == nullptr)
         return notMeasured(QStringLiteral("blocking"));
-    const Estimate alone = r->metric(QStringLiteral("rootP99ms.none"));
-    const Estimate main = r->metric(QStringLiteral("rootP99ms.main"));
-    return cell(QStringLiteral("blocking"), QStringLiteral("blocking-latency"), claimGreater(main, alone),
-                QStringLiteral("`/` p99 %1 ms alone, %2 ms while fib(%3) runs on the same worker's event loop.")
-                    .arg(n2(alone.mean), n2(main.mean))
-                    .arg(r->data.value(QStringLiteral("heavyN")).toInt()));
+    const QList<double> alone = r->metrics.value(QStringLiteral("rootP99ms.none"));
+    const QList<double> main = r->metrics.value(QStringLiteral("rootP99ms.main"));
+    return cell(QStringLiteral("blocking"), QStringLiteral("blocking-latency"), claimGreaterPaired(main, alone),
+                QStringLiteral("`/` p99 %1 ms alone, %2 ms while fib(%3) runs on the same worker's event loop%4.")
+                    .arg(n2(estimate(alone).mean), n2(estimate(main).mean))
+                    .arg(r->data.value(QStringLiteral("heavyN")).toInt())
+                    .arg(ratioText(main, alone)));
 }
 
 VerdictCell offloadKeepsLoopFree(const Results& results, const QString& path)
@@ -240,13 +267,13 @@ VerdictCell offloadKeepsLoopFree(const Results& results, const QString& path)
     const ExperimentResult* r = find(results, QStringLiteral("blocking"));
     if (r == nullptr)
         return notMeasured(QStringLiteral("blocking"));
-    const Estimate main = r->metric(QStringLiteral("rootP99ms.main"));
-    const Estimate other = r->metric(QStringLiteral("rootP99ms.") + path);
-    return cell(QStringLiteral("blocking"), QStringLiteral("blocking-latency"), claimGreater(main, other),
-                QStringLiteral("`/` p99 %1 ms with the heavy work %2, against %3 ms with it on the event loop.")
-                    .arg(n2(other.mean),
+    const QList<double> main = r->metrics.value(QStringLiteral("rootP99ms.main"));
+    const QList<double> other = r->metrics.value(QStringLiteral("rootP99ms.") + path);
+    return cell(QStringLiteral("blocking"), QStringLiteral("blocking-latency"), claimGreaterPaired(main, other),
+                QStringLiteral("`/` p99 %1 ms with the heavy work %2, against %3 ms with it on the event loop%4.")
+                    .arg(n2(estimate(other).mean),
                          path == QLatin1String("worker") ? QStringLiteral("on the thread pool") : QStringLiteral("in child processes"),
-                         n2(main.mean)));
+                         n2(estimate(main).mean), ratioText(main, other)));
 }
 
 VerdictCell sharing(const Results& results, bool threads)
@@ -259,10 +286,12 @@ VerdictCell sharing(const Results& results, bool threads)
         if (key.startsWith(QLatin1String("ms.child.s")))
             s = qMax(s, key.mid(10).toInt());
     }
-    const Estimate thread = r->metric(QStringLiteral("ms.thread.s%1").arg(s));
-    const Estimate child = r->metric(QStringLiteral("ms.child.s%1").arg(s));
+    const QList<double> threadRounds = r->metrics.value(QStringLiteral("ms.thread.s%1").arg(s));
+    const QList<double> childRounds = r->metrics.value(QStringLiteral("ms.child.s%1").arg(s));
+    const Estimate thread = estimate(threadRounds);
+    const Estimate child = estimate(childRounds);
     const double rssMiB = r->value(QStringLiteral("rssKiB.child.s%1").arg(s), 0) / 1024;
-    Verdict v = claimGreater(child, thread);
+    Verdict v = claimGreaterPaired(childRounds, threadRounds);
     if (!threads && v == Verdict::Confirmed && rssMiB < 0.9 * s)
         v = Verdict::NotDecided; // slower, but the copy is not visible in the task's memory
     return cell(QStringLiteral("sharing"), QStringLiteral("sharing-time"), v,
@@ -314,15 +343,15 @@ VerdictCell parallelWithin(const Results& results, const QString& path, int core
                     QStringLiteral("One core here: no parallelism to show."));
     const int wide = wideOf(*r);
     const QString n = topN(*r);
-    const Estimate one = r->metric(QStringLiteral("rps.%1.c1.n%2").arg(path).arg(n));
-    const Estimate many = r->metric(QStringLiteral("rps.%1.c%2.n%3").arg(path).arg(wide).arg(n));
-    return cell(QStringLiteral("crossover"), QStringLiteral("crossover-throughput"), claimGreater(many, one),
-                QStringLiteral("fib(%1) %2 in one worker: %3 req/s at 1 connection, %4 req/s at %5 (%6×).")
+    const QList<double> oneRounds = r->metrics.value(QStringLiteral("rps.%1.c1.n%2").arg(path).arg(n));
+    const QList<double> manyRounds = r->metrics.value(QStringLiteral("rps.%1.c%2.n%3").arg(path).arg(wide).arg(n));
+    return cell(QStringLiteral("crossover"), QStringLiteral("crossover-throughput"), claimGreaterPaired(manyRounds, oneRounds),
+                QStringLiteral("fib(%1) %2 in one worker: %3 req/s at 1 connection, %4 req/s at %5%6.")
                     .arg(n,
                          path == QLatin1String("worker") ? QStringLiteral("on the thread pool") : QStringLiteral("in child processes"),
-                         n0(one.mean), n0(many.mean))
+                         n0(estimate(oneRounds).mean), n0(estimate(manyRounds).mean))
                     .arg(wide)
-                    .arg(n2(one.mean > 0 ? many.mean / one.mean : 0)));
+                    .arg(ratioText(manyRounds, oneRounds)));
 }
 
 VerdictCell isolation(const Results& results, int column)
