@@ -59,8 +59,8 @@ void TestExperiments::eachExperimentRuns_data()
                                                 QStringLiteral("rps.child.c1.n%1").arg(top),
                                                 QStringLiteral("p50ms.worker.c1.n0"), QStringLiteral("threadPaysFromN") };
     QTest::addRow("blocking") << QStringLiteral("blocking")
-                              << QStringList { QStringLiteral("rootP99ms.none"), QStringLiteral("rootP99ms.main"),
-                                               QStringLiteral("rootP99ms.worker"), QStringLiteral("rootP99ms.child") };
+                              << QStringList { QStringLiteral("rootMeanMs.none"), QStringLiteral("rootMeanMs.main"),
+                                               QStringLiteral("rootMeanMs.worker"), QStringLiteral("rootMeanMs.child") };
     QTest::addRow("isolation") << QStringLiteral("isolation")
                                << QStringList { QStringLiteral("thread.workerDied"), QStringLiteral("thread.collateral"),
                                                 QStringLiteral("thread.othersSurvived"), QStringLiteral("child.faultStatus"),

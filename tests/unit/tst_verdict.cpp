@@ -197,10 +197,10 @@ void TestVerdict::rules_data()
     const auto blocking = [](const QList<double>& none, const QList<double>& main, const QList<double>& worker,
                              const QList<double>& child) {
         return result(QStringLiteral("blocking"),
-                      { { QStringLiteral("rootP99ms.none"), none },
-                        { QStringLiteral("rootP99ms.main"), main },
-                        { QStringLiteral("rootP99ms.worker"), worker },
-                        { QStringLiteral("rootP99ms.child"), child } },
+                      { { QStringLiteral("rootMeanMs.none"), none },
+                        { QStringLiteral("rootMeanMs.main"), main },
+                        { QStringLiteral("rootMeanMs.worker"), worker },
+                        { QStringLiteral("rootMeanMs.child"), child } },
                       { { QStringLiteral("heavyN"), 32 } });
     };
     // Row 2: background work.
