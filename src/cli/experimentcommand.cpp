@@ -9,6 +9,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QSaveFile>
@@ -90,13 +91,17 @@ int runExperiment(const QStringList& args)
                                     QStringLiteral("Write the report: FILE.html (anywhere) or FILE.pdf (the desktop build)."),
                                     QStringLiteral("FILE"));
     const QCommandLineOption list(QStringLiteral("list"), QStringLiteral("List the experiments and what each asks."));
+    const QCommandLineOption open(QStringLiteral("open"),
+                                  QStringLiteral("Measure nothing: read a run saved with --json, decide its table again "
+                                                 "and print it (and write --report or --json from it)."),
+                                  QStringLiteral("FILE.json"));
     QCommandLineOption timeScale(QStringLiteral("time-scale"), QStringLiteral("Scale every step's duration (tests)."),
                                  QStringLiteral("F"));
     timeScale.setFlags(QCommandLineOption::HiddenFromHelp);
     QCommandLineOption workerProgram(QStringLiteral("worker-program"), QStringLiteral("Worker executable."),
                                      QStringLiteral("PATH"));
     workerProgram.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({ quick, workers, rounds, seed, json, report, list, timeScale, workerProgram });
+    parser.addOptions({ quick, workers, rounds, seed, json, report, list, open, timeScale, workerProgram });
     if (!parser.parse(QStringList { QStringLiteral("clusterlab experiment") } + args)) {
         std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(parser.errorText()));
         return 2;
@@ -163,17 +168,34 @@ int runExperiment(const QStringList& args)
         }
     }
 
+    RunReport result;
+    bool done = false;
+    if (parser.isSet(open)) {
+        QFile f(parser.value(open));
+        if (!f.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "clusterlab experiment: cannot open %s: %s\n", qPrintable(f.fileName()), qPrintable(f.errorString()));
+            return 1;
+        }
+        QJsonParseError parseError;
+        const QJsonDocument doc = QJsonDocument::fromJson(f.read(64 * 1024 * 1024), &parseError);
+        if (doc.isNull() || !RunReport::fromJson(doc.object(), &result, &error)) {
+            std::fprintf(stderr, "clusterlab experiment: %s: %s\n", qPrintable(f.fileName()),
+                         qPrintable(doc.isNull() ? QStringLiteral("not JSON: ") + parseError.errorString() : error));
+            return 1;
+        }
+        done = true;
+    }
     const bool terminal = platform::stdoutIsTerminal();
-    std::printf("Running %s (%s, about %s); Ctrl-C stops and keeps what was measured.\n",
-                qPrintable(names.join(QStringLiteral(", "))), settings.quick ? "quick" : "full",
-                qPrintable(clock(ExperimentRunner::estimatedSeconds(names, settings))));
-    std::fflush(stdout);
+    if (!done) {
+        std::printf("Running %s (%s, about %s); Ctrl-C stops and keeps what was measured.\n",
+                    qPrintable(names.join(QStringLiteral(", "))), settings.quick ? "quick" : "full",
+                    qPrintable(clock(ExperimentRunner::estimatedSeconds(names, settings))));
+        std::fflush(stdout);
+    }
 
     ExperimentRunner runner;
     SignalWatcher signals;
     QObject::connect(&signals, &SignalWatcher::terminationRequested, &runner, [&runner](int) { runner.cancel(); });
-    RunReport result;
-    bool done = false;
     QEventLoop loop;
     QString lastExperiment;
     double lastLineAt = -10;
@@ -205,13 +227,15 @@ int runExperiment(const QStringList& args)
         done = true;
         loop.quit();
     });
-    if (!runner.start(names, settings, &error)) {
-        std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
-        return 1;
+    if (!done) {
+        if (!runner.start(names, settings, &error)) {
+            std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+            return 1;
+        }
+        loop.exec();
+        if (!done)
+            return 1;
     }
-    loop.exec();
-    if (!done)
-        return 1;
 
     std::printf("\nOn %s:\n\n%s", qPrintable(result.machine.oneLine()), qPrintable(result.verdicts.toText()));
     std::printf("\n%d confirmed, %d contradicted, %d not decided here, %d not measured; %.0f s.\n",

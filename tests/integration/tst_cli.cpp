@@ -185,6 +185,18 @@ void TestCli::experimentPrintsTheTableAndWritesItsFiles()
     QVERIFY(h.open(QIODevice::ReadOnly));
     const QByteArray page = h.readAll();
     QVERIFY(page.contains("<svg") && page.contains("The seed's table, measured"));
+    // A saved run, read again: the same table, nothing measured.
+    QByteArray again;
+    QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("experiment"), QStringLiteral("--open"), json }, &again, &err), 0);
+    QVERIFY(!err.contains("done"));
+    QCOMPARE(again.mid(again.indexOf("Use case")), out.mid(out.indexOf("Use case"), out.indexOf("\nMeasurements:") - out.indexOf("Use case") + 1));
+    const QString garbage = dir.filePath(QStringLiteral("garbage.json"));
+    QFile g(garbage);
+    QVERIFY(g.open(QIODevice::WriteOnly));
+    g.write("{\"format\": \"other\"}");
+    g.close();
+    QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("experiment"), QStringLiteral("--open"), garbage }, &again, &err), 1);
+    QVERIFY2(err.contains("not a ClusterLab experiments file"), err.constData());
 #if defined(CLUSTERLAB_HAS_GUI)
     // The desktop build writes the PDF too.
     args.replace(args.size() - 1, pdf);

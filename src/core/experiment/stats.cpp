@@ -68,15 +68,23 @@ Order compare(const Estimate& a, const Estimate& b)
 
 Estimate ratioEstimate(const QList<double>& a, const QList<double>& b)
 {
-    QList<double> ratios;
+    // On logarithms: ratios multiply, and a tail round (one stall) weighs
+    // as a factor, not as an absolute amount. The mean is the geometric
+    // mean of the ratios, the interval exp() of the logs' interval.
+    QList<double> logs;
     if (a.size() != b.size())
         return {};
     for (qsizetype i = 0; i < a.size(); ++i) {
-        if (b[i] <= 0)
+        if (b[i] <= 0 || a[i] <= 0)
             return {};
-        ratios.append(a[i] / b[i]);
+        logs.append(std::log(a[i] / b[i]));
     }
-    return estimate(ratios);
+    Estimate e = estimate(logs);
+    e.mean = std::exp(e.mean);
+    e.low = std::exp(e.low);
+    e.high = std::exp(e.high);
+    e.median = std::exp(e.median);
+    return e;
 }
 
 Order comparePaired(const QList<double>& a, const QList<double>& b)

@@ -30,8 +30,9 @@ Order compare(const Estimate& a, const Estimate& b);
 
 // Rounds measured side by side (the same round interleaves both), compared
 // by their per-round ratio a_i / b_i: what drifts on a shared machine
-// between rounds cancels out. The estimate is of that ratio; Greater when
-// its interval lies above 1, Less below. Falls back to compare() on the two
+// between rounds cancels out. The estimate is of that ratio (geometric
+// mean, interval from the logarithms); Greater when its interval lies
+// above 1, Less below. Falls back to compare() on the two
 // estimates when the rounds do not pair (different counts).
 Estimate ratioEstimate(const QList<double>& a, const QList<double>& b);
 Order comparePaired(const QList<double>& a, const QList<double>& b);
