@@ -59,6 +59,36 @@ QList<double> categoryXs(int count)
     return xs;
 }
 
+// Why a load run gave nothing: the generator's error, or what came back.
+QString whyNothing(const Lab::LoadRun& run)
+{
+    if (!run.error.isEmpty())
+        return run.error;
+    if (run.summary.unreachable)
+        return run.summary.unreachableReason;
+    QStringList parts;
+    parts << QStringLiteral("%1 sent, %2 failed").arg(run.summary.sent).arg(run.summary.failed);
+    for (int k = 1; k < kLoadErrorKinds; ++k) {
+        if (run.summary.errors[static_cast<std::size_t>(k)] > 0)
+            parts << QStringLiteral("%1 %2").arg(run.summary.errors[static_cast<std::size_t>(k)]).arg(QLatin1String(errorKindName(static_cast<LoadError>(k))));
+    }
+    if (run.summary.cutAtDeadline > 0)
+        parts << QStringLiteral("%1 still in flight at the end").arg(run.summary.cutAtDeadline);
+    return parts.join(QStringLiteral(", "));
+}
+
+// A step that got no answer at all (a stall of the shared machine, say) is
+// run once more; the result counts how often that happened.
+Lab::LoadRun loadStep(Lab& lab, const LoadConfig& config, ExperimentResult& r)
+{
+    Lab::LoadRun run = lab.load(config);
+    if (!lab.cancelled() && run.error.isEmpty() && run.summary.succeeded == 0) {
+        r.data.insert(QStringLiteral("stepsRunAgain"), r.data.value(QStringLiteral("stepsRunAgain")).toInt() + 1);
+        run = lab.load(config);
+    }
+    return run;
+}
+
 bool failRun(ExperimentResult& r, const QString& why)
 {
     r.error = why;
@@ -131,13 +161,11 @@ void ScalingExperiment::run(Lab& lab, ExperimentResult& r)
             lab.progress(QStringLiteral("%1 worker(s), round %2/%3").arg(w).arg(round + 1).arg(lab.rounds()),
                          (static_cast<double>(w - 1) + static_cast<double>(round) / lab.rounds()) / maxWorkers);
             for (const auto& [name, route] : routes) {
-                const Lab::LoadRun run = lab.load(loadOf(route, connections, step));
+                const Lab::LoadRun run = loadStep(lab, loadOf(route, connections, step), r);
                 if (stopIfCancelled(lab, r))
                     return;
                 if (!run.error.isEmpty() || run.summary.succeeded == 0) {
-                    failRun(r, QStringLiteral("the load test against %1 workers failed: %2")
-                                   .arg(w)
-                                   .arg(run.error.isEmpty() ? run.summary.unreachableReason : run.error));
+                    failRun(r, QStringLiteral("the load test against %1 workers got no answer: %2").arg(w).arg(whyNothing(run)));
                     return;
                 }
                 const QString suffix = (name == QLatin1String("root") ? QString() : QLatin1Char('.') + name) + QStringLiteral(".w") + key;
@@ -311,11 +339,15 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
                          static_cast<double>(done) / total);
             for (int c : concurrencies) {
                 for (const auto& [path, route] : paths) {
-                    const Lab::LoadRun run = lab.load(loadOf(route + "?n=" + QByteArray::number(n), c, stepOf.value(n)));
+                    const Lab::LoadRun run = loadStep(lab, loadOf(route + "?n=" + QByteArray::number(n), c, stepOf.value(n)), r);
                     if (stopIfCancelled(lab, r))
                         return;
                     if (!run.error.isEmpty() || run.summary.succeeded == 0) {
-                        failRun(r, QStringLiteral("%1?n=%2 failed: %3").arg(QString::fromLatin1(route)).arg(n).arg(run.error));
+                        failRun(r, QStringLiteral("%1?n=%2 at %3 connection(s) got no answer: %4")
+                                       .arg(QString::fromLatin1(route))
+                                       .arg(n)
+                                       .arg(c)
+                                       .arg(whyNothing(run)));
                         return;
                     }
                     const QString key = QStringLiteral("%1.c%2.n%3").arg(path).arg(c).arg(n);
@@ -466,7 +498,7 @@ void BlockingExperiment::run(Lab& lab, ExperimentResult& r)
                 return;
             const LoadSummary& p = runs.front().summary;
             if (p.succeeded == 0) {
-                failRun(r, QStringLiteral("the `/` probe got no answer: %1").arg(runs.front().error));
+                failRun(r, QStringLiteral("the `/` probe got no answer: %1").arg(whyNothing(runs.front())));
                 return;
             }
             r.add(QStringLiteral("rootMeanMs.") + scenarios[s], p.latency.mean() / 1e6);
@@ -822,7 +854,7 @@ void BalanceExperiment::run(Lab& lab, ExperimentResult& r)
             lab.progress(QStringLiteral("%1, round %2/%3").arg(names[i]).arg(round + 1).arg(lab.rounds()),
                          static_cast<double>(i * lab.rounds() + round) / static_cast<double>(policies.size() * lab.rounds()));
             for (const bool keepAlive : { false, true }) {
-                const Lab::LoadRun run = lab.load(loadOf("/", keepAlive ? workers + 1 : 8, step, keepAlive));
+                const Lab::LoadRun run = loadStep(lab, loadOf("/", keepAlive ? workers + 1 : 8, step, keepAlive), r);
                 if (stopIfCancelled(lab, r))
                     return;
                 QList<double> counts;
