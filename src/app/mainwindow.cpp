@@ -243,7 +243,8 @@ void MainWindow::buildUi()
            "<b>/main</b> computes fib(N) on the worker's event loop, <b>/worker</b> on its thread pool, "
            "<b>/child</b> in a child process. Send /main with N = 35 and watch <i>Event-loop lag per worker</i> "
            "jump for that worker only; <i>Routing</i> shows which worker served what. <b>Load test</b> (right) "
-           "sends many; File → Export report makes a PDF of it all."),
+           "sends many. The <b>Experiments</b> tab answers the seed's question — cluster, threads or child "
+           "processes? — with measurements from this machine."),
         m_guide);
     guideText->setWordWrap(true);
     auto* dismiss = new QPushButton(tr("Got it"), m_guide);

@@ -269,6 +269,10 @@ void TestMainWindow::startHereGuideUntilDismissed()
             startHere = a;
     }
     QVERIFY(startHere != nullptr); // Help → Start here brings it back
+    bool pointsToExperiments = false;
+    for (QLabel* l : second.findChildren<QLabel*>())
+        pointsToExperiments = pointsToExperiments || l->text().contains(QStringLiteral("<b>Experiments</b> tab"));
+    QVERIFY(pointsToExperiments); // where the experiments are
     startHere->trigger();
     QVERIFY(second.guideShown());
 }

@@ -133,9 +133,9 @@ void TestExperiments::eachExperimentRuns()
         QVERIFY(r.value(QStringLiteral("rssKiB.child.s64")) >= 64 * 1024);
     }
     if (name == QLatin1String("balance")) {
-        // Round-robin with a new connection per request is exact: every
-        // worker gets its turn.
-        QVERIFY2(r.value(QStringLiteral("jain.round-robin.new")) > 0.95,
+        // Round-robin with a new connection per request hands each to the
+        // next free worker: no worker is left out (2:1 would be 0.9).
+        QVERIFY2(r.value(QStringLiteral("jain.round-robin.new")) > 0.9,
                  qPrintable(QString::number(r.value(QStringLiteral("jain.round-robin.new")))));
     }
 }
