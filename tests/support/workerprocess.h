@@ -24,7 +24,12 @@ public:
     QProcess& process() { return m_process; }
     // Terminates gracefully (SIGTERM) and returns the exit code, or -1.
     int stop(int timeoutMs = 10000);
-    QByteArray stderrText() { return m_stderr + m_process.readAllStandardError(); }
+    // Everything the worker wrote on stderr so far (kept: calls accumulate).
+    QByteArray stderrText()
+    {
+        m_stderr += m_process.readAllStandardError();
+        return m_stderr;
+    }
 
     static QString binary(const QString& name);
 

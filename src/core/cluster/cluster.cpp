@@ -1,5 +1,7 @@
 #include "cluster.h"
 
+#include "logging.h"
+
 #include "compute/fib.h"
 #include "roundrobinacceptor.h"
 #include "platform/socketplatform.h"
@@ -161,6 +163,7 @@ void Cluster::spawn(Slot& slot)
         args << QStringLiteral("--fault-injection");
     args += m_config.extraWorkerArgs;
 
+    qCDebug(lcCluster).noquote() << "spawning worker" << slot.index << ":" << args.join(QLatin1Char(' '));
     auto* instance = new WorkerInstance(this, m_nextInstanceId++, slot.index);
     connect(instance, &WorkerInstance::listening, this, [this, instance]() { instanceListening(instance); });
     connect(instance, &WorkerInstance::telemetry, this, [this, instance](const QCborMap& batch) {
@@ -696,6 +699,10 @@ QHash<qint64, quint64> Cluster::handedByPid() const
 void Cluster::emitEvent(ClusterEvent e)
 {
     e.steadyNs = steadyNowNs();
+    if (e.kind == ClusterEvent::Kind::Errored || (e.kind == ClusterEvent::Kind::Exited && e.crash))
+        qCWarning(lcCluster).noquote() << e.toLine();
+    else
+        qCInfo(lcCluster).noquote() << e.toLine();
     Q_EMIT clusterEvent(e);
 }
 

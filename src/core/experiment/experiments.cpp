@@ -104,6 +104,28 @@ bool stopIfCancelled(Lab& lab, ExperimentResult& r)
     return true;
 }
 
+// Starts the experiment's cluster; false (and the result says why, or that
+// it was cancelled) when it could not.
+bool startClusterFor(Lab& lab, ExperimentResult& r, const ClusterConfig& config, const QString& what)
+{
+    QString error;
+    if (lab.startCluster(config, &error))
+        return true;
+    if (!stopIfCancelled(lab, r))
+        failRun(r, QStringLiteral("cannot start %1: %2").arg(what, error));
+    return false;
+}
+
+// An estimate of KiB, in MiB.
+Estimate inMiB(Estimate e)
+{
+    e.mean /= 1024;
+    e.low /= 1024;
+    e.high /= 1024;
+    e.median /= 1024;
+    return e;
+}
+
 QString rpsText(const Estimate& e)
 {
     return QStringLiteral("%1 req/s").arg(QString::number(e.mean, 'f', 0));
@@ -148,13 +170,8 @@ void ScalingExperiment::run(Lab& lab, ExperimentResult& r)
         ClusterConfig config;
         config.workers = w;
         config.telemetry = false;
-        QString error;
-        if (!lab.startCluster(config, &error)) {
-            if (stopIfCancelled(lab, r))
-                return;
-            failRun(r, QStringLiteral("cannot start %1 workers: %2").arg(w).arg(error));
+        if (!startClusterFor(lab, r, config, QStringLiteral("%1 workers").arg(w)))
             return;
-        }
         lab.load(loadOf("/", connections, qMax<std::int64_t>(50, step / 4))); // warm-up, not kept
         const QString key = QString::number(w);
         for (int round = 0; round < lab.rounds(); ++round) {
@@ -324,12 +341,8 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
     config.workers = 1;
     config.poolThreads = cores;
     config.telemetry = false;
-    QString error;
-    if (!lab.startCluster(config, &error)) {
-        if (!stopIfCancelled(lab, r))
-            failRun(r, QStringLiteral("cannot start the worker: %1").arg(error));
+    if (!startClusterFor(lab, r, config, QStringLiteral("the worker")))
         return;
-    }
     lab.load(loadOf("/child?n=0", 1, 100)); // warm-up: the task binary in the page cache
     const int total = static_cast<int>(ns.size()) * lab.rounds();
     int done = 0;
@@ -442,10 +455,7 @@ void BlockingExperiment::run(Lab& lab, ExperimentResult& r)
     int heavyN = 28;
     double heavyMs = 0;
     for (; heavyN < 40; ++heavyN) {
-        const std::int64_t t0 = steadyNowNs();
-        volatile std::uint64_t sink = fib(heavyN);
-        (void)sink;
-        heavyMs = msOf(steadyNowNs() - t0);
+        heavyMs = fibCostMs(heavyN, true);
         if (heavyMs >= 3.0)
             break;
     }
@@ -469,12 +479,8 @@ void BlockingExperiment::run(Lab& lab, ExperimentResult& r)
     config.workers = 1;
     config.poolThreads = cores;
     config.telemetry = false;
-    QString error;
-    if (!lab.startCluster(config, &error)) {
-        if (!stopIfCancelled(lab, r))
-            failRun(r, QStringLiteral("cannot start the worker: %1").arg(error));
+    if (!startClusterFor(lab, r, config, QStringLiteral("the worker")))
         return;
-    }
     const QStringList scenarios { QStringLiteral("none"), QStringLiteral("main"), QStringLiteral("worker"),
                                   QStringLiteral("child") };
     lab.load(loadOf("/", 2, 100)); // warm-up
@@ -575,12 +581,8 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
     config.faultInjection = true;
     config.quickFailureMs = 0;
     config.crashLoopLimit = 1000;
-    QString error;
-    if (!lab.startCluster(config, &error)) {
-        if (!stopIfCancelled(lab, r))
-            failRun(r, QStringLiteral("cannot start the cluster: %1").arg(error));
+    if (!startClusterFor(lab, r, config, QStringLiteral("the cluster")))
         return;
-    }
     const QList<QPair<QString, QByteArray>> kinds { { QStringLiteral("thread"), "/worker" },
                                                     { QStringLiteral("child"), "/child" } };
     const auto allListening = [&lab, workers]() {
@@ -733,12 +735,8 @@ void SharingExperiment::run(Lab& lab, ExperimentResult& r)
     config.workers = 1;
     config.telemetry = false;
     config.faultInjection = true;
-    QString error;
-    if (!lab.startCluster(config, &error)) {
-        if (!stopIfCancelled(lab, r))
-            failRun(r, QStringLiteral("cannot start the worker: %1").arg(error));
+    if (!startClusterFor(lab, r, config, QStringLiteral("the worker")))
         return;
-    }
     // The worker builds its buffer once, at the largest size: not timed.
     lab.get("/worker?n=0&payload=" + QByteArray::number(sizes.last()));
     for (int round = 0; round < lab.rounds(); ++round) {
@@ -778,11 +776,7 @@ void SharingExperiment::run(Lab& lab, ExperimentResult& r)
         xs.append(s);
         thread.append(r.metric(QStringLiteral("ms.thread.s%1").arg(s)));
         child.append(r.metric(QStringLiteral("ms.child.s%1").arg(s)));
-        Estimate mib = r.metric(QStringLiteral("rssKiB.child.s%1").arg(s));
-        mib.mean /= 1024;
-        mib.low /= 1024;
-        mib.high /= 1024;
-        childRss.append(mib);
+        childRss.append(inMiB(r.metric(QStringLiteral("rssKiB.child.s%1").arg(s))));
     }
     Chart time { QStringLiteral("sharing-time"), QStringLiteral("Round trip by payload size"), QStringLiteral("payload (MiB)"),
                  QStringLiteral("round trip (ms)"), true, true, false, {}, {} };
@@ -844,12 +838,8 @@ void BalanceExperiment::run(Lab& lab, ExperimentResult& r)
         config.workers = workers;
         config.policy = policies[i];
         config.telemetry = false;
-        QString error;
-        if (!lab.startCluster(config, &error)) {
-            if (!stopIfCancelled(lab, r))
-                failRun(r, QStringLiteral("cannot start the %1 cluster: %2").arg(names[i], error));
+        if (!startClusterFor(lab, r, config, QStringLiteral("the %1 cluster").arg(names[i])))
             return;
-        }
         for (int round = 0; round < lab.rounds(); ++round) {
             lab.progress(QStringLiteral("%1, round %2/%3").arg(names[i]).arg(round + 1).arg(lab.rounds()),
                          static_cast<double>(i * lab.rounds() + round) / static_cast<double>(policies.size() * lab.rounds()));
@@ -927,15 +917,11 @@ void FootprintExperiment::run(Lab& lab, ExperimentResult& r)
     config.workers = 1;
     config.poolThreads = threads;
     config.telemetry = true;
-    QString error;
     for (int round = 0; round < lab.rounds(); ++round) {
         lab.progress(QStringLiteral("worker start %1/%2").arg(round + 1).arg(lab.rounds()), 0.5 * round / lab.rounds());
         const std::int64_t t0 = steadyNowNs();
-        if (!lab.startCluster(config, &error)) {
-            if (!stopIfCancelled(lab, r))
-                failRun(r, QStringLiteral("cannot start the worker: %1").arg(error));
+        if (!startClusterFor(lab, r, config, QStringLiteral("the worker")))
             return;
-        }
         r.add(QStringLiteral("workerStartMs"), msOf(steadyNowNs() - t0));
     }
     lab.cluster()->telemetry()->setKeepRecords(false);
@@ -990,13 +976,7 @@ void FootprintExperiment::run(Lab& lab, ExperimentResult& r)
     const QStringList memLabels { QStringLiteral("idle worker"), QStringLiteral("per pool thread"), QStringLiteral("per child task") };
     Chart memory { QStringLiteral("footprint-memory"), QStringLiteral("Resident memory of each unit"), QString(),
                    QStringLiteral("MiB"), false, true, true, memLabels, {} };
-    const auto mib = [&r](const QString& key) {
-        Estimate e = r.metric(key);
-        e.mean /= 1024;
-        e.low /= 1024;
-        e.high /= 1024;
-        return e;
-    };
+    const auto mib = [&r](const QString& key) { return inMiB(r.metric(key)); };
     memory.lines = { lineOf(QStringLiteral("resident memory"), categoryXs(3),
                             { mib(QStringLiteral("workerIdleKiB")), mib(QStringLiteral("threadKiB")), mib(QStringLiteral("taskKiB")) }) };
     const QStringList startLabels { QStringLiteral("worker process"), QStringLiteral("pool hand-off"), QStringLiteral("child task") };

@@ -1,5 +1,7 @@
 #include "lab.h"
 
+#include "logging.h"
+
 #include "load/loadgenerator.h"
 
 #include <QElapsedTimer>
@@ -50,6 +52,7 @@ std::int64_t Lab::stepMs(double quickSeconds, double fullSeconds) const
 
 void Lab::progress(const QString& step, double fraction)
 {
+    qCDebug(lcExperiment).noquote() << step << QStringLiteral("(%1%)").arg(static_cast<int>(fraction * 100));
     if (m_progress)
         m_progress(step, qBound(0.0, fraction, 1.0));
 }

@@ -1,5 +1,7 @@
 #include "runner.h"
 
+#include "logging.h"
+
 #include "experiments.h"
 #include "lab.h"
 
@@ -190,11 +192,17 @@ bool ExperimentRunner::start(const QStringList& names, const ExperimentSettings&
                 post([name, step, rps, p99](ExperimentRunner* r) { Q_EMIT r->stepLoad(name, step, rps, p99); });
             });
             lab.progress(QStringLiteral("starting"), 0);
+            qCInfo(lcExperiment).noquote() << "starting" << result.name;
             e->run(lab, result);
             lab.stopCluster();
             result.seconds = static_cast<double>(stepClock.elapsed()) / 1000.0;
             if (cancel->load())
                 result.cancelled = true;
+            if (!result.error.isEmpty())
+                qCWarning(lcExperiment).noquote() << result.name << "could not run:" << result.error;
+            else
+                qCInfo(lcExperiment).noquote() << result.name << (result.cancelled ? "cancelled" : "done") << "in"
+                                                << result.seconds << "s";
             report.results.append(result);
             post([result](ExperimentRunner* r) { Q_EMIT r->experimentFinished(result); });
             estimateDone += mine;

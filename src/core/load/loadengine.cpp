@@ -1,5 +1,7 @@
 #include "loadengine.h"
 
+#include "logging.h"
+
 #include "compute/fib.h"
 
 #include <QMetaObject>
@@ -383,6 +385,7 @@ LoadSummary LoadEngine::run()
             // the target is unreachable; say so now, not after N failures.
             m_summary.unreachable = true;
             m_summary.unreachableReason = m_lastConnectError;
+            qCInfo(lcLoad).noquote() << "target unreachable:" << m_lastConnectError;
             cutAtDeadline();
             break;
         }

@@ -1,5 +1,7 @@
 #include "httpconnection.h"
 
+#include "logging.h"
+
 #include "childtask.h"
 #include "router.h"
 #include "platform/socketplatform.h"
@@ -79,6 +81,8 @@ HttpConnection::HttpConnection(qintptr socketDescriptor, quint64 id, WorkerServe
     });
 
     if (overloaded) {
+        qCInfo(lcHttp) << "connection refused with 503: the worker has" << m_server->config().maxConnections
+                       << "open connections";
         HttpResponse r = errorResponse(503, "this worker has too many open connections", false);
         r.addHeader("Retry-After", "1");
         m_stopParsing = true;
@@ -311,6 +315,7 @@ void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, const 
     const int n = plan.n;
     std::atomic<int>& jobs = m_server->poolJobs();
     if (jobs.load() >= m_server->threadPool()->maxThreadCount() + cfg.maxQueue) {
+        qCInfo(lcHttp) << "503: the thread pool and its queue are full";
         HttpResponse r = errorResponse(503, "the thread pool queue is full", json);
         r.addHeader("Retry-After", "1");
         finish(slot, std::move(r), {});
@@ -388,6 +393,7 @@ void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, const
     }
     ChildTask* task = m_server->taskPool()->submit(n, this, options);
     if (task == nullptr) {
+        qCInfo(lcHttp) << "503: the child-process limit and its queue are full";
         HttpResponse r = errorResponse(503, "the child-process limit and its queue are full", json);
         r.addHeader("Retry-After", "1");
         finish(slot, std::move(r), {});
@@ -470,6 +476,7 @@ void HttpConnection::failStream(int status, const QByteArray& reason)
     // The stream can no longer be trusted: answer after what is pending,
     // then close.
     m_stopParsing = true;
+    qCDebug(lcHttp) << "connection" << m_id << ":" << status << reason.constData() << "; closing after it";
     Pending* slot = newSlot();
     slot->closeAfter = true;
     finish(slot, errorResponse(status, reason, m_jsonErrors), {});

@@ -1,5 +1,7 @@
 #include "telemetryaggregator.h"
 
+#include "logging.h"
+
 #include "compute/fib.h"
 
 #include <QCborArray>
@@ -81,22 +83,28 @@ void TelemetryAggregator::ingest(int index, qint64 pid, const QCborMap& batch)
 {
     if (index < 0 || index >= kMaxWorkerIndex) {
         ++m_malformed;
+        qCWarning(lcTelemetry) << "batch from worker index" << index << "refused: index out of range";
         return;
     }
     WorkerAccount& a = account(pid);
     a.index = index;
     a.pid = pid;
     const auto seq = static_cast<std::uint64_t>(qMax<qint64>(0, cborInt(batch.value(QStringLiteral("batch")))));
-    if (seq > a.batches + a.missingBatches + 1)
+    if (seq > a.batches + a.missingBatches + 1) {
+        qCWarning(lcTelemetry) << "worker" << index << "pid" << pid << ":" << seq - (a.batches + a.missingBatches + 1)
+                               << "batch(es) missing before batch" << seq;
         a.missingBatches += seq - (a.batches + a.missingBatches + 1);
+    }
     ++a.batches;
     a.servedReported = static_cast<std::uint64_t>(qMax<qint64>(0, cborInt(batch.value(QStringLiteral("served")))));
     std::vector<RequestRecord> records;
     if (cborInt(batch.value(QStringLiteral("layout")), -1) != kRequestRecordLayout
         || !unpackRecords(batch.value(QStringLiteral("records")).toByteArray(), &records)) {
         ++m_malformed;
+        qCWarning(lcTelemetry) << "batch" << seq << "of worker" << index << "pid" << pid << "is malformed: skipped";
         return;
     }
+    qCDebug(lcTelemetry) << "batch" << seq << "of worker" << index << ":" << records.size() << "records";
     for (const RequestRecord& r : records) {
         // Every field is checked before it is used: route and path index
         // arrays, the worker index keys tables, timestamps pick a slot of
@@ -104,6 +112,7 @@ void TelemetryAggregator::ingest(int index, qint64 pid, const QCborMap& batch)
         if (static_cast<int>(r.route) >= kRouteCount || static_cast<int>(r.path) > static_cast<int>(PathId::Child)
             || r.workerIndex != index || r.pid != pid || !plausible(r)) {
             ++m_rejected;
+            qCWarning(lcTelemetry) << "record" << r.requestSeq << "of worker" << index << "refused: a field out of range";
             continue;
         }
         ++a.records;
