@@ -49,7 +49,6 @@
 #include <QStyleFactory>
 #include <QTabWidget>
 #include <QTableView>
-#include <QTcpServer>
 #include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -478,21 +477,13 @@ bool MainWindow::startCluster(QString* errorOut)
     config.faultInjection = true; // the lab's own cluster: the isolation experiment's faults work here
     config.workers = m_workers->value();
     config.policy = *policyFromName(m_policy->currentText());
-    QString note;
     if (m_port->value() != 0) {
         config.port = static_cast<quint16>(m_port->value());
     } else {
-        // The default port may be busy: take the next free one, and say so.
+        // The default port may be busy: the cluster takes the next free one
+        // itself (binding each candidate for real), and we say so.
         config.port = kDefaultPort;
-        for (int attempt = 0; attempt < 50; ++attempt) {
-            QTcpServer probe;
-            if (probe.listen(config.host, static_cast<quint16>(kDefaultPort + attempt))) {
-                config.port = static_cast<quint16>(kDefaultPort + attempt);
-                if (attempt > 0)
-                    note = tr(" (port %1 was busy)").arg(kDefaultPort);
-                break;
-            }
-        }
+        config.portAttempts = 50;
     }
     m_cluster = std::make_unique<Cluster>(config);
     connect(m_cluster.get(), &Cluster::clusterEvent, this, &MainWindow::onClusterEvent);
@@ -506,6 +497,7 @@ bool MainWindow::startCluster(QString* errorOut)
             *errorOut = error;
         return false;
     }
+    const QString note = m_cluster->port() != config.port ? tr(" (port %1 was busy)").arg(config.port) : QString();
     const QString url = m_cluster->url() + QLatin1Char('/');
     m_request->setBaseUrl(m_cluster->url());
     m_loadTest->setEmbeddedUrl(url);

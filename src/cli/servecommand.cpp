@@ -10,7 +10,6 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QTimer>
-#include <QTcpServer>
 #include <QThread>
 
 #include <algorithm>
@@ -152,18 +151,10 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     if (parser.isSet(workerProgram))
         config.workerProgram = parser.value(workerProgram);
 
-    // The app's default port may be taken: try the next few, and say so.
-    if (fallbackToFreePort && !parser.isSet(QStringLiteral("port"))) {
-        for (int attempt = 0; attempt < 20; ++attempt) {
-            QTcpServer probe;
-            if (probe.listen(config.host, static_cast<quint16>(3000 + attempt))) {
-                if (attempt > 0)
-                    std::printf("port 3000 is busy; using %d\n", 3000 + attempt);
-                config.port = static_cast<quint16>(3000 + attempt);
-                break;
-            }
-        }
-    }
+    // The app's default port may be taken: the cluster tries the next few
+    // itself, and says so in an event.
+    if (fallbackToFreePort && !parser.isSet(QStringLiteral("port")))
+        config.portAttempts = 20;
     Cluster cluster(config);
     // A server runs for days: no raw record stays in memory (--record streams
     // each one to its file as it arrives).

@@ -43,6 +43,14 @@ struct EventLog
             n += (e.kind == kind && (index == -2 || e.index == index)) ? 1 : 0;
         return n;
     }
+    bool contains(const QString& detail) const
+    {
+        for (const ClusterEvent& e : events) {
+            if (e.detail.contains(detail))
+                return true;
+        }
+        return false;
+    }
     const ClusterEvent* last(ClusterEvent::Kind kind, int index) const
     {
         for (auto it = events.crbegin(); it != events.crend(); ++it) {
@@ -97,6 +105,7 @@ private Q_SLOTS:
     void aFailedReplacementEndsTheRollingRestart();
     void sigkilledPrimaryLeavesNoProcess();
     void portInUseAndBadPolicy();
+    void aBusyPortMovesToTheNextFreeOne();
 
 private:
     DistributionPolicy policy() const;
@@ -709,6 +718,41 @@ void TestCluster::portInUseAndBadPolicy()
                 { QStringLiteral("serve"), QStringLiteral("--workers"), QStringLiteral("0") });
     QVERIFY(serve.waitForFinished(20000));
     QCOMPARE(serve.exitCode(), 2);
+}
+
+void TestCluster::aBusyPortMovesToTheNextFreeOne()
+{
+    // A port someone else holds, every policy: refused with one attempt,
+    // the next free one with several (each candidate bound for real).
+    QTcpServer blocker;
+    QVERIFY(blocker.listen(QHostAddress::LocalHost, 0));
+    const quint16 busy = blocker.serverPort();
+    if (busy >= 65530)
+        QSKIP("the blocker's port is too near the top to try the next ones");
+    ClusterConfig config;
+    config.workers = 1;
+    config.policy = policy();
+    config.port = busy;
+    config.poolThreads = 1;
+    {
+        Cluster refused(config);
+        QString error;
+        QVERIFY(!refused.start(&error));
+        QVERIFY2(error.contains(QStringLiteral("already in use")), qPrintable(error));
+    }
+    config.portAttempts = 5;
+    m_cluster = std::make_unique<Cluster>(config);
+    m_log = std::make_unique<EventLog>(m_cluster.get());
+    QSignalSpy ready(m_cluster.get(), &Cluster::allListening);
+    QString error;
+    QVERIFY2(m_cluster->start(&error), qPrintable(error));
+    QVERIFY(ready.wait(20000));
+    QVERIFY(m_cluster->port() > busy && m_cluster->port() < busy + 5);
+    QVERIFY(m_cluster->url().endsWith(QLatin1Char(':') + QString::number(m_cluster->port())));
+    QVERIFY(m_log->contains(QStringLiteral("port %1 is busy; using %2").arg(busy).arg(m_cluster->port())));
+    ParsedResponse r;
+    QVERIFY(RawHttpClient::get(m_cluster->port(), "/", &r));
+    QCOMPARE(r.status, 200);
 }
 
 QTEST_GUILESS_MAIN(TestCluster)

@@ -95,30 +95,46 @@ bool Cluster::start(QString* error)
         *error = unsupported;
         return false;
     }
+    // The port, or the next free one when asked: each candidate is bound for
+    // real (a probe released before the bind could lose the port to another
+    // program in between).
+    const int attempts = m_config.port == 0 ? 1 : qBound(1, m_config.portAttempts, 65536 - m_config.port);
     qintptr acceptorFd = -1;
-    switch (m_config.policy) {
-    case DistributionPolicy::RoundRobin:
-        acceptorFd = platform::createListener(m_config.host, m_config.port, &m_port, error);
-        if (acceptorFd < 0)
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+        const auto port = static_cast<quint16>(m_config.port + attempt);
+        bool inUse = false;
+        qintptr fd = -1;
+        if (m_config.policy == DistributionPolicy::ReusePort) {
+            // Bound, not listening: reserves the port (and tells us which
+            // one with port 0) without taking connections itself.
+            fd = platform::createReusePortSocket(m_config.host, port, false, &m_port, error, &inUse);
+        } else {
+            fd = platform::createListener(m_config.host, port, &m_port, error, &inUse);
+        }
+        if (fd >= 0) {
+            if (m_config.policy == DistributionPolicy::RoundRobin)
+                acceptorFd = fd;
+            else
+                m_listenerFd = fd;
+            break;
+        }
+        if (!inUse)
             return false;
+        if (attempt + 1 == attempts) {
+            if (attempts > 1)
+                *error = QStringLiteral("ports %1 to %2 on %3 are all in use")
+                             .arg(m_config.port)
+                             .arg(port)
+                             .arg(m_config.host.toString());
+            return false;
+        }
+    }
+    if (m_config.policy == DistributionPolicy::RoundRobin) {
         m_acceptor = std::make_unique<RoundRobinAcceptor>();
         if (!m_acceptor->start(acceptorFd, error, m_config.noWorkerGraceMs)) {
             m_acceptor.reset();
             return false;
         }
-        break;
-    case DistributionPolicy::Shared:
-        m_listenerFd = platform::createListener(m_config.host, m_config.port, &m_port, error);
-        if (m_listenerFd < 0)
-            return false;
-        break;
-    case DistributionPolicy::ReusePort:
-        // Bound, not listening: reserves the port (and tells us which one
-        // with port 0) without taking connections itself.
-        m_listenerFd = platform::createReusePortSocket(m_config.host, m_config.port, false, &m_port, error);
-        if (m_listenerFd < 0)
-            return false;
-        break;
     }
 
     m_controlServer = new QLocalServer(this);
@@ -135,6 +151,11 @@ bool Cluster::start(QString* error)
 
     m_running = true;
     m_stopping = false;
+    if (m_config.port != 0 && m_port != m_config.port) {
+        ClusterEvent busy;
+        busy.detail = QStringLiteral("port %1 is busy; using %2").arg(m_config.port).arg(m_port);
+        emitEvent(busy);
+    }
     ClusterEvent info;
     info.detail = QStringLiteral("%1 on %2 with %3 workers").arg(policyName(m_config.policy), url()).arg(m_config.workers);
     emitEvent(info);

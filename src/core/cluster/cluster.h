@@ -33,6 +33,7 @@ struct ClusterConfig
     DistributionPolicy policy = DistributionPolicy::RoundRobin;
     QHostAddress host = QHostAddress(QHostAddress::LocalHost);
     quint16 port = 3000; // 0 -> any free port
+    int portAttempts = 1; // the port busy: try the next ones, this many ports in all (the bind itself decides: no race)
     int poolThreads = 0; // per worker; 0 -> worker default
     int maxChildren = 0; // per worker; 0 -> worker default
     QStringList extraWorkerArgs;   // passed through to every worker

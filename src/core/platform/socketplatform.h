@@ -25,14 +25,16 @@ constexpr int kInheritedFd = 3;
 void startNetworking();
 
 // A listening TCP socket (SO_REUSEADDR on Unix, SO_EXCLUSIVEADDRUSE on
-// Windows). *boundPort receives the port (useful with port 0).
-qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error);
+// Windows). *boundPort receives the port (useful with port 0). On failure,
+// *addressInUse (when given) says whether another socket has the port.
+qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error,
+                       bool* addressInUse = nullptr);
 
 // A socket bound with SO_REUSEPORT, listening when `listen` is true. The
 // primary binds one without listening to reserve (and learn) the port; each
 // worker then binds and listens its own. Linux only.
 qintptr createReusePortSocket(const QHostAddress& host, quint16 port, bool listen, quint16* boundPort,
-                              QString* error);
+                              QString* error, bool* addressInUse = nullptr);
 
 // How a worker gets sockets from the primary.
 // Unix: the listening socket or the worker's end of its handoff channel is

@@ -74,8 +74,10 @@ int newTcpSocket(const QHostAddress& host)
 }
 
 qintptr bindAndMaybeListen(int fd, const QHostAddress& host, quint16 port, bool listen, quint16* boundPort,
-                           QString* error)
+                           QString* error, bool* addressInUse)
 {
+    if (addressInUse != nullptr)
+        *addressInUse = false;
     sockaddr_storage ss {};
     socklen_t len = 0;
     if (!toSockaddr(host, port, &ss, &len)) {
@@ -84,6 +86,8 @@ qintptr bindAndMaybeListen(int fd, const QHostAddress& host, quint16 port, bool 
         return -1;
     }
     if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+        if (addressInUse != nullptr)
+            *addressInUse = errno == EADDRINUSE;
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(host.toString())
                      .arg(port)
@@ -104,7 +108,7 @@ qintptr bindAndMaybeListen(int fd, const QHostAddress& host, quint16 port, bool 
 
 } // namespace
 
-qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error)
+qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error, bool* addressInUse)
 {
     const int fd = newTcpSocket(host);
     if (fd < 0) {
@@ -113,11 +117,11 @@ qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPor
     }
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    return bindAndMaybeListen(fd, host, port, true, boundPort, error);
+    return bindAndMaybeListen(fd, host, port, true, boundPort, error, addressInUse);
 }
 
 qintptr createReusePortSocket(const QHostAddress& host, quint16 port, bool listen, quint16* boundPort,
-                              QString* error)
+                              QString* error, bool* addressInUse)
 {
 #if defined(Q_OS_MACOS)
     // macOS has SO_REUSEPORT but hands every connection to the last
@@ -126,6 +130,7 @@ qintptr createReusePortSocket(const QHostAddress& host, quint16 port, bool liste
     Q_UNUSED(port);
     Q_UNUSED(listen);
     Q_UNUSED(boundPort);
+    Q_UNUSED(addressInUse);
     *error = QStringLiteral("macOS does not balance SO_REUSEPORT between processes; use round-robin or shared");
     return -1;
 #elif defined(SO_REUSEPORT)
@@ -141,12 +146,13 @@ qintptr createReusePortSocket(const QHostAddress& host, quint16 port, bool liste
         ::close(fd);
         return -1;
     }
-    return bindAndMaybeListen(fd, host, port, listen, boundPort, error);
+    return bindAndMaybeListen(fd, host, port, listen, boundPort, error, addressInUse);
 #else
     Q_UNUSED(host);
     Q_UNUSED(port);
     Q_UNUSED(listen);
     Q_UNUSED(boundPort);
+    Q_UNUSED(addressInUse);
     *error = QStringLiteral("SO_REUSEPORT is not available on this system");
     return -1;
 #endif

@@ -34,9 +34,11 @@ void startNetworking()
     (void)started;
 }
 
-qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error)
+qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPort, QString* error, bool* addressInUse)
 {
     startNetworking();
+    if (addressInUse != nullptr)
+        *addressInUse = false;
     const bool v6 = host.protocol() == QAbstractSocket::IPv6Protocol;
     SOCKET s = WSASocketW(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
                           WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
@@ -63,7 +65,14 @@ qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPor
         len = sizeof *a4;
     }
     if (bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(s, SOMAXCONN) != 0) {
-        *error = QStringLiteral("cannot listen on %1:%2 (WSA error %3)").arg(host.toString()).arg(port).arg(WSAGetLastError());
+        const int code = WSAGetLastError();
+        // Another socket on the port: WSAEADDRINUSE, or WSAEACCES when that
+        // one holds it with SO_EXCLUSIVEADDRUSE.
+        if (addressInUse != nullptr)
+            *addressInUse = code == WSAEADDRINUSE || code == WSAEACCES;
+        *error = code == WSAEADDRINUSE || code == WSAEACCES
+            ? QStringLiteral("cannot listen on %1:%2: the address is already in use").arg(host.toString()).arg(port)
+            : QStringLiteral("cannot listen on %1:%2 (WSA error %3)").arg(host.toString()).arg(port).arg(code);
         closesocket(s);
         return -1;
     }
@@ -77,8 +86,10 @@ qintptr createListener(const QHostAddress& host, quint16 port, quint16* boundPor
     return static_cast<qintptr>(s);
 }
 
-qintptr createReusePortSocket(const QHostAddress&, quint16, bool, quint16*, QString* error)
+qintptr createReusePortSocket(const QHostAddress&, quint16, bool, quint16*, QString* error, bool* addressInUse)
 {
+    if (addressInUse != nullptr)
+        *addressInUse = false;
     *error = QStringLiteral("Windows has no SO_REUSEPORT; use round-robin or shared");
     return -1;
 }
