@@ -1,5 +1,7 @@
 #include "chartpanel.h"
 
+#include <QBuffer>
+
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
@@ -152,6 +154,24 @@ QString ChartPanel::exportPng(const QString& path, qreal scale) const
     if (!image.save(path, "PNG"))
         return QStringLiteral("could not write %1 (disk full or not allowed?)").arg(path);
     return QString();
+}
+
+QByteArray ChartPanel::svg(QSize size) const
+{
+    // Drawn at the given size (the chart laid out for it), not the view's.
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QSvgGenerator generator;
+    generator.setOutputDevice(&buffer);
+    generator.setSize(size);
+    generator.setViewBox(QRect(QPoint(0, 0), size));
+    generator.setTitle(m_title);
+    QPainter painter;
+    if (!painter.begin(&generator))
+        return {};
+    renderInto(&painter, QRectF(QPointF(0, 0), QSizeF(size)));
+    painter.end();
+    return buffer.data();
 }
 
 QString ChartPanel::exportSvg(const QString& path) const

@@ -37,6 +37,8 @@ public:
     void copyToClipboard() const;
     // Renders the chart into `painter` over `target` (the report PDF).
     void renderInto(class QPainter* painter, const QRectF& target) const;
+    // The chart as an SVG document of that size (the HTML report).
+    QByteArray svg(QSize size) const;
 
     QChart* chart() const { return m_chart; }
     QChartView* view() const { return m_view; }

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "experimentspage.h"
+#include "reportwriter.h"
 
 #include "chartgrid.h"
 #include "charts.h"
@@ -35,7 +36,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPainter>
-#include <QPdfWriter>
+#include <QDateTime>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSaveFile>
@@ -284,7 +285,10 @@ void MainWindow::buildUi()
         m_workerModel->setHighlightedPid(pid);
         m_topology->setHighlightedPid(pid);
     });
-    connect(m_loadTest, &LoadTestPanel::finished, this, [this](const LoadSummary&) {
+    connect(m_loadTest, &LoadTestPanel::finished, this, [this](const LoadSummary& summary) {
+        m_hasLastLoad = true;
+        m_lastLoad = summary;
+        m_lastLoadConfig = m_loadTest->generator()->config();
         // Per server connection, for the routing chart's second view.
         m_feed.loadTestConnections.clear();
         for (const LoadRecord& r : m_loadTest->generator()->takeRecords()) {
@@ -307,11 +311,11 @@ void MainWindow::buildMenus()
     QAction* charts = file->addAction(tr("Export all charts (PNG, SVG, PDF)…"));
     charts->setShortcut(QKeySequence(QStringLiteral("Ctrl+E")));
     connect(charts, &QAction::triggered, this, [this]() { chooseFolderAndExport(); });
-    QAction* report = file->addAction(tr("Export report PDF…"));
+    QAction* report = file->addAction(tr("Export report (PDF or HTML)…"));
     report->setShortcut(QKeySequence(QStringLiteral("Ctrl+P")));
     connect(report, &QAction::triggered, this, [this]() {
         const QString path = QFileDialog::getSaveFileName(this, tr("Report"), QStringLiteral("clusterlab-report.pdf"),
-                                                          tr("PDF (*.pdf)"));
+                                                          tr("PDF (*.pdf);;HTML (*.html)"));
         if (!path.isEmpty())
             exportReport(path);
     });
@@ -637,47 +641,36 @@ QString MainWindow::exportCharts(const QString& folder)
 QString MainWindow::exportReport(const QString& path)
 {
     refreshNow();
-    QPdfWriter pdf(path);
-    pdf.setTitle(tr("ClusterLab report"));
-    pdf.setCreator(QStringLiteral("ClusterLab"));
-    pdf.setPageOrientation(QPageLayout::Landscape);
-    QPainter painter;
-    if (!painter.begin(&pdf)) {
-        const QString e = tr("could not write %1").arg(path);
-        showError(tr("Report failed"), e);
-        return e;
+    LabReport report;
+    report.machine = experiment::MachineInfo::current();
+    report.taken = QDateTime::currentDateTime();
+    if (m_cluster && m_cluster->isRunning()) {
+        const ClusterConfig& c = m_cluster->config();
+        const int cores = qMax(1, QThread::idealThreadCount());
+        report.clusterUrl = m_cluster->url();
+        report.policy = policyName(c.policy);
+        report.workers = m_cluster->workerCount();
+        report.poolThreads = c.poolThreads > 0 ? c.poolThreads : cores;
+        report.maxChildren = c.maxChildren > 0 ? c.maxChildren : 2 * cores;
     }
-    const QRectF page(0, 0, pdf.width(), pdf.height());
-    // Page 1: the summary tables.
-    QFont font = painter.font();
-    font.setPointSize(10);
-    painter.setFont(font);
-    QString text = tr("ClusterLab report\n\n");
-    if (m_cluster) {
-        text += tr("Cluster: %1, policy %2, %3 workers\n\n").arg(m_cluster->url(), policyName(m_cluster->config().policy)).arg(m_cluster->workerCount());
-        text += tr("worker  pid      /        /main    /worker  /child   restarts\n");
-        for (int row = 0; row < m_workerModel->rowCount(); ++row) {
-            QStringList cells;
-            for (int col : { int(WorkerTableModel::Index), int(WorkerTableModel::Pid), int(WorkerTableModel::Root),
-                             int(WorkerTableModel::Main), int(WorkerTableModel::Worker), int(WorkerTableModel::Child),
-                             int(WorkerTableModel::Restarts) })
-                cells << m_workerModel->data(m_workerModel->index(row, col), Qt::DisplayRole).toString().leftJustified(8);
-            text += cells.join(QLatin1Char(' ')) + QLatin1Char('\n');
-        }
-        if (m_cluster->telemetry() != nullptr)
-            text += QLatin1Char('\n') + QString::fromUtf8(QJsonDocument(m_cluster->telemetry()->summaryJson()).toJson(QJsonDocument::Indented));
+    if (m_cluster && m_cluster->telemetry() != nullptr)
+        report.snapshot = m_cluster->telemetry()->snapshot();
+    report.hasLoad = m_hasLastLoad;
+    report.load = m_lastLoadConfig;
+    report.loadSummary = m_lastLoad;
+    for (int col = 0; col < m_workerModel->columnCount(); ++col)
+        report.workerHeader << m_workerModel->headerData(col, Qt::Horizontal, Qt::DisplayRole).toString();
+    for (int row = 0; row < m_workerModel->rowCount(); ++row) {
+        QStringList cells;
+        for (int col = 0; col < m_workerModel->columnCount(); ++col)
+            cells << m_workerModel->data(m_workerModel->index(row, col), Qt::DisplayRole).toString();
+        report.workerRows << cells;
     }
-    if (!m_loadTest->summaryText().isEmpty())
-        text += tr("\nLast load test\n") + m_loadTest->summaryText();
-    painter.drawText(page, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, text);
-    // One page per chart.
-    for (ChartPanel* c : std::as_const(m_charts)) {
-        pdf.newPage();
-        c->renderInto(&painter, page);
-    }
-    painter.end();
-    if (QFileInfo(path).size() == 0) {
-        const QString e = tr("could not write %1 (disk full?)").arg(path);
+    report.charts = m_charts;
+    if (m_experiments->hasReport())
+        report.experiments = &m_experiments->report();
+    const QString e = ReportWriter(report).write(path);
+    if (!e.isEmpty()) {
         showError(tr("Report failed"), e);
         return e;
     }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "chartfeed.h"
+#include "load/loadconfig.h"
+#include "load/loadresult.h"
 
 #include <QMainWindow>
 
@@ -141,6 +143,9 @@ private:
     QTabWidget* m_centreTabs = nullptr;
     ExperimentsPage* m_experiments = nullptr;
     bool m_resumeAfterExperiments = false;
+    bool m_hasLastLoad = false;
+    LoadSummary m_lastLoad;
+    LoadConfig m_lastLoadConfig;
     QLabel* m_statusUrl = nullptr;
     QLabel* m_statusLag = nullptr;
 };

@@ -1,5 +1,6 @@
 // clusterlab-labtool: drives the real window for the docs, not a test.
-//   clusterlab-labtool screenshot FILE.png [WxH] [--empty | --experiments RESULTS.json [--evidence]]
+//   clusterlab-labtool screenshot FILE.png [WxH] [--empty | --experiments RESULTS.json [--evidence]
+//                                                  | --report REPORT.pdf|html]
 //        a short load test (--empty: none), then the window (default
 //        1280x800) to PNG; --experiments: the Experiments tab showing a
 //        run saved by `clusterlab experiment --json`, one cell's evidence open
@@ -131,6 +132,15 @@ int main(int argc, char** argv)
             return 1;
         }
         std::printf("wrote %s (%dx%d)\n", qPrintable(args.value(1)), shot.width(), shot.height());
+        if (args.contains(QStringLiteral("--report"))) {
+            const QString path = args.value(args.indexOf(QStringLiteral("--report")) + 1);
+            const QString failed = window.exportReport(path);
+            if (!failed.isEmpty()) {
+                std::fprintf(stderr, "labtool: report: %s\n", qPrintable(failed));
+                return 1;
+            }
+            std::printf("wrote %s\n", qPrintable(path));
+        }
         return 0;
     }
 

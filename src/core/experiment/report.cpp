@@ -217,6 +217,32 @@ QString chartSvg(const Chart& chart, int width, int height)
     return s;
 }
 
+QString verdictTableHtml(const VerdictTable& table, bool chartLinks)
+{
+    QString h = QStringLiteral("<table border=\"1\" cellspacing=\"0\" cellpadding=\"5\" width=\"100%\"><tr><th>Use case</th>");
+    for (const QString& c : VerdictTable::columns())
+        h += QStringLiteral("<th>%1</th>").arg(esc(c));
+    h += QStringLiteral("</tr>\n");
+    for (const VerdictRow& row : table.rows) {
+        h += QStringLiteral("<tr><th align=\"left\">%1</th>").arg(esc(row.useCase));
+        for (const VerdictCell& c : row.cells) {
+            const char* colour = c.verdict == Verdict::Confirmed  ? "#e6f4e6"
+                : c.verdict == Verdict::Contradicted              ? "#fbe3e3"
+                : c.verdict == Verdict::NotDecided                ? "#fff6d9"
+                                                                  : "#f4f4f4";
+            const QString link = !chartLinks || c.chart.isEmpty()
+                ? QString()
+                : QStringLiteral(" <a href=\"#%1\">chart</a>").arg(esc(c.chart));
+            h += QStringLiteral("<td bgcolor=\"%1\"><small>seed says: %2</small><br><b>%3 %4</b><br><small>%5%6</small></td>")
+                     .arg(QLatin1String(colour), esc(claimText(c)), verdictSymbol(c.verdict), esc(verdictName(c.verdict)),
+                          esc(c.evidence), link);
+        }
+        h += QStringLiteral("</tr>\n");
+    }
+    h += QStringLiteral("</table>\n");
+    return h;
+}
+
 QList<ReportPiece> reportPieces(const RunReport& report)
 {
     QList<ReportPiece> pieces;
@@ -228,26 +254,9 @@ QList<ReportPiece> reportPieces(const RunReport& report)
                   report.cancelled ? QStringLiteral(" (cancelled: partial)") : QString())
              .arg(report.settings.effectiveRounds())
              .arg(QString::number(report.seconds, 'f', 0));
-    h += QStringLiteral("<h2>The seed's table, measured</h2>\n"
-                        "<table border=\"1\" cellspacing=\"0\" cellpadding=\"5\" width=\"100%\"><tr><th>Use case</th>");
-    for (const QString& c : VerdictTable::columns())
-        h += QStringLiteral("<th>%1</th>").arg(esc(c));
-    h += QStringLiteral("</tr>\n");
-    for (const VerdictRow& row : report.verdicts.rows) {
-        h += QStringLiteral("<tr><th align=\"left\">%1</th>").arg(esc(row.useCase));
-        for (const VerdictCell& c : row.cells) {
-            const char* colour = c.verdict == Verdict::Confirmed  ? "#e6f4e6"
-                : c.verdict == Verdict::Contradicted              ? "#fbe3e3"
-                : c.verdict == Verdict::NotDecided                ? "#fff6d9"
-                                                                  : "#f4f4f4";
-            const QString link = c.chart.isEmpty() ? QString() : QStringLiteral(" <a href=\"#%1\">chart</a>").arg(esc(c.chart));
-            h += QStringLiteral("<td bgcolor=\"%1\"><small>seed says: %2</small><br><b>%3 %4</b><br><small>%5%6</small></td>")
-                     .arg(QLatin1String(colour), esc(claimText(c)), verdictSymbol(c.verdict), esc(verdictName(c.verdict)),
-                          esc(c.evidence), link);
-        }
-        h += QStringLiteral("</tr>\n");
-    }
-    h += QStringLiteral("</table>\n<p>Confirmed: the measurement agrees with the seed; contradicted: it disagrees; not "
+    h += QStringLiteral("<h2>The seed's table, measured</h2>\n");
+    h += verdictTableHtml(report.verdicts, true);
+    h += QStringLiteral("<p>Confirmed: the measurement agrees with the seed; contradicted: it disagrees; not "
                         "decided here: the 95% intervals of the quantities compared overlap on this machine; not "
                         "measured: no experiment covers it (or it did not run).</p>\n");
     h += QStringLiteral("<h2>Machine and settings</h2>\n<table border=\"1\" cellspacing=\"0\" cellpadding=\"4\">");

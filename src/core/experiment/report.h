@@ -23,6 +23,10 @@ struct ReportPiece
 };
 QList<ReportPiece> reportPieces(const RunReport& report);
 
+// The seed's table with a verdict per cell, as an HTML table (the subset
+// above); `chartLinks` adds a link from each cell to its chart's anchor.
+QString verdictTableHtml(const VerdictTable& table, bool chartLinks);
+
 // The report as one self-contained HTML page: the verdict table first (each
 // cell's evidence linking to the chart it came from), then the machine and
 // settings, then one section per experiment with its question, method,
