@@ -695,28 +695,8 @@ QString MainWindow::exportRecordsJson(const QString& path)
 {
     if (!m_cluster || m_cluster->telemetry() == nullptr)
         return tr("no telemetry to export");
-    QJsonArray rows;
-    const QList<QByteArray> lines = [&]() {
-        QByteArray all;
-        for (const StoredRecord& r : m_cluster->telemetry()->records())
-            all += TelemetryAggregator::csvRow(r);
-        return all.split('\n');
-    }();
-    const QList<QByteArray> names = TelemetryAggregator::csvHeader().trimmed().split(',');
-    for (const QByteArray& line : lines) {
-        if (line.isEmpty())
-            continue;
-        const QList<QByteArray> cells = line.split(',');
-        QJsonObject o;
-        for (qsizetype i = 0; i < names.size() && i < cells.size(); ++i) {
-            bool isNumber = false;
-            const double v = cells[i].toDouble(&isNumber);
-            o.insert(QString::fromLatin1(names[i]), isNumber ? QJsonValue(v) : QJsonValue(QString::fromLatin1(cells[i])));
-        }
-        rows.append(o);
-    }
     QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(rows).toJson(QJsonDocument::Compact)) < 0 || !f.commit()) {
+    if (!f.open(QIODevice::WriteOnly) || !m_cluster->telemetry()->writeJson(&f) || !f.commit()) {
         const QString e = tr("could not write %1: %2").arg(path, f.errorString());
         showError(tr("Export failed"), e);
         return e;

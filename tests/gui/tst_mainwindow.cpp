@@ -625,7 +625,33 @@ void TestMainWindow::everyExportWritesAValidFile()
     QCOMPARE(m_window->exportRecordsJson(rawJson), QString());
     QFile rj(rawJson);
     QVERIFY(rj.open(QIODevice::ReadOnly));
-    QVERIFY(QJsonDocument::fromJson(rj.readAll()).array().size() >= 1);
+    QJsonParseError parseError;
+    const QJsonArray records = QJsonDocument::fromJson(rj.readAll(), &parseError).array();
+    QVERIFY2(parseError.error == QJsonParseError::NoError, qPrintable(parseError.errorString()));
+    // The same records as the CSV, field by field, numbers as numbers.
+    QFile c2(csv);
+    QVERIFY(c2.open(QIODevice::ReadOnly));
+    const QList<QByteArray> names = c2.readLine().trimmed().split(',');
+    QList<QList<QByteArray>> rows;
+    while (!c2.atEnd()) {
+        const QByteArray line = c2.readLine().trimmed();
+        if (!line.isEmpty())
+            rows.append(line.split(','));
+    }
+    QCOMPARE(records.size(), rows.size());
+    QVERIFY(!records.isEmpty());
+    for (qsizetype i = 0; i < records.size(); ++i) {
+        const QJsonObject o = records[i].toObject();
+        QCOMPARE(o.size(), names.size());
+        for (qsizetype k = 0; k < names.size(); ++k) {
+            const QJsonValue v = o.value(QString::fromLatin1(names[k]));
+            const QString cell = QString::fromLatin1(rows[i][k]);
+            if (v.isString())
+                QCOMPARE(v.toString(), cell);
+            else
+                QVERIFY2(qAbs(v.toDouble() - cell.toDouble()) < 1e-9, QByteArray(names[k] + " " + rows[i][k]).constData());
+        }
+    }
 }
 
 void TestMainWindow::exportToAnUnwritableFolderSaysSo()

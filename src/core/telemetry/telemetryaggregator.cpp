@@ -321,6 +321,44 @@ bool TelemetryAggregator::writeCsv(QIODevice* out) const
     return out->write(buf) == buf.size();
 }
 
+QByteArray TelemetryAggregator::jsonRow(const StoredRecord& r)
+{
+    // The CSV's columns under the same names, written directly (one object
+    // per record, no document built in memory): numbers stay numbers,
+    // names stay strings.
+    char line[384];
+    const double tick = 1e-4; // 100 ns in ms
+    const int n = std::snprintf(
+        line, sizeof line,
+        "{\"worker_index\":%u,\"pid\":%d,\"connection_id\":%u,\"request_seq\":%u,\"route\":\"%s\",\"n\":%d,"
+        "\"path\":\"%s\",\"status\":%u,\"bytes\":%u,\"headers_ns\":%lld,\"queue_ms\":%.4f,\"compute_ms\":%.4f,"
+        "\"spawn_ms\":%.4f,\"total_ms\":%.4f,\"thread_or_task\":%u}",
+        r.workerIndex, r.pid, r.connectionId, r.requestSeq, routeName(r.route), r.n, pathIdName(r.path), r.status,
+        r.bytes, static_cast<long long>(r.headersNs), (r.path == PathId::Child ? r.queued : r.computeStart) * tick,
+        r.computeEnd >= r.computeStart ? (r.computeEnd - r.computeStart) * tick : 0.0, r.spawn * tick, r.written * tick,
+        r.threadOrTask);
+    return QByteArray(line, n);
+}
+
+bool TelemetryAggregator::writeJson(QIODevice* out) const
+{
+    QByteArray buf = "[";
+    bool first = true;
+    for (const StoredRecord& r : m_records) {
+        if (!first)
+            buf += ",\n";
+        first = false;
+        buf += jsonRow(r);
+        if (buf.size() > (1 << 20)) {
+            if (out->write(buf) != buf.size())
+                return false;
+            buf.clear();
+        }
+    }
+    buf += "]\n";
+    return out->write(buf) == buf.size();
+}
+
 QJsonObject TelemetryAggregator::summaryJson() const
 {
     const auto s = m_snapshot;

@@ -171,6 +171,10 @@ public:
     static QByteArray csvHeader();
     static QByteArray csvRow(const StoredRecord& r);
     bool writeCsv(QIODevice* out) const;
+    // The same records as a JSON array of objects (the CSV's column names),
+    // streamed: nothing but a 1 MiB buffer is held.
+    static QByteArray jsonRow(const StoredRecord& r);
+    bool writeJson(QIODevice* out) const;
     QJsonObject summaryJson() const;
 
 Q_SIGNALS:
