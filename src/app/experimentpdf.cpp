@@ -1,11 +1,10 @@
 #include "experimentpdf.h"
 
 #include "experiment/report.h"
+#include "pdfdocument.h"
 
 #include <QAbstractTextDocumentLayout>
-#include <QFileInfo>
 #include <QPainter>
-#include <QPdfWriter>
 #include <QSvgRenderer>
 #include <QTextCursor>
 #include <QTextDocument>
@@ -49,59 +48,21 @@ private:
 
 bool writeExperimentPdf(const experiment::RunReport& report, const QString& path, QString* error)
 {
-    QPdfWriter writer(path);
-    writer.setPageSize(QPageSize(QPageSize::A4));
-    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
-    writer.setResolution(96);
-    writer.setTitle(QStringLiteral("ClusterLab experiments"));
-    writer.setCreator(QStringLiteral("ClusterLab"));
-    const QRectF page = writer.pageLayout().paintRectPixels(writer.resolution());
-
-    QTextDocument doc;
-    doc.setPageSize(page.size()); // paginated already: print() uses this document, handlers and all
-    QFont font = doc.defaultFont();
-    font.setPointSizeF(9.5);
-    doc.setDefaultFont(font);
-    doc.setDefaultStyleSheet(QStringLiteral("h1 { font-size: 17pt; } h2 { font-size: 13pt; } th { background-color: #f0f0f0; }"));
-    const double chartWidth = page.width() * 0.92;
-    auto* handler = new SvgObject(chartWidth, &doc);
-    doc.documentLayout()->registerHandler(kSvgObject, handler);
-
+    PdfDocument pdf(path, QStringLiteral("ClusterLab experiments"));
+    QTextDocument& doc = pdf.document();
+    doc.documentLayout()->registerHandler(kSvgObject, new SvgObject(pdf.page().width() * 0.92, &doc));
     QTextCursor cursor(&doc);
-    const QList<experiment::ReportPiece> pieces = experiment::reportPieces(report);
-    for (const experiment::ReportPiece& p : pieces) {
+    for (const experiment::ReportPiece& p : experiment::reportPieces(report)) {
         if (p.chart == nullptr) {
             cursor.insertHtml(p.html);
             continue;
         }
-        // Width x height as drawn; the SVG scales to the object's rect.
+        // Drawn at 640 px wide; the SVG scales to the object's rect.
         QTextCharFormat chart;
-        chart.setObjectType(kSvgObject);
         chart.setProperty(kSvgData, experiment::chartSvg(*p.chart, 640, static_cast<int>(640 * kChartAspect)).toUtf8());
-        QTextBlockFormat block;
-        block.setAlignment(Qt::AlignHCenter);
-        block.setTopMargin(6);
-        block.setBottomMargin(10);
-        block.setNonBreakableLines(true);
-        cursor.insertBlock(block);
-        cursor.insertText(QString(QChar::ObjectReplacementCharacter), chart);
-        cursor.insertBlock(QTextBlockFormat());
+        PdfDocument::insertObject(cursor, chart, kSvgObject);
     }
-    // No shaping, so no ligatures: text copied out of the PDF (or searched
-    // in it) reads "confirmed", not "con\ufb01rmed". Latin text loses
-    // nothing by it.
-    QTextCursor all(&doc);
-    all.select(QTextCursor::Document);
-    QTextCharFormat plain;
-    plain.setFontStyleStrategy(QFont::PreferNoShaping);
-    all.mergeCharFormat(plain);
-    doc.print(&writer);
-    // print() reports nothing: a file that is not there says it failed.
-    if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0) {
-        *error = QStringLiteral("cannot write %1").arg(path);
-        return false;
-    }
-    return true;
+    return pdf.print(error);
 }
 
 } // namespace clusterlab

@@ -3,12 +3,12 @@
 #include "chartpanel.h"
 #include "experiment/report.h"
 #include "experiment/runner.h"
+#include "pdfdocument.h"
 
 #include <QAbstractTextDocumentLayout>
 #include <QFileInfo>
 #include <QLocale>
 #include <QPainter>
-#include <QPdfWriter>
 #include <QSaveFile>
 #include <QTextCursor>
 #include <QTextDocument>
@@ -201,47 +201,18 @@ QString ReportWriter::html() const
 
 bool ReportWriter::writePdf(const QString& path, QString* error) const
 {
-    QPdfWriter writer(path);
-    writer.setPageSize(QPageSize(QPageSize::A4));
-    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
-    writer.setResolution(96);
-    writer.setTitle(QStringLiteral("ClusterLab report"));
-    writer.setCreator(QStringLiteral("ClusterLab"));
-    const QRectF page = writer.pageLayout().paintRectPixels(writer.resolution());
-    QTextDocument doc;
-    doc.setPageSize(page.size());
-    QFont font = doc.defaultFont();
-    font.setPointSizeF(9.5);
-    doc.setDefaultFont(font);
-    doc.setDefaultStyleSheet(QStringLiteral("h1 { font-size: 17pt; } h2 { font-size: 13pt; } "
-                                            "th { background-color: #f0f0f0; font-size: 8pt; } td { font-size: 8pt; }"));
-    doc.documentLayout()->registerHandler(kChartObject, new ChartObject(m_report.charts, page.width() * 0.95, &doc));
+    PdfDocument pdf(path, QStringLiteral("ClusterLab report"));
+    QTextDocument& doc = pdf.document();
+    doc.documentLayout()->registerHandler(kChartObject, new ChartObject(m_report.charts, pdf.page().width() * 0.95, &doc));
     QTextCursor cursor(&doc);
     cursor.insertHtml(headHtml());
     cursor.insertHtml(tablesHtml());
     for (int i = 0; i < m_report.charts.size(); ++i) {
         QTextCharFormat chart;
-        chart.setObjectType(kChartObject);
         chart.setProperty(kChartIndex, i);
-        QTextBlockFormat block;
-        block.setAlignment(Qt::AlignHCenter);
-        block.setTopMargin(6);
-        block.setBottomMargin(10);
-        cursor.insertBlock(block);
-        cursor.insertText(QString(QChar::ObjectReplacementCharacter), chart);
+        PdfDocument::insertObject(cursor, chart, kChartObject);
     }
-    // No ligatures: text copied or searched in the PDF reads as written.
-    QTextCursor all(&doc);
-    all.select(QTextCursor::Document);
-    QTextCharFormat plain;
-    plain.setFontStyleStrategy(QFont::PreferNoShaping);
-    all.mergeCharFormat(plain);
-    doc.print(&writer);
-    if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0) {
-        *error = QStringLiteral("could not write %1").arg(path);
-        return false;
-    }
-    return true;
+    return pdf.print(error);
 }
 
 QString ReportWriter::write(const QString& path) const
