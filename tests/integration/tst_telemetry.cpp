@@ -615,9 +615,19 @@ void TestTelemetry::killedWorkerLeavesAnExactAccount()
         if (a.pid != victim)
             continue;
         QVERIFY(a.servedAtExitKnown);
-        QCOMPARE(static_cast<int>(a.servedAtExit), seenByClient.value(victim));
+        // The worker counts a response once the kernel has taken its last
+        // byte, right after that send returns. A SIGKILL can land between
+        // the two: the client has the response, the count does not. No
+        // order of the two closes that window (counting first would count
+        // a response never sent), so the count may be one short, never
+        // more; seen under ASan on a loaded machine (99 of 100).
+        const int seen = seenByClient.value(victim);
+        QVERIFY2(static_cast<int>(a.servedAtExit) == seen || static_cast<int>(a.servedAtExit) == seen - 1,
+                 qPrintable(QStringLiteral("served at exit %1, the client saw %2").arg(a.servedAtExit).arg(seen)));
         QVERIFY(a.unreported() >= 0);
-        QCOMPARE(static_cast<int>(a.records + static_cast<std::uint64_t>(a.unreported())), seenByClient.value(victim));
+        // Nothing the worker counted is lost: received records and the
+        // unreported rest add up to its count exactly.
+        QCOMPARE(a.records + static_cast<std::uint64_t>(a.unreported()), a.servedAtExit);
     }
 }
 

@@ -614,11 +614,13 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
             const qsizetype eventsBefore = lab.events().size();
             LoadConfig background = loadOf(route + "?n=27", 8, step, false);
             background.keepRecords = true;
-            std::int64_t faultSentNs = 0;
-            QTimer::singleShot(static_cast<int>(step / 3), lab.cluster(), [&lab, &faultSentNs, route = route]() {
-                faultSentNs = steadyNowNs();
-                lab.startGet(route + "?n=1&fault=crash");
-            });
+            // A timer of this iteration: it cannot fire after the locals it
+            // refers to are gone (a load that ends early leaves it unfired).
+            QTimer faultTimer;
+            faultTimer.setSingleShot(true);
+            const QByteArray faultTarget = route + "?n=1&fault=crash";
+            QObject::connect(&faultTimer, &QTimer::timeout, &faultTimer, [&lab, faultTarget]() { lab.startGet(faultTarget); });
+            faultTimer.start(static_cast<int>(step / 3));
             const Lab::LoadRun run = lab.load(background);
             const Lab::Response fault = lab.waitForGet(10000);
             if (stopIfCancelled(lab, r))
@@ -678,7 +680,6 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
                 r.add(kind + QStringLiteral(".recoveryMs"), msOf(backNs - exitNs));
                 r.add(kind + QStringLiteral(".othersServed"), static_cast<double>(othersServed));
             }
-            Q_UNUSED(faultSentNs)
         }
     }
     lab.stopCluster();

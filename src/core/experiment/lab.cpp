@@ -91,13 +91,18 @@ bool Lab::startCluster(ClusterConfig config, QString* error)
     m_cluster = std::make_unique<Cluster>(config);
     QObject::connect(m_cluster.get(), &Cluster::clusterEvent, m_cluster.get(),
                      [this](const ClusterEvent& e) { m_events.append(e); });
+    // The flag lives on this stack frame: the connection must not outlive
+    // it (a restarted worker makes the cluster say allListening again).
     bool listening = false;
-    QObject::connect(m_cluster.get(), &Cluster::allListening, m_cluster.get(), [&listening]() { listening = true; });
+    const QMetaObject::Connection watch = QObject::connect(m_cluster.get(), &Cluster::allListening, m_cluster.get(),
+                                                           [&listening]() { listening = true; });
     if (!m_cluster->start(error)) {
         m_cluster.reset();
         return false;
     }
-    if (!waitUntil([&listening]() { return listening; }, 30000)) {
+    const bool ready = waitUntil([&listening]() { return listening; }, 30000);
+    QObject::disconnect(watch);
+    if (!ready) {
         *error = cancelled() ? QStringLiteral("cancelled") : QStringLiteral("the cluster's workers did not all listen within 30 s");
         stopCluster();
         return false;
@@ -111,13 +116,15 @@ void Lab::stopCluster()
         return;
     if (m_cluster->isRunning()) {
         bool stopped = false;
-        QObject::connect(m_cluster.get(), &Cluster::stopped, m_cluster.get(), [&stopped]() { stopped = true; });
+        const QMetaObject::Connection watch
+            = QObject::connect(m_cluster.get(), &Cluster::stopped, m_cluster.get(), [&stopped]() { stopped = true; });
         m_cluster->stop();
         // A graceful stop; the destructor kills whatever is left after this.
         const std::atomic<bool>* cancel = m_cancel;
         m_cancel = nullptr; // a cancelled run still stops its cluster properly
         waitUntil([&stopped]() { return stopped; }, 15000);
         m_cancel = cancel;
+        QObject::disconnect(watch);
     }
     m_cluster.reset();
 }
