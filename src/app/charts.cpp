@@ -103,33 +103,6 @@ void setTimeRange(QValueAxis* x, double now, double window = 120)
     x->setLabelFormat(labelFormatFor(step));
 }
 
-// The line of one worker in a per-worker chart, created on first use with
-// the worker's stable colour.
-QLineSeries* workerSeries(QHash<int, QLineSeries*>* series, QChart* chart, int index, QAbstractAxis* x, QAbstractAxis* y)
-{
-    QLineSeries*& s = (*series)[index];
-    if (s == nullptr) {
-        s = new QLineSeries;
-        s->setName(QStringLiteral("w%1").arg(index));
-        s->setColor(workerColor(index));
-        chart->addSeries(s);
-        s->attachAxis(x);
-        s->attachAxis(y);
-    }
-    return s;
-}
-
-// Seconds along the bottom, `unit` up the side: the time charts' axes.
-void addTimeAxes(QChart* chart, QValueAxis** x, QValueAxis** y, const QString& unit)
-{
-    *x = new QValueAxis;
-    (*x)->setTitleText(QStringLiteral("s"));
-    *y = new QValueAxis;
-    (*y)->setTitleText(unit);
-    chart->addAxis(*x, Qt::AlignBottom);
-    chart->addAxis(*y, Qt::AlignLeft);
-}
-
 } // namespace
 
 // ---------------------------------------------------------------- routing
@@ -246,64 +219,123 @@ double RoutingChart::total() const
     return sum;
 }
 
-// ---------------------------------------------------------------- latency timeline
+// ---------------------------------------------------------------- time series
 
-LatencyTimelineChart::LatencyTimelineChart(QWidget* parent)
-    : ChartPanel(tr("Latency over time (p99, last 10 s)"),
-                 tr("Server-side latency per route, from the head of the request to its response. /main "
-                    "climbs for every route when one computation blocks a worker's event loop; /worker and "
-                    "/child keep the other routes fast."),
-                 parent)
+TimeSeriesChart::TimeSeriesChart(const QString& title, const QString& explanation, const QString& unit,
+                                 bool integerValues, Source source, QWidget* parent)
+    : ChartPanel(title, explanation, parent)
+    , m_source(std::move(source))
+    , m_integerValues(integerValues)
 {
-    addTimeAxes(m_chart, &m_x, &m_y, tr("ms"));
-    for (int route : kChartRoutes) {
-        auto* s = new QLineSeries;
-        s->setName(routeLabel(route));
-        s->setColor(routeColor(route));
-        m_chart->addSeries(s);
-        s->attachAxis(m_x);
-        s->attachAxis(m_y);
-        m_series.append(s);
-    }
+    m_x = new QValueAxis;
+    m_x->setTitleText(tr("s"));
+    m_y = new QValueAxis;
+    m_y->setTitleText(unit);
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_y, Qt::AlignLeft);
+    setTimeRange(m_x, 0);
+    setNiceAxis(m_y, 0, integerValues);
 }
 
-void LatencyTimelineChart::refresh(const ChartFeed& feed)
+void TimeSeriesChart::refresh(const ChartFeed& feed)
 {
+    const QList<Line> lines = m_source(feed);
+    // Lines keep their place (and colour) while listed; a line no longer
+    // listed leaves, a new one joins at its place in the source's order.
+    bool sameKeys = lines.size() == m_series.size();
+    for (qsizetype i = 0; sameKeys && i < lines.size(); ++i)
+        sameKeys = lines[i].key == m_series[i].first;
+    if (!sameKeys) {
+        QHash<int, QLineSeries*> old;
+        for (const auto& [key, series] : std::as_const(m_series))
+            old.insert(key, series);
+        QList<QPair<int, QLineSeries*>> next;
+        for (const Line& line : lines) {
+            QLineSeries* s = old.take(line.key);
+            if (s == nullptr) {
+                s = new QLineSeries;
+                s->setName(line.name);
+                s->setColor(line.color);
+                m_chart->addSeries(s);
+                s->attachAxis(m_x);
+                s->attachAxis(m_y);
+            }
+            next.append({ line.key, s });
+        }
+        for (QLineSeries* gone : std::as_const(old)) {
+            m_chart->removeSeries(gone);
+            delete gone;
+        }
+        m_series = next;
+    }
     double maxY = 0;
-    for (int k = 0; k < m_series.size(); ++k) {
-        const QList<QPointF>& points = feed.latencyP99[static_cast<std::size_t>(kChartRoutes[k])];
-        m_series[k]->replace(decimate(points));
-        for (qsizetype i = std::max<qsizetype>(0, points.size() - 1200); i < points.size(); ++i)
-            maxY = std::max(maxY, points[i].y());
+    const double from = feed.nowSeconds - 120;
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        m_series[i].second->replace(decimate(lines[i].points));
+        for (const QPointF& p : lines[i].points) {
+            if (p.x() >= from)
+                maxY = std::max(maxY, p.y());
+        }
     }
     setTimeRange(m_x, feed.nowSeconds);
-    setNiceAxis(m_y, maxY, false);
+    setNiceAxis(m_y, maxY, m_integerValues);
     setEmpty(!(maxY > 0));
 }
 
-// ---------------------------------------------------------------- throughput
-
-ThroughputChart::ThroughputChart(QWidget* parent)
-    : ChartPanel(tr("Throughput per worker"),
-                 tr("Responses per second from each worker. Under a load test the lines show how evenly the "
-                    "policy spreads connections; a worker that stops (killed, restarting) drops to zero while "
-                    "the others take its share."),
-                 parent)
+QStringList TimeSeriesChart::lineNames() const
 {
-    addTimeAxes(m_chart, &m_x, &m_y, tr("req/s"));
+    QStringList names;
+    for (const auto& entry : m_series)
+        names << entry.second->name();
+    return names;
 }
 
-void ThroughputChart::refresh(const ChartFeed& feed)
+namespace {
+// One line per worker of the feed, from a per-worker history.
+QList<TimeSeriesChart::Line> perWorker(const ChartFeed& feed, const QHash<int, QList<QPointF>>& history)
 {
-    double maxY = 0;
-    for (auto it = feed.throughput.cbegin(); it != feed.throughput.cend(); ++it) {
-        workerSeries(&m_series, m_chart, it.key(), m_x, m_y)->replace(decimate(it.value()));
-        for (const QPointF& p : it.value())
-            maxY = std::max(maxY, p.y());
-    }
-    setTimeRange(m_x, feed.nowSeconds);
-    setNiceAxis(m_y, maxY, true);
-    setEmpty(!(maxY > 0));
+    QList<TimeSeriesChart::Line> lines;
+    for (const Cluster::WorkerInfo& w : feed.workers)
+        lines.append({ w.index, QStringLiteral("w%1").arg(w.index), workerColor(w.index), history.value(w.index) });
+    return lines;
+}
+} // namespace
+
+TimeSeriesChart* TimeSeriesChart::latencyTimeline(QWidget* parent)
+{
+    return new TimeSeriesChart(
+        tr("Latency over time (p99, last 10 s)"),
+        tr("Server-side latency per route, from the head of the request to its response. /main "
+           "climbs for every route when one computation blocks a worker's event loop; /worker and "
+           "/child keep the other routes fast."),
+        tr("ms"), false,
+        [](const ChartFeed& feed) {
+            QList<Line> lines;
+            for (int route : kChartRoutes)
+                lines.append({ route, routeLabel(route), routeColor(route), feed.latencyP99[static_cast<std::size_t>(route)] });
+            return lines;
+        },
+        parent);
+}
+
+TimeSeriesChart* TimeSeriesChart::throughput(QWidget* parent)
+{
+    return new TimeSeriesChart(
+        tr("Throughput per worker"),
+        tr("Responses per second from each worker. Under a load test the lines show how evenly the "
+           "policy spreads connections; a worker that stops (killed, restarting) drops to zero while "
+           "the others take its share."),
+        tr("req/s"), true, [](const ChartFeed& feed) { return perWorker(feed, feed.throughput); }, parent);
+}
+
+TimeSeriesChart* TimeSeriesChart::eventLoopLag(QWidget* parent)
+{
+    return new TimeSeriesChart(
+        tr("Event-loop lag per worker"),
+        tr("How late each worker's 10 ms timer fired, worst per 100 ms (like Node's "
+           "monitorEventLoopDelay). A /main computation blocks its worker's loop: that worker's line "
+           "jumps by the computation's length while the others stay near zero."),
+        tr("ms"), false, [](const ChartFeed& feed) { return perWorker(feed, feed.lagMs); }, parent);
 }
 
 // ---------------------------------------------------------------- percentiles
@@ -353,41 +385,6 @@ void PercentileChart::refresh(const ChartFeed& feed)
         }
         m_series[k]->replace(points);
     }
-    setNiceAxis(m_y, maxY, false);
-    setEmpty(!(maxY > 0));
-}
-
-// ---------------------------------------------------------------- lag
-
-LagChart::LagChart(QWidget* parent)
-    : ChartPanel(tr("Event-loop lag per worker"),
-                 tr("How late each worker's 10 ms timer fired, worst per 100 ms (like Node's "
-                    "monitorEventLoopDelay). A /main computation blocks its worker's loop: that worker's line "
-                    "jumps by the computation's length while the others stay near zero."),
-                 parent)
-{
-    addTimeAxes(m_chart, &m_x, &m_y, tr("ms"));
-}
-
-void LagChart::refresh(const ChartFeed& feed)
-{
-    if (feed.telemetry == nullptr)
-        return;
-    double maxY = 0;
-    for (const Cluster::WorkerInfo& w : feed.workers) {
-        QLineSeries* s = workerSeries(&m_series, m_chart, w.index, m_x, m_y);
-        const auto& samples = feed.telemetry->samples(w.index);
-        QList<QPointF> points;
-        const std::size_t from = samples.size() > 1200 ? samples.size() - 1200 : 0; // 2 minutes
-        points.reserve(static_cast<qsizetype>(samples.size() - from));
-        for (std::size_t i = from; i < samples.size(); ++i) {
-            const double y = static_cast<double>(samples[i].lagMaxUs) / 1000.0;
-            points.append(QPointF(static_cast<double>(samples[i].t - feed.originNs) / 1e9, y));
-            maxY = std::max(maxY, y);
-        }
-        s->replace(points);
-    }
-    setTimeRange(m_x, feed.nowSeconds);
     setNiceAxis(m_y, maxY, false);
     setEmpty(!(maxY > 0));
 }

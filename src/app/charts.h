@@ -4,6 +4,8 @@
 
 #include <QHash>
 
+#include <functional>
+
 class QBarCategoryAxis;
 class QBarSeries;
 class QBarSet;
@@ -23,8 +25,8 @@ double niceStep(double span, int ticks);
 QString labelFormatFor(double step);
 void setNiceAxis(QValueAxis* axis, double maxValue, bool integerValues);
 
-// The six charts of the lab. Small classes, one per chart, kept together
-// because each is only its series set-up and its refresh.
+// The six charts of the lab, kept together because each is only its series
+// set-up and its refresh.
 
 class RoutingChart : public ChartPanel
 {
@@ -50,28 +52,39 @@ private:
     bool m_showingConnections = false;
 };
 
-class LatencyTimelineChart : public ChartPanel
+// A line per worker or per route over the last two minutes. The latency
+// timeline, the throughput and the event-loop lag charts are this one class
+// with three data sources.
+class TimeSeriesChart : public ChartPanel
 {
     Q_OBJECT
 public:
-    explicit LatencyTimelineChart(QWidget* parent = nullptr);
+    struct Line
+    {
+        int key = 0; // worker index or route: the line's identity and colour
+        QString name;
+        QColor color;
+        QList<QPointF> points;
+    };
+    // The lines to draw from a feed, in legend order. A line that stops
+    // being listed (a worker scaled away) leaves the chart.
+    using Source = std::function<QList<Line>(const ChartFeed&)>;
+
+    TimeSeriesChart(const QString& title, const QString& explanation, const QString& unit, bool integerValues,
+                    Source source, QWidget* parent = nullptr);
     void refresh(const ChartFeed& feed) override;
+    // Names of the lines drawn, in legend order.
+    QStringList lineNames() const;
+
+    // The three sources.
+    static TimeSeriesChart* latencyTimeline(QWidget* parent = nullptr); // p99 by route, 10 s window
+    static TimeSeriesChart* throughput(QWidget* parent = nullptr);      // req/s by worker
+    static TimeSeriesChart* eventLoopLag(QWidget* parent = nullptr);    // worst lag per 100 ms, by worker
 
 private:
-    QList<QLineSeries*> m_series; // per route
-    QValueAxis* m_x = nullptr;
-    QValueAxis* m_y = nullptr;
-};
-
-class ThroughputChart : public ChartPanel
-{
-    Q_OBJECT
-public:
-    explicit ThroughputChart(QWidget* parent = nullptr);
-    void refresh(const ChartFeed& feed) override;
-
-private:
-    QHash<int, QLineSeries*> m_series; // per worker index
+    Source m_source;
+    bool m_integerValues = false;
+    QList<QPair<int, QLineSeries*>> m_series; // in legend order
     QValueAxis* m_x = nullptr;
     QValueAxis* m_y = nullptr;
 };
@@ -86,19 +99,6 @@ public:
 private:
     QList<QLineSeries*> m_series; // per route
     QLogValueAxis* m_x = nullptr;
-    QValueAxis* m_y = nullptr;
-};
-
-class LagChart : public ChartPanel
-{
-    Q_OBJECT
-public:
-    explicit LagChart(QWidget* parent = nullptr);
-    void refresh(const ChartFeed& feed) override;
-
-private:
-    QHash<int, QLineSeries*> m_series; // per worker index
-    QValueAxis* m_x = nullptr;
     QValueAxis* m_y = nullptr;
 };
 

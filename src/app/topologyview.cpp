@@ -2,38 +2,87 @@
 
 #include <QMouseEvent>
 #include <QPainter>
+#include <QPainterPath>
 
 #include <algorithm>
+#include <cmath>
 
 namespace clusterlab {
+
+namespace {
+constexpr double kSlot = 12;       // a pool thread's square, a task's circle
+constexpr double kSlotGap = 4;
+constexpr int kSlotsPerRow = 8;
+constexpr double kPad = 10;        // inside a node
+constexpr double kGap = 16;        // between nodes
+constexpr double kEdgeRoom = 90;   // between the primary and the first row
+constexpr int kFrameMs = 33;       // ~30 frames a second while requests flow
+constexpr double kDotSpacing = 26; // px between the dots on an edge
+
+int slotRows(int slots)
+{
+    return (std::max(1, slots) + kSlotsPerRow - 1) / kSlotsPerRow;
+}
+
+QString statusOf(const Cluster::WorkerInfo& w)
+{
+    switch (w.state) {
+    case Cluster::WorkerState::Listening: return QObject::tr("listening");
+    case Cluster::WorkerState::Starting:
+    case Cluster::WorkerState::Online: return QObject::tr("starting");
+    case Cluster::WorkerState::Stopping: return QObject::tr("stopping");
+    case Cluster::WorkerState::Restarting:
+        return w.lastExit.isEmpty() ? QObject::tr("restarting") : QObject::tr("restarting — exited (%1)").arg(w.lastExit);
+    case Cluster::WorkerState::Errored: return QObject::tr("errored — Revive starts it again");
+    }
+    return QString();
+}
+} // namespace
 
 TopologyView::TopologyView(QWidget* parent)
     : QWidget(parent)
 {
-    setMinimumSize(420, 260);
-    setToolTip(tr("Primary, workers, their pool threads (squares) and child tasks (circles); lit while busy. "
+    setToolTip(tr("The primary and its workers. Squares: pool threads; circles: child-task slots; filled while "
+                  "busy. Edge width follows each worker's requests per second; dots move while requests flow. "
                   "Click a worker to select it in the table."));
+    m_animation.setInterval(kFrameMs);
+    connect(&m_animation, &QTimer::timeout, this, [this]() {
+        m_phase += static_cast<double>(m_clock.restart()) / 1000.0;
+        QWidget::update();
+    });
 }
 
-void TopologyView::update(const ChartFeed& feed, int poolThreads, const QString& policy)
+void TopologyView::update(const ChartFeed& feed)
 {
-    m_poolThreads = std::max(1, poolThreads);
-    m_policy = policy;
-    m_boxes.clear();
+    m_policy = feed.policy;
+    m_nodes.clear();
+    double maxRps = 0;
     for (const Cluster::WorkerInfo& w : feed.workers) {
-        Box b;
-        b.index = w.index;
-        b.pid = w.pid;
-        b.state = w.state == Cluster::WorkerState::Listening ? QString() : tr("(not ready)");
-        if (feed.snapshot) {
+        Node n;
+        n.index = w.index;
+        n.pid = w.pid;
+        n.state = w.state;
+        n.status = statusOf(w);
+        if (w.restarts > 0 && w.state == Cluster::WorkerState::Listening)
+            n.status += tr(" · restarted %1× (last: %2)").arg(w.restarts).arg(w.lastExit);
+        n.poolSlots = std::max(1, feed.poolThreads);
+        n.taskSlots = std::max(1, feed.maxChildren);
+        if (feed.snapshot && w.state == Cluster::WorkerState::Listening) {
             const WorkerSample s = feed.snapshot->lastSample.value(w.index);
-            b.inFlight = s.inFlight;
-            b.poolBusy = s.poolBusy;
-            b.tasks = s.tasks;
-            b.rps = feed.snapshot->recentRps.value(w.index);
+            n.inFlight = s.inFlight;
+            n.poolBusy = std::clamp(s.poolBusy, 0, n.poolSlots);
+            n.tasks = std::clamp(s.tasks, 0, n.taskSlots);
+            n.rps = feed.snapshot->recentRps.value(w.index);
         }
-        m_boxes.append(b);
+        maxRps = std::max(maxRps, n.rps);
+        m_nodes.append(n);
     }
+    // Width by throughput: area-like (square root), so that a worker with a
+    // quarter of the traffic still shows a visible half-width edge.
+    for (Node& n : m_nodes)
+        n.edgeWidth = n.rps > 0 && maxRps > 0 ? 2 + 8 * std::sqrt(n.rps / maxRps) : 1;
+    layoutNodes();
+    updateAnimation();
     QWidget::update();
 }
 
@@ -43,80 +92,206 @@ void TopologyView::setHighlightedPid(qint64 pid)
     QWidget::update();
 }
 
+void TopologyView::setSelectedIndex(int index)
+{
+    m_selected = index;
+    QWidget::update();
+}
+
+QSizeF TopologyView::nodeSize(const Node& n) const
+{
+    const QFontMetricsF fm(font());
+    const double slotsW = std::min(kSlotsPerRow, std::max(n.poolSlots, n.taskSlots)) * (kSlot + kSlotGap) - kSlotGap;
+    const double textW = std::max({ fm.horizontalAdvance(tr("worker %1").arg(n.index)) + 24,
+                                    fm.horizontalAdvance(QStringLiteral("pid %1").arg(n.pid)),
+                                    fm.horizontalAdvance(tr("%1 in flight · %2 req/s").arg(n.inFlight).arg(99999)),
+                                    fm.horizontalAdvance(tr("child tasks %1/%2").arg(n.taskSlots).arg(n.taskSlots)) });
+    const double w = std::max(slotsW, textW) + 2 * kPad;
+    const double line = fm.lineSpacing();
+    const double h = kPad + 4 * line + 4 + slotRows(n.poolSlots) * (kSlot + kSlotGap) + line + 4
+        + slotRows(n.taskSlots) * (kSlot + kSlotGap) + kPad;
+    return { w, h };
+}
+
+void TopologyView::layoutNodes()
+{
+    const QFontMetricsF fm(font());
+    const QString primaryText = tr("primary — %1").arg(m_policy.isEmpty() ? tr("stopped") : m_policy);
+    const double pw = fm.horizontalAdvance(primaryText) + 3 * kPad;
+    m_primary = QRectF((width() - pw) / 2, 12, pw, fm.lineSpacing() + 2 * kPad);
+    if (m_nodes.isEmpty()) {
+        setMinimumHeight(0);
+        return;
+    }
+    // Every node as big as the biggest, so that a row reads as a row.
+    QSizeF size;
+    for (const Node& n : std::as_const(m_nodes))
+        size = size.expandedTo(nodeSize(n));
+    const int columns = std::max(1, std::min(static_cast<int>(m_nodes.size()),
+                                             static_cast<int>((width() - kGap) / (size.width() + kGap))));
+    // Narrower than one node: the nodes shrink to fit (their slots wrap less).
+    const double nodeW = std::min(size.width(), width() - 2 * kGap);
+    const double top = m_primary.bottom() + kEdgeRoom;
+    for (int i = 0; i < m_nodes.size(); ++i) {
+        const int row = i / columns, col = i % columns;
+        const int inRow = std::min(columns, static_cast<int>(m_nodes.size()) - row * columns);
+        const double rowW = inRow * nodeW + (inRow - 1) * kGap;
+        const double x = (width() - rowW) / 2 + col * (nodeW + kGap);
+        m_nodes[i].rect = QRectF(x, top + row * (size.height() + kGap), nodeW, size.height());
+    }
+    // Taller than the view: a scroll area around it shows the rest.
+    setMinimumHeight(static_cast<int>(m_nodes.constLast().rect.bottom() + kGap));
+}
+
+void TopologyView::updateAnimation()
+{
+    const bool flowing = std::any_of(m_nodes.cbegin(), m_nodes.cend(), [](const Node& n) { return n.rps > 0; });
+    if (flowing && isVisible() && !m_animation.isActive()) {
+        m_clock.start();
+        m_animation.start();
+    } else if ((!flowing || !isVisible()) && m_animation.isActive()) {
+        m_animation.stop();
+    }
+}
+
+void TopologyView::paintEdge(QPainter& p, QPointF from, const Node& n) const
+{
+    const QPointF to(n.rect.center().x(), n.rect.top());
+    QPainterPath path(from);
+    const double dy = (to.y() - from.y()) / 2;
+    path.cubicTo(from + QPointF(0, dy), to - QPointF(0, dy), to);
+    const QColor c = workerColor(n.index);
+    const bool up = n.state == Cluster::WorkerState::Listening;
+    QPen pen(up ? c : palette().mid().color(), n.edgeWidth, up ? Qt::SolidLine : Qt::DashLine, Qt::RoundCap);
+    if (n.rps <= 0 && up)
+        pen.setColor(c.lighter(150));
+    p.setPen(pen);
+    p.setBrush(Qt::NoBrush);
+    p.drawPath(path);
+    if (n.rps <= 0)
+        return;
+    // Dots travelling from the primary to the worker: faster for more traffic.
+    const double length = path.length();
+    const double speed = 30 + 20 * std::log10(1 + n.rps); // px/s
+    const double offset = std::fmod(m_phase * speed, kDotSpacing);
+    const double r = std::max(2.0, n.edgeWidth / 2 + 1);
+    p.setPen(QPen(c.darker(130), 1));
+    p.setBrush(palette().base());
+    for (double at = offset; at < length; at += kDotSpacing)
+        p.drawEllipse(path.pointAtPercent(path.percentAtLength(at)), r, r);
+}
+
+void TopologyView::paintNode(QPainter& p, const Node& n) const
+{
+    const QPalette pal = palette();
+    const QColor c = workerColor(n.index);
+    const bool up = n.state == Cluster::WorkerState::Listening;
+    const bool down = n.state == Cluster::WorkerState::Restarting || n.state == Cluster::WorkerState::Errored;
+    QPen border(down ? QColor(200, 30, 30) : up ? c : pal.mid().color(), 2, up ? Qt::SolidLine : Qt::DashLine);
+    if (n.index == m_selected)
+        border.setWidth(4);
+    p.setPen(border);
+    QColor fill = pal.base().color();
+    if (down)
+        fill = QColor(255, 225, 225);
+    else if (n.pid == m_highlight && m_highlight != 0)
+        fill = QColor(255, 243, 200);
+    else if (n.inFlight > 0)
+        fill = c.lighter(185);
+    p.setBrush(fill);
+    p.drawRoundedRect(n.rect, 8, 8);
+
+    const QFontMetricsF fm(font());
+    const double line = fm.lineSpacing();
+    const QRectF inner = n.rect.adjusted(kPad, kPad, -kPad, -kPad);
+    double y = inner.top();
+    auto text = [&](const QString& s, const QColor& colour, bool bold = false) {
+        QFont f = font();
+        f.setBold(bold);
+        p.setFont(f);
+        p.setPen(colour);
+        p.drawText(QRectF(inner.left(), y, inner.width(), line), Qt::AlignLeft | Qt::AlignVCenter,
+                   fm.elidedText(s, Qt::ElideRight, inner.width()));
+        y += line;
+    };
+    const QColor ink = down ? QColor(0, 0, 0) : pal.text().color();
+    text(tr("worker %1").arg(n.index), c.darker(120), true);
+    text(n.pid > 0 ? QStringLiteral("pid %1").arg(n.pid) : tr("no process"), ink);
+    text(n.status, down ? QColor(170, 20, 20) : ink, down);
+    text(tr("%1 in flight · %2 req/s").arg(n.inFlight).arg(n.rps, 0, 'f', 0), ink);
+    p.setFont(font());
+    auto slots = [&](int busy, int total, bool round, const QColor& colour) {
+        for (int t = 0; t < total; ++t) {
+            const QRectF r(inner.left() + (t % kSlotsPerRow) * (kSlot + kSlotGap),
+                           y + (t / kSlotsPerRow) * (kSlot + kSlotGap), kSlot, kSlot);
+            if (r.right() > inner.right() + 0.5)
+                continue; // a node squeezed below its size shows the slots that fit
+            p.setPen(QPen(colour, 1.2));
+            p.setBrush(t < busy ? colour : Qt::transparent);
+            if (round)
+                p.drawEllipse(r);
+            else
+                p.drawRect(r);
+        }
+        y += slotRows(total) * (kSlot + kSlotGap);
+    };
+    y += 4;
+    text(tr("pool threads %1/%2").arg(n.poolBusy).arg(n.poolSlots), ink);
+    slots(n.poolBusy, n.poolSlots, false, QColor(31, 119, 180));
+    text(tr("child tasks %1/%2").arg(n.tasks).arg(n.taskSlots), ink);
+    slots(n.tasks, n.taskSlots, true, QColor(214, 39, 40));
+}
+
 void TopologyView::paintEvent(QPaintEvent*)
 {
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
     const QPalette pal = palette();
     p.fillRect(rect(), pal.base());
-    const double w = width();
-    const QRectF primary(w / 2 - 110, 12, 220, 44);
     p.setPen(QPen(pal.text().color(), 1.5));
     p.setBrush(pal.alternateBase());
-    p.drawRoundedRect(primary, 6, 6);
-    p.drawText(primary, Qt::AlignCenter, tr("primary — %1").arg(m_policy.isEmpty() ? tr("stopped") : m_policy));
-    if (m_boxes.isEmpty())
-        return;
-    const int n = static_cast<int>(m_boxes.size());
-    const double gap = 12;
-    const double boxW = std::min(190.0, (w - gap * (n + 1)) / n);
-    const double top = primary.bottom() + 70;
-    const double boxH = std::max(120.0, height() - top - 12);
-    double maxRps = 1;
-    for (const Box& b : m_boxes)
-        maxRps = std::max(maxRps, b.rps);
-    const double totalW = n * boxW + (n - 1) * gap;
-    double x = (w - totalW) / 2;
-    for (Box& b : m_boxes) {
-        b.rect = QRectF(x, top, boxW, boxH);
-        x += boxW + gap;
-        const QColor c = workerColor(b.index);
-        // Flow: thicker for more requests per second.
-        QPen flow(c, 1 + 7 * b.rps / maxRps);
-        flow.setCapStyle(Qt::RoundCap);
-        p.setPen(flow);
-        p.drawLine(QPointF(primary.center().x(), primary.bottom()), QPointF(b.rect.center().x(), b.rect.top()));
-        const bool busy = b.inFlight > 0;
-        p.setPen(QPen(b.pid == m_highlight ? QColor(230, 160, 0) : c, b.pid == m_highlight ? 4 : 2));
-        p.setBrush(busy ? c.lighter(170) : pal.base().color());
-        p.drawRoundedRect(b.rect, 6, 6);
-        p.setPen(pal.text().color());
-        const QRectF text = b.rect.adjusted(6, 4, -6, -4);
-        p.drawText(text, Qt::AlignTop | Qt::AlignHCenter,
-                   tr("worker %1\npid %2 %3\n%4 in flight, %5 req/s")
-                       .arg(b.index)
-                       .arg(b.pid)
-                       .arg(b.state)
-                       .arg(b.inFlight)
-                       .arg(b.rps, 0, 'f', 0));
-        // Pool threads: squares, lit when busy.
-        const double s = 12;
-        double px = text.left();
-        const double py = text.top() + 64;
-        for (int t = 0; t < m_poolThreads && px + s < text.right(); ++t, px += s + 4) {
-            p.setBrush(t < b.poolBusy ? QColor(31, 119, 180) : Qt::transparent);
-            p.setPen(QColor(31, 119, 180));
-            p.drawRect(QRectF(px, py, s, s));
-        }
-        // Running child tasks: circles.
-        double cx = text.left();
-        const double cy = py + s + 10;
-        for (int t = 0; t < b.tasks && cx + s < text.right(); ++t, cx += s + 4) {
-            p.setBrush(QColor(214, 39, 40));
-            p.setPen(Qt::NoPen);
-            p.drawEllipse(QRectF(cx, cy, s, s));
-        }
+    p.drawRoundedRect(m_primary, 8, 8);
+    p.drawText(m_primary, Qt::AlignCenter, tr("primary — %1").arg(m_policy.isEmpty() ? tr("stopped") : m_policy));
+    const QPointF from(m_primary.center().x(), m_primary.bottom());
+    for (const Node& n : m_nodes)
+        paintEdge(p, from, n);
+    for (const Node& n : m_nodes)
+        paintNode(p, n);
+    if (m_nodes.isEmpty()) {
+        p.setPen(pal.placeholderText().color());
+        p.drawText(rect().adjusted(0, static_cast<int>(m_primary.bottom()) + 20, 0, 0), Qt::AlignHCenter | Qt::AlignTop,
+                   tr("No workers: start the cluster (left)."));
     }
 }
 
 void TopologyView::mousePressEvent(QMouseEvent* event)
 {
-    for (const Box& b : m_boxes) {
-        if (b.rect.contains(event->position())) {
-            Q_EMIT workerClicked(b.index);
+    for (const Node& n : std::as_const(m_nodes)) {
+        if (n.rect.contains(event->position())) {
+            m_selected = n.index;
+            QWidget::update();
+            Q_EMIT workerClicked(n.index);
             return;
         }
     }
+}
+
+void TopologyView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    layoutNodes();
+}
+
+void TopologyView::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    updateAnimation();
+}
+
+void TopologyView::hideEvent(QHideEvent* event)
+{
+    QWidget::hideEvent(event);
+    updateAnimation();
 }
 
 } // namespace clusterlab

@@ -2,21 +2,48 @@
 
 #include "chartfeed.h"
 
+#include <QElapsedTimer>
+#include <QTimer>
 #include <QWidget>
 
 namespace clusterlab {
 
-// The seed's ASCII diagram, alive: the primary, each worker with its pid,
-// its pool threads and its running tasks, lit while busy, and the request
-// flow to each worker drawn in proportion to its recent throughput.
+// The seed's ASCII diagram, alive: the primary and its policy; each worker
+// as a node sized to what it holds (pid, state, requests per second, its
+// pool threads and child-task slots, lit while busy, with counts); an edge
+// from the primary to each worker whose width follows its throughput and
+// along which dots travel while requests flow; killed, restarting, starting
+// and errored workers marked as such. Click a worker to select it in the
+// table; a worker selected in the table is outlined here. GUI thread.
 class TopologyView : public QWidget
 {
     Q_OBJECT
 public:
+    // One worker as drawn (tests and the accessible description read it).
+    struct Node
+    {
+        int index = 0;
+        qint64 pid = 0;
+        Cluster::WorkerState state = Cluster::WorkerState::Starting;
+        QString status; // "listening", "restarting — killed (signal 9)", …
+        int poolBusy = 0, poolSlots = 1;
+        int tasks = 0, taskSlots = 1;
+        int inFlight = 0;
+        double rps = 0;
+        double edgeWidth = 1; // px
+        QRectF rect;
+    };
+
     explicit TopologyView(QWidget* parent = nullptr);
-    void update(const ChartFeed& feed, int poolThreads, const QString& policy);
-    void setHighlightedPid(qint64 pid);
-    QSize sizeHint() const override { return { 640, 360 }; }
+    void update(const ChartFeed& feed);
+    void setHighlightedPid(qint64 pid);   // the last response's worker
+    void setSelectedIndex(int index);     // the table's selection; -1 none
+    int selectedIndex() const { return m_selected; }
+    QList<Node> nodes() const { return m_nodes; }
+    // True while requests flow and the view is shown: the edges' dots move.
+    bool animating() const { return m_animation.isActive(); }
+    QSize sizeHint() const override { return { 640, 420 }; }
+    QSize minimumSizeHint() const override { return { 320, 240 }; }
 
 Q_SIGNALS:
     void workerClicked(int index);
@@ -24,21 +51,25 @@ Q_SIGNALS:
 protected:
     void paintEvent(QPaintEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+    void hideEvent(QHideEvent* event) override;
 
 private:
-    struct Box
-    {
-        int index = 0;
-        qint64 pid = 0;
-        QString state;
-        int inFlight = 0, poolBusy = 0, tasks = 0;
-        double rps = 0;
-        QRectF rect;
-    };
-    QList<Box> m_boxes;
-    int m_poolThreads = 1;
+    void layoutNodes();
+    void updateAnimation();
+    QSizeF nodeSize(const Node& n) const;
+    void paintNode(QPainter& p, const Node& n) const;
+    void paintEdge(QPainter& p, QPointF from, const Node& n) const;
+
+    QList<Node> m_nodes;
     QString m_policy;
+    QRectF m_primary;
     qint64 m_highlight = 0;
+    int m_selected = -1;
+    QTimer m_animation;
+    QElapsedTimer m_clock;
+    double m_phase = 0; // seconds of flow shown so far
 };
 
 } // namespace clusterlab

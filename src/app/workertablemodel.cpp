@@ -44,16 +44,7 @@ void WorkerTableModel::update(const ChartFeed& feed)
             r.cpuPercent = static_cast<double>(last.cpuUs) / 1000.0; // per 100 ms -> %
             r.rssMiB = static_cast<double>(last.rssKiB) / 1024.0;
         }
-        if (feed.telemetry != nullptr) {
-            // p99 of the last 10 s of 100 ms worst-lag samples.
-            const auto& samples = feed.telemetry->samples(w.index);
-            QList<std::int64_t> lags;
-            for (std::size_t i = samples.size() > 100 ? samples.size() - 100 : 0; i < samples.size(); ++i)
-                lags.append(samples[i].lagMaxUs);
-            std::sort(lags.begin(), lags.end());
-            if (!lags.isEmpty())
-                r.lagMs = static_cast<double>(lags[std::min<qsizetype>(lags.size() - 1, lags.size() * 99 / 100)]) / 1000.0;
-        }
+        r.lagMs = feed.lagP99Ms.value(w.index);
         rows.append(r);
     }
     if (rows.size() != m_rows.size()) {

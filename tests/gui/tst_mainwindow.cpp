@@ -10,6 +10,9 @@
 #include "charts.h"
 #include "loadtestpanel.h"
 #include "mainwindow.h"
+#include "clusterpanel.h"
+#include "labexports.h"
+#include "topologyview.h"
 #include "requestpanel.h"
 #include "workertablemodel.h"
 
@@ -343,7 +346,7 @@ void TestMainWindow::experimentsRunAndPutTheClusterBack()
     QCOMPARE(page->selectedExperiments(), QStringList { QStringLiteral("footprint") });
     QSignalSpy started(page, &ExperimentsPage::runStarted);
     QSignalSpy finished(page, &ExperimentsPage::runFinished);
-    QSignalSpy listening(m_window.get(), &MainWindow::clusterListening);
+    QSignalSpy listening(m_window->clusterPanel(), &ClusterPanel::clusterListening);
     page->run();
     QVERIFY(page->isRunning());
     QVERIFY(started.wait(30000));
@@ -472,7 +475,7 @@ void TestMainWindow::reportIsTypesetWithTablesAndCharts()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->cluster()->telemetry()->snapshot()->totalRecords >= 203, 10000);
     QTemporaryDir dir;
     const QString pdf = dir.filePath(QStringLiteral("lab.pdf"));
-    QCOMPARE(m_window->exportReport(pdf), QString());
+    QCOMPARE(m_window->exports()->report(pdf), QString());
     const std::optional<QByteArray> raw = poppler(QStringLiteral("pdftotext"), { pdf, QStringLiteral("-") });
     QVERIFY2(raw.has_value(), "pdftotext failed");
     const QByteArray text = raw->simplified();
@@ -506,7 +509,7 @@ void TestMainWindow::reportIsTypesetWithTablesAndCharts()
     }
     // The same report as HTML: the tables, and the charts as inline SVG.
     const QString html = dir.filePath(QStringLiteral("lab.html"));
-    QCOMPARE(m_window->exportReport(html), QString());
+    QCOMPARE(m_window->exports()->report(html), QString());
     QFile h(html);
     QVERIFY(h.open(QIODevice::ReadOnly));
     const QByteArray page = h.readAll();
@@ -514,7 +517,7 @@ void TestMainWindow::reportIsTypesetWithTablesAndCharts()
     QCOMPARE(page.count("<svg"), 6);
     QVERIFY(!page.contains("<?xml"));
     // An unwritable place says so.
-    QVERIFY(!m_window->exportReport(QStringLiteral("/nonexistent/dir/r.pdf")).isEmpty());
+    QVERIFY(!m_window->exports()->report(QStringLiteral("/nonexistent/dir/r.pdf")).isEmpty());
 }
 
 bool TestMainWindow::openWindow()
@@ -522,7 +525,7 @@ bool TestMainWindow::openWindow()
     m_window = std::make_unique<MainWindow>();
     m_window->resize(1400, 900);
     m_window->show();
-    QSignalSpy listening(m_window.get(), &MainWindow::clusterListening);
+    QSignalSpy listening(m_window->clusterPanel(), &ClusterPanel::clusterListening);
     if (!m_window->startCluster())
         return false;
     return listening.wait(20000);
@@ -535,7 +538,7 @@ void TestMainWindow::opensWithARunningCluster()
     QVERIFY(m_window->cluster()->isRunning());
     QCOMPARE(m_window->cluster()->workerCount(), 2);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 2, 5000);
-    QVERIFY(m_window->eventLog().join(QLatin1Char('\n')).contains(QStringLiteral("listening")));
+    QVERIFY(m_window->clusterPanel()->eventLog().join(QLatin1Char('\n')).contains(QStringLiteral("listening")));
     QTRY_VERIFY_WITH_TIMEOUT(m_window->refreshCount() > 3, 5000);
 }
 
@@ -594,7 +597,7 @@ void TestMainWindow::everyExportWritesAValidFile()
     QTRY_COMPARE_WITH_TIMEOUT(m_window->cluster()->telemetry()->records().size(), std::size_t(1), 10000);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    QCOMPARE(m_window->exportCharts(dir.path()), QString());
+    QCOMPARE(m_window->exports()->charts(dir.path()), QString());
     const QList<ChartPanel*> charts = m_window->charts();
     QCOMPARE(charts.size(), 6);
     for (int i = 0; i < charts.size(); ++i) {
@@ -620,25 +623,25 @@ void TestMainWindow::everyExportWritesAValidFile()
         QVERIFY(bytes.contains("/Type /Page"));
     }
     const QString report = dir.filePath(QStringLiteral("report.pdf"));
-    QCOMPARE(m_window->exportReport(report), QString());
+    QCOMPARE(m_window->exports()->report(report), QString());
     QFile r(report);
     QVERIFY(r.open(QIODevice::ReadOnly));
     const QByteArray bytes = r.readAll();
     QVERIFY(bytes.startsWith("%PDF"));
     QVERIFY(bytes.count("/Type /Page") >= 4); // the tables, then the six charts two to a page
     const QString csv = dir.filePath(QStringLiteral("records.csv"));
-    QCOMPARE(m_window->exportRecordsCsv(csv), QString());
+    QCOMPARE(m_window->exports()->recordsCsv(csv), QString());
     QFile c(csv);
     QVERIFY(c.open(QIODevice::ReadOnly));
     QVERIFY(c.readLine().startsWith("worker_index,pid,"));
     QVERIFY(c.readLine().contains("/main"));
     const QString json = dir.filePath(QStringLiteral("summary.json"));
-    QCOMPARE(m_window->exportSummaryJson(json), QString());
+    QCOMPARE(m_window->exports()->summaryJson(json), QString());
     QFile j(json);
     QVERIFY(j.open(QIODevice::ReadOnly));
     QVERIFY(QJsonDocument::fromJson(j.readAll()).object().contains(QStringLiteral("routes")));
     const QString rawJson = dir.filePath(QStringLiteral("records.json"));
-    QCOMPARE(m_window->exportRecordsJson(rawJson), QString());
+    QCOMPARE(m_window->exports()->recordsJson(rawJson), QString());
     QFile rj(rawJson);
     QVERIFY(rj.open(QIODevice::ReadOnly));
     QJsonParseError parseError;
@@ -673,10 +676,10 @@ void TestMainWindow::everyExportWritesAValidFile()
 void TestMainWindow::exportToAnUnwritableFolderSaysSo()
 {
     QVERIFY(openWindow());
-    const QString error = m_window->exportCharts(QStringLiteral("/nonexistent-folder-for-clusterlab"));
+    const QString error = m_window->exports()->charts(QStringLiteral("/nonexistent-folder-for-clusterlab"));
     QVERIFY(error.contains(QStringLiteral("does not exist")));
-    QVERIFY(m_window->eventLog().constLast().contains(QStringLiteral("Export failed")));
-    QVERIFY(!m_window->exportRecordsCsv(QStringLiteral("/nonexistent-folder-for-clusterlab/x.csv")).isEmpty());
+    QVERIFY(m_window->clusterPanel()->eventLog().constLast().contains(QStringLiteral("Export failed")));
+    QVERIFY(!m_window->exports()->recordsCsv(QStringLiteral("/nonexistent-folder-for-clusterlab/x.csv")).isEmpty());
 }
 
 void TestMainWindow::killingAWorkerShowsTheEventAndTheReplacement()
@@ -687,12 +690,12 @@ void TestMainWindow::killingAWorkerShowsTheEventAndTheReplacement()
     QAbstractItemModelTester tester(m_window->workerModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 2, 5000);
     const qint64 victim = m_window->cluster()->workers().at(0).pid;
-    QSignalSpy relisten(m_window.get(), &MainWindow::clusterListening);
-    m_window->workerTable()->selectRow(0);
-    QVERIFY(!m_window->reviveWorkerAtRow(0)); // a live worker is not errored
-    QVERIFY(m_window->killWorkerAtRow(0));
+    QSignalSpy relisten(m_window->clusterPanel(), &ClusterPanel::clusterListening);
+    m_window->clusterPanel()->workerTable()->selectRow(0);
+    QVERIFY(!m_window->clusterPanel()->reviveWorkerAtRow(0)); // a live worker is not errored
+    QVERIFY(m_window->clusterPanel()->killWorkerAtRow(0));
     QVERIFY(relisten.wait(20000));
-    const QString log = m_window->eventLog().join(QLatin1Char('\n'));
+    const QString log = m_window->clusterPanel()->eventLog().join(QLatin1Char('\n'));
     QVERIFY2(log.contains(QStringLiteral("worker 0 (pid %1) exited: killed by signal 9").arg(victim)), qPrintable(log));
     QVERIFY(log.contains(QStringLiteral("restarting")));
     const qint64 replacement = m_window->cluster()->workers().at(0).pid;
@@ -705,13 +708,13 @@ void TestMainWindow::settingsSurviveARestart()
 {
     {
         MainWindow first;
-        first.setWorkersSetting(3);
-        first.setPolicySetting(QStringLiteral("shared"));
+        first.clusterPanel()->setWorkersSetting(3);
+        first.clusterPanel()->setPolicySetting(QStringLiteral("shared"));
         first.saveSettings();
     }
     MainWindow second;
-    QCOMPARE(second.workersSetting(), 3);
-    QCOMPARE(second.policySetting(), QStringLiteral("shared"));
+    QCOMPARE(second.clusterPanel()->workersSetting(), 3);
+    QCOMPARE(second.clusterPanel()->policySetting(), QStringLiteral("shared"));
 }
 
 QTEST_MAIN(TestMainWindow)

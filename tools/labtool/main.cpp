@@ -16,6 +16,9 @@
 #include "guilagmonitor.h"
 #include "loadtestpanel.h"
 #include "mainwindow.h"
+#include "clusterpanel.h"
+#include "labexports.h"
+#include "topologyview.h"
 #include "requestpanel.h"
 
 #include "compute/fib.h"
@@ -70,7 +73,7 @@ int main(int argc, char** argv)
         return 2;
     }
     MainWindow window;
-    window.setWorkersSetting(2);
+    window.clusterPanel()->setWorkersSetting(2);
     // Screenshots at the size the README promises (or SIZE: 1920x1080, ...).
     QSize size(1280, 800);
     if (args[0] == QLatin1String("screenshot") && args.size() > 2) {
@@ -82,7 +85,7 @@ int main(int argc, char** argv)
     }
     window.resize(size);
     window.show();
-    if (!window.startCluster() || !waitFor(&window, SIGNAL(clusterListening()), 20000)) {
+    if (!window.startCluster() || !waitFor(window.clusterPanel(), SIGNAL(clusterListening()), 20000)) {
         std::fprintf(stderr, "labtool: the cluster did not start\n");
         return 1;
     }
@@ -134,7 +137,7 @@ int main(int argc, char** argv)
         std::printf("wrote %s (%dx%d)\n", qPrintable(args.value(1)), shot.width(), shot.height());
         if (args.contains(QStringLiteral("--report"))) {
             const QString path = args.value(args.indexOf(QStringLiteral("--report")) + 1);
-            const QString failed = window.exportReport(path);
+            const QString failed = window.exports()->report(path);
             if (!failed.isEmpty()) {
                 std::fprintf(stderr, "labtool: report: %s\n", qPrintable(failed));
                 return 1;

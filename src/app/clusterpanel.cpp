@@ -1,0 +1,248 @@
+#include "clusterpanel.h"
+
+#include "workertablemodel.h"
+
+#include "compute/fib.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTableView>
+#include <QThread>
+#include <QVBoxLayout>
+
+namespace clusterlab {
+
+ClusterPanel::ClusterPanel(std::int64_t originNs, QWidget* parent)
+    : QWidget(parent)
+    , m_originNs(originNs)
+{
+    auto* layout = new QVBoxLayout(this);
+    auto* form = new QFormLayout;
+    m_workers = new QSpinBox(this);
+    m_workers->setRange(1, 64);
+    m_workers->setValue(qMax(1, QThread::idealThreadCount()));
+    m_workers->setToolTip(tr("Worker processes (applied at start; use + and − to scale a running cluster)"));
+    m_policy = new QComboBox(this);
+    m_policy->addItems({ QStringLiteral("round-robin"), QStringLiteral("shared"), QStringLiteral("reuseport") });
+    m_policy->setToolTip(tr("round-robin: the primary hands each connection to the next worker. shared: the "
+                            "OS picks among workers accepting on one socket. reuseport: each worker has its own "
+                            "socket and the kernel hashes (Linux)."));
+    m_port = new QSpinBox(this);
+    m_port->setRange(0, 65535);
+    m_port->setSpecialValueText(tr("3000 or the next free"));
+    m_port->setValue(0);
+    form->addRow(tr("Workers"), m_workers);
+    form->addRow(tr("Policy"), m_policy);
+    form->addRow(tr("Port"), m_port);
+    layout->addLayout(form);
+
+    auto* buttons = new QGridLayout;
+    m_startStop = new QPushButton(tr("Start"), this);
+    auto* rolling = new QPushButton(tr("Rolling restart"), this);
+    auto* scaleUp = new QPushButton(tr("Scale +"), this);
+    auto* scaleDown = new QPushButton(tr("Scale −"), this);
+    auto* kill = new QPushButton(tr("Kill selected"), this);
+    auto* revive = new QPushButton(tr("Revive"), this);
+    kill->setToolTip(tr("SIGKILL the selected worker: watch the supervisor replace it"));
+    revive->setToolTip(tr("Start an errored worker slot again (after it failed to start too often)"));
+    rolling->setToolTip(tr("Replace every worker, one at a time, without refusing a connection"));
+    buttons->addWidget(m_startStop, 0, 0);
+    buttons->addWidget(rolling, 0, 1);
+    buttons->addWidget(scaleUp, 1, 0);
+    buttons->addWidget(scaleDown, 1, 1);
+    buttons->addWidget(kill, 2, 0);
+    buttons->addWidget(revive, 2, 1);
+    layout->addLayout(buttons);
+    layout->addWidget(new QLabel(tr("Events"), this));
+    m_eventView = new QPlainTextEdit(this);
+    m_eventView->setReadOnly(true);
+    m_eventView->setMaximumBlockCount(2000);
+    layout->addWidget(m_eventView, 1);
+
+    m_model = new WorkerTableModel(this);
+    m_table = new QTableView(this); // the window docks it elsewhere
+    m_table->setModel(m_model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this]() {
+        const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+        Q_EMIT workerSelected(rows.isEmpty() ? -1 : m_model->indexAtRow(rows.first().row()));
+    });
+
+    connect(m_startStop, &QPushButton::clicked, this, [this]() {
+        if (isRunning())
+            stopCluster();
+        else
+            startCluster();
+    });
+    connect(scaleUp, &QPushButton::clicked, this, [this]() {
+        if (isRunning())
+            m_cluster->setWorkerCount(m_cluster->workerCount() + 1);
+    });
+    connect(scaleDown, &QPushButton::clicked, this, [this]() {
+        if (isRunning() && m_cluster->workerCount() > 1)
+            m_cluster->setWorkerCount(m_cluster->workerCount() - 1);
+    });
+    connect(rolling, &QPushButton::clicked, this, [this]() {
+        if (isRunning())
+            m_cluster->rollingRestart();
+    });
+    connect(kill, &QPushButton::clicked, this, [this]() {
+        const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+        if (rows.isEmpty())
+            Q_EMIT message(tr("Select a worker in the table first."));
+        else
+            killWorkerAtRow(rows.first().row());
+    });
+    connect(revive, &QPushButton::clicked, this, [this]() {
+        const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+        if (rows.isEmpty())
+            Q_EMIT message(tr("Select an errored worker in the table first."));
+        else if (!reviveWorkerAtRow(rows.first().row()))
+            Q_EMIT message(tr("That worker is not errored: nothing to revive."));
+    });
+}
+
+ClusterPanel::~ClusterPanel() = default;
+
+bool ClusterPanel::isRunning() const
+{
+    return m_cluster && m_cluster->isRunning();
+}
+
+bool ClusterPanel::startCluster(QString* errorOut)
+{
+    if (isRunning())
+        return true;
+    ClusterConfig config;
+    config.faultInjection = true; // the lab's own cluster: the isolation experiment's faults work here
+    config.workers = m_workers->value();
+    config.policy = *policyFromName(m_policy->currentText());
+    if (m_port->value() != 0) {
+        config.port = static_cast<quint16>(m_port->value());
+    } else {
+        // The default port may be busy: the cluster takes the next free one
+        // itself (binding each candidate for real), and we say so.
+        config.port = kDefaultPort;
+        config.portAttempts = 50;
+    }
+    if (m_cluster)
+        Q_EMIT clusterChanged(nullptr);
+    m_cluster = std::make_unique<Cluster>(config);
+    connect(m_cluster.get(), &Cluster::clusterEvent, this, [this](const ClusterEvent& e) { logEvent(e.toLine()); });
+    connect(m_cluster.get(), &Cluster::allListening, this, &ClusterPanel::clusterListening);
+    QString error;
+    if (!m_cluster->start(&error)) {
+        m_cluster.reset();
+        Q_EMIT problem(tr("Cannot start the cluster"), error);
+        Q_EMIT urlChanged(QString(), tr("Cluster stopped: %1").arg(error));
+        m_startStop->setText(tr("Start"));
+        if (errorOut != nullptr)
+            *errorOut = error;
+        return false;
+    }
+    Q_EMIT clusterChanged(m_cluster.get());
+    const QString note = m_cluster->port() != config.port ? tr(" (port %1 was busy)").arg(config.port) : QString();
+    Q_EMIT urlChanged(m_cluster->url(), tr("Cluster on %1/ — %2, %3 workers%4")
+                                            .arg(m_cluster->url(), m_policy->currentText())
+                                            .arg(m_cluster->workerCount())
+                                            .arg(note));
+    m_startStop->setText(tr("Stop"));
+    return true;
+}
+
+void ClusterPanel::stopCluster()
+{
+    if (!m_cluster)
+        return;
+    m_cluster->stop();
+    Q_EMIT urlChanged(QString(), tr("Cluster stopping…"));
+    m_startStop->setText(tr("Start"));
+    connect(m_cluster.get(), &Cluster::stopped, this,
+            [this]() { Q_EMIT urlChanged(QString(), tr("Cluster stopped.")); });
+}
+
+void ClusterPanel::logEvent(const QString& line)
+{
+    const double t = static_cast<double>(steadyNowNs() - m_originNs) / 1e9;
+    const QString stamped = QStringLiteral("[%1] %2").arg(t, 8, 'f', 3).arg(line);
+    m_events.append(stamped);
+    if (m_events.size() > kMaxEventLines)
+        m_events.removeFirst();
+    m_eventView->appendPlainText(stamped);
+    Q_EMIT eventLogged(stamped);
+}
+
+bool ClusterPanel::killWorkerAtRow(int row)
+{
+    const int index = m_model->indexAtRow(row);
+    return m_cluster && index >= 0 && m_cluster->killWorker(index, 9);
+}
+
+bool ClusterPanel::reviveWorkerAtRow(int row)
+{
+    const int index = m_model->indexAtRow(row);
+    return m_cluster && index >= 0 && m_cluster->reviveWorker(index);
+}
+
+void ClusterPanel::selectWorker(int index)
+{
+    if (m_table == nullptr)
+        return;
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        if (m_model->indexAtRow(row) == index) {
+            m_table->selectRow(row);
+            return;
+        }
+    }
+    m_table->clearSelection();
+}
+
+int ClusterPanel::workersSetting() const
+{
+    return m_workers->value();
+}
+
+void ClusterPanel::setWorkersSetting(int n)
+{
+    m_workers->setValue(n);
+}
+
+QString ClusterPanel::policySetting() const
+{
+    return m_policy->currentText();
+}
+
+void ClusterPanel::setPolicySetting(const QString& policy)
+{
+    m_policy->setCurrentText(policy);
+}
+
+void ClusterPanel::loadSettings()
+{
+    QSettings s;
+    m_workers->setValue(s.value(QStringLiteral("cluster/workers"), m_workers->value()).toInt());
+    const QString policy = s.value(QStringLiteral("cluster/policy"), QStringLiteral("round-robin")).toString();
+    if (m_policy->findText(policy) >= 0)
+        m_policy->setCurrentText(policy);
+    m_port->setValue(s.value(QStringLiteral("cluster/port"), 0).toInt());
+}
+
+void ClusterPanel::saveSettings() const
+{
+    QSettings s;
+    s.setValue(QStringLiteral("cluster/workers"), m_workers->value());
+    s.setValue(QStringLiteral("cluster/policy"), m_policy->currentText());
+    s.setValue(QStringLiteral("cluster/port"), m_port->value());
+}
+
+} // namespace clusterlab

@@ -1,0 +1,106 @@
+#include "labexports.h"
+
+#include "chartpanel.h"
+#include "experimentspage.h"
+#include "reportwriter.h"
+#include "workertablemodel.h"
+
+#include "cluster/clusterfeed.h"
+
+#include <QDir>
+
+namespace clusterlab {
+
+LabExports::LabExports(ClusterFeed* feed, WorkerTableModel* workers, QList<ChartPanel*> charts,
+                       ExperimentsPage* experiments, QObject* parent)
+    : QObject(parent)
+    , m_feed(feed)
+    , m_workers(workers)
+    , m_charts(std::move(charts))
+    , m_experiments(experiments)
+{
+}
+
+void LabExports::setLastLoad(const LoadConfig& config, const LoadSummary& summary)
+{
+    m_hasLoad = true;
+    m_loadConfig = config;
+    m_load = summary;
+}
+
+QString LabExports::finish(const QString& error, const QString& what, const QString& done)
+{
+    if (error.isEmpty())
+        Q_EMIT written(done);
+    else
+        Q_EMIT failed(what, error);
+    return error;
+}
+
+QString LabExports::charts(const QString& folder)
+{
+    m_feed->publish(); // the charts show this moment
+    QStringList problems;
+    for (int i = 0; i < m_charts.size(); ++i) {
+        const QString base = QDir(folder).filePath(QStringLiteral("chart-%1").arg(i + 1));
+        for (const QString& e : { m_charts[i]->exportPng(base + QStringLiteral(".png")),
+                                  m_charts[i]->exportSvg(base + QStringLiteral(".svg")),
+                                  m_charts[i]->exportPdf(base + QStringLiteral(".pdf")) }) {
+            if (!e.isEmpty())
+                problems << e;
+        }
+    }
+    problems.removeDuplicates();
+    return finish(problems.join(QStringLiteral("; ")), tr("Export failed"), tr("Charts exported to %1").arg(folder));
+}
+
+QString LabExports::report(const QString& path)
+{
+    m_feed->publish();
+    const auto feed = m_feed->latest();
+    LabReport report;
+    report.machine = experiment::MachineInfo::current();
+    report.taken = QDateTime::currentDateTime();
+    if (feed->running) {
+        report.clusterUrl = feed->url;
+        report.policy = feed->policy;
+        report.workers = static_cast<int>(feed->workers.size());
+        report.poolThreads = feed->poolThreads;
+        report.maxChildren = feed->maxChildren;
+    }
+    report.snapshot = feed->snapshot;
+    report.hasLoad = m_hasLoad;
+    report.load = m_loadConfig;
+    report.loadSummary = m_load;
+    for (int col = 0; col < m_workers->columnCount(); ++col)
+        report.workerHeader << m_workers->headerData(col, Qt::Horizontal, Qt::DisplayRole).toString();
+    for (int row = 0; row < m_workers->rowCount(); ++row) {
+        QStringList cells;
+        for (int col = 0; col < m_workers->columnCount(); ++col)
+            cells << m_workers->data(m_workers->index(row, col), Qt::DisplayRole).toString();
+        report.workerRows << cells;
+    }
+    report.charts = m_charts;
+    if (m_experiments != nullptr && m_experiments->hasReport())
+        report.experiments = &m_experiments->report();
+    return finish(ReportWriter(report).write(path), tr("Report failed"), tr("Report written to %1").arg(path));
+}
+
+QString LabExports::recordsCsv(const QString& path)
+{
+    return finish(m_feed->writeRecords(path, ClusterFeed::Format::Csv), tr("Export failed"),
+                  tr("Records written to %1").arg(path));
+}
+
+QString LabExports::recordsJson(const QString& path)
+{
+    return finish(m_feed->writeRecords(path, ClusterFeed::Format::Json), tr("Export failed"),
+                  tr("Records written to %1").arg(path));
+}
+
+QString LabExports::summaryJson(const QString& path)
+{
+    return finish(m_feed->writeSummary(path), tr("Export failed"), tr("Summary written to %1").arg(path));
+}
+
+} // namespace clusterlab

@@ -1,0 +1,90 @@
+#pragma once
+
+#include "cluster/cluster.h"
+#include "telemetry/telemetryaggregator.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QPointF>
+#include <QTimer>
+
+#include <array>
+#include <memory>
+
+class QIODevice;
+
+namespace clusterlab {
+
+// Everything a live view draws from, complete and immutable once published:
+// the telemetry snapshot, the workers and their states, what the cluster
+// runs with, and the short histories (bounded) that a snapshot alone does
+// not keep. Times are seconds since the feed started.
+struct ChartFeed
+{
+    std::shared_ptr<const TelemetrySnapshot> snapshot; // null before the first
+    QList<Cluster::WorkerInfo> workers;
+    bool running = false;
+    QString policy;       // empty when stopped
+    QString url;          // http://127.0.0.1:port, empty when stopped
+    int poolThreads = 1;  // per worker, resolved (never 0)
+    int maxChildren = 1;  // per worker, resolved
+    double nowSeconds = 0;
+    quint64 sequence = 0; // 1, 2, 3… per published feed
+
+    QHash<int, QList<QPointF>> throughput;              // by worker index: (s, req/s)
+    QHash<int, QList<QPointF>> lagMs;                   // by worker index: (s, worst lag per 100 ms)
+    QHash<int, double> lagP99Ms;                        // by worker index, over the last 10 s
+    std::array<QList<QPointF>, kRouteCount> latencyP99; // by route: (s, ms), 10 s window
+    QHash<QPair<qint64, quint64>, qint64> loadTestConnections; // last load test: (pid, conn) -> requests
+
+    // Per series: the two minutes the time charts show, at 10 Hz.
+    static constexpr qsizetype kMaxPoints = 1200;
+    static void append(QList<QPointF>* series, QPointF p);
+};
+
+// The telemetry side of every live view: at a fixed rate (10 Hz) it reads
+// the cluster once and publishes a complete ChartFeed; charts, tables and
+// the topology listen to `updated` and never reach into the cluster or its
+// aggregator themselves. Also the one door to the live records' exports.
+// Primary thread.
+class ClusterFeed : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int kIntervalMs = 100;
+
+    explicit ClusterFeed(QObject* parent = nullptr);
+
+    // The cluster to follow (null: the feed says "stopped"). The cluster
+    // must outlive its use here or be replaced first.
+    void setCluster(const Cluster* cluster);
+    // The last load test's requests per server connection.
+    void setLoadTestConnections(QHash<QPair<qint64, quint64>, qint64> connections);
+    void start();
+    void stop();
+    // Builds and publishes a feed now (also what the timer calls).
+    void publish();
+    std::shared_ptr<const ChartFeed> latest() const { return m_latest; }
+    std::int64_t originNs() const { return m_originNs; }
+
+    // The live records and summary (empty string, or the reason).
+    enum class Format { Csv, Json };
+    QString writeRecords(const QString& path, Format format) const;
+    QString writeSummary(const QString& path) const;
+
+Q_SIGNALS:
+    void updated(std::shared_ptr<const clusterlab::ChartFeed> feed);
+
+private:
+    const Cluster* m_cluster = nullptr;
+    QTimer m_timer;
+    std::int64_t m_originNs = 0;
+    ChartFeed m_state; // histories accumulate here; each publish copies it
+    QHash<int, std::int64_t> m_lastLagSampleNs; // by worker index
+    std::shared_ptr<const ChartFeed> m_latest;
+};
+
+} // namespace clusterlab
+
+Q_DECLARE_METATYPE(std::shared_ptr<const clusterlab::ChartFeed>)
