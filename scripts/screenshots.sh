@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Renders the main window after a short load test (offscreen) into
-# docs/screenshots/main-window.png, the first page of its report into
+# Renders the main window during a load test (offscreen) into
+# docs/screenshots/main-window.png, its Topology tab at the same moment into
+# docs/screenshots/topology.png, the first page of its report into
 # docs/screenshots/report.png, and the Experiments tab showing the run
 # in docs/experiments/full-run.json into docs/screenshots/experiments.png:
 # the pictures README shows.
@@ -13,7 +14,7 @@ mkdir -p docs/screenshots
 scripts/install-deps.sh poppler-utils
 report=$(mktemp --suffix=.pdf)
 QT_QPA_PLATFORM=offscreen build/release/bin/clusterlab-labtool screenshot docs/screenshots/main-window.png 1280x800 \
-  --report "$report"
+  --topology docs/screenshots/topology.png --report "$report"
 pdftoppm -r 70 -f 1 -l 1 -png -singlefile "$report" docs/screenshots/report # the report's first page
 rm -f "$report"
 QT_QPA_PLATFORM=offscreen build/release/bin/clusterlab-labtool screenshot docs/screenshots/experiments.png 1280x800 \

@@ -162,6 +162,7 @@ void LoadTestPanel::setKeepAlive(bool on)
 void LoadTestPanel::setRouteMix(const QString& mix)
 {
     m_ui->mix->setText(mix);
+    m_ui->mix->setCursorPosition(0); // a long mix shows its beginning
 }
 
 void LoadTestPanel::setDurationSeconds(double s)

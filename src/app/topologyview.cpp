@@ -139,8 +139,9 @@ void TopologyView::layoutNodes()
         const double x = (width() - rowW) / 2 + col * (nodeW + kGap);
         m_nodes[i].rect = QRectF(x, top + row * (size.height() + kGap), nodeW, size.height());
     }
-    // Taller than the view: a scroll area around it shows the rest.
-    setMinimumHeight(static_cast<int>(m_nodes.constLast().rect.bottom() + kGap));
+    // Taller than the view: a scroll area around it shows the rest (and
+    // the legend's line under the nodes).
+    setMinimumHeight(static_cast<int>(m_nodes.constLast().rect.bottom() + kGap + 2 * fm.lineSpacing() + 16));
 }
 
 void TopologyView::updateAnimation()
@@ -252,16 +253,49 @@ void TopologyView::paintEvent(QPaintEvent*)
     p.setBrush(pal.alternateBase());
     p.drawRoundedRect(m_primary, 8, 8);
     p.drawText(m_primary, Qt::AlignCenter, tr("primary — %1").arg(m_policy.isEmpty() ? tr("stopped") : m_policy));
-    const QPointF from(m_primary.center().x(), m_primary.bottom());
-    for (const Node& n : m_nodes)
-        paintEdge(p, from, n);
+    // Edges leave the primary side by side, in the order of their workers.
+    const double spread = std::min(m_primary.width() - 40, 24.0 * static_cast<double>(m_nodes.size() - 1));
+    for (int i = 0; i < m_nodes.size(); ++i) {
+        const double at = m_nodes.size() > 1 ? -spread / 2 + spread * i / static_cast<double>(m_nodes.size() - 1) : 0;
+        paintEdge(p, QPointF(m_primary.center().x() + at, m_primary.bottom()), m_nodes[i]);
+    }
     for (const Node& n : m_nodes)
         paintNode(p, n);
+    paintLegend(p);
     if (m_nodes.isEmpty()) {
         p.setPen(pal.placeholderText().color());
         p.drawText(rect().adjusted(0, static_cast<int>(m_primary.bottom()) + 20, 0, 0), Qt::AlignHCenter | Qt::AlignTop,
                    tr("No workers: start the cluster (left)."));
     }
+}
+
+void TopologyView::paintLegend(QPainter& p) const
+{
+    // Two lines under everything: what the shapes and the edges mean.
+    const QFontMetricsF fm(font());
+    double x = kGap;
+    const double y = height() - 2 * fm.lineSpacing() - 8;
+    const QColor ink = palette().placeholderText().color();
+    auto item = [&](int shape, const QColor& c, const QString& label) {
+        const QRectF r(x, y + (fm.lineSpacing() - kSlot) / 2, kSlot, kSlot);
+        p.setPen(QPen(c, 1.2));
+        p.setBrush(shape == 2 ? Qt::transparent : c);
+        if (shape == 0)
+            p.drawRect(r);
+        else
+            p.drawEllipse(r);
+        x += kSlot + 5;
+        p.setPen(ink);
+        p.drawText(QPointF(x, y + fm.ascent()), label);
+        x += fm.horizontalAdvance(label) + 18;
+    };
+    item(0, QColor(31, 119, 180), tr("busy pool thread"));
+    item(1, QColor(214, 39, 40), tr("running child task"));
+    item(2, QColor(214, 39, 40), tr("free slot"));
+    p.setPen(ink);
+    p.drawText(QRectF(kGap, y + fm.lineSpacing(), width() - 2 * kGap, fm.lineSpacing()), Qt::AlignLeft | Qt::AlignVCenter,
+               fm.elidedText(tr("Edge width: requests per second; dots move while requests flow."),
+                             Qt::ElideRight, width() - 2 * kGap));
 }
 
 void TopologyView::mousePressEvent(QMouseEvent* event)

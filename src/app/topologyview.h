@@ -61,6 +61,7 @@ private:
     QSizeF nodeSize(const Node& n) const;
     void paintNode(QPainter& p, const Node& n) const;
     void paintEdge(QPainter& p, QPointF from, const Node& n) const;
+    void paintLegend(QPainter& p) const;
 
     QList<Node> m_nodes;
     QString m_policy;

@@ -82,6 +82,10 @@ private Q_SLOTS:
     void experimentsReportIsTypesetNotBlank();
     void experimentsOpenRefusesWhatIsNotARun();
     void reportIsTypesetWithTablesAndCharts();
+    void feedIsACompleteImmutableSnapshot();
+    void timeSeriesChartsFollowTheWorkers();
+    void topologyShowsSlotsAndSharesTheSelection();
+    void topologyFollowsTheFlow();
 
 private:
     bool openWindow();
@@ -702,6 +706,124 @@ void TestMainWindow::killingAWorkerShowsTheEventAndTheReplacement()
     QVERIFY(replacement != victim);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->workerModel()->rowOfPid(replacement) == 0, 5000);
     QCOMPARE(m_window->workerModel()->data(m_window->workerModel()->index(0, WorkerTableModel::Restarts), Qt::DisplayRole).toInt(), 1);
+    // The topology marks the worker that was killed and replaced.
+    m_window->refreshNow();
+    const QList<TopologyView::Node> nodes = m_window->topology()->nodes();
+    QCOMPARE(nodes.size(), 2);
+    QVERIFY2(nodes.at(0).status.contains(QStringLiteral("restarted 1×")), qPrintable(nodes.at(0).status));
+    QVERIFY2(nodes.at(0).status.contains(QStringLiteral("signal 9")), qPrintable(nodes.at(0).status));
+    QVERIFY(!nodes.at(1).status.contains(QStringLiteral("restart")));
+}
+
+void TestMainWindow::feedIsACompleteImmutableSnapshot()
+{
+    QVERIFY(openWindow());
+    ClusterFeed* feed = m_window->feed();
+    QSignalSpy updated(feed, &ClusterFeed::updated);
+    // Workers sample their loop every 100 ms: each worker's lag history fills.
+    QTRY_VERIFY_WITH_TIMEOUT(feed->latest()->lagMs.value(0).size() >= 3 && feed->latest()->lagMs.value(1).size() >= 3, 10000);
+    QVERIFY(!updated.isEmpty()); // published by its own timer, not asked for
+    const std::shared_ptr<const ChartFeed> before = feed->latest();
+    QCOMPARE(before->workers.size(), 2);
+    QVERIFY(before->running);
+    QCOMPARE(before->policy, QStringLiteral("round-robin"));
+    QCOMPARE(before->url, m_window->cluster()->url());
+    QVERIFY(before->poolThreads >= 1 && before->maxChildren >= 1);
+    QVERIFY(before->lagP99Ms.contains(0) && before->lagP99Ms.contains(1));
+    const qsizetype lagPoints = before->lagMs.value(0).size();
+    const quint64 sequence = before->sequence;
+    QTRY_VERIFY_WITH_TIMEOUT(feed->latest()->lagMs.value(0).size() > lagPoints, 10000);
+    // A published feed never changes afterwards; later ones are new objects.
+    QCOMPARE(before->lagMs.value(0).size(), lagPoints);
+    QCOMPARE(before->sequence, sequence);
+    QVERIFY(feed->latest()->sequence > sequence);
+    // Histories are bounded.
+    QList<QPointF> series;
+    for (int i = 0; i < ChartFeed::kMaxPoints + 50; ++i)
+        ChartFeed::append(&series, QPointF(i, i));
+    QCOMPARE(series.size(), ChartFeed::kMaxPoints);
+    QCOMPARE(series.constFirst().x(), 50.0);
+}
+
+void TestMainWindow::timeSeriesChartsFollowTheWorkers()
+{
+    QVERIFY(openWindow());
+    auto* latency = qobject_cast<TimeSeriesChart*>(m_window->charts().at(1));
+    auto* throughput = qobject_cast<TimeSeriesChart*>(m_window->charts().at(2));
+    auto* lag = qobject_cast<TimeSeriesChart*>(m_window->charts().at(4));
+    QVERIFY(latency && throughput && lag);
+    m_window->refreshNow();
+    // Whole route names, in a stable order; one line per worker.
+    QCOMPARE(latency->lineNames(), QStringList({ QStringLiteral("/"), QStringLiteral("/main"), QStringLiteral("/worker"),
+                                                 QStringLiteral("/child"), QStringLiteral("/healthz"), QStringLiteral("other") }));
+    QCOMPARE(throughput->lineNames(), QStringList({ QStringLiteral("w0"), QStringLiteral("w1") }));
+    QCOMPARE(lag->lineNames(), QStringList({ QStringLiteral("w0"), QStringLiteral("w1") }));
+    // A worker scaled away leaves the per-worker charts.
+    m_window->cluster()->setWorkerCount(1);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->cluster()->workers().size(), 1, 20000);
+    m_window->refreshNow();
+    QCOMPARE(throughput->lineNames(), QStringList({ QStringLiteral("w0") }));
+    QCOMPARE(lag->lineNames(), QStringList({ QStringLiteral("w0") }));
+}
+
+void TestMainWindow::topologyShowsSlotsAndSharesTheSelection()
+{
+    QVERIFY(openWindow());
+    m_window->centreTabs()->setCurrentIndex(1);
+    TopologyView* topology = m_window->topology();
+    QTRY_COMPARE_WITH_TIMEOUT(topology->nodes().size(), 2, 5000);
+    const std::shared_ptr<const ChartFeed> feed = m_window->feed()->latest();
+    const QList<TopologyView::Node> nodes = topology->nodes();
+    for (const TopologyView::Node& n : nodes) {
+        QCOMPARE(n.poolSlots, feed->poolThreads);
+        QCOMPARE(n.taskSlots, feed->maxChildren);
+        QCOMPARE(n.status, QStringLiteral("listening"));
+        QVERIFY(n.pid > 0);
+        // Inside the view, side by side, never overlapping.
+        QVERIFY2(QRectF(topology->rect()).contains(n.rect), qPrintable(QStringLiteral("%1 px wide view").arg(topology->width())));
+    }
+    QVERIFY(!nodes.at(0).rect.intersects(nodes.at(1).rect));
+    // A click on a worker selects its row in the table...
+    QTest::mouseClick(topology, Qt::LeftButton, {}, nodes.at(1).rect.center().toPoint());
+    QModelIndexList rows = m_window->clusterPanel()->workerTable()->selectionModel()->selectedRows();
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(m_window->workerModel()->indexAtRow(rows.constFirst().row()), nodes.at(1).index);
+    // ...and a row selected in the table outlines its worker there.
+    m_window->clusterPanel()->workerTable()->selectRow(0);
+    QCOMPARE(topology->selectedIndex(), m_window->workerModel()->indexAtRow(0));
+}
+
+void TestMainWindow::topologyFollowsTheFlow()
+{
+    QVERIFY(openWindow());
+    m_window->centreTabs()->setCurrentIndex(1);
+    TopologyView* topology = m_window->topology();
+    QTRY_COMPARE_WITH_TIMEOUT(topology->nodes().size(), 2, 5000);
+    QVERIFY(!topology->animating()); // nothing flows yet
+    // One keep-alive connection: every request goes to one worker.
+    LoadTestPanel* load = m_window->loadTestPanel();
+    load->setConnections(1);
+    load->setKeepAlive(true);
+    load->setRouteMix(QStringLiteral("/"));
+    load->useDuration(true);
+    load->setDurationSeconds(30);
+    QString error;
+    QVERIFY2(load->start(&error), qPrintable(error));
+    auto busyEdge = [topology]() {
+        const QList<TopologyView::Node> n = topology->nodes();
+        return n.size() == 2 && ((n[0].rps > 0) != (n[1].rps > 0));
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(busyEdge() && topology->animating(), 15000);
+    const QList<TopologyView::Node> nodes = topology->nodes();
+    const TopologyView::Node& busy = nodes[0].rps > 0 ? nodes[0] : nodes[1];
+    const TopologyView::Node& idle = nodes[0].rps > 0 ? nodes[1] : nodes[0];
+    QVERIFY(busy.edgeWidth > idle.edgeWidth);
+    // Hidden, the topology stops animating (the charts tab is in front).
+    m_window->centreTabs()->setCurrentIndex(0);
+    QVERIFY(!topology->animating());
+    QSignalSpy done(load, &LoadTestPanel::finished);
+    load->stop();
+    QVERIFY(done.wait(20000));
 }
 
 void TestMainWindow::settingsSurviveARestart()

@@ -21,6 +21,7 @@ void ChartFeed::append(QList<QPointF>* series, QPointF p)
 ClusterFeed::ClusterFeed(QObject* parent)
     : QObject(parent)
     , m_originNs(steadyNowNs())
+    , m_latest(std::make_shared<const ChartFeed>())
 {
     qRegisterMetaType<std::shared_ptr<const ChartFeed>>();
     m_timer.setInterval(kIntervalMs);

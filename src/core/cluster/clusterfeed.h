@@ -65,6 +65,7 @@ public:
     void stop();
     // Builds and publishes a feed now (also what the timer calls).
     void publish();
+    // The last feed published (an empty one before the first): never null.
     std::shared_ptr<const ChartFeed> latest() const { return m_latest; }
     std::int64_t originNs() const { return m_originNs; }
 
