@@ -24,6 +24,9 @@ namespace clusterlab {
 double niceStep(double span, int ticks);
 QString labelFormatFor(double step);
 void setNiceAxis(QValueAxis* axis, double maxValue, bool integerValues);
+// Range and tick interval together, never passing through a state with
+// thousands of ticks.
+void setAxisTicks(QValueAxis* axis, double lo, double hi, double step);
 
 // The six charts of the lab, kept together because each is only its series
 // set-up and its refresh.

@@ -79,7 +79,7 @@ bool LoadTestPanel::buildConfig(LoadConfig* config, QString* error) const
         config->connections = static_cast<int>(config->requests);
     config->keepAlive = m_ui->keepAlive->isChecked();
     config->rate = m_ui->rate->value();
-    config->keepRecords = true;
+    config->keepRecords = false; // the summary has what the window shows (per connection too)
     const QString invalid = config->validate();
     if (!invalid.isEmpty()) {
         *error = invalid;

@@ -174,12 +174,7 @@ void MainWindow::buildDocks()
     connect(m_loadTest, &LoadTestPanel::finished, this, [this](const LoadSummary& summary) {
         m_exports->setLastLoad(m_loadTest->generator()->config(), summary);
         // Per server connection, for the routing chart's second view.
-        QHash<QPair<qint64, quint64>, qint64> connections;
-        for (const LoadRecord& r : m_loadTest->generator()->takeRecords()) {
-            if (r.workerPid != 0 && r.error == LoadError::None)
-                ++connections[{ r.workerPid, r.serverConnectionId }];
-        }
-        m_feed->setLoadTestConnections(std::move(connections));
+        m_feed->setLoadTestConnections(summary.perServerConnection);
     });
     m_statusUrl = new QLabel(this);
     m_statusLag = new QLabel(this);

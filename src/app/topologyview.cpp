@@ -83,18 +83,21 @@ void TopologyView::update(const ChartFeed& feed)
         n.edgeWidth = n.rps > 0 && maxRps > 0 ? 2 + 8 * std::sqrt(n.rps / maxRps) : 1;
     layoutNodes();
     updateAnimation();
+    m_stillValid = false;
     QWidget::update();
 }
 
 void TopologyView::setHighlightedPid(qint64 pid)
 {
     m_highlight = pid;
+    m_stillValid = false;
     QWidget::update();
 }
 
 void TopologyView::setSelectedIndex(int index)
 {
     m_selected = index;
+    m_stillValid = false;
     QWidget::update();
 }
 
@@ -155,12 +158,8 @@ void TopologyView::updateAnimation()
     }
 }
 
-void TopologyView::paintEdge(QPainter& p, QPointF from, const Node& n) const
+void TopologyView::paintEdge(QPainter& p, const QPainterPath& path, const Node& n) const
 {
-    const QPointF to(n.rect.center().x(), n.rect.top());
-    QPainterPath path(from);
-    const double dy = (to.y() - from.y()) / 2;
-    path.cubicTo(from + QPointF(0, dy), to - QPointF(0, dy), to);
     const QColor c = workerColor(n.index);
     const bool up = n.state == Cluster::WorkerState::Listening;
     QPen pen(up ? c : palette().mid().color(), n.edgeWidth, up ? Qt::SolidLine : Qt::DashLine, Qt::RoundCap);
@@ -169,17 +168,36 @@ void TopologyView::paintEdge(QPainter& p, QPointF from, const Node& n) const
     p.setPen(pen);
     p.setBrush(Qt::NoBrush);
     p.drawPath(path);
-    if (n.rps <= 0)
-        return;
-    // Dots travelling from the primary to the worker: faster for more traffic.
-    const double length = path.length();
-    const double speed = 30 + 20 * std::log10(1 + n.rps); // px/s
-    const double offset = std::fmod(m_phase * speed, kDotSpacing);
-    const double r = std::max(2.0, n.edgeWidth / 2 + 1);
-    p.setPen(QPen(c.darker(130), 1));
-    p.setBrush(palette().base());
-    for (double at = offset; at < length; at += kDotSpacing)
-        p.drawEllipse(path.pointAtPercent(path.percentAtLength(at)), r, r);
+}
+
+void TopologyView::paintDots(QPainter& p) const
+{
+    // Dots travelling from the primary to each busy worker: faster for more
+    // traffic; never drawn over a node (a lower row's edge passes behind).
+    QRegion clip(rect());
+    for (const Node& n : m_nodes)
+        clip -= n.rect.toAlignedRect();
+    p.setClipRegion(clip);
+    for (int i = 0; i < m_nodes.size() && i < m_edges.size(); ++i) {
+        const Node& n = m_nodes[i];
+        const Edge& e = m_edges[i];
+        if (n.rps <= 0 || e.points.size() < 2)
+            continue;
+        const QColor c = workerColor(n.index);
+        const double speed = 30 + 20 * std::log10(1 + n.rps); // px/s
+        const double r = std::max(2.0, n.edgeWidth / 2 + 1);
+        p.setPen(QPen(c.darker(130), 1));
+        p.setBrush(palette().base());
+        qsizetype k = 1;
+        for (double at = std::fmod(m_phase * speed, kDotSpacing); at < e.at.constLast(); at += kDotSpacing) {
+            while (k < e.at.size() - 1 && e.at[k] < at)
+                ++k;
+            const double span = e.at[k] - e.at[k - 1];
+            const double f = span > 0 ? (at - e.at[k - 1]) / span : 0;
+            p.drawEllipse(e.points[k - 1] + (e.points[k] - e.points[k - 1]) * f, r, r);
+        }
+    }
+    p.setClipping(false);
 }
 
 void TopologyView::paintNode(QPainter& p, const Node& n) const
@@ -243,9 +261,8 @@ void TopologyView::paintNode(QPainter& p, const Node& n) const
     slots(n.tasks, n.taskSlots, true, QColor(214, 39, 40));
 }
 
-void TopologyView::paintEvent(QPaintEvent*)
+void TopologyView::paintStill(QPainter& p)
 {
-    QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
     const QPalette pal = palette();
     p.fillRect(rect(), pal.base());
@@ -254,12 +271,27 @@ void TopologyView::paintEvent(QPaintEvent*)
     p.drawRoundedRect(m_primary, 8, 8);
     p.drawText(m_primary, Qt::AlignCenter, tr("primary — %1").arg(m_policy.isEmpty() ? tr("stopped") : m_policy));
     // Edges leave the primary side by side, in the order of their workers.
+    m_edges.clear();
     const double spread = std::min(m_primary.width() - 40, 24.0 * static_cast<double>(m_nodes.size() - 1));
     for (int i = 0; i < m_nodes.size(); ++i) {
-        const double at = m_nodes.size() > 1 ? -spread / 2 + spread * i / static_cast<double>(m_nodes.size() - 1) : 0;
-        paintEdge(p, QPointF(m_primary.center().x() + at, m_primary.bottom()), m_nodes[i]);
+        const Node& n = m_nodes[i];
+        const double offset = m_nodes.size() > 1 ? -spread / 2 + spread * i / static_cast<double>(m_nodes.size() - 1) : 0;
+        const QPointF from(m_primary.center().x() + offset, m_primary.bottom());
+        const QPointF to(n.rect.center().x(), n.rect.top());
+        QPainterPath path(from);
+        const double dy = (to.y() - from.y()) / 2;
+        path.cubicTo(from + QPointF(0, dy), to - QPointF(0, dy), to);
+        paintEdge(p, path, n);
+        Edge e;
+        constexpr int kSteps = 48;
+        for (int k = 0; k <= kSteps; ++k) {
+            const QPointF pt = path.pointAtPercent(static_cast<double>(k) / kSteps);
+            e.at.append(e.points.isEmpty() ? 0.0 : e.at.constLast() + QLineF(e.points.constLast(), pt).length());
+            e.points.append(pt);
+        }
+        m_edges.append(e);
     }
-    for (const Node& n : m_nodes)
+    for (const Node& n : std::as_const(m_nodes))
         paintNode(p, n);
     paintLegend(p);
     if (m_nodes.isEmpty()) {
@@ -267,6 +299,22 @@ void TopologyView::paintEvent(QPaintEvent*)
         p.drawText(rect().adjusted(0, static_cast<int>(m_primary.bottom()) + 20, 0, 0), Qt::AlignHCenter | Qt::AlignTop,
                    tr("No workers: start the cluster (left)."));
     }
+}
+
+void TopologyView::paintEvent(QPaintEvent*)
+{
+    const qreal dpr = devicePixelRatioF();
+    if (!m_stillValid || m_still.size() != size() * dpr) {
+        m_still = QPixmap(size() * dpr);
+        m_still.setDevicePixelRatio(dpr);
+        QPainter still(&m_still);
+        paintStill(still);
+        m_stillValid = true;
+    }
+    QPainter p(this);
+    p.drawPixmap(0, 0, m_still);
+    p.setRenderHint(QPainter::Antialiasing);
+    paintDots(p);
 }
 
 void TopologyView::paintLegend(QPainter& p) const
@@ -303,6 +351,7 @@ void TopologyView::mousePressEvent(QMouseEvent* event)
     for (const Node& n : std::as_const(m_nodes)) {
         if (n.rect.contains(event->position())) {
             m_selected = n.index;
+            m_stillValid = false;
             QWidget::update();
             Q_EMIT workerClicked(n.index);
             return;
@@ -314,6 +363,7 @@ void TopologyView::resizeEvent(QResizeEvent* event)
 {
     QWidget::resizeEvent(event);
     layoutNodes();
+    m_stillValid = false;
 }
 
 void TopologyView::showEvent(QShowEvent* event)

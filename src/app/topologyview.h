@@ -3,6 +3,8 @@
 #include "chartfeed.h"
 
 #include <QElapsedTimer>
+#include <QPainterPath>
+#include <QPixmap>
 #include <QTimer>
 #include <QWidget>
 
@@ -60,10 +62,23 @@ private:
     void updateAnimation();
     QSizeF nodeSize(const Node& n) const;
     void paintNode(QPainter& p, const Node& n) const;
-    void paintEdge(QPainter& p, QPointF from, const Node& n) const;
+    void paintEdge(QPainter& p, const QPainterPath& path, const Node& n) const;
     void paintLegend(QPainter& p) const;
+    void paintStill(QPainter& p);   // everything but the moving dots
+    void paintDots(QPainter& p) const;
 
     QList<Node> m_nodes;
+    // What moves is drawn over a picture of what does not: the picture is
+    // redrawn when the feed or the size changes (10 Hz at most), the dots
+    // every frame, along each edge flattened once into points.
+    struct Edge
+    {
+        QList<QPointF> points;
+        QList<double> at; // length along the edge at each point
+    };
+    QList<Edge> m_edges; // one per node
+    QPixmap m_still;
+    bool m_stillValid = false;
     QString m_policy;
     QRectF m_primary;
     qint64 m_highlight = 0;

@@ -300,8 +300,14 @@ void LoadEngine::finishRequest(Conn& c, std::int64_t now, LoadError error)
             m_summary.sendLag.record(r.startNs - r.intendedNs);
         if (r.workerPid != 0) {
             ++m_summary.perWorker[r.workerPid];
-            if (m_serverConnections.size() < kMaxServerConnections)
-                m_serverConnections.insert({ r.workerPid, r.serverConnectionId });
+            // Requests per server connection; past the bound, only pairs
+            // already known are counted.
+            const QPair<qint64, quint64> key { r.workerPid, r.serverConnectionId };
+            auto it = m_summary.perServerConnection.find(key);
+            if (it != m_summary.perServerConnection.end())
+                ++it.value();
+            else if (m_summary.perServerConnection.size() < kMaxServerConnections)
+                m_summary.perServerConnection.insert(key, 1);
         }
         m_connectFailuresInARow = 0;
     } else {
@@ -472,7 +478,7 @@ LoadSummary LoadEngine::run()
     const double seconds = static_cast<double>(m_summary.durationNs) / 1e9;
     m_summary.requestsPerSecond = seconds > 0 ? static_cast<double>(m_summary.succeeded) / seconds : 0;
     m_summary.bytesPerSecond = seconds > 0 ? static_cast<double>(m_summary.bytes) / seconds : 0;
-    m_summary.serverConnections = m_serverConnections.size();
+    m_summary.serverConnections = m_summary.perServerConnection.size();
     m_summary.cancelled = cancelled();
     m_summary.cpuSeconds = static_cast<double>(loadplatform::threadCpuNs() - cpu0) / 1e9;
     reportProgress(end, true);

@@ -95,7 +95,6 @@ private:
     std::vector<Conn> m_conns;
     loadplatform::Poller m_poller;
     LoadSummary m_summary;
-    QSet<QPair<qint64, quint64>> m_serverConnections; // at most kMaxServerConnections distinct
     std::int64_t m_issued = 0;
     std::int64_t m_t0 = 0;
     std::int64_t m_endNs = 0;   // INT64_MAX for counted runs

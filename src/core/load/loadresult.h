@@ -3,6 +3,7 @@
 #include "telemetry/latencyhistogram.h"
 
 #include <QList>
+#include <QHash>
 #include <QMap>
 #include <QMetaType>
 #include <QString>
@@ -68,6 +69,9 @@ struct LoadSummary
     QMap<int, std::int64_t> statuses;
     QMap<qint64, std::int64_t> perWorker;   // by X-Worker-Pid
     std::int64_t serverConnections = 0;     // distinct (pid, X-Connection-Id) pairs seen
+    // Requests per (pid, X-Connection-Id): the routing chart's "by connection"
+    // view. At most 2^20 pairs (later pairs are not counted here).
+    QHash<QPair<qint64, quint64>, qint64> perServerConnection;
     std::int64_t clientConnectionsOpened = 0;
     std::int64_t bytes = 0;
     std::int64_t durationNs = 0;
