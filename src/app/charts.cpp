@@ -277,7 +277,7 @@ void TimeSeriesChart::refresh(const ChartFeed& feed)
         m_series = next;
     }
     double maxY = 0;
-    const double from = feed.nowSeconds - 120;
+    const double from = feed.nowSeconds - feed.timeWindowSeconds;
     for (qsizetype i = 0; i < lines.size(); ++i) {
         m_series[i].second->replace(decimate(lines[i].points));
         for (const QPointF& p : lines[i].points) {
@@ -285,7 +285,7 @@ void TimeSeriesChart::refresh(const ChartFeed& feed)
                 maxY = std::max(maxY, p.y());
         }
     }
-    setTimeRange(m_x, feed.nowSeconds);
+    setTimeRange(m_x, feed.nowSeconds, feed.timeWindowSeconds);
     setNiceAxis(m_y, maxY, m_integerValues);
     setEmpty(!(maxY > 0));
 }

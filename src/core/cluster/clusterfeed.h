@@ -30,6 +30,7 @@ struct ChartFeed
     int poolThreads = 1;  // per worker, resolved (never 0)
     int maxChildren = 1;  // per worker, resolved
     double nowSeconds = 0;
+    double timeWindowSeconds = 120; // what the time charts show, up to now (a replayed session: all of it)
     quint64 sequence = 0; // 1, 2, 3… per published feed
 
     QHash<int, QList<QPointF>> throughput;              // by worker index: (s, req/s)

@@ -136,6 +136,8 @@ void TelemetryAggregator::ingest(int index, qint64 pid, const QCborMap& batch)
         series.push_back(s);
         if (series.size() > kMaxSamples)
             series.pop_front();
+        if (m_sampleSink)
+            m_sampleSink(index, pid, s);
     }
     m_dirty = true;
 }

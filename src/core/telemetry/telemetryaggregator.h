@@ -166,6 +166,8 @@ public:
     const QHash<QPair<qint64, quint64>, std::uint64_t>& perConnection() const { return m_perConnection; }
     // Called for every record as it arrives (serve --record).
     void setRecordSink(std::function<void(const StoredRecord&)> sink) { m_sink = std::move(sink); }
+    // Called for every health sample as it arrives (sessions record them).
+    void setSampleSink(std::function<void(int index, qint64 pid, const WorkerSample&)> sink) { m_sampleSink = std::move(sink); }
     std::uint64_t malformedBatches() const { return m_malformed; }
 
     static QByteArray csvHeader();
@@ -202,6 +204,7 @@ private:
     QHash<int, std::deque<WorkerSample>> m_samples;
     QHash<int, std::deque<std::int64_t>> m_recentWrites; // written ns, last second, by index
     std::function<void(const StoredRecord&)> m_sink;
+    std::function<void(int, qint64, const WorkerSample&)> m_sampleSink;
     std::uint64_t m_malformed = 0;
     std::uint64_t m_rejected = 0;
     std::uint64_t m_totalRecords = 0;

@@ -1,0 +1,105 @@
+#pragma once
+
+#include "cluster/clusterfeed.h"
+#include "telemetry/latencyhistogram.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QMap>
+#include <QPointF>
+#include <QString>
+
+#include <array>
+#include <functional>
+#include <memory>
+
+class QIODevice;
+
+namespace clusterlab {
+
+// Everything a session says, read back in one pass over its tables: what
+// the window's charts, tables and comparison need. Any thread (each read
+// opens its own read-only connection); a 10-million-request session reads
+// in seconds, in bounded memory (histograms, per-second series).
+struct SessionSummary
+{
+    QString path;
+    QJsonObject meta;           // format, version, created_utc, source, machine (JSON text), settings (JSON text)
+    QJsonObject settings;       // meta.settings, parsed
+    std::int64_t originNs = 0;  // steady ns of second 0
+    double durationSeconds = 0; // origin to the last thing recorded
+
+    // Server side (requests served by the cluster's workers).
+    quint64 requests = 0;
+    QHash<int, std::array<std::array<std::uint64_t, 4>, kRouteCount>> counts; // worker x route x path
+    QHash<int, qint64> lastPid;                                                // by worker
+    std::array<LatencyHistogram, kRouteCount> latency;                         // headers -> written
+    std::array<std::array<double, 4>, kRouteCount> breakdownMs {};             // queue, compute, spawn, transport
+    QHash<int, QList<QPointF>> throughput;                                     // by worker: (s, req/s), per second
+    std::array<QList<QPointF>, kRouteCount> latencyP99;                        // by route: (s, ms), per second
+    std::int64_t firstRequestNs = 0, lastRequestNs = 0;
+
+    // Workers' health samples.
+    quint64 samples = 0;
+    QHash<int, QList<QPointF>> lagMs; // by worker: (s, worst lag per 100 ms)
+    QHash<int, WorkerSample> lastSample;
+
+    QStringList events;
+
+    // Client side: load tests and what their requests saw.
+    struct LoadTest
+    {
+        int id = 0;
+        QString target;
+        QJsonObject config;
+        QJsonObject summary; // empty when the test never ended
+    };
+    QList<LoadTest> loadTests;
+    quint64 loadRequests = 0;
+    QMap<QString, std::shared_ptr<LatencyHistogram>> clientLatency; // by route path: end - intended
+    std::int64_t firstLoadNs = 0, lastLoadNs = 0;
+
+    QJsonArray experiments; // each a RunReport JSON
+
+    // A live-view feed of this session (not running), for the window.
+    std::shared_ptr<const ChartFeed> toFeed() const;
+
+    // Per-route figures for a comparison: from the server's records when the
+    // session has any, else from the load tests' client-side records.
+    struct RouteFigures
+    {
+        quint64 count = 0;
+        double p50Ms = 0, p90Ms = 0, p99Ms = 0, maxMs = 0;
+        double requestsPerSecond = 0;
+        const LatencyHistogram* histogram = nullptr;
+    };
+    QMap<QString, RouteFigures> routeFigures() const;
+    bool measuredByClient() const { return requests == 0 && loadRequests > 0; }
+    QString title() const; // file name, source and date, for legends
+};
+
+// Reads a session (opened read-only and checked as session::openForReading
+// does). False with the reason; `cancelled` is polled between rows.
+bool readSession(const QString& path, SessionSummary* out, QString* error, const std::function<bool()>& cancelled = {});
+
+// Streams the server-side requests of a session as CSV or JSON (the
+// formats of `serve --record FILE.csv` and the window's record export).
+bool exportSessionRequests(const QString& sessionPath, QIODevice* out, bool json, QString* error);
+
+// Two sessions side by side: per route, both figures and B/A.
+struct SessionComparison
+{
+    struct Row
+    {
+        QString route;
+        SessionSummary::RouteFigures a, b;
+        double p50Ratio = 0, p99Ratio = 0, throughputRatio = 0; // b / a (0: not comparable)
+    };
+    QList<Row> rows;
+    QString aTitle, bTitle;
+    bool aByClient = false, bByClient = false;
+    static SessionComparison of(const SessionSummary& a, const SessionSummary& b);
+};
+
+} // namespace clusterlab

@@ -1,0 +1,474 @@
+// Sessions: a run recorded into an SQLite file on a writer thread, read
+// back with the same numbers, refused with a clear reason when the file is
+// not a readable session (and left untouched), bounded when the writer
+// falls behind, and stopped cleanly when the disk fills up.
+#include "cluster/cluster.h"
+#include "load/loadgenerator.h"
+#include "session/sessionfile.h"
+#include "session/sessionreader.h"
+#include "session/sessionrecorder.h"
+
+#include <QBuffer>
+#include <QCryptographicHash>
+#include <QFile>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+using namespace clusterlab;
+
+namespace {
+
+// A record of a known shape: route by i, total latency (i % 50 + 1) µs.
+StoredRecord syntheticRecord(std::int64_t originNs, int i)
+{
+    StoredRecord r;
+    r.headersNs = originNs + 1000000LL * i; // one a millisecond
+    r.workerIndex = static_cast<std::uint16_t>(i % 2);
+    r.pid = 1000 + i % 2;
+    r.connectionId = static_cast<std::uint32_t>(i % 7);
+    r.requestSeq = static_cast<std::uint32_t>(i / 2 + 1);
+    r.route = i % 3 == 0 ? RouteId::Root : (i % 3 == 1 ? RouteId::Main : RouteId::Worker);
+    r.path = r.route == RouteId::Root ? PathId::None : (r.route == RouteId::Main ? PathId::Main : PathId::Thread);
+    r.n = r.route == RouteId::Root ? std::int8_t(-1) : std::int8_t(20);
+    r.status = i % 97 == 5 ? 0 : 200; // a few dropped
+    r.bytes = 120;
+    if (r.route != RouteId::Root) {
+        r.queued = 3;
+        r.computeStart = 3;
+        r.computeEnd = 8;
+    }
+    r.written = static_cast<std::uint32_t>((i % 50 + 1) * 10); // 100 ns ticks
+    r.threadOrTask = static_cast<std::uint32_t>(i % 4);
+    return r;
+}
+
+QByteArray digest(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256) + QByteArray::number(f.size());
+}
+
+// Records `records` synthetic requests, a load test and some samples into `path`.
+bool recordSynthetic(const QString& path, int records, SessionRecorder::Options options = {})
+{
+    SessionRecorder rec;
+    options.settings = QJsonObject { { QStringLiteral("policy"), QStringLiteral("round-robin") },
+                                     { QStringLiteral("poolThreads"), 2 },
+                                     { QStringLiteral("maxChildren"), 4 } };
+    QString error;
+    if (!rec.start(path, options, &error))
+        return false;
+    const std::int64_t origin = 0; // record times relative to a steady origin of 0 are fine for the file
+    for (int i = 0; i < records; ++i)
+        rec.addRecord(syntheticRecord(origin, i));
+    for (int k = 0; k < 20; ++k) {
+        WorkerSample s;
+        s.t = 100000000LL * k;
+        s.lagMaxUs = 1000 * (k + 1);
+        s.inFlight = k % 3;
+        rec.addSample(k % 2, 1000 + k % 2, s);
+    }
+    rec.addEvent(5, QStringLiteral("worker 0 (pid 1000) listening"));
+    const int test = rec.beginLoadTest(QStringLiteral("http://127.0.0.1:3000/"), QJsonObject { { QStringLiteral("connections"), 4 } },
+                                       { QStringLiteral("/"), QStringLiteral("/main?n=20") });
+    for (int i = 0; i < 100; ++i) {
+        LoadRecord l;
+        l.route = static_cast<std::uint8_t>(i % 2);
+        l.intendedNs = l.startNs = 1000000LL * i;
+        l.endNs = l.startNs + 2000000; // 2 ms
+        l.status = 200;
+        l.workerPid = 1000 + i % 2;
+        rec.addLoadRecord(test, l);
+    }
+    rec.endLoadTest(test, QJsonObject { { QStringLiteral("sent"), 100 } });
+    rec.addExperiments(QJsonObject { { QStringLiteral("format"), QStringLiteral("clusterlab-experiments") } });
+    rec.finish();
+    return rec.failure().isEmpty() && rec.requestsWritten() == static_cast<quint64>(records);
+}
+
+} // namespace
+
+class TestSession : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void recordingNeverTouchesTheCallersThread();
+    void roundTripKeepsEveryNumber();
+    void exportFromASessionMatchesTheLiveExport();
+    void badInputIsRefusedAndLeftAlone_data();
+    void badInputIsRefusedAndLeftAlone();
+    void aLockedSessionSaysSo();
+    void theQueueIsBounded();
+    void aFullDiskStopsRecordingAndKeepsWhatWasWritten();
+    void aCopyIsACompleteSession();
+    void aRecordedLoadTestReconcilesPerWorker();
+    void comparisonGivesTheRatios();
+};
+
+void TestSession::recordingNeverTouchesTheCallersThread()
+{
+    QTemporaryDir dir;
+    QVERIFY(recordSynthetic(dir.filePath(QStringLiteral("a.sqlite")), 5000));
+    // Every query ran on the writer thread (nothing here has read yet).
+    const QSet<QThread*> threads = session::databaseThreads();
+    QVERIFY(!threads.isEmpty());
+    QVERIFY(!threads.contains(QThread::currentThread()));
+}
+
+void TestSession::roundTripKeepsEveryNumber()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.sqlite"));
+    const int n = 30000;
+    QVERIFY(recordSynthetic(path, n));
+    SessionSummary s;
+    QString error;
+    QVERIFY2(readSession(path, &s, &error), qPrintable(error));
+    QCOMPARE(s.requests, quint64(n));
+    QCOMPARE(s.meta.value(QStringLiteral("format")).toString(), QStringLiteral("clusterlab-session"));
+    QCOMPARE(s.settings.value(QStringLiteral("policy")).toString(), QStringLiteral("round-robin"));
+    // What the live aggregator would have counted and measured, from the same records.
+    QHash<int, std::array<std::array<std::uint64_t, 4>, kRouteCount>> counts;
+    std::array<LatencyHistogram, kRouteCount> latency;
+    for (int i = 0; i < n; ++i) {
+        const StoredRecord r = syntheticRecord(0, i);
+        if (r.status == 0)
+            continue;
+        ++counts[r.workerIndex][static_cast<std::size_t>(r.route)][static_cast<std::size_t>(r.path)];
+        latency[static_cast<std::size_t>(r.route)].record(static_cast<std::int64_t>(r.written) * 100);
+    }
+    QCOMPARE(s.counts, counts);
+    for (int r = 0; r < kRouteCount; ++r) {
+        QCOMPARE(s.latency[static_cast<std::size_t>(r)].count(), latency[static_cast<std::size_t>(r)].count());
+        for (double p : { 50.0, 90.0, 99.0, 100.0 })
+            QCOMPARE(s.latency[static_cast<std::size_t>(r)].percentile(p), latency[static_cast<std::size_t>(r)].percentile(p));
+    }
+    // Breakdown of /main: queue 0.3 µs, compute 0.5 µs per request.
+    QVERIFY(qAbs(s.breakdownMs[static_cast<std::size_t>(RouteId::Main)][0] - 0.0003) < 1e-9);
+    QVERIFY(qAbs(s.breakdownMs[static_cast<std::size_t>(RouteId::Main)][1] - 0.0005) < 1e-9);
+    // One request a millisecond, alternating workers: ~500 a second each
+    // (less the dropped ones), every answered request in some second.
+    QVERIFY(s.throughput.value(0).size() >= 29);
+    double served0 = 0;
+    for (const QPointF& p : s.throughput.value(0))
+        served0 += p.y();
+    std::uint64_t expected0 = 0;
+    for (const auto& byPath : counts.value(0))
+        for (std::uint64_t v : byPath)
+            expected0 += v;
+    QCOMPARE(served0, static_cast<double>(expected0));
+    QVERIFY(s.throughput.value(0).at(5).y() > 480 && s.throughput.value(0).at(5).y() <= 501);
+    QVERIFY(!s.latencyP99[static_cast<std::size_t>(RouteId::Main)].isEmpty());
+    QCOMPARE(s.samples, quint64(20));
+    QCOMPARE(s.lagMs.value(1).size(), 10);
+    QCOMPARE(s.lagMs.value(1).constLast().y(), 20.0); // the 20th sample: 20 ms
+    QCOMPARE(s.events.size(), 1);
+    QVERIFY(s.events.constFirst().endsWith(QStringLiteral("worker 0 (pid 1000) listening")));
+    QCOMPARE(s.loadTests.size(), 1);
+    QCOMPARE(s.loadTests.constFirst().summary.value(QStringLiteral("sent")).toInt(), 100);
+    QCOMPARE(s.loadRequests, quint64(100));
+    QCOMPARE(s.clientLatency.value(QStringLiteral("/main?n=20"))->count(), quint64(50));
+    QCOMPARE(s.clientLatency.value(QStringLiteral("/"))->percentile(50), std::int64_t(2000000));
+    QCOMPARE(s.experiments.size(), 1);
+    // The feed the window replays.
+    const auto feed = s.toFeed();
+    QCOMPARE(feed->workers.size(), 2);
+    QCOMPARE(feed->workers.at(1).pid, qint64(1001));
+    QVERIFY(!feed->running);
+    QCOMPARE(feed->snapshot->counts, counts);
+    QCOMPARE(feed->poolThreads, 2);
+}
+
+void TestSession::exportFromASessionMatchesTheLiveExport()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.sqlite"));
+    QVERIFY(recordSynthetic(path, 2000));
+    QByteArray expected = TelemetryAggregator::csvHeader();
+    for (int i = 0; i < 2000; ++i)
+        expected += TelemetryAggregator::csvRow(syntheticRecord(0, i));
+    QBuffer csv;
+    csv.open(QIODevice::WriteOnly);
+    QString error;
+    QVERIFY2(exportSessionRequests(path, &csv, false, &error), qPrintable(error));
+    QCOMPARE(csv.data(), expected);
+    QBuffer json;
+    json.open(QIODevice::WriteOnly);
+    QVERIFY2(exportSessionRequests(path, &json, true, &error), qPrintable(error));
+    const QJsonArray rows = QJsonDocument::fromJson(json.data()).array();
+    QCOMPARE(rows.size(), 2000);
+    QCOMPARE(rows.at(7).toObject().value(QStringLiteral("route")).toString(), QStringLiteral("/main"));
+}
+
+void TestSession::badInputIsRefusedAndLeftAlone_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("missing") << "missing" << "no such file";
+    QTest::newRow("text") << "text" << "not an SQLite database";
+    QTest::newRow("other SQLite") << "other" << "not a ClusterLab session";
+    QTest::newRow("newer") << "newer" << "newer ClusterLab (session format 99";
+    QTest::newRow("truncated") << "truncated" << "damaged";
+}
+
+void TestSession::badInputIsRefusedAndLeftAlone()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("bad.sqlite"));
+    if (kind == QLatin1String("text")) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("route,latency\n/,1.0\n");
+    } else if (kind != QLatin1String("missing")) {
+        if (kind == QLatin1String("other")) {
+            const QString name = session::newConnectionName("test");
+            {
+                QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+                db.setDatabaseName(path);
+                QVERIFY(db.open());
+                QVERIFY(QSqlQuery(db).exec(QStringLiteral("CREATE TABLE t (x)")));
+                db.close();
+            }
+            QSqlDatabase::removeDatabase(name);
+        } else {
+            QVERIFY(recordSynthetic(path, kind == QLatin1String("truncated") ? 40000 : 10));
+        }
+        if (kind == QLatin1String("newer")) {
+            const QString name = session::newConnectionName("test");
+            {
+                QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+                db.setDatabaseName(path);
+                QVERIFY(db.open());
+                QVERIFY(QSqlQuery(db).exec(QStringLiteral("UPDATE meta SET value = '99' WHERE key = 'version'")));
+                db.close();
+            }
+            QSqlDatabase::removeDatabase(name);
+        }
+        if (kind == QLatin1String("truncated")) {
+            QFile f(path);
+            QVERIFY(f.resize(f.size() / 2));
+        }
+    }
+    const QByteArray before = digest(path);
+    SessionSummary s;
+    QString error;
+    QVERIFY(!readSession(path, &s, &error));
+    QVERIFY2(error.contains(expected), qPrintable(error));
+    QCOMPARE(digest(path), before); // nothing changed on disk
+    QVERIFY(!QFile::exists(path + QStringLiteral("-journal")));
+    QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+}
+
+void TestSession::aLockedSessionSaysSo()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.sqlite"));
+    QVERIFY(recordSynthetic(path, 100));
+    const QString name = session::newConnectionName("locker");
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+        SessionSummary s;
+        QString error;
+        QVERIFY(!readSession(path, &s, &error));
+        QVERIFY2(error.contains(QStringLiteral("locked by another program")), qPrintable(error));
+        QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
+        // Once the other program is done, it opens.
+        QVERIFY2(readSession(path, &s, &error), qPrintable(error));
+        QCOMPARE(s.requests, quint64(100));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
+void TestSession::theQueueIsBounded()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.sqlite"));
+    SessionRecorder rec;
+    SessionRecorder::Options o;
+    o.maxQueued = 100;
+    QString error;
+    QVERIFY(rec.start(path, o, &error));
+    rec.setPausedForTest(true);
+    for (int i = 0; i < 150; ++i)
+        rec.addRecord(syntheticRecord(0, i));
+    QCOMPARE(rec.dropped(), quint64(50)); // the 101st on: dropped and counted
+    rec.setPausedForTest(false);
+    rec.finish();
+    QCOMPARE(rec.requestsWritten(), quint64(100));
+    SessionSummary s;
+    QVERIFY2(readSession(path, &s, &error), qPrintable(error));
+    QCOMPARE(s.requests, quint64(100));
+}
+
+void TestSession::aFullDiskStopsRecordingAndKeepsWhatWasWritten()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.sqlite"));
+    SessionRecorder rec;
+    SessionRecorder::Options o;
+    o.maxPages = 200; // an 800 KiB "disk" (4 KiB pages)
+    QString error;
+    QVERIFY(rec.start(path, o, &error));
+    QSignalSpy stopped(&rec, &SessionRecorder::stopped);
+    QSignalSpy flushed(this, &QObject::objectNameChanged);
+    int i = 0;
+    // A batch at a time, until the writer says it stopped.
+    while (stopped.isEmpty() && i < 2000000) {
+        for (int k = 0; k < 2000; ++k, ++i)
+            rec.addRecord(syntheticRecord(0, i));
+        rec.flush(this, [this](const QString&) { setObjectName(QString::number(objectName().toInt() + 1)); });
+        QVERIFY(flushed.wait(10000));
+    }
+    QVERIFY(stopped.count() == 1 || stopped.wait(10000));
+    const QString reason = stopped.constFirst().constFirst().toString();
+    QVERIFY2(reason.contains(QStringLiteral("disk is full")), qPrintable(reason));
+    QVERIFY2(reason.contains(QStringLiteral("what was recorded before is kept")), qPrintable(reason));
+    QVERIFY(!rec.isRecording());
+    const quint64 written = rec.requestsWritten();
+    QVERIFY(written > 0);
+    // The run goes on: later records are counted as dropped, nothing blocks.
+    const quint64 droppedBefore = rec.dropped();
+    rec.addRecord(syntheticRecord(0, i));
+    QCOMPARE(rec.dropped(), droppedBefore + 1);
+    rec.finish();
+    SessionSummary s;
+    QVERIFY2(readSession(path, &s, &error), qPrintable(error));
+    QCOMPARE(s.requests, written); // every committed batch is there, whole
+    QCOMPARE(written + rec.dropped(), quint64(i) + 1);
+}
+
+void TestSession::aCopyIsACompleteSession()
+{
+    QTemporaryDir dir;
+    const QString live = dir.filePath(QStringLiteral("live.sqlite"));
+    const QString copy = dir.filePath(QStringLiteral("saved it's.sqlite"));
+    SessionRecorder rec;
+    QString error;
+    QVERIFY(rec.start(live, {}, &error));
+    for (int i = 0; i < 1000; ++i)
+        rec.addRecord(syntheticRecord(0, i));
+    QSignalSpy done(this, &QObject::objectNameChanged);
+    rec.saveCopy(copy, this, [this](const QString& e) { setObjectName(e.isEmpty() ? QStringLiteral("ok") : e); });
+    QVERIFY(done.wait(10000));
+    QCOMPARE(objectName(), QStringLiteral("ok"));
+    // Recording goes on into the live file; the copy stands alone.
+    rec.addRecord(syntheticRecord(0, 1000));
+    rec.finish();
+    QVERIFY(!QFile::exists(copy + QStringLiteral("-wal")));
+    SessionSummary s;
+    QVERIFY2(readSession(copy, &s, &error), qPrintable(error));
+    QCOMPARE(s.requests, quint64(1000));
+    QVERIFY2(readSession(live, &s, &error), qPrintable(error));
+    QCOMPARE(s.requests, quint64(1001));
+}
+
+void TestSession::aRecordedLoadTestReconcilesPerWorker()
+{
+    ClusterConfig c;
+    c.workers = 2;
+    c.port = 0;
+    c.poolThreads = 1;
+    c.maxChildren = 2;
+    Cluster cluster(c);
+    QSignalSpy ready(&cluster, &Cluster::allListening);
+    QString error;
+    QVERIFY2(cluster.start(&error), qPrintable(error));
+    QVERIFY(ready.wait(20000));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("run.sqlite"));
+    SessionRecorder rec;
+    QVERIFY(rec.start(path, {}, &error));
+    cluster.telemetry()->setKeepRecords(false);
+    cluster.telemetry()->setRecordSink([&rec](const StoredRecord& r) { rec.addRecord(r); });
+    cluster.telemetry()->setSampleSink([&rec](int i, qint64 pid, const WorkerSample& s) { rec.addSample(i, pid, s); });
+    LoadGenerator g;
+    LoadConfig lc;
+    lc.host = QStringLiteral("127.0.0.1");
+    lc.port = cluster.port();
+    lc.routes = { RouteWeight { "/", 3 }, RouteWeight { "/worker?n=15", 1 } };
+    lc.requests = 20000;
+    lc.connections = 8;
+    lc.keepAlive = false; // new connections: both workers serve
+    lc.keepRecords = false;
+    const int test = rec.beginLoadTest(QStringLiteral("embedded"), {}, { QStringLiteral("/"), QStringLiteral("/worker?n=15") });
+    g.setRecordSink([&rec, test](const LoadRecord& r) { rec.addLoadRecord(test, r); });
+    QSignalSpy done(&g, &LoadGenerator::finished);
+    QVERIFY(g.start(lc, &error));
+    QVERIFY(done.wait(120000));
+    const LoadSummary summary = done.constFirst().constFirst().value<LoadSummary>();
+    QCOMPARE(summary.succeeded, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(cluster.telemetry()->snapshot()->totalRecords, quint64(20000), 20000);
+    const auto live = cluster.telemetry()->snapshot();
+    rec.finish();
+    QCOMPARE(rec.dropped(), quint64(0));
+    SessionSummary s;
+    QVERIFY2(readSession(path, &s, &error), qPrintable(error));
+    // No record lost: the rows equal the requests served, worker by worker,
+    // and the client's view agrees with the server's.
+    QCOMPARE(s.requests, quint64(20000));
+    QCOMPARE(s.loadRequests, quint64(20000));
+    QCOMPARE(s.counts, live->counts);
+    QHash<qint64, std::int64_t> byPid;
+    for (auto it = s.counts.cbegin(); it != s.counts.cend(); ++it) {
+        std::int64_t total = 0;
+        for (const auto& byPath : it.value())
+            for (std::uint64_t v : byPath)
+                total += static_cast<std::int64_t>(v);
+        byPid[s.lastPid.value(it.key())] += total;
+    }
+    for (auto it = summary.perWorker.cbegin(); it != summary.perWorker.cend(); ++it)
+        QCOMPARE(byPid.value(it.key()), it.value());
+    QVERIFY(s.samples > 0);
+    for (int r = 0; r < kRouteCount; ++r)
+        QCOMPARE(s.latency[static_cast<std::size_t>(r)].count(), live->latencyAll[static_cast<std::size_t>(r)].count());
+}
+
+void TestSession::comparisonGivesTheRatios()
+{
+    QTemporaryDir dir;
+    const QString a = dir.filePath(QStringLiteral("a.sqlite"));
+    const QString b = dir.filePath(QStringLiteral("b.sqlite"));
+    // A: /main at 1 ms, one every 1 ms; B: /main at 3 ms, one every 2 ms.
+    for (const auto& [path, latencyTicks, gapNs] : { std::tuple { a, 10000u, 1000000LL }, std::tuple { b, 30000u, 2000000LL } }) {
+        SessionRecorder rec;
+        QString error;
+        QVERIFY(rec.start(path, {}, &error));
+        for (int i = 0; i <= 1000; ++i) {
+            StoredRecord r = syntheticRecord(0, 1);
+            r.headersNs = gapNs * i;
+            r.written = latencyTicks;
+            r.status = 200;
+            rec.addRecord(r);
+        }
+        rec.finish();
+    }
+    SessionSummary sa, sb;
+    QString error;
+    QVERIFY2(readSession(a, &sa, &error), qPrintable(error));
+    QVERIFY2(readSession(b, &sb, &error), qPrintable(error));
+    const SessionComparison c = SessionComparison::of(sa, sb);
+    QCOMPARE(c.rows.size(), 1);
+    const SessionComparison::Row& row = c.rows.constFirst();
+    QCOMPARE(row.route, QStringLiteral("/main"));
+    QCOMPARE(row.a.count, quint64(1001));
+    QVERIFY2(qAbs(row.p50Ratio - 3.0) < 0.03, qPrintable(QString::number(row.p50Ratio)));
+    QVERIFY2(qAbs(row.p99Ratio - 3.0) < 0.03, qPrintable(QString::number(row.p99Ratio)));
+    // A served 1001 in 1.001 s, B 1001 in 2.003 s: B/A = 0.4998.
+    QVERIFY2(qAbs(row.throughputRatio - 1.001 / 2.003) < 0.001, qPrintable(QString::number(row.throughputRatio)));
+}
+
+QTEST_GUILESS_MAIN(TestSession)
+#include "tst_session.moc"
