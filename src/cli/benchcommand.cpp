@@ -1,6 +1,8 @@
 #include "benchcommand.h"
 
 #include "compute/fib.h"
+#include "experiment/result.h"
+#include "session/sessionrecorder.h"
 #include "platform/processplatform.h"
 #include "platform/signalwatcher.h"
 
@@ -484,8 +486,12 @@ int runBench(const QStringList& args)
     const QCommandLineOption csvOpt(QStringLiteral("csv"), QStringLiteral("Write one row per request."), QStringLiteral("FILE"));
     const QCommandLineOption seedOpt(QStringLiteral("seed"), QStringLiteral("Seed of the route draw (printed; the same seed repeats a run's sequence of routes)."), QStringLiteral("S"));
     const QCommandLineOption hdrLogOpt(QStringLiteral("hdr-log"), QStringLiteral("Write the latency as an HdrHistogram interval log (one interval per second, µs)."), QStringLiteral("FILE"));
+    const QCommandLineOption sessionOpt(QStringLiteral("session"),
+                                        QStringLiteral("Record the run (settings, summary, every request as this client saw it) into a "
+                                                       "session file, which the window opens and compares."),
+                                        QStringLiteral("FILE.sqlite"));
     const QCommandLineOption mergeOpt(QStringLiteral("merge"), QStringLiteral("Merge the bench JSON files given instead of a URL (runs of several load machines)."));
-    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, jsonOpt, csvOpt, seedOpt, hdrLogOpt, mergeOpt });
+    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, jsonOpt, csvOpt, seedOpt, hdrLogOpt, sessionOpt, mergeOpt });
     auto usage = [](const QString& message) {
         std::fprintf(stderr, "clusterlab bench: %s\n(see clusterlab bench --help)\n", qPrintable(message));
         return 2;
@@ -497,7 +503,7 @@ int runBench(const QStringList& args)
         return 0;
     }
     if (parser.isSet(mergeOpt)) {
-        for (const QCommandLineOption* o : { &nOpt, &zOpt, &cOpt, &noKa, &rateOpt, &routeOpt, &timeoutOpt, &csvOpt, &seedOpt, &hdrLogOpt }) {
+        for (const QCommandLineOption* o : { &nOpt, &zOpt, &cOpt, &noKa, &rateOpt, &routeOpt, &timeoutOpt, &csvOpt, &seedOpt, &hdrLogOpt, &sessionOpt }) {
             if (parser.isSet(*o))
                 return usage(QStringLiteral("--merge takes bench JSON files (and --json FILE), not %1%2")
                                  .arg(o->names().constFirst().size() == 1 ? QStringLiteral("-") : QStringLiteral("--"), o->names().constFirst()));
@@ -579,6 +585,28 @@ int runBench(const QStringList& args)
             return 1;
         }
     }
+    // --session: the same file format as the window's sessions and
+    // `serve --record FILE.sqlite`, with the requests as this client saw them.
+    SessionRecorder session;
+    int sessionTest = 0;
+    if (parser.isSet(sessionOpt)) {
+        SessionRecorder::Options sessionOptions;
+        sessionOptions.source = QStringLiteral("bench");
+        sessionOptions.machine = experiment::MachineInfo::current().toJson();
+        const QString target = QStringLiteral("http://%1:%2").arg(config.host).arg(config.port);
+        sessionOptions.settings = QJsonObject { { QStringLiteral("target"), target } };
+        if (!session.start(parser.value(sessionOpt), sessionOptions, &error)) {
+            std::fprintf(stderr, "clusterlab bench: %s\n", qPrintable(error));
+            return 1;
+        }
+        QObject::connect(&session, &SessionRecorder::stopped, [](const QString& reason) {
+            std::fprintf(stderr, "clusterlab bench: %s\n", qPrintable(reason));
+        });
+        QStringList routes;
+        for (const RouteWeight& r : std::as_const(config.routes))
+            routes << QString::fromLatin1(r.path);
+        sessionTest = session.beginLoadTest(target, summaryToJson(config, LoadSummary()).value(QStringLiteral("config")).toObject(), routes);
+    }
     std::unique_ptr<QSaveFile> hdrLog;
     if (parser.isSet(hdrLogOpt)) {
         hdrLog = std::make_unique<QSaveFile>(parser.value(hdrLogOpt));
@@ -597,10 +625,12 @@ int runBench(const QStringList& args)
     std::unique_ptr<HdrIntervalStream> intervals;
     if (hdrLog)
         intervals = std::make_unique<HdrIntervalStream>(hdrLog.get(), hdrStartNs, epochSecondsOf(hdrStartNs));
-    generator.setRecordSink([stream = csv.get(), histograms = &hdr, paced = config.rate > 0,
-                             log = intervals.get()](const LoadRecord& r) {
+    generator.setRecordSink([stream = csv.get(), histograms = &hdr, paced = config.rate > 0, log = intervals.get(),
+                             recorder = sessionTest > 0 ? &session : nullptr, sessionTest](const LoadRecord& r) {
         if (stream)
             stream->add(r);
+        if (recorder)
+            recorder->addLoadRecord(sessionTest, r);
         histograms->record(r, paced);
         if (log)
             log->record(r);
@@ -640,6 +670,12 @@ int runBench(const QStringList& args)
             std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(hdrLogOpt)),
                          qPrintable(hdrLog->errorString()));
             exitCode = 1;
+        }
+        if (sessionTest > 0) {
+            session.endLoadTest(sessionTest, summaryToJson(config, s, &hdr));
+            session.finish();
+            if (!session.failure().isEmpty())
+                exitCode = 1; // already said why
         }
         if (csv && !csv->commit()) {
             std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(csvOpt)),

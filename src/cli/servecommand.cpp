@@ -1,6 +1,9 @@
 #include "servecommand.h"
 
 #include "cluster/cluster.h"
+#include "compute/fib.h"
+#include "experiment/result.h"
+#include "session/sessionrecorder.h"
 #include "platform/socketplatform.h"
 #include "telemetry/telemetryaggregator.h"
 #include "platform/signalwatcher.h"
@@ -9,6 +12,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonDocument>
 #include <QTimer>
 #include <QThread>
 
@@ -82,8 +86,10 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     parser.addOptions(options);
     const QCommandLineOption statsOpt(QStringLiteral("stats"),
                                       QStringLiteral("Print one line per second: req/s per worker, p50/p99 per route, lag per worker."));
-    const QCommandLineOption recordOpt(QStringLiteral("record"), QStringLiteral("Write every request record to a CSV file."),
-                                       QStringLiteral("FILE.csv"));
+    const QCommandLineOption recordOpt(QStringLiteral("record"),
+                                       QStringLiteral("Write every request record to FILE: a CSV file (.csv), or a session "
+                                                      "(.sqlite: records, worker samples and events, which the window opens)."),
+                                       QStringLiteral("FILE.csv|FILE.sqlite"));
     const QCommandLineOption noTelemetryOpt(QStringLiteral("no-telemetry"),
                                             QStringLiteral("Workers send no records (to measure what telemetry costs)."));
     const QCommandLineOption faultOpt(QStringLiteral("fault-injection"),
@@ -180,7 +186,26 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     });
     QObject::connect(&cluster, &Cluster::stopped, []() { QCoreApplication::exit(0); });
     QFile record;
-    if (parser.isSet(recordOpt)) {
+    SessionRecorder session;
+    const bool toSession = parser.isSet(recordOpt) && parser.value(recordOpt).endsWith(QLatin1String(".sqlite"), Qt::CaseInsensitive);
+    if (toSession) {
+        SessionRecorder::Options sessionOptions;
+        sessionOptions.source = QStringLiteral("serve");
+        sessionOptions.machine = experiment::MachineInfo::current().toJson();
+        sessionOptions.settings = clusterSettingsJson(config, config.port);
+        if (!session.start(parser.value(recordOpt), sessionOptions, &error)) {
+            std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(error));
+            return 1;
+        }
+        QObject::connect(&session, &SessionRecorder::stopped, [](const QString& reason) {
+            std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(reason));
+        });
+        cluster.telemetry()->setRecordSink([&session](const StoredRecord& r) { session.addRecord(r); });
+        cluster.telemetry()->setSampleSink([&session](int i, qint64 pid, const WorkerSample& s) { session.addSample(i, pid, s); });
+        QObject::connect(&cluster, &Cluster::clusterEvent, &session, [&session](const ClusterEvent& e) {
+            session.addEvent(steadyNowNs(), e.toLine());
+        });
+    } else if (parser.isSet(recordOpt)) {
         record.setFileName(parser.value(recordOpt));
         if (!record.open(QIODevice::WriteOnly | QIODevice::Truncate)
             || record.write(TelemetryAggregator::csvHeader()) < 0) {
@@ -203,6 +228,9 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(error));
         return 1;
     }
+    if (toSession) // the port the cluster really took
+        session.setMeta(QStringLiteral("settings"),
+                        QString::fromUtf8(QJsonDocument(clusterSettingsJson(config, cluster.port())).toJson(QJsonDocument::Compact)));
     std::printf("ClusterLab serving %s (policy %s, %d workers)\n", qPrintable(cluster.url()),
                 qPrintable(policyName(config.policy)), cluster.workerCount());
     if (config.policy == DistributionPolicy::ReusePort && !platform::reusePortMigratesRequests())
@@ -210,6 +238,12 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
                     "its socket; `sysctl net.ipv4.tcp_migrate_req=1` lets the kernel move them to another worker\n");
     std::fflush(stdout);
     exitCode = QCoreApplication::exec();
+    if (toSession) {
+        session.finish();
+        std::printf("recorded %llu requests into %s%s\n", static_cast<unsigned long long>(session.requestsWritten()),
+                    qPrintable(session.path()),
+                    session.dropped() > 0 ? qPrintable(QStringLiteral(" (%1 items not recorded)").arg(session.dropped())) : "");
+    }
     return exitCode;
 }
 

@@ -1,5 +1,6 @@
 // Command-line contract of clusterlab and clusterlab-worker: exit codes 0,
 // 1 (runtime failure) and 2 (bad usage), with a message.
+#include "session/sessionreader.h"
 #include "workerprocess.h"
 
 #include <QJsonArray>
@@ -29,6 +30,9 @@ private Q_SLOTS:
     void sigtermStopsCleanly();
     void experimentPrintsTheTableAndWritesItsFiles();
     void theWindowClosesCleanlyOnSigterm();
+    void serveAndBenchRecordSessions();
+    void aSessionInAMissingFolderIsARuntimeFailure_data();
+    void aSessionInAMissingFolderIsARuntimeFailure();
 
 private:
     static int run(const QString& program, const QStringList& args, QByteArray* out, QByteArray* err);
@@ -266,6 +270,88 @@ void TestCli::theWindowClosesCleanlyOnSigterm()
         QTRY_VERIFY_WITH_TIMEOUT(!clusterlab::test::processAlive(pid), 10000);
     QVERIFY(QFile::exists(config.filePath(QStringLiteral("ClusterLab/ClusterLab.conf"))));
 #endif
+}
+
+
+void TestCli::serveAndBenchRecordSessions()
+{
+#if defined(Q_OS_UNIX)
+    QTemporaryDir dir;
+    const QString served = dir.filePath(QStringLiteral("served.sqlite"));
+    const QString client = dir.filePath(QStringLiteral("client.sqlite"));
+    const QString json = dir.filePath(QStringLiteral("bench.json"));
+    QProcess serve;
+    serve.start(WorkerProcess::binary(QStringLiteral("clusterlab")),
+                { QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--workers"),
+                  QStringLiteral("2"), QStringLiteral("--record"), served });
+    QByteArray log;
+    QRegularExpressionMatch m;
+    const QRegularExpression url(QStringLiteral("serving http://127.0.0.1:(\\d+)"));
+    while (!(m = url.match(QString::fromUtf8(log))).hasMatch()) {
+        QVERIFY2(serve.waitForReadyRead(20000), log.constData());
+        log += serve.readAllStandardOutput();
+    }
+    const QString port = m.captured(1);
+    QByteArray out, err;
+    QCOMPARE(run(QStringLiteral("clusterlab"),
+                 { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:%1/").arg(port), QStringLiteral("-n"),
+                   QStringLiteral("2000"), QStringLiteral("-c"), QStringLiteral("4"), QStringLiteral("--no-keepalive"),
+                   QStringLiteral("--route"), QStringLiteral("/"), QStringLiteral("--route"), QStringLiteral("/worker?n=10"),
+                   QStringLiteral("--json"), json, QStringLiteral("--session"), client },
+                 &out, &err),
+             0);
+    ::kill(static_cast<pid_t>(serve.processId()), SIGTERM);
+    QVERIFY(serve.waitForFinished(20000));
+    QCOMPARE(serve.exitCode(), 0);
+    log += serve.readAllStandardOutput();
+    QVERIFY2(log.contains("recorded 2000 requests into"), log.constData());
+    // The server's session: every request, worker by worker as the client saw them.
+    clusterlab::SessionSummary s;
+    QString error;
+    QVERIFY2(clusterlab::readSession(served, &s, &error), qPrintable(error));
+    QCOMPARE(s.requests, quint64(2000));
+    QCOMPARE(s.meta.value(QStringLiteral("source")).toString(), QStringLiteral("serve"));
+    QCOMPARE(s.settings.value(QStringLiteral("port")).toInt(), port.toInt());
+    QVERIFY(s.samples > 0 && !s.events.isEmpty());
+    QFile f(json);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject perPid = QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("perWorkerPid")).toObject();
+    QCOMPARE(perPid.size(), 2);
+    for (auto it = s.counts.cbegin(); it != s.counts.cend(); ++it) {
+        qint64 total = 0;
+        for (const auto& byPath : it.value())
+            for (std::uint64_t v : byPath)
+                total += static_cast<qint64>(v);
+        QCOMPARE(perPid.value(QString::number(s.lastPid.value(it.key()))).toInteger(), total);
+    }
+    // The client's session: the same requests from the other side.
+    QVERIFY2(clusterlab::readSession(client, &s, &error), qPrintable(error));
+    QCOMPARE(s.meta.value(QStringLiteral("source")).toString(), QStringLiteral("bench"));
+    QCOMPARE(s.loadRequests, quint64(2000));
+    QCOMPARE(s.loadTests.size(), 1);
+    QCOMPARE(s.loadTests.constFirst().summary.value(QStringLiteral("succeeded")).toInt(), 2000);
+    QVERIFY(s.measuredByClient());
+    QCOMPARE(s.routeFigures().size(), 2);
+#else
+    QSKIP("stops serve with SIGTERM (Unix)");
+#endif
+}
+
+void TestCli::aSessionInAMissingFolderIsARuntimeFailure_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addRow("serve --record") << QStringList { QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0"),
+                                                      QStringLiteral("--record"), QStringLiteral("/nonexistent/dir/x.sqlite") };
+    QTest::addRow("bench --session") << QStringList { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:9/"),
+                                                       QStringLiteral("--session"), QStringLiteral("/nonexistent/dir/x.sqlite") };
+}
+
+void TestCli::aSessionInAMissingFolderIsARuntimeFailure()
+{
+    QFETCH(QStringList, args);
+    QByteArray out, err;
+    QCOMPARE(run(QStringLiteral("clusterlab"), args, &out, &err), 1);
+    QVERIFY2(err.contains("cannot write a session in /nonexistent/dir"), err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCli)

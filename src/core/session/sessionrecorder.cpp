@@ -2,6 +2,8 @@
 
 #include "sessionfile.h"
 
+#include "cluster/cluster.h"
+#include "cluster/distributionpolicy.h"
 #include "compute/fib.h"
 #include "version.h"
 
@@ -146,6 +148,19 @@ void bindRecord(QSqlQuery& q, int at, const StoredRecord& r)
 }
 
 } // namespace
+
+QJsonObject clusterSettingsJson(const ClusterConfig& c, quint16 port)
+{
+    const int cores = std::max(1, QThread::idealThreadCount());
+    return QJsonObject {
+        { QStringLiteral("policy"), policyName(c.policy) },
+        { QStringLiteral("workers"), c.workers },
+        { QStringLiteral("port"), port },
+        { QStringLiteral("poolThreads"), c.poolThreads > 0 ? c.poolThreads : cores },
+        { QStringLiteral("maxChildren"), c.maxChildren > 0 ? c.maxChildren : 2 * cores },
+        { QStringLiteral("telemetry"), c.telemetry },
+    };
+}
 
 SessionRecorder::SessionRecorder(QObject* parent)
     : QObject(parent)

@@ -19,6 +19,11 @@ class QThread;
 namespace clusterlab {
 
 class SessionWriter; // the writer thread's side (sessionrecorder.cpp)
+struct ClusterConfig;
+
+// A session's settings (meta.settings) for a cluster: policy, workers,
+// port, pool threads and task slots per worker (resolved), telemetry.
+QJsonObject clusterSettingsJson(const ClusterConfig& config, quint16 port);
 
 // Records a run into a session file (session::schemaStatements()) on a
 // writer thread of its own: the add* calls only copy into a queue (any
