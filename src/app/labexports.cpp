@@ -1,8 +1,10 @@
 #include "labexports.h"
 
 #include "chartpanel.h"
+#include "comparisonview.h"
 #include "experimentspage.h"
 #include "reportwriter.h"
+#include "sessioncontroller.h"
 #include "workertablemodel.h"
 
 #include "cluster/clusterfeed.h"
@@ -11,14 +13,17 @@
 
 namespace clusterlab {
 
-LabExports::LabExports(ClusterFeed* feed, WorkerTableModel* workers, QList<ChartPanel*> charts,
-                       ExperimentsPage* experiments, QObject* parent)
+LabExports::LabExports(ClusterFeed* feed, SessionController* sessions, WorkerTableModel* workers,
+                       QList<ChartPanel*> charts, ExperimentsPage* experiments, QObject* parent)
     : QObject(parent)
     , m_feed(feed)
+    , m_sessions(sessions)
     , m_workers(workers)
     , m_charts(std::move(charts))
     , m_experiments(experiments)
 {
+    connect(m_sessions, &SessionController::exported, this,
+            [this](const QString& path) { Q_EMIT written(tr("Records written to %1").arg(path)); });
 }
 
 void LabExports::setLastLoad(const LoadConfig& config, const LoadSummary& summary)
@@ -81,21 +86,23 @@ QString LabExports::report(const QString& path)
         report.workerRows << cells;
     }
     report.charts = m_charts;
+    if (m_comparison != nullptr && !m_comparison->isEmpty()) {
+        report.comparisonHtml = m_comparison->tableHtml();
+        report.charts += m_comparison->charts();
+    }
     if (m_experiments != nullptr && m_experiments->hasReport())
         report.experiments = &m_experiments->report();
     return finish(ReportWriter(report).write(path), tr("Report failed"), tr("Report written to %1").arg(path));
 }
 
-QString LabExports::recordsCsv(const QString& path)
+void LabExports::recordsCsv(const QString& path)
 {
-    return finish(m_feed->writeRecords(path, ClusterFeed::Format::Csv), tr("Export failed"),
-                  tr("Records written to %1").arg(path));
+    m_sessions->exportRecords(path, false);
 }
 
-QString LabExports::recordsJson(const QString& path)
+void LabExports::recordsJson(const QString& path)
 {
-    return finish(m_feed->writeRecords(path, ClusterFeed::Format::Json), tr("Export failed"),
-                  tr("Records written to %1").arg(path));
+    m_sessions->exportRecords(path, true);
 }
 
 QString LabExports::summaryJson(const QString& path)

@@ -10,28 +10,35 @@
 namespace clusterlab {
 
 class ChartPanel;
+class ComparisonView;
 class ClusterFeed;
 class ExperimentsPage;
+class SessionController;
 class WorkerTableModel;
 
 // What the File menu writes: every chart (PNG, SVG, PDF), the typeset lab
 // report (PDF or HTML), the raw records (CSV or JSON) and the summary
-// (JSON). Each returns an empty string or the reason, and reports it through
-// failed() or written() too. Reads the live state only through the feed.
+// (JSON). Each reports through failed() or written(); the synchronous ones
+// also return an empty string or the reason. Reads the live state only
+// through the feed and the session.
 class LabExports : public QObject
 {
     Q_OBJECT
 public:
-    LabExports(ClusterFeed* feed, WorkerTableModel* workers, QList<ChartPanel*> charts, ExperimentsPage* experiments,
-               QObject* parent = nullptr);
+    LabExports(ClusterFeed* feed, SessionController* sessions, WorkerTableModel* workers, QList<ChartPanel*> charts,
+               ExperimentsPage* experiments, QObject* parent = nullptr);
 
+    // The comparison view: the report includes a comparison once made.
+    void setComparison(ComparisonView* view) { m_comparison = view; }
     // The last load test, for the report's settings and summary.
     void setLastLoad(const LoadConfig& config, const LoadSummary& summary);
 
     QString charts(const QString& folder);
     QString report(const QString& path);
-    QString recordsCsv(const QString& path);
-    QString recordsJson(const QString& path);
+    // The raw records come from the session file, on a worker thread: these
+    // return at once, and written() or failed() follows.
+    void recordsCsv(const QString& path);
+    void recordsJson(const QString& path);
     QString summaryJson(const QString& path);
 
 Q_SIGNALS:
@@ -42,9 +49,11 @@ private:
     QString finish(const QString& error, const QString& what, const QString& done);
 
     ClusterFeed* m_feed;
+    SessionController* m_sessions;
     WorkerTableModel* m_workers;
     QList<ChartPanel*> m_charts;
     ExperimentsPage* m_experiments;
+    ComparisonView* m_comparison = nullptr;
     bool m_hasLoad = false;
     LoadConfig m_loadConfig;
     LoadSummary m_load;

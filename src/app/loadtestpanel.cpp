@@ -93,6 +93,12 @@ bool LoadTestPanel::start(QString* error)
     LoadConfig config;
     if (!buildConfig(&config, error))
         return false;
+    if (m_generator->isRunning()) {
+        *error = tr("a load test is already running");
+        return false;
+    }
+    if (m_beforeStart)
+        m_beforeStart(config);
     if (!m_generator->start(config, error))
         return false;
     m_running = config;

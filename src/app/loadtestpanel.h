@@ -4,6 +4,8 @@
 
 #include <QWidget>
 
+#include <functional>
+
 #include <memory>
 
 namespace Ui {
@@ -29,6 +31,9 @@ public:
     void stop();
     bool isRunning() const { return m_generator->isRunning(); }
     LoadGenerator* generator() const { return m_generator; }
+    // Called with the run's settings just before each start (a session
+    // recorder sets the generator's record sink there).
+    void setBeforeStart(std::function<void(const LoadConfig&)> hook) { m_beforeStart = std::move(hook); }
     QString summaryText() const;
 
     // Form access for settings and tests.
@@ -47,6 +52,7 @@ private:
     void onFinished(const LoadSummary& s);
 
     LoadGenerator* m_generator = nullptr;
+    std::function<void(const LoadConfig&)> m_beforeStart;
     QString m_embeddedUrl;
     LoadConfig m_running;
     std::unique_ptr<Ui::LoadTestPanel> m_ui; // ui/loadtestpanel.ui

@@ -3,11 +3,13 @@
 #include "chartgrid.h"
 #include "charts.h"
 #include "clusterpanel.h"
+#include "comparisonview.h"
 #include "experimentspage.h"
 #include "guilagmonitor.h"
 #include "labexports.h"
 #include "loadtestpanel.h"
 #include "requestpanel.h"
+#include "sessioncontroller.h"
 #include "startguide.h"
 #include "topologyview.h"
 #include "workertablemodel.h"
@@ -20,6 +22,7 @@
 #include <QChart>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QEventLoop>
 #include <QFileDialog>
 #include <QGuiApplication>
 #include <QIcon>
@@ -55,11 +58,21 @@ MainWindow::MainWindow(QWidget* parent)
     m_feed = new ClusterFeed(this);
     m_clusterPanel = new ClusterPanel(m_feed->originNs(), this);
     connect(m_clusterPanel, &ClusterPanel::clusterChanged, m_feed, &ClusterFeed::setCluster);
+    // Everything the window records goes into its session, from the start.
+    m_sessions = new SessionController(this);
+    connect(m_clusterPanel, &ClusterPanel::clusterChanged, m_sessions, [this](const Cluster* c) {
+        if (c != nullptr)
+            m_sessions->attach(m_clusterPanel->cluster());
+    });
+    connect(m_sessions, &SessionController::failed, this, &MainWindow::showError);
+    connect(m_sessions, &SessionController::recordingStopped, this,
+            [this](const QString& reason) { showError(tr("Recording stopped"), reason); });
     connect(m_clusterPanel, &ClusterPanel::problem, this, &MainWindow::showError);
     connect(m_clusterPanel, &ClusterPanel::message, this, [this](const QString& m) { statusBar()->showMessage(m, 4000); });
     buildCentre();
     buildDocks();
-    m_exports = new LabExports(m_feed, m_clusterPanel->workerModel(), m_charts, m_experiments, this);
+    m_exports = new LabExports(m_feed, m_sessions, m_clusterPanel->workerModel(), m_charts, m_experiments, this);
+    m_exports->setComparison(m_comparison);
     connect(m_exports, &LabExports::failed, this, &MainWindow::showError);
     connect(m_exports, &LabExports::written, this, [this](const QString& m) { statusBar()->showMessage(m, 5000); });
     buildMenus();
@@ -104,6 +117,12 @@ void MainWindow::buildCentre()
     tabs->addTab(topologyScroll, tr("Topology"));
     m_experiments = new ExperimentsPage(tabs);
     tabs->addTab(m_experiments, tr("Experiments"));
+    m_comparison = new ComparisonView(tabs);
+    auto* comparisonScroll = new QScrollArea(tabs);
+    comparisonScroll->setWidget(m_comparison);
+    comparisonScroll->setWidgetResizable(true);
+    comparisonScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    tabs->addTab(comparisonScroll, tr("Compare"));
     m_centreTabs = tabs;
     // Topology and table select the same worker.
     connect(m_topology, &TopologyView::workerClicked, m_clusterPanel, &ClusterPanel::selectWorker);
@@ -120,7 +139,8 @@ void MainWindow::buildCentre()
         connect(cluster(), &Cluster::stopped, this, [go]() { go(); }, Qt::SingleShotConnection);
         stopCluster();
     });
-    connect(m_experiments, &ExperimentsPage::runFinished, this, [this]() {
+    connect(m_experiments, &ExperimentsPage::runFinished, this, [this](const experiment::RunReport& report) {
+        m_sessions->experimentsFinished(report.toJson());
         if (!m_resumeAfterExperiments)
             return;
         m_resumeAfterExperiments = false;
@@ -128,9 +148,17 @@ void MainWindow::buildCentre()
         startCluster();
     });
     m_guide = new StartGuide(this);
+    // While a saved session is shown: what it is, and the way back.
+    m_viewBanner = new QLabel(this);
+    m_viewBanner->setObjectName(QStringLiteral("viewBanner"));
+    m_viewBanner->setStyleSheet(QStringLiteral("QLabel { background: #dcefff; padding: 6px; }"));
+    m_viewBanner->setWordWrap(true);
+    m_viewBanner->hide();
+    connect(m_viewBanner, &QLabel::linkActivated, this, [this]() { backToLive(); });
     auto* centre = new QWidget(this);
     auto* centreLayout = new QVBoxLayout(centre);
     centreLayout->setContentsMargins(0, 0, 0, 0);
+    centreLayout->addWidget(m_viewBanner);
     centreLayout->addWidget(m_guide);
     centreLayout->addWidget(tabs, 1);
     setCentralWidget(centre);
@@ -171,8 +199,13 @@ void MainWindow::buildDocks()
         m_clusterPanel->workerModel()->setHighlightedPid(pid);
         m_topology->setHighlightedPid(pid);
     });
+    m_loadTest->setBeforeStart([this](const LoadConfig& config) {
+        m_sessions->loadTestStarting(m_loadTest->generator(), config,
+                                     QStringLiteral("http://%1:%2").arg(config.host).arg(config.port));
+    });
     connect(m_loadTest, &LoadTestPanel::finished, this, [this](const LoadSummary& summary) {
         m_exports->setLastLoad(m_loadTest->generator()->config(), summary);
+        m_sessions->loadTestFinished(m_loadTest->generator()->config(), summary);
         // Per server connection, for the routing chart's second view.
         m_feed->setLoadTestConnections(summary.perServerConnection);
     });
@@ -192,6 +225,7 @@ void MainWindow::buildDocks()
 void MainWindow::buildMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    buildSessionMenu(file);
     // A file dialog, then the export (which reports how it went).
     auto saveAs = [this](QMenu* menu, const QString& label, const QString& name, const QString& filter,
                          QString (LabExports::*write)(const QString&)) {
@@ -213,9 +247,16 @@ void MainWindow::buildMenus()
     saveAs(file, tr("Export report (PDF or HTML)…"), QStringLiteral("clusterlab-report.pdf"),
            tr("PDF (*.pdf);;HTML (*.html)"), &LabExports::report)
         ->setShortcut(QKeySequence(QStringLiteral("Ctrl+P")));
-    saveAs(file, tr("Export raw records (CSV)…"), QStringLiteral("records.csv"), tr("CSV (*.csv)"), &LabExports::recordsCsv);
-    saveAs(file, tr("Export raw records (JSON)…"), QStringLiteral("records.json"), tr("JSON (*.json)"),
-           &LabExports::recordsJson);
+    connect(file->addAction(tr("Export raw records (CSV)…")), &QAction::triggered, this, [this]() {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Records"), QStringLiteral("records.csv"), tr("CSV (*.csv)"));
+        if (!path.isEmpty())
+            m_exports->recordsCsv(path);
+    });
+    connect(file->addAction(tr("Export raw records (JSON)…")), &QAction::triggered, this, [this]() {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Records"), QStringLiteral("records.json"), tr("JSON (*.json)"));
+        if (!path.isEmpty())
+            m_exports->recordsJson(path);
+    });
     saveAs(file, tr("Export summary (JSON)…"), QStringLiteral("summary.json"), tr("JSON (*.json)"), &LabExports::summaryJson);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"));
@@ -337,13 +378,81 @@ void MainWindow::refreshNow()
 void MainWindow::take(const ChartFeed& feed)
 {
     m_statusLag->setText(tr("GUI lag p99 %1 ms").arg(m_lag->p99Ms(), 0, 'f', 1));
-    m_clusterPanel->workerModel()->update(feed);
     ++m_refreshes;
-    if (m_paused)
-        return;
+    if (m_viewing == nullptr && !m_paused)
+        showFeed(feed);
+    else if (m_viewing == nullptr)
+        m_clusterPanel->workerModel()->update(feed);
+}
+
+void MainWindow::showFeed(const ChartFeed& feed)
+{
+    m_clusterPanel->workerModel()->update(feed);
     for (ChartPanel* c : std::as_const(m_charts))
         c->refresh(feed);
     m_topology->update(feed);
+}
+
+void MainWindow::buildSessionMenu(QMenu* file)
+{
+    const QString filter = tr("ClusterLab sessions (*.sqlite);;All files (*)");
+    QAction* save = file->addAction(tr("Save session…"));
+    save->setShortcut(QKeySequence::Save);
+    connect(save, &QAction::triggered, this, [this, filter]() {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QStringLiteral("session.sqlite"), filter);
+        if (!path.isEmpty())
+            m_sessions->save(path);
+    });
+    QAction* open = file->addAction(tr("Open session…"));
+    open->setShortcut(QKeySequence::Open);
+    connect(open, &QAction::triggered, this, [this, filter]() {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(), filter);
+        if (!path.isEmpty())
+            m_sessions->open(path);
+    });
+    connect(file->addAction(tr("Compare with…")), &QAction::triggered, this, [this, filter]() {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Compare this session with"), QString(), filter);
+        if (!path.isEmpty())
+            m_sessions->compare(m_viewing ? m_viewing->path : QString(), path);
+    });
+    connect(file->addAction(tr("Export comparison (PNG, SVG, PDF, CSV)…")), &QAction::triggered, this, [this]() {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Export the comparison to"));
+        if (folder.isEmpty())
+            return;
+        const QString e = m_comparison->exportTo(folder);
+        if (e.isEmpty())
+            statusBar()->showMessage(tr("Comparison exported to %1").arg(folder), 5000);
+        else
+            showError(tr("Export failed"), e);
+    });
+    file->addSeparator();
+    connect(m_sessions, &SessionController::saved, this,
+            [this](const QString& path) { statusBar()->showMessage(tr("Session saved to %1").arg(path), 5000); });
+    connect(m_sessions, &SessionController::opened, this, &MainWindow::showSession);
+    connect(m_sessions, &SessionController::compared, this,
+            [this](std::shared_ptr<const SessionSummary> a, std::shared_ptr<const SessionSummary> b) {
+                m_comparison->setSessions(std::move(a), std::move(b));
+                m_centreTabs->setCurrentIndex(3);
+            });
+}
+
+void MainWindow::showSession(std::shared_ptr<const SessionSummary> summary)
+{
+    m_viewing = std::move(summary);
+    m_viewBanner->setText(tr("Viewing the session <b>%1</b> (read-only): %2 requests, %3 load tests. "
+                             "The lab goes on recording meanwhile. <a href=\"live\">Back to live</a>")
+                              .arg(m_viewing->title().toHtmlEscaped())
+                              .arg(m_viewing->requests)
+                              .arg(m_viewing->loadTests.size()));
+    m_viewBanner->show();
+    showFeed(*m_viewing->toFeed());
+}
+
+void MainWindow::backToLive()
+{
+    m_viewing.reset();
+    m_viewBanner->hide();
+    refreshNow();
 }
 
 void MainWindow::showError(const QString& what, const QString& reason)
@@ -356,6 +465,31 @@ void MainWindow::showError(const QString& what, const QString& reason)
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    // The session is temporary until saved: ask before it goes.
+    if (m_sessions->hasUnsavedData() && isVisible() && QGuiApplication::platformName() != QLatin1String("offscreen")) {
+        const auto answer = QMessageBox::question(this, tr("Save this session?"),
+                                                  tr("This run's records are in a temporary session that goes when "
+                                                     "the window closes."),
+                                                  QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+        if (answer == QMessageBox::Cancel) {
+            event->ignore();
+            return;
+        }
+        if (answer == QMessageBox::Save) {
+            const QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QStringLiteral("session.sqlite"),
+                                                              tr("ClusterLab sessions (*.sqlite)"));
+            if (path.isEmpty()) {
+                event->ignore();
+                return;
+            }
+            // Written before the window goes (the writer's queue, then a copy).
+            QEventLoop wait;
+            connect(m_sessions, &SessionController::saved, &wait, &QEventLoop::quit);
+            connect(m_sessions, &SessionController::failed, &wait, &QEventLoop::quit);
+            m_sessions->save(path);
+            wait.exec();
+        }
+    }
     saveSettings();
     QMainWindow::closeEvent(event);
 }

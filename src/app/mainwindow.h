@@ -5,6 +5,7 @@
 #include <QMainWindow>
 
 class QLabel;
+class QMenu;
 class QScrollArea;
 class QTabWidget;
 
@@ -13,12 +14,15 @@ namespace clusterlab {
 class ChartGrid;
 class ChartPanel;
 class ClusterPanel;
+class ComparisonView;
 class ExperimentsPage;
 class GuiLagMonitor;
 class LabExports;
 class LoadTestPanel;
 class RequestPanel;
 class RoutingChart;
+class SessionController;
+struct SessionSummary;
 class StartGuide;
 class TopologyView;
 class WorkerTableModel;
@@ -58,6 +62,12 @@ public:
     ExperimentsPage* experimentsPage() const { return m_experiments; }
     QTabWidget* centreTabs() const { return m_centreTabs; }
     GuiLagMonitor* lagMonitor() const { return m_lag; }
+    SessionController* sessions() const { return m_sessions; }
+    ComparisonView* comparisonView() const { return m_comparison; }
+    // A session opened read-only replaces the live views until backToLive().
+    void showSession(std::shared_ptr<const SessionSummary> summary);
+    void backToLive();
+    bool viewingSession() const { return m_viewing != nullptr; }
     // Feeds the views took in (each one 10 Hz tick, or a refreshNow()).
     quint64 refreshCount() const { return m_refreshes; }
     void refreshNow();
@@ -76,11 +86,17 @@ private:
     void buildMenus();
     void loadSettings();
     void take(const ChartFeed& feed);
+    void showFeed(const ChartFeed& feed);
+    void buildSessionMenu(QMenu* file);
     void showError(const QString& what, const QString& reason);
 
     ClusterFeed* m_feed = nullptr;
     ClusterPanel* m_clusterPanel = nullptr;
     LabExports* m_exports = nullptr;
+    SessionController* m_sessions = nullptr;
+    ComparisonView* m_comparison = nullptr;
+    std::shared_ptr<const SessionSummary> m_viewing;
+    QLabel* m_viewBanner = nullptr;
     GuiLagMonitor* m_lag = nullptr;
     quint64 m_refreshes = 0;
     bool m_paused = false;

@@ -178,6 +178,10 @@ QString ReportWriter::tablesHtml() const
                  .arg(QString::number(r.experiments->seconds, 'f', 0));
         h += experiment::verdictTableHtml(r.experiments->verdicts, false);
     }
+    if (!r.comparisonHtml.isEmpty()) {
+        h += QStringLiteral("<h2>Two sessions compared</h2>\n") + r.comparisonHtml
+            + QStringLiteral("<p>Its three charts (percentiles, throughput, requests per worker) follow the lab's.</p>\n");
+    }
     h += QStringLiteral("<h2>Charts</h2>\n");
     return h;
 }

@@ -40,6 +40,9 @@ struct LabReport
     QList<QStringList> workerRows;
     QList<ChartPanel*> charts;
     const experiment::RunReport* experiments = nullptr; // verdicts, when experiments ran
+    // A comparison of two sessions, when one was made: its table (HTML); its
+    // charts are at the end of `charts`.
+    QString comparisonHtml;
 };
 
 // The lab's report as a typeset document: title, date, the machine, the

@@ -200,11 +200,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         QObject::connect(&session, &SessionRecorder::stopped, [](const QString& reason) {
             std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(reason));
         });
-        cluster.telemetry()->setRecordSink([&session](const StoredRecord& r) { session.addRecord(r); });
-        cluster.telemetry()->setSampleSink([&session](int i, qint64 pid, const WorkerSample& s) { session.addSample(i, pid, s); });
-        QObject::connect(&cluster, &Cluster::clusterEvent, &session, [&session](const ClusterEvent& e) {
-            session.addEvent(steadyNowNs(), e.toLine());
-        });
+        recordCluster(&session, &cluster);
     } else if (parser.isSet(recordOpt)) {
         record.setFileName(parser.value(recordOpt));
         if (!record.open(QIODevice::WriteOnly | QIODevice::Truncate)
@@ -228,9 +224,6 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(error));
         return 1;
     }
-    if (toSession) // the port the cluster really took
-        session.setMeta(QStringLiteral("settings"),
-                        QString::fromUtf8(QJsonDocument(clusterSettingsJson(config, cluster.port())).toJson(QJsonDocument::Compact)));
     std::printf("ClusterLab serving %s (policy %s, %d workers)\n", qPrintable(cluster.url()),
                 qPrintable(policyName(config.policy)), cluster.workerCount());
     if (config.policy == DistributionPolicy::ReusePort && !platform::reusePortMigratesRequests())

@@ -14,6 +14,10 @@
 #include "labexports.h"
 #include "topologyview.h"
 #include "requestpanel.h"
+#include "sessioncontroller.h"
+#include "comparisonview.h"
+#include "session/sessionfile.h"
+#include "session/sessionrecorder.h"
 #include "workertablemodel.h"
 
 #include "cluster/cluster.h"
@@ -86,6 +90,9 @@ private Q_SLOTS:
     void timeSeriesChartsFollowTheWorkers();
     void topologyShowsSlotsAndSharesTheSelection();
     void topologyFollowsTheFlow();
+    void aSessionRoundTripShowsTheSameNumbers();
+    void twoSessionsCompareWithRatios();
+    void openingWhatIsNotASessionChangesNothing();
 
 private:
     bool openWindow();
@@ -476,7 +483,7 @@ void TestMainWindow::reportIsTypesetWithTablesAndCharts()
     QString error;
     QVERIFY2(load->start(&error), qPrintable(error));
     QVERIFY(loaded.wait(30000));
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->cluster()->telemetry()->snapshot()->totalRecords >= 203, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->feed()->latest()->snapshot && m_window->feed()->latest()->snapshot->totalRecords >= 203, 10000);
     QTemporaryDir dir;
     const QString pdf = dir.filePath(QStringLiteral("lab.pdf"));
     QCOMPARE(m_window->exports()->report(pdf), QString());
@@ -598,7 +605,7 @@ void TestMainWindow::everyExportWritesAValidFile()
     QSignalSpy answered(m_window->requestPanel(), &RequestPanel::responseReceived);
     m_window->requestPanel()->send(QStringLiteral("/main"));
     QVERIFY(answered.wait(20000));
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->cluster()->telemetry()->records().size(), std::size_t(1), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->feed()->latest()->snapshot ? m_window->feed()->latest()->snapshot->totalRecords : 0, quint64(1), 10000);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     QCOMPARE(m_window->exports()->charts(dir.path()), QString());
@@ -634,7 +641,10 @@ void TestMainWindow::everyExportWritesAValidFile()
     QVERIFY(bytes.startsWith("%PDF"));
     QVERIFY(bytes.count("/Type /Page") >= 4); // the tables, then the six charts two to a page
     const QString csv = dir.filePath(QStringLiteral("records.csv"));
-    QCOMPARE(m_window->exports()->recordsCsv(csv), QString());
+    // The raw records come from the window's session, on a worker thread.
+    QSignalSpy exported(m_window->sessions(), &SessionController::exported);
+    m_window->exports()->recordsCsv(csv);
+    QVERIFY(exported.wait(20000));
     QFile c(csv);
     QVERIFY(c.open(QIODevice::ReadOnly));
     QVERIFY(c.readLine().startsWith("worker_index,pid,"));
@@ -645,7 +655,8 @@ void TestMainWindow::everyExportWritesAValidFile()
     QVERIFY(j.open(QIODevice::ReadOnly));
     QVERIFY(QJsonDocument::fromJson(j.readAll()).object().contains(QStringLiteral("routes")));
     const QString rawJson = dir.filePath(QStringLiteral("records.json"));
-    QCOMPARE(m_window->exports()->recordsJson(rawJson), QString());
+    m_window->exports()->recordsJson(rawJson);
+    QVERIFY(exported.wait(20000));
     QFile rj(rawJson);
     QVERIFY(rj.open(QIODevice::ReadOnly));
     QJsonParseError parseError;
@@ -683,7 +694,11 @@ void TestMainWindow::exportToAnUnwritableFolderSaysSo()
     const QString error = m_window->exports()->charts(QStringLiteral("/nonexistent-folder-for-clusterlab"));
     QVERIFY(error.contains(QStringLiteral("does not exist")));
     QVERIFY(m_window->clusterPanel()->eventLog().constLast().contains(QStringLiteral("Export failed")));
-    QVERIFY(!m_window->exports()->recordsCsv(QStringLiteral("/nonexistent-folder-for-clusterlab/x.csv")).isEmpty());
+    QSignalSpy failed(m_window->sessions(), &SessionController::failed);
+    m_window->exports()->recordsCsv(QStringLiteral("/nonexistent-folder-for-clusterlab/x.csv"));
+    QVERIFY(failed.wait(20000));
+    QVERIFY2(failed.constFirst().at(1).toString().contains(QStringLiteral("could not write")),
+             qPrintable(failed.constFirst().at(1).toString()));
 }
 
 void TestMainWindow::killingAWorkerShowsTheEventAndTheReplacement()
@@ -837,6 +852,158 @@ void TestMainWindow::settingsSurviveARestart()
     MainWindow second;
     QCOMPARE(second.clusterPanel()->workersSetting(), 3);
     QCOMPARE(second.clusterPanel()->policySetting(), QStringLiteral("shared"));
+}
+
+void TestMainWindow::aSessionRoundTripShowsTheSameNumbers()
+{
+    QVERIFY(openWindow());
+    // The window holds no raw records: they go to its session file.
+    QVERIFY(!m_window->cluster()->telemetry()->keepsRecords());
+    LoadTestPanel* load = m_window->loadTestPanel();
+    load->setRequests(600);
+    load->setConnections(4);
+    load->setKeepAlive(false);
+    load->setRouteMix(QStringLiteral("/:2, /main?n=12:1, /worker?n=12:1"));
+    QSignalSpy done(load, &LoadTestPanel::finished);
+    QString error;
+    QVERIFY2(load->start(&error), qPrintable(error));
+    QVERIFY(done.wait(60000));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->routingChart()->total(), 600.0, 10000);
+    // What the live views show now.
+    m_window->refreshNow();
+    const auto live = m_window->feed()->latest();
+    WorkerTableModel* model = m_window->workerModel();
+    QList<QStringList> liveRows;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        QStringList cells;
+        for (int col : { int(WorkerTableModel::Index), int(WorkerTableModel::Pid), int(WorkerTableModel::Root),
+                         int(WorkerTableModel::Main), int(WorkerTableModel::Worker), int(WorkerTableModel::Child) })
+            cells << model->data(model->index(row, col), Qt::DisplayRole).toString();
+        liveRows << cells;
+    }
+    QTemporaryDir dir;
+    const QString saved = dir.filePath(QStringLiteral("run.sqlite"));
+    QSignalSpy savedSpy(m_window->sessions(), &SessionController::saved);
+    m_window->sessions()->save(saved);
+    QVERIFY(savedSpy.wait(20000));
+    QSignalSpy opened(m_window->sessions(), &SessionController::opened);
+    m_window->sessions()->open(saved);
+    QVERIFY(opened.wait(20000));
+    QVERIFY(m_window->viewingSession());
+    // The same numbers, read back from the file: routing, the worker table,
+    // the latency distribution per route (to the session's 100 ns).
+    QCOMPARE(m_window->routingChart()->total(), 600.0);
+    QCOMPARE(model->rowCount(), liveRows.size());
+    for (int row = 0; row < model->rowCount(); ++row) {
+        QStringList cells;
+        for (int col : { int(WorkerTableModel::Index), int(WorkerTableModel::Pid), int(WorkerTableModel::Root),
+                         int(WorkerTableModel::Main), int(WorkerTableModel::Worker), int(WorkerTableModel::Child) })
+            cells << model->data(model->index(row, col), Qt::DisplayRole).toString();
+        QCOMPARE(cells, liveRows[row]);
+    }
+    const auto replay = opened.constFirst().constFirst().value<std::shared_ptr<const SessionSummary>>();
+    QCOMPARE(replay->requests, quint64(600));
+    QCOMPARE(replay->loadRequests, quint64(600));
+    QCOMPARE(replay->loadTests.size(), 1);
+    QCOMPARE(replay->loadTests.constFirst().summary.value(QStringLiteral("succeeded")).toInt(), 600);
+    for (int r = 0; r < kRouteCount; ++r) {
+        const LatencyHistogram& a = live->snapshot->latencyAll[static_cast<std::size_t>(r)];
+        const LatencyHistogram& b = replay->latency[static_cast<std::size_t>(r)];
+        QCOMPARE(b.count(), a.count());
+        for (double p : { 50.0, 99.0 }) {
+            const double x = static_cast<double>(a.percentile(p)), y = static_cast<double>(b.percentile(p));
+            QVERIFY2(qAbs(x - y) <= std::max(200.0, 0.01 * x), qPrintable(QStringLiteral("route %1 p%2: %3 vs %4").arg(r).arg(p).arg(x).arg(y)));
+        }
+    }
+    // Back to live; and no database call ever ran on this (the GUI) thread.
+    m_window->backToLive();
+    QVERIFY(!m_window->viewingSession());
+    QVERIFY(!session::databaseThreads().isEmpty());
+    QVERIFY(!session::databaseThreads().contains(QThread::currentThread()));
+}
+
+void TestMainWindow::twoSessionsCompareWithRatios()
+{
+    QVERIFY(openWindow());
+    QTemporaryDir dir;
+    const QString a = dir.filePath(QStringLiteral("a.sqlite"));
+    const QString b = dir.filePath(QStringLiteral("b.sqlite"));
+    // Two known runs: /main at 1 ms, then at 2 ms.
+    for (const auto& [path, ticks] : { std::pair { a, 10000u }, std::pair { b, 20000u } }) {
+        SessionRecorder rec;
+        QString error;
+        QVERIFY(rec.start(path, {}, &error));
+        for (int i = 0; i <= 500; ++i) {
+            StoredRecord r;
+            r.headersNs = 1000000LL * i;
+            r.route = RouteId::Main;
+            r.path = PathId::Main;
+            r.status = 200;
+            r.workerIndex = static_cast<std::uint16_t>(i % 2);
+            r.pid = 500 + i % 2;
+            r.written = ticks;
+            rec.addRecord(r);
+        }
+        rec.finish();
+    }
+    QSignalSpy compared(m_window->sessions(), &SessionController::compared);
+    m_window->sessions()->compare(a, b);
+    QVERIFY(compared.wait(20000));
+    ComparisonView* view = m_window->comparisonView();
+    QCOMPARE(m_window->centreTabs()->currentIndex(), 3);
+    QCOMPARE(view->table()->rowCount(), 1);
+    QCOMPARE(view->table()->item(0, 0)->text(), QStringLiteral("/main"));
+    QCOMPARE(view->table()->item(0, 5)->text(), QStringLiteral("2.00×")); // p50 B/A
+    QCOMPARE(view->table()->item(0, 8)->text(), QStringLiteral("2.00×")); // p99 B/A
+    auto* percentiles = qobject_cast<ComparisonPercentileChart*>(view->charts().at(0));
+    QVERIFY(percentiles);
+    QCOMPARE(percentiles->lineNames(), QStringList({ QStringLiteral("/main A"), QStringLiteral("/main B") }));
+    for (ChartPanel* c : view->charts())
+        QVERIFY2(!c->showsEmptyHint(), qPrintable(c->title()));
+    // Exported, and in the report.
+    QTemporaryDir out;
+    QCOMPARE(view->exportTo(out.path()), QString());
+    for (const char* name : { "comparison-percentiles.png", "comparison-throughput.svg", "comparison-routing.pdf", "comparison.csv" })
+        QVERIFY2(QFileInfo(out.filePath(QLatin1String(name))).size() > 0, name);
+    QFile csv(out.filePath(QStringLiteral("comparison.csv")));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QByteArray csvText = csv.readAll();
+    QVERIFY2(csvText.contains("/main,501,501,1.00,2.00,2.00,"), csvText.constData());
+    const QString html = out.filePath(QStringLiteral("report.html"));
+    QCOMPARE(m_window->exports()->report(html), QString());
+    QFile h(html);
+    QVERIFY(h.open(QIODevice::ReadOnly));
+    const QByteArray page = h.readAll();
+    QVERIFY(page.contains("Two sessions compared"));
+    QVERIFY(page.contains("Latency percentiles, A against B"));
+    // The live session against a saved one: A is what the window recorded.
+    compared.clear();
+    m_window->sessions()->compare(QString(), b);
+    QVERIFY(compared.wait(20000));
+    QCOMPARE(compared.constFirst().constFirst().value<std::shared_ptr<const SessionSummary>>()->path, m_window->sessions()->livePath());
+}
+
+void TestMainWindow::openingWhatIsNotASessionChangesNothing()
+{
+    QVERIFY(openWindow());
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("notes.sqlite"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("not a database at all\n");
+    f.close();
+    const QByteArray before = QFile(path).exists() ? QByteArray::number(QFileInfo(path).size()) : QByteArray();
+    QSignalSpy failed(m_window->sessions(), &SessionController::failed);
+    m_window->sessions()->open(path);
+    QVERIFY(failed.wait(20000));
+    QVERIFY2(failed.constFirst().at(1).toString().contains(QStringLiteral("not an SQLite database")),
+             qPrintable(failed.constFirst().at(1).toString()));
+    QVERIFY(!m_window->viewingSession());
+    QCOMPARE(QByteArray::number(QFileInfo(path).size()), before);
+    QFile again(path);
+    QVERIFY(again.open(QIODevice::ReadOnly));
+    QCOMPARE(again.readAll(), QByteArray("not a database at all\n"));
+    QVERIFY(m_window->clusterPanel()->eventLog().constLast().contains(QStringLiteral("Cannot open the session")));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -110,17 +110,6 @@ void ClusterFeed::publish()
     Q_EMIT updated(m_latest);
 }
 
-QString ClusterFeed::writeRecords(const QString& path, Format format) const
-{
-    const TelemetryAggregator* telemetry = m_cluster != nullptr ? m_cluster->telemetry() : nullptr;
-    if (telemetry == nullptr)
-        return tr("no telemetry to export: the cluster is not running");
-    QSaveFile f(path);
-    const bool ok = f.open(QIODevice::WriteOnly)
-        && (format == Format::Csv ? telemetry->writeCsv(&f) : telemetry->writeJson(&f)) && f.commit();
-    return ok ? QString() : tr("could not write %1: %2").arg(path, f.errorString());
-}
-
 QString ClusterFeed::writeSummary(const QString& path) const
 {
     const TelemetryAggregator* telemetry = m_cluster != nullptr ? m_cluster->telemetry() : nullptr;

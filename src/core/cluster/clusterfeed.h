@@ -47,7 +47,7 @@ struct ChartFeed
 // The telemetry side of every live view: at a fixed rate (10 Hz) it reads
 // the cluster once and publishes a complete ChartFeed; charts, tables and
 // the topology listen to `updated` and never reach into the cluster or its
-// aggregator themselves. Also the one door to the live records' exports.
+// aggregator themselves. Also the door to the live summary's export.
 // Primary thread.
 class ClusterFeed : public QObject
 {
@@ -70,9 +70,8 @@ public:
     std::shared_ptr<const ChartFeed> latest() const { return m_latest; }
     std::int64_t originNs() const { return m_originNs; }
 
-    // The live records and summary (empty string, or the reason).
-    enum class Format { Csv, Json };
-    QString writeRecords(const QString& path, Format format) const;
+    // The live summary as JSON (empty string, or the reason). The raw
+    // records are in the window's session (SessionController).
     QString writeSummary(const QString& path) const;
 
 Q_SIGNALS:

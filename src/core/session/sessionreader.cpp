@@ -197,6 +197,7 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
                     out->loadTests.append(t);
                 }
             }
+            std::map<std::int64_t, quint64> clientPerSecond;
             if (ok && (ok = q.exec(QStringLiteral("SELECT load_test, route, intended_ns, start_ns, end_ns, status, error "
                                                   "FROM load_requests")))) {
                 while (q.next()) {
@@ -213,6 +214,7 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
                     out->lastLoadNs = std::max(out->lastLoadNs, end);
                     if (q.value(6).toInt() != 0 || q.value(5).toInt() == 0)
                         continue; // failed: in the summary's errors, not a latency
+                    ++clientPerSecond[(end - out->originNs) / 1000000000LL];
                     const QString route = routePaths.value({ q.value(0).toInt(), q.value(1).toInt() }, QStringLiteral("?"));
                     std::shared_ptr<LatencyHistogram>& h = out->clientLatency[route];
                     if (!h)
@@ -221,6 +223,8 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
                 }
                 if (out->lastLoadNs > 0)
                     lastSeen = std::max(lastSeen, seconds(out->lastLoadNs));
+                for (const auto& [second, n] : clientPerSecond)
+                    out->clientThroughput.append(QPointF(static_cast<double>(second) + 1, static_cast<double>(n)));
             }
             if (ok && (ok = q.exec(QStringLiteral("SELECT report FROM experiments ORDER BY id")))) {
                 while (q.next())

@@ -59,6 +59,7 @@ struct SessionSummary
     quint64 loadRequests = 0;
     QMap<QString, std::shared_ptr<LatencyHistogram>> clientLatency; // by route path: end - intended
     std::int64_t firstLoadNs = 0, lastLoadNs = 0;
+    QList<QPointF> clientThroughput; // (s, responses/s), per second
 
     QJsonArray experiments; // each a RunReport JSON
 

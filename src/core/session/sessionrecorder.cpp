@@ -3,6 +3,7 @@
 #include "sessionfile.h"
 
 #include "cluster/cluster.h"
+#include "cluster/clusterevent.h"
 #include "cluster/distributionpolicy.h"
 #include "compute/fib.h"
 #include "version.h"
@@ -148,6 +149,26 @@ void bindRecord(QSqlQuery& q, int at, const StoredRecord& r)
 }
 
 } // namespace
+
+void recordCluster(SessionRecorder* recorder, Cluster* cluster)
+{
+    if (cluster->telemetry() != nullptr) {
+        cluster->telemetry()->setKeepRecords(false);
+        cluster->telemetry()->setRecordSink([recorder](const StoredRecord& r) { recorder->addRecord(r); });
+        cluster->telemetry()->setSampleSink(
+            [recorder](int i, qint64 pid, const WorkerSample& s) { recorder->addSample(i, pid, s); });
+    }
+    QObject::connect(cluster, &Cluster::clusterEvent, recorder,
+                     [recorder](const ClusterEvent& e) { recorder->addEvent(steadyNowNs(), e.toLine()); });
+    // The settings, with the port the cluster took (once it listens).
+    auto settings = [recorder, cluster]() {
+        recorder->setMeta(QStringLiteral("settings"),
+                          QString::fromUtf8(QJsonDocument(clusterSettingsJson(cluster->config(), cluster->port()))
+                                                .toJson(QJsonDocument::Compact)));
+    };
+    settings();
+    QObject::connect(cluster, &Cluster::allListening, recorder, settings);
+}
 
 QJsonObject clusterSettingsJson(const ClusterConfig& c, quint16 port)
 {

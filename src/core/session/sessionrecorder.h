@@ -21,6 +21,13 @@ namespace clusterlab {
 class SessionWriter; // the writer thread's side (sessionrecorder.cpp)
 struct ClusterConfig;
 
+class Cluster;
+
+// Records everything `cluster` reports into `recorder`: each request its
+// workers serve, their health samples and the cluster's events. Its
+// telemetry then keeps no raw record in memory.
+void recordCluster(class SessionRecorder* recorder, Cluster* cluster);
+
 // A session's settings (meta.settings) for a cluster: policy, workers,
 // port, pool threads and task slots per worker (resolved), telemetry.
 QJsonObject clusterSettingsJson(const ClusterConfig& config, quint16 port);

@@ -1,0 +1,353 @@
+#include "comparisonview.h"
+
+#include "chartfeed.h"
+#include "chartgrid.h"
+#include "charts.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QDir>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QSaveFile>
+#include <QTableWidget>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace clusterlab {
+
+namespace {
+
+// A route's colour by its name ("/main?n=30" is a /main).
+QColor colorOfRoute(const QString& route)
+{
+    const QString path = route.section(QLatin1Char('?'), 0, 0);
+    for (int r = 0; r < kRouteCount; ++r) {
+        if (path == QLatin1String(routeName(static_cast<RouteId>(r))))
+            return routeColor(r);
+    }
+    return routeColor(static_cast<int>(RouteId::Other));
+}
+
+QString ratioText(double r)
+{
+    return r > 0 ? QStringLiteral("%1×").arg(r, 0, 'f', r < 10 ? 2 : 1) : QStringLiteral("—");
+}
+
+QString msText(double v)
+{
+    return QString::number(v, 'f', v < 1 ? 3 : v < 100 ? 2 : 0);
+}
+
+// Total responses per second of a session (server side, else client side).
+QList<QPointF> totalThroughput(const SessionSummary& s)
+{
+    if (s.measuredByClient())
+        return s.clientThroughput;
+    std::map<double, double> sum;
+    for (auto it = s.throughput.cbegin(); it != s.throughput.cend(); ++it) {
+        for (const QPointF& p : it.value())
+            sum[p.x()] += p.y();
+    }
+    QList<QPointF> out;
+    for (const auto& [x, y] : sum)
+        out.append(QPointF(x, y));
+    // Seconds from the first request, so that two runs line up.
+    if (!out.isEmpty()) {
+        const double first = out.constFirst().x() - 1;
+        for (QPointF& p : out)
+            p.setX(p.x() - first);
+    }
+    return out;
+}
+
+} // namespace
+
+ComparisonView::ComparisonView(QWidget* parent)
+    : QWidget(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    m_heading = new QLabel(this);
+    m_heading->setWordWrap(true);
+    m_heading->setTextFormat(Qt::RichText);
+    layout->addWidget(m_heading);
+    m_table = new QTableWidget(this);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    layout->addWidget(m_table);
+    m_grid = new ChartGrid(this);
+    m_charts = { new ComparisonPercentileChart(m_grid), new ComparisonThroughputChart(m_grid), new ComparisonRoutingChart(m_grid) };
+    m_grid->setCharts({ m_charts.begin(), m_charts.end() });
+    layout->addWidget(m_grid, 1);
+}
+
+void ComparisonView::setSessions(std::shared_ptr<const SessionSummary> a, std::shared_ptr<const SessionSummary> b)
+{
+    m_a = std::move(a);
+    m_b = std::move(b);
+    m_comparison = SessionComparison::of(*m_a, *m_b);
+    auto side = [](bool byClient) { return byClient ? tr("measured by the load generator") : tr("measured by the workers"); };
+    m_heading->setText(tr("<b>A</b> (solid): %1 — %2<br><b>B</b> (dashed): %3 — %4<br>Ratios are B/A: below 1 "
+                          "means B is faster (latency) or slower (requests/s).")
+                           .arg(m_comparison.aTitle.toHtmlEscaped(), side(m_comparison.aByClient),
+                                m_comparison.bTitle.toHtmlEscaped(), side(m_comparison.bByClient)));
+    const QStringList header { tr("route"), tr("count A"), tr("count B"), tr("p50 A ms"), tr("p50 B ms"), tr("p50 B/A"),
+                               tr("p99 A ms"), tr("p99 B ms"), tr("p99 B/A"), tr("req/s A"), tr("req/s B"), tr("req/s B/A") };
+    m_table->clear();
+    m_table->setColumnCount(static_cast<int>(header.size()));
+    m_table->setHorizontalHeaderLabels(header);
+    m_table->setRowCount(static_cast<int>(m_comparison.rows.size()));
+    for (int i = 0; i < m_comparison.rows.size(); ++i) {
+        const SessionComparison::Row& r = m_comparison.rows[i];
+        const QStringList cells { r.route,
+                                  QString::number(r.a.count),
+                                  QString::number(r.b.count),
+                                  msText(r.a.p50Ms),
+                                  msText(r.b.p50Ms),
+                                  ratioText(r.p50Ratio),
+                                  msText(r.a.p99Ms),
+                                  msText(r.b.p99Ms),
+                                  ratioText(r.p99Ratio),
+                                  QString::number(r.a.requestsPerSecond, 'f', 0),
+                                  QString::number(r.b.requestsPerSecond, 'f', 0),
+                                  ratioText(r.throughputRatio) };
+        for (int c = 0; c < cells.size(); ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            item->setData(Qt::TextAlignmentRole, c == 0 ? int(Qt::AlignLeft | Qt::AlignVCenter) : int(Qt::AlignRight | Qt::AlignVCenter));
+            m_table->setItem(i, c, item);
+        }
+    }
+    m_table->setFixedHeight(m_table->horizontalHeader()->height() + 2 * m_table->frameWidth()
+                            + m_table->verticalHeader()->defaultSectionSize() * std::max(1, m_table->rowCount()) + 4);
+    static_cast<ComparisonPercentileChart*>(m_charts[0])->setData(m_comparison);
+    static_cast<ComparisonThroughputChart*>(m_charts[1])->setData(*m_a, *m_b);
+    static_cast<ComparisonRoutingChart*>(m_charts[2])->setData(*m_a, *m_b);
+}
+
+QString ComparisonView::tableHtml() const
+{
+    QString h = QStringLiteral("<p>A: %1<br>B: %2</p>\n<table border=\"1\" cellspacing=\"0\" cellpadding=\"3\"><tr>")
+                    .arg(m_comparison.aTitle.toHtmlEscaped(), m_comparison.bTitle.toHtmlEscaped());
+    for (int c = 0; c < m_table->columnCount(); ++c)
+        h += QStringLiteral("<th>%1</th>").arg(m_table->horizontalHeaderItem(c)->text().toHtmlEscaped());
+    h += QStringLiteral("</tr>\n");
+    for (int r = 0; r < m_table->rowCount(); ++r) {
+        h += QStringLiteral("<tr>");
+        for (int c = 0; c < m_table->columnCount(); ++c)
+            h += QStringLiteral("<td align=\"%1\">%2</td>").arg(c == 0 ? QStringLiteral("left") : QStringLiteral("right"),
+                                                                m_table->item(r, c)->text().toHtmlEscaped());
+        h += QStringLiteral("</tr>\n");
+    }
+    return h + QStringLiteral("</table>\n");
+}
+
+QByteArray ComparisonView::tableCsv() const
+{
+    QByteArray csv;
+    for (int c = 0; c < m_table->columnCount(); ++c)
+        csv += (c ? "," : "") + m_table->horizontalHeaderItem(c)->text().replace(QLatin1Char(' '), QLatin1Char('_')).toUtf8();
+    csv += '\n';
+    for (int r = 0; r < m_table->rowCount(); ++r) {
+        for (int c = 0; c < m_table->columnCount(); ++c) {
+            QString v = m_table->item(r, c)->text();
+            v.remove(QStringLiteral("×"));
+            if (v == QStringLiteral("—"))
+                v.clear();
+            csv += (c ? "," : "") + v.toUtf8();
+        }
+        csv += '\n';
+    }
+    return csv;
+}
+
+QString ComparisonView::exportTo(const QString& folder) const
+{
+    QStringList problems;
+    static const char* const names[] = { "comparison-percentiles", "comparison-throughput", "comparison-routing" };
+    for (int i = 0; i < m_charts.size(); ++i) {
+        const QString base = QDir(folder).filePath(QLatin1String(names[i]));
+        for (const QString& e : { m_charts[i]->exportPng(base + QStringLiteral(".png")),
+                                  m_charts[i]->exportSvg(base + QStringLiteral(".svg")),
+                                  m_charts[i]->exportPdf(base + QStringLiteral(".pdf")) }) {
+            if (!e.isEmpty())
+                problems << e;
+        }
+    }
+    QSaveFile f(QDir(folder).filePath(QStringLiteral("comparison.csv")));
+    const QByteArray csv = tableCsv();
+    if (!f.open(QIODevice::WriteOnly) || f.write(csv) != csv.size() || !f.commit())
+        problems << tr("could not write %1: %2").arg(f.fileName(), f.errorString());
+    problems.removeDuplicates();
+    return problems.join(QStringLiteral("; "));
+}
+
+// ---------------------------------------------------------------- charts
+
+ComparisonPercentileChart::ComparisonPercentileChart(QWidget* parent)
+    : ChartPanel(tr("Latency percentiles, A against B"),
+                 tr("Each route's whole-run latency distribution in both sessions: A solid, B dashed, one colour "
+                    "per route. x is 1/(1-p): 10 is p90, 100 is p99. The lower line is the faster run."),
+                 parent)
+{
+    m_x = new QLogValueAxis;
+    m_x->setBase(10);
+    m_x->setTitleText(tr("1/(1-p)"));
+    m_x->setLabelFormat(QStringLiteral("%g"));
+    m_x->setRange(1, 10000);
+    m_y = new QValueAxis;
+    m_y->setTitleText(tr("ms"));
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_y, Qt::AlignLeft);
+    setEmptyHint(tr("compare two sessions: File → Compare with…"));
+    setEmpty(true);
+}
+
+void ComparisonPercentileChart::setData(const SessionComparison& c)
+{
+    m_chart->removeAllSeries();
+    static const double ps[] = { 0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
+    double maxY = 0;
+    for (const SessionComparison::Row& row : c.rows) {
+        for (int side = 0; side < 2; ++side) {
+            const SessionSummary::RouteFigures& f = side == 0 ? row.a : row.b;
+            if (f.histogram == nullptr || f.count == 0)
+                continue;
+            auto* s = new QLineSeries;
+            s->setName(QStringLiteral("%1 %2").arg(row.route, side == 0 ? QStringLiteral("A") : QStringLiteral("B")));
+            QPen pen(colorOfRoute(row.route), 2, side == 0 ? Qt::SolidLine : Qt::DashLine);
+            s->setPen(pen);
+            for (double p : ps) {
+                const double y = static_cast<double>(f.histogram->percentile(p)) / 1e6;
+                s->append(1.0 / (1.0 - p / 100.0), y);
+                maxY = std::max(maxY, y);
+            }
+            m_chart->addSeries(s);
+            s->attachAxis(m_x);
+            s->attachAxis(m_y);
+        }
+    }
+    setNiceAxis(m_y, maxY, false);
+    setEmpty(!(maxY > 0));
+}
+
+QStringList ComparisonPercentileChart::lineNames() const
+{
+    QStringList names;
+    for (QAbstractSeries* s : m_chart->series())
+        names << s->name();
+    return names;
+}
+
+ComparisonThroughputChart::ComparisonThroughputChart(QWidget* parent)
+    : ChartPanel(tr("Throughput, A against B"),
+                 tr("Responses per second of each session, every second, from its first request: A solid, B "
+                    "dashed."),
+                 parent)
+{
+    m_x = new QValueAxis;
+    m_x->setTitleText(tr("s"));
+    m_y = new QValueAxis;
+    m_y->setTitleText(tr("req/s"));
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_y, Qt::AlignLeft);
+    setEmptyHint(tr("compare two sessions: File → Compare with…"));
+    setEmpty(true);
+}
+
+void ComparisonThroughputChart::setData(const SessionSummary& a, const SessionSummary& b)
+{
+    m_chart->removeAllSeries();
+    double maxX = 10, maxY = 0;
+    for (int side = 0; side < 2; ++side) {
+        const QList<QPointF> points = totalThroughput(side == 0 ? a : b);
+        auto* s = new QLineSeries;
+        s->setName(side == 0 ? QStringLiteral("A") : QStringLiteral("B"));
+        s->setPen(QPen(side == 0 ? QColor(0x1f, 0x77, 0xb4) : QColor(0xd6, 0x27, 0x28), 2, side == 0 ? Qt::SolidLine : Qt::DashLine));
+        s->replace(points);
+        for (const QPointF& p : points) {
+            maxX = std::max(maxX, p.x());
+            maxY = std::max(maxY, p.y());
+        }
+        m_chart->addSeries(s);
+        s->attachAxis(m_x);
+        s->attachAxis(m_y);
+    }
+    setAxisTicks(m_x, 0, std::ceil(maxX / niceStep(maxX, 5)) * niceStep(maxX, 5), niceStep(maxX, 5));
+    setNiceAxis(m_y, maxY, true);
+    setEmpty(!(maxY > 0));
+}
+
+ComparisonRoutingChart::ComparisonRoutingChart(QWidget* parent)
+    : ChartPanel(tr("Requests per worker, A against B"),
+                 tr("How each session's requests spread over its workers (server-side sessions; a load test "
+                    "against a URL counts by the X-Worker-Pid its responses named)."),
+                 parent)
+{
+    m_categories = new QBarCategoryAxis;
+    m_values = new QValueAxis;
+    m_values->setTitleText(tr("requests"));
+    m_chart->addAxis(m_categories, Qt::AlignBottom);
+    m_chart->addAxis(m_values, Qt::AlignLeft);
+    setEmptyHint(tr("compare two sessions: File → Compare with…"));
+    setEmpty(true);
+}
+
+void ComparisonRoutingChart::setData(const SessionSummary& a, const SessionSummary& b)
+{
+    m_chart->removeAllSeries();
+    // Per worker slot: server counts; a client-side session, per pid seen in
+    // its last load test's summary.
+    auto perWorker = [](const SessionSummary& s) {
+        QList<double> out;
+        if (!s.measuredByClient()) {
+            QList<int> workers = s.counts.keys();
+            std::sort(workers.begin(), workers.end());
+            for (int w : workers) {
+                double total = 0;
+                for (const auto& byPath : s.counts.value(w))
+                    for (std::uint64_t v : byPath)
+                        total += static_cast<double>(v);
+                out.append(total);
+            }
+        } else if (!s.loadTests.isEmpty()) {
+            const QJsonObject pids = s.loadTests.constLast().summary.value(QStringLiteral("perWorkerPid")).toObject();
+            for (auto it = pids.begin(); it != pids.end(); ++it)
+                out.append(it.value().toDouble());
+            std::sort(out.begin(), out.end(), std::greater<>());
+        }
+        return out;
+    };
+    const QList<double> wa = perWorker(a), wb = perWorker(b);
+    const qsizetype n = std::max(wa.size(), wb.size());
+    QStringList labels;
+    for (qsizetype i = 0; i < n; ++i)
+        labels << QStringLiteral("w%1").arg(i);
+    auto* series = new QBarSeries;
+    double maxY = 0;
+    for (int side = 0; side < 2; ++side) {
+        auto* set = new QBarSet(side == 0 ? QStringLiteral("A") : QStringLiteral("B"));
+        set->setColor(side == 0 ? QColor(0x1f, 0x77, 0xb4) : QColor(0xd6, 0x27, 0x28));
+        const QList<double>& v = side == 0 ? wa : wb;
+        for (qsizetype i = 0; i < n; ++i) {
+            set->append(i < v.size() ? v[i] : 0);
+            maxY = std::max(maxY, i < v.size() ? v[i] : 0.0);
+        }
+        series->append(set);
+    }
+    m_chart->addSeries(series);
+    m_categories->setCategories(labels);
+    series->attachAxis(m_categories);
+    series->attachAxis(m_values);
+    setNiceAxis(m_values, maxY, true);
+    setEmpty(!(maxY > 0));
+}
+
+} // namespace clusterlab

@@ -1,0 +1,189 @@
+#include "sessioncontroller.h"
+
+#include "benchcommand.h"
+
+#include "cluster/cluster.h"
+#include "compute/fib.h"
+#include "experiment/result.h"
+#include "load/loadgenerator.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <QStandardPaths>
+#include <QtConcurrent>
+
+namespace clusterlab {
+
+namespace {
+
+// Runs `work` on Qt's thread pool and `done` back on `context`'s thread.
+template <typename Result>
+void inBackground(QObject* context, std::function<Result()> work, std::function<void(const Result&)> done)
+{
+    auto* watcher = new QFutureWatcher<Result>(context);
+    QObject::connect(watcher, &QFutureWatcher<Result>::finished, context, [watcher, done]() {
+        done(watcher->result());
+        watcher->deleteLater();
+    });
+    watcher->setFuture(QtConcurrent::run(std::move(work)));
+}
+
+struct Read
+{
+    std::shared_ptr<SessionSummary> summary;
+    QString error;
+};
+
+Read readInBackground(const QString& path)
+{
+    Read r;
+    r.summary = std::make_shared<SessionSummary>();
+    if (!readSession(path, r.summary.get(), &r.error))
+        r.summary.reset();
+    return r;
+}
+
+} // namespace
+
+SessionController::SessionController(QObject* parent)
+    : QObject(parent)
+{
+    qRegisterMetaType<std::shared_ptr<const SessionSummary>>();
+    connect(&m_recorder, &SessionRecorder::stopped, this, &SessionController::recordingStopped);
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::TempLocation);
+    const QString path = QDir(dir).filePath(QStringLiteral("clusterlab-session-%1.sqlite").arg(QCoreApplication::applicationPid()));
+    SessionRecorder::Options options;
+    options.source = QStringLiteral("window");
+    options.machine = experiment::MachineInfo::current().toJson();
+    QString error;
+    if (!m_recorder.start(path, options, &error))
+        QMetaObject::invokeMethod(this, [this, error]() { Q_EMIT recordingStopped(error); }, Qt::QueuedConnection);
+}
+
+SessionController::~SessionController()
+{
+    const QString path = m_recorder.path();
+    m_recorder.finish();
+    if (!path.isEmpty())
+        QFile::remove(path); // the temporary session (Save keeps a copy)
+}
+
+bool SessionController::hasUnsavedData() const
+{
+    return m_recorder.requestsWritten() + m_recorder.loadRequestsWritten() > m_savedAt;
+}
+
+void SessionController::attach(Cluster* cluster)
+{
+    if (cluster != nullptr)
+        recordCluster(&m_recorder, cluster);
+}
+
+void SessionController::loadTestStarting(LoadGenerator* generator, const LoadConfig& config, const QString& target)
+{
+    QStringList routes;
+    for (const RouteWeight& r : config.routes)
+        routes << QString::fromLatin1(r.path);
+    const int id = m_recorder.beginLoadTest(target, summaryToJson(config, LoadSummary()).value(QStringLiteral("config")).toObject(), routes);
+    m_loadTest = id;
+    // On the generator's thread: a copy into the recorder's queue.
+    generator->setRecordSink([this, id](const LoadRecord& r) { m_recorder.addLoadRecord(id, r); });
+}
+
+void SessionController::loadTestFinished(const LoadConfig& config, const LoadSummary& summary)
+{
+    if (m_loadTest > 0)
+        m_recorder.endLoadTest(m_loadTest, summaryToJson(config, summary));
+    m_loadTest = 0;
+}
+
+void SessionController::experimentsFinished(const QJsonObject& report)
+{
+    m_recorder.addExperiments(report);
+}
+
+void SessionController::afterFlush(std::function<void()> then)
+{
+    m_recorder.flush(this, [then](const QString&) { then(); });
+}
+
+void SessionController::save(const QString& path)
+{
+    const quint64 written = m_recorder.requestsWritten() + m_recorder.loadRequestsWritten();
+    // Saving works after recording stopped too: the copy holds what was written.
+    m_recorder.saveCopy(path, this, [this, path, written](const QString& error) {
+        if (!error.isEmpty() && !error.startsWith(QLatin1String("recording into"))) {
+            Q_EMIT failed(tr("Save failed"), error);
+            return;
+        }
+        m_savedAt = std::max(written, m_recorder.requestsWritten() + m_recorder.loadRequestsWritten());
+        m_savedPath = path;
+        Q_EMIT saved(path);
+    });
+}
+
+void SessionController::open(const QString& path)
+{
+    inBackground<Read>(
+        this, [path]() { return readInBackground(path); },
+        [this](const Read& r) {
+            if (!r.summary)
+                Q_EMIT failed(tr("Cannot open the session"), r.error);
+            else
+                Q_EMIT opened(r.summary);
+        });
+}
+
+void SessionController::compare(const QString& aPath, const QString& bPath)
+{
+    auto read = [this, aPath, bPath]() {
+        const QString a = aPath.isEmpty() ? m_recorder.path() : aPath;
+        inBackground<QPair<Read, Read>>(
+            this, [a, bPath]() { return qMakePair(readInBackground(a), readInBackground(bPath)); },
+            [this](const QPair<Read, Read>& r) {
+                if (!r.first.summary)
+                    Q_EMIT failed(tr("Cannot compare"), r.first.error);
+                else if (!r.second.summary)
+                    Q_EMIT failed(tr("Cannot compare"), r.second.error);
+                else
+                    Q_EMIT compared(r.first.summary, r.second.summary);
+            });
+    };
+    if (aPath.isEmpty())
+        afterFlush(read); // the live session, with everything queued so far
+    else
+        read();
+}
+
+void SessionController::exportRecords(const QString& path, bool json)
+{
+    const QString session = m_recorder.path();
+    afterFlush([this, session, path, json]() {
+        inBackground<QString>(
+            this,
+            [session, path, json]() {
+                QSaveFile f(path);
+                QString error;
+                if (!f.open(QIODevice::WriteOnly))
+                    return tr("could not write %1: %2").arg(path, f.errorString());
+                if (!exportSessionRequests(session, &f, json, &error))
+                    return tr("could not write %1: %2").arg(path, error);
+                if (!f.commit())
+                    return tr("could not write %1: %2").arg(path, f.errorString());
+                return QString();
+            },
+            [this, path](const QString& error) {
+                if (error.isEmpty())
+                    Q_EMIT exported(path);
+                else
+                    Q_EMIT failed(tr("Export failed"), error);
+            });
+    });
+}
+
+} // namespace clusterlab

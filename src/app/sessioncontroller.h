@@ -1,0 +1,74 @@
+#pragma once
+
+#include "session/sessionreader.h"
+#include "session/sessionrecorder.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace clusterlab {
+
+class Cluster;
+class LoadGenerator;
+struct LoadConfig;
+struct LoadSummary;
+
+// The window's session: from the start everything it records (each request
+// the cluster serves, worker samples, cluster events, load tests with the
+// client's view of every request, experiment results) goes into a
+// temporary session file through a SessionRecorder (its own thread), so the
+// window holds no raw records and its memory stays flat however long it
+// runs. Save copies it; Open and Compare read sessions on a worker thread;
+// the raw-record exports read it too. No database call runs on the GUI
+// thread. GUI thread.
+class SessionController : public QObject
+{
+    Q_OBJECT
+public:
+    explicit SessionController(QObject* parent = nullptr);
+    ~SessionController() override; // stops recording; the temporary file goes unless saved
+
+    // Where the live session is recorded (a temporary file).
+    QString livePath() const { return m_recorder.path(); }
+    bool isRecording() const { return m_recorder.isRecording(); }
+    SessionRecorder* recorder() { return &m_recorder; }
+    // Whether the live session holds something not saved yet.
+    bool hasUnsavedData() const;
+
+    // A new cluster to record (null: none); its telemetry keeps no records.
+    void attach(Cluster* cluster);
+    // Each load test: its settings before it starts, its summary after.
+    void loadTestStarting(LoadGenerator* generator, const LoadConfig& config, const QString& target);
+    void loadTestFinished(const LoadConfig& config, const LoadSummary& summary);
+    void experimentsFinished(const QJsonObject& report);
+
+    // Asynchronous; each answers with one signal.
+    void save(const QString& path);                     // saved / failed
+    void open(const QString& path);                     // opened / failed
+    // B against A: A is `aPath`, or the live session when empty.
+    void compare(const QString& aPath, const QString& bPath); // compared / failed
+    void exportRecords(const QString& path, bool json); // exported / failed
+
+Q_SIGNALS:
+    void saved(const QString& path);
+    void opened(std::shared_ptr<const clusterlab::SessionSummary> summary);
+    void compared(std::shared_ptr<const clusterlab::SessionSummary> a, std::shared_ptr<const clusterlab::SessionSummary> b);
+    void exported(const QString& path);
+    void failed(const QString& what, const QString& reason);
+    // Recording stopped (a full disk…): the run goes on.
+    void recordingStopped(const QString& reason);
+
+private:
+    // Writes what is queued, then runs `then` (GUI thread) unless recording failed.
+    void afterFlush(std::function<void()> then);
+
+    SessionRecorder m_recorder;
+    int m_loadTest = 0;
+    quint64 m_savedAt = 0; // requests written at the last save
+    QString m_savedPath;
+};
+
+} // namespace clusterlab
+
+Q_DECLARE_METATYPE(std::shared_ptr<const clusterlab::SessionSummary>)
