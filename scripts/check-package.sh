@@ -203,9 +203,11 @@ expected_paths() {
         /usr/share/metainfo/io.github.clusterlab.ClusterLab.metainfo.xml ;;
   esac
 }
-# Qt packages a Depends field names (libqt6*), one a line.
+# Qt packages a Depends field names (libqt6*), one a line; plugin packages
+# (nothing links them: Qt loads them) are checked on their own.
+qt_plugin_packages='^libqt6sql6-sqlite$'
 qt_depends() {
-  tr ',' '\n' <<<"$1" | sed -n 's/^[[:space:]]*\(libqt6[a-z0-9.+-]*\).*/\1/p' | sort -u
+  tr ',' '\n' <<<"$1" | sed -n 's/^[[:space:]]*\(libqt6[a-z0-9.+-]*\).*/\1/p' | grep -Ev "$qt_plugin_packages" | sort -u
 }
 # Qt packages the ELF executables under $1 link directly (readelf -d NEEDED,
 # each library found as ldd finds it, its package as dpkg knows it). The C and
@@ -246,6 +248,8 @@ for i in "${!packages[@]}"; do
     || fail "$pkg: Depends names the Qt packages '$(tr '\n' ' ' <<<"$named")', its executables link '$(tr '\n' ' ' <<<"$linked")'"
   case "$pkg" in
     clusterlab-cli)
+      grep -q 'libqt6sql6-sqlite' <<<"$depends" \
+        || fail "clusterlab-cli does not depend on libqt6sql6-sqlite, the SQLite driver its sessions need"
       if grep -Eiq 'gui|widgets|charts|svg|qpa|opengl|xcb' <<<"$depends"; then
         fail "clusterlab-cli depends on window libraries: $depends"
       fi
