@@ -3,13 +3,15 @@
 # docs/screenshots/main-window.png, its Topology tab at the same moment into
 # docs/screenshots/topology.png, the first page of its report into
 # docs/screenshots/report.png, and the Experiments tab showing the run
-# in docs/experiments/full-run.json into docs/screenshots/experiments.png:
-# the pictures README shows.
+# in docs/experiments/full-run.json into docs/screenshots/experiments.png,
+# and a comparison of two sessions recorded here (round-robin against
+# reuseport, `serve --record` under the same `bench`) into
+# docs/screenshots/compare.png: the pictures README shows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target clusterlab-labtool clusterlab-worker clusterlab-task >/dev/null
+cmake --build --preset release --target clusterlab-labtool clusterlab clusterlab-worker clusterlab-task >/dev/null
 mkdir -p docs/screenshots
 scripts/install-deps.sh poppler-utils
 report=$(mktemp --suffix=.pdf)
@@ -21,3 +23,18 @@ QT_QPA_PLATFORM=offscreen build/release/bin/clusterlab-labtool screenshot docs/s
   --experiments docs/experiments/full-run.json
 QT_QPA_PLATFORM=offscreen build/release/bin/clusterlab-labtool screenshot docs/screenshots/experiments-evidence.png 1280x800 \
   --experiments docs/experiments/full-run.json --evidence
+# Two sessions of the same load, round-robin then reuseport, compared.
+sessions=$(mktemp -d)
+trap 'rm -rf "$sessions"' EXIT
+for policy in round-robin reuseport; do
+  build/release/bin/clusterlab serve --workers 2 --port 3291 --policy "$policy" \
+    --record "$sessions/$policy.sqlite" >"$sessions/$policy.log" 2>&1 &
+  serve=$!
+  for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/3291) 2>/dev/null && break; sleep 0.05; done
+  build/release/bin/clusterlab bench http://127.0.0.1:3291/ -z 4 -c 8 --no-keepalive \
+    --route / --route '/main?n=22' --route '/worker?n=22' >/dev/null
+  kill -INT "$serve"
+  wait "$serve"
+done
+QT_QPA_PLATFORM=offscreen build/release/bin/clusterlab-labtool screenshot docs/screenshots/compare.png 1280x800 \
+  --compare "$sessions/round-robin.sqlite" "$sessions/reuseport.sqlite"

@@ -159,6 +159,21 @@ int main(int argc, char** argv)
         waitFor(&window, SIGNAL(destroyed()), 300);
         return window.grab().save(args.value(1)) ? 0 : 1;
     }
+    if (args[0] == QLatin1String("screenshot") && args.contains(QStringLiteral("--compare"))) {
+        // Two saved sessions side by side: the Compare tab.
+        const qsizetype at = args.indexOf(QStringLiteral("--compare"));
+        window.showGuide(false);
+        window.sessions()->compare(args.value(at + 1), args.value(at + 2));
+        if (!waitFor(window.sessions(), SIGNAL(compared(std::shared_ptr<const clusterlab::SessionSummary>,
+                                                        std::shared_ptr<const clusterlab::SessionSummary>)),
+                     60000)) {
+            std::fprintf(stderr, "labtool: cannot compare %s with %s\n", qPrintable(args.value(at + 1)),
+                         qPrintable(args.value(at + 2)));
+            return 1;
+        }
+        waitFor(&window, SIGNAL(destroyed()), 400);
+        return window.grab().save(args.value(1)) ? 0 : 1;
+    }
     if (args[0] == QLatin1String("screenshot") && args.contains(QStringLiteral("--empty"))) {
         // The window as a new user first sees it: a cluster, no request yet.
         waitFor(&window, SIGNAL(destroyed()), 600);

@@ -39,6 +39,11 @@ void assignToKillOnCloseJob(QProcess* process);
 // nothing on Windows, whose handle table has no such soft limit.
 void raiseDescriptorLimit();
 
+// Lowers the calling thread's scheduling priority a little (Linux: nice +5
+// for this thread only; Windows: below normal): background work that must
+// not take the CPU from a window's thread. Best effort.
+void lowerCurrentThreadPriority();
+
 // True when standard output is a terminal (for progress lines).
 bool stdoutIsTerminal();
 

@@ -17,9 +17,11 @@
 
 #if defined(Q_OS_LINUX)
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #endif
 #if defined(Q_OS_MACOS)
 #include <mach/mach.h>
+#include <pthread/qos.h>
 #include <sys/event.h>
 #endif
 
@@ -89,6 +91,18 @@ void dieWithParent()
 
 void assignToKillOnCloseJob(QProcess*)
 {
+}
+
+void lowerCurrentThreadPriority()
+{
+#if defined(Q_OS_LINUX)
+    // Linux schedules threads as tasks: a nice value set on this thread's id
+    // applies to this thread alone.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 5);
+#elif defined(Q_OS_MACOS)
+    // macOS: the utility QoS class (below the window's user-interactive one).
+    ::pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0);
+#endif
 }
 
 void raiseDescriptorLimit()

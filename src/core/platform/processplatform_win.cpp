@@ -100,4 +100,9 @@ void handDescriptorsToChild(QProcess*, qintptr, qintptr)
 {
 }
 
+void lowerCurrentThreadPriority()
+{
+    ::SetThreadPriority(::GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
+}
+
 } // namespace clusterlab::platform

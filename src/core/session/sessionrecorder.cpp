@@ -6,6 +6,7 @@
 #include "cluster/clusterevent.h"
 #include "cluster/distributionpolicy.h"
 #include "compute/fib.h"
+#include "platform/processplatform.h"
 #include "version.h"
 
 #include <QCoreApplication>
@@ -441,6 +442,9 @@ void SessionRecorder::fail(const QString& reason)
 
 void SessionRecorder::run()
 {
+    // The writer yields to the window's thread when the machine is busy; its
+    // queue absorbs the difference (bounded, drops counted).
+    platform::lowerCurrentThreadPriority();
     session::noteDatabaseThread();
     const QString name = session::newConnectionName("writer");
     {
