@@ -80,6 +80,7 @@ ComparisonView::ComparisonView(QWidget* parent)
     m_table = new QTableWidget(this);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8); // compact rows: the charts follow
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     layout->addWidget(m_table);
@@ -99,29 +100,33 @@ void ComparisonView::setSessions(std::shared_ptr<const SessionSummary> a, std::s
                           "means B is faster (latency) or slower (requests/s).")
                            .arg(m_comparison.aTitle.toHtmlEscaped(), side(m_comparison.aByClient),
                                 m_comparison.bTitle.toHtmlEscaped(), side(m_comparison.bByClient)));
-    const QStringList header { tr("route"), tr("count A"), tr("count B"), tr("p50 A ms"), tr("p50 B ms"), tr("p50 B/A"),
-                               tr("p99 A ms"), tr("p99 B ms"), tr("p99 B/A"), tr("req/s A"), tr("req/s B"), tr("req/s B/A") };
+    // One row per route and measure: five columns fit any width the
+    // window gives this tab (twelve did not).
+    const QStringList header { tr("route"), tr("measure"), tr("A"), tr("B"), tr("B/A") };
+    struct Line
+    {
+        QString route, measure, a, b, ratio;
+    };
+    QList<Line> lines;
+    for (const SessionComparison::Row& r : m_comparison.rows) {
+        lines.append({ r.route, tr("requests"), QString::number(r.a.count), QString::number(r.b.count),
+                       ratioText(r.a.count > 0 && r.b.count > 0 ? static_cast<double>(r.b.count) / static_cast<double>(r.a.count) : 0) });
+        lines.append({ QString(), tr("p50 ms"), msText(r.a.p50Ms), msText(r.b.p50Ms), ratioText(r.p50Ratio) });
+        lines.append({ QString(), tr("p99 ms"), msText(r.a.p99Ms), msText(r.b.p99Ms), ratioText(r.p99Ratio) });
+        lines.append({ QString(), tr("req/s"), QString::number(r.a.requestsPerSecond, 'f', 0),
+                       QString::number(r.b.requestsPerSecond, 'f', 0), ratioText(r.throughputRatio) });
+    }
     m_table->clear();
     m_table->setColumnCount(static_cast<int>(header.size()));
     m_table->setHorizontalHeaderLabels(header);
-    m_table->setRowCount(static_cast<int>(m_comparison.rows.size()));
-    for (int i = 0; i < m_comparison.rows.size(); ++i) {
-        const SessionComparison::Row& r = m_comparison.rows[i];
-        const QStringList cells { r.route,
-                                  QString::number(r.a.count),
-                                  QString::number(r.b.count),
-                                  msText(r.a.p50Ms),
-                                  msText(r.b.p50Ms),
-                                  ratioText(r.p50Ratio),
-                                  msText(r.a.p99Ms),
-                                  msText(r.b.p99Ms),
-                                  ratioText(r.p99Ratio),
-                                  QString::number(r.a.requestsPerSecond, 'f', 0),
-                                  QString::number(r.b.requestsPerSecond, 'f', 0),
-                                  ratioText(r.throughputRatio) };
+    m_table->setRowCount(static_cast<int>(lines.size()));
+    for (int i = 0; i < lines.size(); ++i) {
+        const QStringList cells { lines[i].route, lines[i].measure, lines[i].a, lines[i].b, lines[i].ratio };
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
-            item->setData(Qt::TextAlignmentRole, c == 0 ? int(Qt::AlignLeft | Qt::AlignVCenter) : int(Qt::AlignRight | Qt::AlignVCenter));
+            item->setData(Qt::TextAlignmentRole, c < 2 ? int(Qt::AlignLeft | Qt::AlignVCenter) : int(Qt::AlignRight | Qt::AlignVCenter));
+            if (c == 0)
+                item->setToolTip(m_comparison.rows[i / 4].route);
             m_table->setItem(i, c, item);
         }
     }
@@ -153,11 +158,11 @@ QByteArray ComparisonView::tableCsv() const
 {
     QByteArray csv;
     for (int c = 0; c < m_table->columnCount(); ++c)
-        csv += (c ? "," : "") + m_table->horizontalHeaderItem(c)->text().replace(QLatin1Char(' '), QLatin1Char('_')).toUtf8();
+        csv += (c ? "," : "") + m_table->horizontalHeaderItem(c)->text().replace(QLatin1Char('/'), QStringLiteral("_over_")).toUtf8();
     csv += '\n';
     for (int r = 0; r < m_table->rowCount(); ++r) {
         for (int c = 0; c < m_table->columnCount(); ++c) {
-            QString v = m_table->item(r, c)->text();
+            QString v = c == 0 ? m_table->item(r, 0)->toolTip() : m_table->item(r, c)->text();
             v.remove(QStringLiteral("×"));
             if (v == QStringLiteral("—"))
                 v.clear();

@@ -951,10 +951,13 @@ void TestMainWindow::twoSessionsCompareWithRatios()
     QVERIFY(compared.wait(20000));
     ComparisonView* view = m_window->comparisonView();
     QCOMPARE(m_window->centreTabs()->currentIndex(), 3);
-    QCOMPARE(view->table()->rowCount(), 1);
+    // Per route: requests, p50, p99, req/s; each with A, B and B/A.
+    QCOMPARE(view->table()->rowCount(), 4);
     QCOMPARE(view->table()->item(0, 0)->text(), QStringLiteral("/main"));
-    QCOMPARE(view->table()->item(0, 5)->text(), QStringLiteral("2.00×")); // p50 B/A
-    QCOMPARE(view->table()->item(0, 8)->text(), QStringLiteral("2.00×")); // p99 B/A
+    QCOMPARE(view->table()->item(1, 1)->text(), QStringLiteral("p50 ms"));
+    QCOMPARE(view->table()->item(1, 4)->text(), QStringLiteral("2.00×"));
+    QCOMPARE(view->table()->item(2, 1)->text(), QStringLiteral("p99 ms"));
+    QCOMPARE(view->table()->item(2, 4)->text(), QStringLiteral("2.00×"));
     auto* percentiles = qobject_cast<ComparisonPercentileChart*>(view->charts().at(0));
     QVERIFY(percentiles);
     QCOMPARE(percentiles->lineNames(), QStringList({ QStringLiteral("/main A"), QStringLiteral("/main B") }));
@@ -968,7 +971,8 @@ void TestMainWindow::twoSessionsCompareWithRatios()
     QFile csv(out.filePath(QStringLiteral("comparison.csv")));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QByteArray csvText = csv.readAll();
-    QVERIFY2(csvText.contains("/main,501,501,1.00,2.00,2.00,"), csvText.constData());
+    QVERIFY2(csvText.startsWith("route,measure,A,B,B_over_A\n/main,requests,501,501,1.00\n/main,p50 ms,1.00,2.00,2.00\n"),
+             csvText.constData());
     const QString html = out.filePath(QStringLiteral("report.html"));
     QCOMPARE(m_window->exports()->report(html), QString());
     QFile h(html);
