@@ -56,7 +56,10 @@ SessionController::SessionController(QObject* parent)
     qRegisterMetaType<std::shared_ptr<const SessionSummary>>();
     connect(&m_recorder, &SessionRecorder::stopped, this, &SessionController::recordingStopped);
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::TempLocation);
-    const QString path = QDir(dir).filePath(QStringLiteral("clusterlab-session-%1.sqlite").arg(QCoreApplication::applicationPid()));
+    // One file per window (a test may open two in one process).
+    static int windows = 0;
+    const QString path = QDir(dir).filePath(
+        QStringLiteral("clusterlab-session-%1-%2.sqlite").arg(QCoreApplication::applicationPid()).arg(++windows));
     SessionRecorder::Options options;
     options.source = QStringLiteral("window");
     options.machine = experiment::MachineInfo::current().toJson();
