@@ -70,6 +70,33 @@ void setAxisTicks(QValueAxis* axis, double lo, double hi, double step)
     axis->setLabelFormat(labelFormatFor(step));
 }
 
+void addPercentileAxes(QChart* chart, QLogValueAxis** x, QValueAxis** y)
+{
+    *x = new QLogValueAxis;
+    (*x)->setBase(10);
+    (*x)->setTitleText(QObject::tr("1/(1-p)"));
+    (*x)->setLabelFormat(QStringLiteral("%g"));
+    (*x)->setRange(1, 10000);
+    *y = new QValueAxis;
+    (*y)->setTitleText(QObject::tr("ms"));
+    chart->addAxis(*x, Qt::AlignBottom);
+    chart->addAxis(*y, Qt::AlignLeft);
+}
+
+QList<QPointF> percentileCurve(const LatencyHistogram& h, double* maxY)
+{
+    static const double ps[] = { 0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
+    QList<QPointF> points;
+    if (h.count() == 0)
+        return points;
+    for (double p : ps) {
+        const double y = static_cast<double>(h.percentile(p)) / 1e6;
+        points.append(QPointF(1.0 / (1.0 - p / 100.0), y));
+        *maxY = std::max(*maxY, y);
+    }
+    return points;
+}
+
 void setNiceAxis(QValueAxis* axis, double maxValue, bool integerValues)
 {
     double step = niceStep(maxValue > 0 ? maxValue : 1, 4);
@@ -355,15 +382,7 @@ PercentileChart::PercentileChart(QWidget* parent)
                     "right is a route with a tail — look at /main while other requests queue behind it."),
                  parent)
 {
-    m_x = new QLogValueAxis;
-    m_x->setBase(10);
-    m_x->setTitleText(tr("1/(1-p)"));
-    m_x->setLabelFormat(QStringLiteral("%g"));
-    m_x->setRange(1, 10000);
-    m_y = new QValueAxis;
-    m_y->setTitleText(tr("ms"));
-    m_chart->addAxis(m_x, Qt::AlignBottom);
-    m_chart->addAxis(m_y, Qt::AlignLeft);
+    addPercentileAxes(m_chart, &m_x, &m_y);
     for (int route : kChartRoutes) {
         auto* s = new QLineSeries;
         s->setName(routeLabel(route));
@@ -380,19 +399,8 @@ void PercentileChart::refresh(const ChartFeed& feed)
     if (!feed.snapshot)
         return;
     double maxY = 0;
-    static const double ps[] = { 0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
-    for (int k = 0; k < m_series.size(); ++k) {
-        const LatencyHistogram& h = feed.snapshot->latencyAll[static_cast<std::size_t>(kChartRoutes[k])];
-        QList<QPointF> points;
-        if (h.count() > 0) {
-            for (double p : ps) {
-                const double y = static_cast<double>(h.percentile(p)) / 1e6;
-                points.append(QPointF(1.0 / (1.0 - p / 100.0), y));
-                maxY = std::max(maxY, y);
-            }
-        }
-        m_series[k]->replace(points);
-    }
+    for (int k = 0; k < m_series.size(); ++k)
+        m_series[k]->replace(percentileCurve(feed.snapshot->latencyAll[static_cast<std::size_t>(kChartRoutes[k])], &maxY));
     setNiceAxis(m_y, maxY, false);
     setEmpty(!(maxY > 0));
 }

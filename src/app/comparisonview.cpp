@@ -202,15 +202,7 @@ ComparisonPercentileChart::ComparisonPercentileChart(QWidget* parent)
                     "per route. x is 1/(1-p): 10 is p90, 100 is p99. The lower line is the faster run."),
                  parent)
 {
-    m_x = new QLogValueAxis;
-    m_x->setBase(10);
-    m_x->setTitleText(tr("1/(1-p)"));
-    m_x->setLabelFormat(QStringLiteral("%g"));
-    m_x->setRange(1, 10000);
-    m_y = new QValueAxis;
-    m_y->setTitleText(tr("ms"));
-    m_chart->addAxis(m_x, Qt::AlignBottom);
-    m_chart->addAxis(m_y, Qt::AlignLeft);
+    addPercentileAxes(m_chart, &m_x, &m_y);
     setEmptyHint(tr("compare two sessions: File → Compare with…"));
     setEmpty(true);
 }
@@ -218,7 +210,6 @@ ComparisonPercentileChart::ComparisonPercentileChart(QWidget* parent)
 void ComparisonPercentileChart::setData(const SessionComparison& c)
 {
     m_chart->removeAllSeries();
-    static const double ps[] = { 0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
     double maxY = 0;
     for (const SessionComparison::Row& row : c.rows) {
         for (int side = 0; side < 2; ++side) {
@@ -227,13 +218,8 @@ void ComparisonPercentileChart::setData(const SessionComparison& c)
                 continue;
             auto* s = new QLineSeries;
             s->setName(QStringLiteral("%1 %2").arg(row.route, side == 0 ? QStringLiteral("A") : QStringLiteral("B")));
-            QPen pen(colorOfRoute(row.route), 2, side == 0 ? Qt::SolidLine : Qt::DashLine);
-            s->setPen(pen);
-            for (double p : ps) {
-                const double y = static_cast<double>(f.histogram->percentile(p)) / 1e6;
-                s->append(1.0 / (1.0 - p / 100.0), y);
-                maxY = std::max(maxY, y);
-            }
+            s->setPen(QPen(colorOfRoute(row.route), 2, side == 0 ? Qt::SolidLine : Qt::DashLine));
+            s->replace(percentileCurve(*f.histogram, &maxY));
             m_chart->addSeries(s);
             s->attachAxis(m_x);
             s->attachAxis(m_y);

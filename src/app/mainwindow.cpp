@@ -47,6 +47,18 @@ static void initGuiResources()
 
 namespace clusterlab {
 
+namespace {
+// `content` in a scroll area that scrolls down, never sideways.
+QScrollArea* verticalScroll(QWidget* content, QWidget* parent)
+{
+    auto* scroll = new QScrollArea(parent);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    return scroll;
+}
+} // namespace
+
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
 {
@@ -104,25 +116,14 @@ void MainWindow::buildCentre()
                  new PercentileChart(m_chartGrid), TimeSeriesChart::eventLoopLag(m_chartGrid),
                  new BreakdownChart(m_chartGrid) };
     m_chartGrid->setCharts({ m_charts.begin(), m_charts.end() });
-    m_chartScroll = new QScrollArea(tabs);
-    m_chartScroll->setWidget(m_chartGrid);
-    m_chartScroll->setWidgetResizable(true);
-    m_chartScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_chartScroll = verticalScroll(m_chartGrid, tabs);
     tabs->addTab(m_chartScroll, tr("Charts"));
     m_topology = new TopologyView(tabs);
-    auto* topologyScroll = new QScrollArea(tabs);
-    topologyScroll->setWidget(m_topology);
-    topologyScroll->setWidgetResizable(true);
-    topologyScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    tabs->addTab(topologyScroll, tr("Topology"));
+    tabs->addTab(verticalScroll(m_topology, tabs), tr("Topology"));
     m_experiments = new ExperimentsPage(tabs);
     tabs->addTab(m_experiments, tr("Experiments"));
     m_comparison = new ComparisonView(tabs);
-    auto* comparisonScroll = new QScrollArea(tabs);
-    comparisonScroll->setWidget(m_comparison);
-    comparisonScroll->setWidgetResizable(true);
-    comparisonScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    tabs->addTab(comparisonScroll, tr("Compare"));
+    tabs->addTab(verticalScroll(m_comparison, tabs), tr("Compare"));
     m_centreTabs = tabs;
     // Topology and table select the same worker.
     connect(m_topology, &TopologyView::workerClicked, m_clusterPanel, &ClusterPanel::selectWorker);

@@ -46,6 +46,21 @@ StoredRecord syntheticRecord(std::int64_t originNs, int i)
     return r;
 }
 
+// One statement on a writable connection of its own (a test altering a file).
+bool execOn(const QString& path, const QString& sql)
+{
+    const QString name = session::newConnectionName("test");
+    bool ok = false;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        ok = db.open() && QSqlQuery(db).exec(sql);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return ok;
+}
+
 QByteArray digest(const QString& path)
 {
     QFile f(path);
@@ -229,29 +244,12 @@ void TestSession::badInputIsRefusedAndLeftAlone()
         f.write("route,latency\n/,1.0\n");
     } else if (kind != QLatin1String("missing")) {
         if (kind == QLatin1String("other")) {
-            const QString name = session::newConnectionName("test");
-            {
-                QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-                db.setDatabaseName(path);
-                QVERIFY(db.open());
-                QVERIFY(QSqlQuery(db).exec(QStringLiteral("CREATE TABLE t (x)")));
-                db.close();
-            }
-            QSqlDatabase::removeDatabase(name);
+            QVERIFY(execOn(path, QStringLiteral("CREATE TABLE t (x)")));
         } else {
             QVERIFY(recordSynthetic(path, kind == QLatin1String("truncated") ? 40000 : 10));
         }
-        if (kind == QLatin1String("newer")) {
-            const QString name = session::newConnectionName("test");
-            {
-                QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-                db.setDatabaseName(path);
-                QVERIFY(db.open());
-                QVERIFY(QSqlQuery(db).exec(QStringLiteral("UPDATE meta SET value = '99' WHERE key = 'version'")));
-                db.close();
-            }
-            QSqlDatabase::removeDatabase(name);
-        }
+        if (kind == QLatin1String("newer"))
+            QVERIFY(execOn(path, QStringLiteral("UPDATE meta SET value = '99' WHERE key = 'version'")));
         if (kind == QLatin1String("truncated")) {
             QFile f(path);
             QVERIFY(f.resize(f.size() / 2));
