@@ -1,5 +1,6 @@
 #include "clusterpanel.h"
 
+#include "experimentspage.h"
 #include "workertablemodel.h"
 
 #include "compute/fib.h"
@@ -192,6 +193,27 @@ bool ClusterPanel::reviveWorkerAtRow(int row)
 {
     const int index = m_model->indexAtRow(row);
     return m_cluster && index >= 0 && m_cluster->reviveWorker(index);
+}
+
+void ClusterPanel::yieldTo(ExperimentsPage* experiments)
+{
+    experiments->setBeforeRun([this](std::function<void()> go) {
+        m_resumeAfterExperiments = isRunning();
+        if (!m_resumeAfterExperiments) {
+            go();
+            return;
+        }
+        logEvent(tr("experiments: the lab's cluster stops while they run"));
+        connect(m_cluster.get(), &Cluster::stopped, this, [go]() { go(); }, Qt::SingleShotConnection);
+        stopCluster();
+    });
+    connect(experiments, &ExperimentsPage::runFinished, this, [this]() {
+        if (!m_resumeAfterExperiments)
+            return;
+        m_resumeAfterExperiments = false;
+        logEvent(tr("experiments done: the lab's cluster starts again"));
+        startCluster();
+    });
 }
 
 void ClusterPanel::selectWorker(int index)

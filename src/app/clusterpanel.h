@@ -16,6 +16,7 @@ class QSpinBox;
 
 namespace clusterlab {
 
+class ExperimentsPage;
 class WorkerTableModel;
 
 // The lab's cluster and its controls: workers, policy and port (persisted),
@@ -44,6 +45,9 @@ public:
     bool killWorkerAtRow(int row);
     // Starts an errored slot again; false when that worker is not errored.
     bool reviveWorkerAtRow(int row);
+    // Experiments start clusters of their own: this cluster gives them the
+    // machine while they run, and comes back as it was when they are done.
+    void yieldTo(ExperimentsPage* experiments);
     // Selects the row of a worker index (the topology's click).
     void selectWorker(int index);
 
@@ -75,6 +79,7 @@ private:
     std::int64_t m_originNs;
     std::unique_ptr<Cluster> m_cluster;
     QStringList m_events;
+    bool m_resumeAfterExperiments = false;
     QSpinBox* m_workers = nullptr;
     QComboBox* m_policy = nullptr;
     QSpinBox* m_port = nullptr;

@@ -9,7 +9,10 @@
 
 #include "cluster/clusterfeed.h"
 
+#include <QAction>
 #include <QDir>
+#include <QFileDialog>
+#include <QMenu>
 
 namespace clusterlab {
 
@@ -24,6 +27,37 @@ LabExports::LabExports(ClusterFeed* feed, SessionController* sessions, WorkerTab
 {
     connect(m_sessions, &SessionController::exported, this,
             [this](const QString& path) { Q_EMIT written(tr("Records written to %1").arg(path)); });
+}
+
+void LabExports::addActions(QMenu* file, QWidget* dialogParent)
+{
+    QAction* charts = file->addAction(tr("Export all charts (PNG, SVG, PDF)…"));
+    charts->setShortcut(QKeySequence(QStringLiteral("Ctrl+E")));
+    connect(charts, &QAction::triggered, this, [this, dialogParent]() {
+        const QString folder = QFileDialog::getExistingDirectory(dialogParent, tr("Export charts to"));
+        if (!folder.isEmpty())
+            this->charts(folder);
+    });
+    // A file dialog, then the export (which reports how it went).
+    auto saveAs = [this, file, dialogParent](const QString& label, const QString& name, const QString& filter,
+                                             std::function<void(const QString&)> write) {
+        QAction* a = file->addAction(label);
+        connect(a, &QAction::triggered, this, [dialogParent, label, name, filter, write]() {
+            const QString path = QFileDialog::getSaveFileName(dialogParent, label, name, filter);
+            if (!path.isEmpty())
+                write(path);
+        });
+        return a;
+    };
+    saveAs(tr("Export report (PDF or HTML)…"), QStringLiteral("clusterlab-report.pdf"), tr("PDF (*.pdf);;HTML (*.html)"),
+           [this](const QString& p) { report(p); })
+        ->setShortcut(QKeySequence(QStringLiteral("Ctrl+P")));
+    saveAs(tr("Export raw records (CSV)…"), QStringLiteral("records.csv"), tr("CSV (*.csv)"),
+           [this](const QString& p) { recordsCsv(p); });
+    saveAs(tr("Export raw records (JSON)…"), QStringLiteral("records.json"), tr("JSON (*.json)"),
+           [this](const QString& p) { recordsJson(p); });
+    saveAs(tr("Export summary (JSON)…"), QStringLiteral("summary.json"), tr("JSON (*.json)"),
+           [this](const QString& p) { summaryJson(p); });
 }
 
 void LabExports::setLastLoad(const LoadConfig& config, const LoadSummary& summary)

@@ -7,6 +7,9 @@
 #include <QObject>
 #include <QString>
 
+class QMenu;
+class QWidget;
+
 namespace clusterlab {
 
 class ChartPanel;
@@ -28,6 +31,9 @@ public:
     LabExports(ClusterFeed* feed, SessionController* sessions, WorkerTableModel* workers, QList<ChartPanel*> charts,
                ExperimentsPage* experiments, QObject* parent = nullptr);
 
+    // The File menu's export entries, each asking where with a dialog over
+    // `dialogParent`.
+    void addActions(QMenu* file, QWidget* dialogParent);
     // The comparison view: the report includes a comparison once made.
     void setComparison(ComparisonView* view) { m_comparison = view; }
     // The last load test, for the report's settings and summary.

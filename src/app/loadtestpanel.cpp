@@ -1,5 +1,7 @@
 #include "loadtestpanel.h"
 
+#include <QSettings>
+
 #include "benchcommand.h"
 #include "ui_loadtestpanel.h"
 
@@ -179,6 +181,16 @@ void LoadTestPanel::setDurationSeconds(double s)
 void LoadTestPanel::useDuration(bool on)
 {
     m_ui->mode->setCurrentIndex(on ? 1 : 0);
+}
+
+void LoadTestPanel::loadSettings()
+{
+    setConnections(QSettings().value(QStringLiteral("load/connections"), 8).toInt());
+}
+
+void LoadTestPanel::saveSettings() const
+{
+    QSettings().setValue(QStringLiteral("load/connections"), m_ui->connections->value());
 }
 
 } // namespace clusterlab

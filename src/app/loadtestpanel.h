@@ -39,6 +39,9 @@ public:
     // Form access for settings and tests.
     void setRequests(int n);
     void setConnections(int c);
+    // The form's connections, persisted (QSettings "load/connections").
+    void loadSettings();
+    void saveSettings() const;
     void setKeepAlive(bool on);
     void setRouteMix(const QString& mix);
     void setDurationSeconds(double s);

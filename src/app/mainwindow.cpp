@@ -9,21 +9,18 @@
 #include "labexports.h"
 #include "loadtestpanel.h"
 #include "requestpanel.h"
+#include "sessionactions.h"
 #include "sessioncontroller.h"
 #include "startguide.h"
 #include "topologyview.h"
 #include "workertablemodel.h"
 
-#include "http/httprequestparser.h"
 #include "load/loadgenerator.h"
-#include "version.h"
 
 #include <QAction>
 #include <QChart>
 #include <QCloseEvent>
 #include <QDockWidget>
-#include <QEventLoop>
-#include <QFileDialog>
 #include <QGuiApplication>
 #include <QIcon>
 #include <QLabel>
@@ -128,38 +125,24 @@ void MainWindow::buildCentre()
     // Topology and table select the same worker.
     connect(m_topology, &TopologyView::workerClicked, m_clusterPanel, &ClusterPanel::selectWorker);
     connect(m_clusterPanel, &ClusterPanel::workerSelected, m_topology, &TopologyView::setSelectedIndex);
-    // Experiments start clusters of their own: the lab's cluster gives them
-    // the machine, and comes back as it was when they are done.
-    m_experiments->setBeforeRun([this](std::function<void()> go) {
-        m_resumeAfterExperiments = m_clusterPanel->isRunning();
-        if (!m_resumeAfterExperiments) {
-            go();
-            return;
-        }
-        m_clusterPanel->logEvent(tr("experiments: the lab's cluster stops while they run"));
-        connect(cluster(), &Cluster::stopped, this, [go]() { go(); }, Qt::SingleShotConnection);
-        stopCluster();
-    });
-    connect(m_experiments, &ExperimentsPage::runFinished, this, [this](const experiment::RunReport& report) {
-        m_sessions->experimentsFinished(report.toJson());
-        if (!m_resumeAfterExperiments)
-            return;
-        m_resumeAfterExperiments = false;
-        m_clusterPanel->logEvent(tr("experiments done: the lab's cluster starts again"));
-        startCluster();
-    });
+    m_clusterPanel->yieldTo(m_experiments);
+    connect(m_experiments, &ExperimentsPage::runFinished, this,
+            [this](const experiment::RunReport& report) { m_sessions->experimentsFinished(report.toJson()); });
     m_guide = new StartGuide(this);
     // While a saved session is shown: what it is, and the way back.
-    m_viewBanner = new QLabel(this);
-    m_viewBanner->setObjectName(QStringLiteral("viewBanner"));
-    m_viewBanner->setStyleSheet(QStringLiteral("QLabel { background: #dcefff; padding: 6px; }"));
-    m_viewBanner->setWordWrap(true);
-    m_viewBanner->hide();
-    connect(m_viewBanner, &QLabel::linkActivated, this, [this]() { backToLive(); });
+    m_sessionActions = new SessionActions(m_sessions, m_comparison, tabs, this);
+    connect(m_sessionActions, &SessionActions::showFeed, this, [this](const std::shared_ptr<const ChartFeed>& feed) {
+        if (feed)
+            showFeed(*feed);
+        else
+            refreshNow(); // live again
+    });
+    connect(m_sessionActions, &SessionActions::failed, this, &MainWindow::showError);
+    connect(m_sessionActions, &SessionActions::message, this, [this](const QString& m) { statusBar()->showMessage(m, 5000); });
     auto* centre = new QWidget(this);
     auto* centreLayout = new QVBoxLayout(centre);
     centreLayout->setContentsMargins(0, 0, 0, 0);
-    centreLayout->addWidget(m_viewBanner);
+    centreLayout->addWidget(m_sessionActions->banner());
     centreLayout->addWidget(m_guide);
     centreLayout->addWidget(tabs, 1);
     setCentralWidget(centre);
@@ -226,39 +209,9 @@ void MainWindow::buildDocks()
 void MainWindow::buildMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    buildSessionMenu(file);
-    // A file dialog, then the export (which reports how it went).
-    auto saveAs = [this](QMenu* menu, const QString& label, const QString& name, const QString& filter,
-                         QString (LabExports::*write)(const QString&)) {
-        QAction* a = menu->addAction(label);
-        connect(a, &QAction::triggered, this, [this, label, name, filter, write]() {
-            const QString path = QFileDialog::getSaveFileName(this, label, name, filter);
-            if (!path.isEmpty())
-                (m_exports->*write)(path);
-        });
-        return a;
-    };
-    QAction* charts = file->addAction(tr("Export all charts (PNG, SVG, PDF)…"));
-    charts->setShortcut(QKeySequence(QStringLiteral("Ctrl+E")));
-    connect(charts, &QAction::triggered, this, [this]() {
-        const QString folder = QFileDialog::getExistingDirectory(this, tr("Export charts to"));
-        if (!folder.isEmpty())
-            m_exports->charts(folder);
-    });
-    saveAs(file, tr("Export report (PDF or HTML)…"), QStringLiteral("clusterlab-report.pdf"),
-           tr("PDF (*.pdf);;HTML (*.html)"), &LabExports::report)
-        ->setShortcut(QKeySequence(QStringLiteral("Ctrl+P")));
-    connect(file->addAction(tr("Export raw records (CSV)…")), &QAction::triggered, this, [this]() {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Records"), QStringLiteral("records.csv"), tr("CSV (*.csv)"));
-        if (!path.isEmpty())
-            m_exports->recordsCsv(path);
-    });
-    connect(file->addAction(tr("Export raw records (JSON)…")), &QAction::triggered, this, [this]() {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Records"), QStringLiteral("records.json"), tr("JSON (*.json)"));
-        if (!path.isEmpty())
-            m_exports->recordsJson(path);
-    });
-    saveAs(file, tr("Export summary (JSON)…"), QStringLiteral("summary.json"), tr("JSON (*.json)"), &LabExports::summaryJson);
+    m_sessionActions->addTo(file);
+    file->addSeparator();
+    m_exports->addActions(file, this);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
@@ -288,54 +241,12 @@ void MainWindow::buildMenus()
             [this]() { QMessageBox::about(this, tr("About ClusterLab"), aboutText()); });
 }
 
-QString MainWindow::aboutText() const
-{
-    return tr("<h3>ClusterLab %1</h3>"
-              "<p>A real multi-process HTTP cluster on your machine, and where each request's time went.</p>"
-              "<p>Built with Qt %2 (running on Qt %3), under the GNU LGPL version 3; "
-              "Qt Charts under the GNU GPL version 3.<br>"
-              "HTTP parsing by llhttp %4 (the parser of Node.js), under the MIT licence.</p>")
-        .arg(QStringLiteral(CLUSTERLAB_VERSION), QStringLiteral(QT_VERSION_STR), QString::fromLatin1(qVersion()),
-             httpParserVersion());
-}
-
-bool MainWindow::guideShown() const
-{
-    return !m_guide->isHidden();
-}
-
-void MainWindow::showGuide(bool show)
-{
-    m_guide->setShown(show);
-}
-
-Cluster* MainWindow::cluster() const
-{
-    return m_clusterPanel->cluster();
-}
-
-bool MainWindow::startCluster(QString* error)
-{
-    return m_clusterPanel->startCluster(error);
-}
-
-void MainWindow::stopCluster()
-{
-    m_clusterPanel->stopCluster();
-}
-
-WorkerTableModel* MainWindow::workerModel() const
-{
-    return m_clusterPanel->workerModel();
-}
-
 void MainWindow::loadSettings()
 {
     QSettings s;
     m_clusterPanel->loadSettings();
-    m_request->setN(s.value(QStringLiteral("request/n"), 30).toInt());
-    m_request->setKeepAlive(s.value(QStringLiteral("request/keepAlive"), true).toBool());
-    m_loadTest->setConnections(s.value(QStringLiteral("load/connections"), 8).toInt());
+    m_request->loadSettings();
+    m_loadTest->loadSettings();
     if (!restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray())) {
         // First start: most of the screen (the minimum size clipped the side
         // panels on a 1280x800 screen), never more than 1600x1000.
@@ -355,8 +266,8 @@ void MainWindow::saveSettings() const
 {
     QSettings s;
     m_clusterPanel->saveSettings();
-    s.setValue(QStringLiteral("request/n"), m_request->n());
-    s.setValue(QStringLiteral("request/keepAlive"), m_request->keepAlive());
+    m_request->saveSettings();
+    m_loadTest->saveSettings();
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     s.setValue(QStringLiteral("window/state"), saveState());
     s.setValue(QStringLiteral("view/dark"), m_dark);
@@ -371,19 +282,16 @@ void MainWindow::setDarkPalette(bool on)
         c->chart()->setTheme(on ? QChart::ChartThemeDark : QChart::ChartThemeLight);
 }
 
-void MainWindow::refreshNow()
-{
-    m_feed->publish();
-}
-
 void MainWindow::take(const ChartFeed& feed)
 {
     m_statusLag->setText(tr("GUI lag p99 %1 ms").arg(m_lag->p99Ms(), 0, 'f', 1));
     ++m_refreshes;
-    if (m_viewing == nullptr && !m_paused)
-        showFeed(feed);
-    else if (m_viewing == nullptr)
+    if (viewingSession())
+        return;
+    if (m_paused)
         m_clusterPanel->workerModel()->update(feed);
+    else
+        showFeed(feed);
 }
 
 void MainWindow::showFeed(const ChartFeed& feed)
@@ -392,68 +300,6 @@ void MainWindow::showFeed(const ChartFeed& feed)
     for (ChartPanel* c : std::as_const(m_charts))
         c->refresh(feed);
     m_topology->update(feed);
-}
-
-void MainWindow::buildSessionMenu(QMenu* file)
-{
-    const QString filter = tr("ClusterLab sessions (*.sqlite);;All files (*)");
-    QAction* save = file->addAction(tr("Save session…"));
-    save->setShortcut(QKeySequence::Save);
-    connect(save, &QAction::triggered, this, [this, filter]() {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QStringLiteral("session.sqlite"), filter);
-        if (!path.isEmpty())
-            m_sessions->save(path);
-    });
-    QAction* open = file->addAction(tr("Open session…"));
-    open->setShortcut(QKeySequence::Open);
-    connect(open, &QAction::triggered, this, [this, filter]() {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(), filter);
-        if (!path.isEmpty())
-            m_sessions->open(path);
-    });
-    connect(file->addAction(tr("Compare with…")), &QAction::triggered, this, [this, filter]() {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Compare this session with"), QString(), filter);
-        if (!path.isEmpty())
-            m_sessions->compare(m_viewing ? m_viewing->path : QString(), path);
-    });
-    connect(file->addAction(tr("Export comparison (PNG, SVG, PDF, CSV)…")), &QAction::triggered, this, [this]() {
-        const QString folder = QFileDialog::getExistingDirectory(this, tr("Export the comparison to"));
-        if (folder.isEmpty())
-            return;
-        const QString e = m_comparison->exportTo(folder);
-        if (e.isEmpty())
-            statusBar()->showMessage(tr("Comparison exported to %1").arg(folder), 5000);
-        else
-            showError(tr("Export failed"), e);
-    });
-    file->addSeparator();
-    connect(m_sessions, &SessionController::saved, this,
-            [this](const QString& path) { statusBar()->showMessage(tr("Session saved to %1").arg(path), 5000); });
-    connect(m_sessions, &SessionController::opened, this, &MainWindow::showSession);
-    connect(m_sessions, &SessionController::compared, this,
-            [this](std::shared_ptr<const SessionSummary> a, std::shared_ptr<const SessionSummary> b) {
-                m_comparison->setSessions(std::move(a), std::move(b));
-                m_centreTabs->setCurrentIndex(3);
-            });
-}
-
-void MainWindow::showSession(std::shared_ptr<const SessionSummary> summary)
-{
-    m_viewing = std::move(summary);
-    m_viewBanner->setText(tr("Viewing the session <b>%1</b> (read-only): %2 requests, %3 load tests. "
-                             "The lab goes on recording meanwhile. <a href=\"live\">Back to live</a>")
-                              .arg(m_viewing->title().toHtmlEscaped())
-                              .arg(m_viewing->requests)
-                              .arg(m_viewing->loadTests.size()));
-    m_viewBanner->show();
-    showFeed(*m_viewing->toFeed());
-}
-
-void MainWindow::backToLive()
-{
-    m_viewing.reset();
-    m_viewBanner->hide();
-    refreshNow();
 }
 
 void MainWindow::showError(const QString& what, const QString& reason)
@@ -467,29 +313,9 @@ void MainWindow::showError(const QString& what, const QString& reason)
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     // The session is temporary until saved: ask before it goes.
-    if (m_sessions->hasUnsavedData() && isVisible() && QGuiApplication::platformName() != QLatin1String("offscreen")) {
-        const auto answer = QMessageBox::question(this, tr("Save this session?"),
-                                                  tr("This run's records are in a temporary session that goes when "
-                                                     "the window closes."),
-                                                  QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
-        if (answer == QMessageBox::Cancel) {
-            event->ignore();
-            return;
-        }
-        if (answer == QMessageBox::Save) {
-            const QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QStringLiteral("session.sqlite"),
-                                                              tr("ClusterLab sessions (*.sqlite)"));
-            if (path.isEmpty()) {
-                event->ignore();
-                return;
-            }
-            // Written before the window goes (the writer's queue, then a copy).
-            QEventLoop wait;
-            connect(m_sessions, &SessionController::saved, &wait, &QEventLoop::quit);
-            connect(m_sessions, &SessionController::failed, &wait, &QEventLoop::quit);
-            m_sessions->save(path);
-            wait.exec();
-        }
+    if (!m_sessionActions->mayClose()) {
+        event->ignore();
+        return;
     }
     saveSettings();
     QMainWindow::closeEvent(event);

@@ -1,5 +1,9 @@
 #pragma once
 
+#include "clusterpanel.h"
+#include "sessionactions.h"
+#include "startguide.h"
+
 #include "cluster/clusterfeed.h"
 
 #include <QMainWindow>
@@ -13,7 +17,6 @@ namespace clusterlab {
 
 class ChartGrid;
 class ChartPanel;
-class ClusterPanel;
 class ComparisonView;
 class ExperimentsPage;
 class GuiLagMonitor;
@@ -23,7 +26,6 @@ class RequestPanel;
 class RoutingChart;
 class SessionController;
 struct SessionSummary;
-class StartGuide;
 class TopologyView;
 class WorkerTableModel;
 
@@ -41,14 +43,14 @@ public:
 
     // Help → About: version, Qt's version, and the licences of what ships
     // inside (Qt, llhttp).
-    QString aboutText() const;
-    bool guideShown() const;
-    void showGuide(bool show);
+    QString aboutText() const { return aboutClusterLab(); }
+    bool guideShown() const { return !m_guide->isHidden(); }
+    void showGuide(bool show) { m_guide->setShown(show); }
 
     ClusterPanel* clusterPanel() const { return m_clusterPanel; }
-    Cluster* cluster() const;
-    bool startCluster(QString* error = nullptr);
-    void stopCluster();
+    Cluster* cluster() const { return m_clusterPanel->cluster(); }
+    bool startCluster(QString* error = nullptr) { return m_clusterPanel->startCluster(error); }
+    void stopCluster() { m_clusterPanel->stopCluster(); }
     ClusterFeed* feed() const { return m_feed; }
     LabExports* exports() const { return m_exports; }
     RequestPanel* requestPanel() const { return m_request; }
@@ -58,19 +60,18 @@ public:
     ChartGrid* chartGrid() const { return m_chartGrid; }
     QScrollArea* chartScrollArea() const { return m_chartScroll; }
     TopologyView* topology() const { return m_topology; }
-    WorkerTableModel* workerModel() const;
+    WorkerTableModel* workerModel() const { return m_clusterPanel->workerModel(); }
     ExperimentsPage* experimentsPage() const { return m_experiments; }
     QTabWidget* centreTabs() const { return m_centreTabs; }
     GuiLagMonitor* lagMonitor() const { return m_lag; }
     SessionController* sessions() const { return m_sessions; }
     ComparisonView* comparisonView() const { return m_comparison; }
-    // A session opened read-only replaces the live views until backToLive().
-    void showSession(std::shared_ptr<const SessionSummary> summary);
-    void backToLive();
-    bool viewingSession() const { return m_viewing != nullptr; }
+    // A session opened read-only replaces the live views until back to live.
+    SessionActions* sessionActions() const { return m_sessionActions; }
+    bool viewingSession() const { return m_sessionActions->viewing() != nullptr; }
     // Feeds the views took in (each one 10 Hz tick, or a refreshNow()).
     quint64 refreshCount() const { return m_refreshes; }
-    void refreshNow();
+    void refreshNow() { m_feed->publish(); }
 
     void saveSettings() const;
     void setDarkPalette(bool on);
@@ -87,7 +88,6 @@ private:
     void loadSettings();
     void take(const ChartFeed& feed);
     void showFeed(const ChartFeed& feed);
-    void buildSessionMenu(QMenu* file);
     void showError(const QString& what, const QString& reason);
 
     ClusterFeed* m_feed = nullptr;
@@ -95,13 +95,11 @@ private:
     LabExports* m_exports = nullptr;
     SessionController* m_sessions = nullptr;
     ComparisonView* m_comparison = nullptr;
-    std::shared_ptr<const SessionSummary> m_viewing;
-    QLabel* m_viewBanner = nullptr;
+    SessionActions* m_sessionActions = nullptr;
     GuiLagMonitor* m_lag = nullptr;
     quint64 m_refreshes = 0;
     bool m_paused = false;
     bool m_dark = false;
-    bool m_resumeAfterExperiments = false;
 
     RequestPanel* m_request = nullptr;
     LoadTestPanel* m_loadTest = nullptr;

@@ -1,5 +1,7 @@
 #include "requestpanel.h"
 
+#include <QSettings>
+
 #include <QCheckBox>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -165,6 +167,20 @@ void RequestPanel::onFinished(QNetworkReply* reply, const QString& target, QElap
     while (m_history->count() > 200)
         delete m_history->takeItem(m_history->count() - 1);
     Q_EMIT responseReceived(status, pid, summary);
+}
+
+void RequestPanel::loadSettings()
+{
+    const QSettings s;
+    setN(s.value(QStringLiteral("request/n"), 30).toInt());
+    setKeepAlive(s.value(QStringLiteral("request/keepAlive"), true).toBool());
+}
+
+void RequestPanel::saveSettings() const
+{
+    QSettings s;
+    s.setValue(QStringLiteral("request/n"), n());
+    s.setValue(QStringLiteral("request/keepAlive"), keepAlive());
 }
 
 } // namespace clusterlab

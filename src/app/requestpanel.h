@@ -30,6 +30,9 @@ public:
     void setN(int n);
     bool keepAlive() const;
     void setKeepAlive(bool on);
+    // N and keep-alive, persisted (QSettings "request/...").
+    void loadSettings();
+    void saveSettings() const;
     QString lastResponseText() const;
 
 Q_SIGNALS:

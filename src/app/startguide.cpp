@@ -1,5 +1,8 @@
 #include "startguide.h"
 
+#include "http/httprequestparser.h"
+#include "version.h"
+
 #include <QApplication>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -46,6 +49,17 @@ void StartGuide::setShown(bool show)
 void StartGuide::restore()
 {
     setVisible(!QSettings().value(QLatin1String(kDismissedKey), false).toBool());
+}
+
+QString aboutClusterLab()
+{
+    return QObject::tr("<h3>ClusterLab %1</h3>"
+                       "<p>A real multi-process HTTP cluster on your machine, and where each request's time went.</p>"
+                       "<p>Built with Qt %2 (running on Qt %3), under the GNU LGPL version 3; "
+                       "Qt Charts under the GNU GPL version 3.<br>"
+                       "HTTP parsing by llhttp %4 (the parser of Node.js), under the MIT licence.</p>")
+        .arg(QStringLiteral(CLUSTERLAB_VERSION), QStringLiteral(QT_VERSION_STR), QString::fromLatin1(qVersion()),
+             httpParserVersion());
 }
 
 void applyDarkPalette(bool on)

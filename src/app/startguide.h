@@ -19,6 +19,10 @@ public:
     void restore();
 };
 
+// Help → About: the version, Qt's version, and the licences of what ships
+// inside (Qt, llhttp).
+QString aboutClusterLab();
+
 // The lab's dark palette (Fusion), or the style's own.
 void applyDarkPalette(bool on);
 

@@ -14,6 +14,7 @@
 #include "labexports.h"
 #include "topologyview.h"
 #include "requestpanel.h"
+#include "sessionactions.h"
 #include "sessioncontroller.h"
 #include "comparisonview.h"
 #include "session/sessionfile.h"
@@ -916,7 +917,7 @@ void TestMainWindow::aSessionRoundTripShowsTheSameNumbers()
         }
     }
     // Back to live; and no database call ever ran on this (the GUI) thread.
-    m_window->backToLive();
+    m_window->sessionActions()->backToLive();
     QVERIFY(!m_window->viewingSession());
     QVERIFY(!session::databaseThreads().isEmpty());
     QVERIFY(!session::databaseThreads().contains(QThread::currentThread()));

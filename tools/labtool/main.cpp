@@ -174,6 +174,17 @@ int main(int argc, char** argv)
         waitFor(&window, SIGNAL(destroyed()), 400);
         return window.grab().save(args.value(1)) ? 0 : 1;
     }
+    if (args[0] == QLatin1String("screenshot") && args.contains(QStringLiteral("--open"))) {
+        // A saved session, replayed read-only into the views.
+        window.showGuide(false);
+        window.sessions()->open(args.value(args.indexOf(QStringLiteral("--open")) + 1));
+        if (!waitFor(window.sessions(), SIGNAL(opened(std::shared_ptr<const clusterlab::SessionSummary>)), 60000)) {
+            std::fprintf(stderr, "labtool: cannot open the session\n");
+            return 1;
+        }
+        waitFor(&window, SIGNAL(destroyed()), 400);
+        return window.grab().save(args.value(1)) ? 0 : 1;
+    }
     if (args[0] == QLatin1String("screenshot") && args.contains(QStringLiteral("--empty"))) {
         // The window as a new user first sees it: a cluster, no request yet.
         waitFor(&window, SIGNAL(destroyed()), 600);
