@@ -300,10 +300,13 @@ check_version() { # executable, the name it prints
 
 # ---- serve answers ---------------------------------------------------------------
 check_serve() { # executable
-  local exe=$1 url="" status="" deadline worker_pid worker_exe serve_rc
+  local exe=$1 url="" status="" deadline worker_pid worker_exe serve_rc recorded
   # --port 0: the cluster binds a free port itself (no race with a port picked
   # here) and prints it: "ClusterLab serving http://127.0.0.1:PORT (...)".
-  (cd "$tmp" && exec "$exe" serve --port 0 --workers 2 </dev/null >"$tmp/serve.log" 2>&1) &
+  # --record FILE.sqlite: the installed Qt SQL and its SQLite driver (a plugin
+  # the package depends on, linked by nothing) take a session.
+  rm -f "$tmp/session.sqlite"
+  (cd "$tmp" && exec "$exe" serve --port 0 --workers 2 --record "$tmp/session.sqlite" </dev/null >"$tmp/serve.log" 2>&1) &
   serve_pid=$!
   for _ in $(seq 1 200); do # 20 s at most
     url=$(sed -n 's/^ClusterLab serving \(http:\/\/[^ ]*\).*/\1/p' "$tmp/serve.log" | sed -n 1p)
@@ -348,8 +351,11 @@ check_serve() { # executable
     sleep 0.1
   done
   [ -z "$(installed_pids)" ] || fail "clusterlab processes remain after serve stopped: $(installed_pids | tr '\n' ' ')"
-  rm -f "$tmp/serve.log" # its lines matter only when serve misbehaves
-  step "$exe serve stopped (exit 0), no clusterlab process left"
+  recorded=$(sed -n 's/^\(recorded [1-9][0-9]* requests*\) into.*/\1/p' "$tmp/serve.log")
+  [ -n "$recorded" ] || fail "$exe serve --record FILE.sqlite recorded nothing: $(tail -n 3 "$tmp/serve.log")"
+  [ "$(head -c 15 "$tmp/session.sqlite")" = "SQLite format 3" ] || fail "$tmp/session.sqlite is not an SQLite file"
+  rm -f "$tmp/serve.log" "$tmp/session.sqlite" # the log matters only when serve misbehaves
+  step "$exe serve stopped (exit 0), $recorded into a session, no clusterlab process left"
 }
 
 # ---- purge one package: nothing of it stays --------------------------------------

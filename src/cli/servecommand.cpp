@@ -233,8 +233,8 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     exitCode = QCoreApplication::exec();
     if (toSession) {
         session.finish();
-        std::printf("recorded %llu requests into %s%s\n", static_cast<unsigned long long>(session.requestsWritten()),
-                    qPrintable(session.path()),
+        std::printf("recorded %llu request%s into %s%s\n", static_cast<unsigned long long>(session.requestsWritten()),
+                    session.requestsWritten() == 1 ? "" : "s", qPrintable(session.path()),
                     session.dropped() > 0 ? qPrintable(QStringLiteral(" (%1 items not recorded)").arg(session.dropped())) : "");
     }
     return exitCode;

@@ -787,7 +787,11 @@ void TestMainWindow::topologyShowsSlotsAndSharesTheSelection()
     QVERIFY(openWindow());
     m_window->centreTabs()->setCurrentIndex(1);
     TopologyView* topology = m_window->topology();
-    QTRY_COMPARE_WITH_TIMEOUT(topology->nodes().size(), 2, 5000);
+    // A feed taken once both workers listen (one published just before may
+    // still show a worker starting).
+    QTRY_VERIFY_WITH_TIMEOUT(topology->nodes().size() == 2 && topology->nodes().at(0).status == QLatin1String("listening")
+                                 && topology->nodes().at(1).status == QLatin1String("listening"),
+                             5000);
     const std::shared_ptr<const ChartFeed> feed = m_window->feed()->latest();
     const QList<TopologyView::Node> nodes = topology->nodes();
     for (const TopologyView::Node& n : nodes) {
