@@ -62,6 +62,9 @@ SessionController::SessionController(QObject* parent)
         QStringLiteral("clusterlab-session-%1-%2.sqlite").arg(QCoreApplication::applicationPid()).arg(++windows));
     SessionRecorder::Options options;
     options.source = QStringLiteral("window");
+    // Left running under load for hours the session would fill the disk:
+    // 16 GiB (about 360 million requests) is its limit; save or restart to go on.
+    options.maxBytes = kMaxLiveSessionBytes;
     options.machine = experiment::MachineInfo::current().toJson();
     QString error;
     if (!m_recorder.start(path, options, &error))

@@ -26,6 +26,8 @@ class SessionController : public QObject
 {
     Q_OBJECT
 public:
+    static constexpr qint64 kMaxLiveSessionBytes = 16LL << 30; // the temporary session's size limit
+
     explicit SessionController(QObject* parent = nullptr);
     ~SessionController() override; // stops recording; the temporary file goes unless saved
 

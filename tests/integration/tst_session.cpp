@@ -120,7 +120,7 @@ private Q_SLOTS:
     void badInputIsRefusedAndLeftAlone();
     void aLockedSessionSaysSo();
     void theQueueIsBounded();
-    void aFullDiskStopsRecordingAndKeepsWhatWasWritten();
+    void aFullDiskOrTheLimitStopsRecordingAndKeepsWhatWasWritten();
     void aCopyIsACompleteSession();
     void aRecordedLoadTestReconcilesPerWorker();
     void comparisonGivesTheRatios();
@@ -311,13 +311,13 @@ void TestSession::theQueueIsBounded()
     QCOMPARE(s.requests, quint64(100));
 }
 
-void TestSession::aFullDiskStopsRecordingAndKeepsWhatWasWritten()
+void TestSession::aFullDiskOrTheLimitStopsRecordingAndKeepsWhatWasWritten()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("a.sqlite"));
     SessionRecorder rec;
     SessionRecorder::Options o;
-    o.maxPages = 200; // an 800 KiB "disk" (4 KiB pages)
+    o.maxBytes = 1 << 20; // a 1 MiB limit: the same SQLITE_FULL as a full disk
     QString error;
     QVERIFY(rec.start(path, o, &error));
     QSignalSpy stopped(&rec, &SessionRecorder::stopped);
@@ -332,7 +332,7 @@ void TestSession::aFullDiskStopsRecordingAndKeepsWhatWasWritten()
     }
     QVERIFY(stopped.count() == 1 || stopped.wait(10000));
     const QString reason = stopped.constFirst().constFirst().toString();
-    QVERIFY2(reason.contains(QStringLiteral("disk is full")), qPrintable(reason));
+    QVERIFY2(reason.contains(QStringLiteral("reached its size limit of 1 MiB, or the disk is full")), qPrintable(reason));
     QVERIFY2(reason.contains(QStringLiteral("what was recorded before is kept")), qPrintable(reason));
     QVERIFY(!rec.isRecording());
     const quint64 written = rec.requestsWritten();

@@ -80,8 +80,13 @@ public:
     QString errorText() const
     {
         const QString t = m_error.databaseText().isEmpty() ? m_error.text() : m_error.databaseText();
-        if (t.contains(QLatin1String("full")))
-            return QObject::tr("the disk is full (%1)").arg(t);
+        if (t.contains(QLatin1String("full"))) {
+            const qint64 limit = m_owner->m_options.maxBytes;
+            return limit > 0 ? QObject::tr("the session reached its size limit of %1 MiB, or the disk is full (%2)")
+                                   .arg(limit / (1024 * 1024))
+                                   .arg(t)
+                             : QObject::tr("the disk is full (%1)").arg(t);
+        }
         return t;
     }
 
@@ -457,8 +462,12 @@ void SessionRecorder::run()
         // Write-ahead log while recording (a commit costs no fsync; readers
         // never wait), folded back into the one file by finish().
         ok = ok && w.exec(QStringLiteral("PRAGMA journal_mode=WAL")) && w.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
-        if (ok && m_options.maxPages > 0)
-            ok = w.exec(QStringLiteral("PRAGMA max_page_count=%1").arg(m_options.maxPages));
+        if (ok && m_options.maxBytes > 0) {
+            QSqlQuery pageSize(db);
+            ok = pageSize.exec(QStringLiteral("PRAGMA page_size")) && pageSize.next();
+            const qint64 pages = std::max<qint64>(16, m_options.maxBytes / std::max(512, pageSize.value(0).toInt()));
+            ok = ok && w.exec(QStringLiteral("PRAGMA max_page_count=%1").arg(pages));
+        }
         if (ok) {
             ok = db.transaction();
             for (const QString& sql : session::schemaStatements())

@@ -39,8 +39,9 @@ QJsonObject clusterSettingsJson(const ClusterConfig& config, quint16 port);
 // No database call ever runs on the caller's thread.
 //
 // Bounds: at most Options::maxQueued items of each kind wait for the
-// writer; beyond that they are dropped and counted (dropped()). When the
-// file cannot be written (the disk is full, the file went away), recording
+// writer; beyond that they are dropped and counted (dropped()). The file
+// grows to Options::maxBytes at most. When the file cannot be written (its
+// limit, a full disk, the file went away), recording
 // stops with stopped(reason): the run goes on, what was written stays
 // (each transaction is whole or absent), and later items are counted as
 // dropped.
@@ -54,7 +55,10 @@ public:
         QJsonObject machine;
         QJsonObject settings;
         qsizetype maxQueued = 1 << 21; // per kind (requests, samples, load requests): ~120 MB of requests
-        qint64 maxPages = 0;           // SQLite max_page_count (0: none): tests fill a small "disk"
+        // The file's size limit (0: none but the disk's). At the limit
+        // recording stops as on a full disk: the run goes on, what was
+        // written stays.
+        qint64 maxBytes = 0;
         int flushMs = 100;
     };
 
