@@ -31,7 +31,7 @@ if [ "${CLUSTERLAB_SKIP_WORKFLOW:-0}" != "1" ]; then
 fi
 if [ "${CLUSTERLAB_SKIP_CROSS:-0}" != "1" ]; then
   echo "== windows: every translation unit compiled for Windows with mingw-w64 (CLUSTERLAB_SKIP_CROSS=1 skips these three)"
-  scripts/install-deps.sh g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix python3
+  scripts/install-deps.sh g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix libz-mingw-w64-dev python3
   python3 scripts/windows/compile-check.py build/dev/compile_commands.json -j "$jobs"
   echo "== windows: clusterlab-task.exe cross-built static and run under wine64"
   scripts/windows/task-under-wine.sh

@@ -125,7 +125,6 @@ bool ClusterPanel::startCluster(QString* errorOut)
     if (isRunning())
         return true;
     ClusterConfig config;
-    config.faultInjection = true; // the lab's own cluster: the isolation experiment's faults work here
     config.workers = m_workers->value();
     config.policy = *policyFromName(m_policy->currentText());
     if (m_port->value() != 0) {

@@ -39,11 +39,16 @@ struct Read
     QString error;
 };
 
-Read readInBackground(const QString& path)
+// A file from anyone (opened, or compared): read as untrusted; the window's
+// own temporary session, which its recorder is writing: read in place.
+Read readInBackground(const QString& path, bool ownLive, std::shared_ptr<std::atomic<bool>> cancel)
 {
     Read r;
     r.summary = std::make_shared<SessionSummary>();
-    if (!readSession(path, r.summary.get(), &r.error))
+    SessionReadOptions options;
+    options.open.ownLiveSession = ownLive;
+    options.open.cancelled = [cancel]() { return cancel->load(); };
+    if (!readSession(path, r.summary.get(), &r.error, options))
         r.summary.reset();
     return r;
 }
@@ -73,6 +78,9 @@ SessionController::SessionController(QObject* parent)
 
 SessionController::~SessionController()
 {
+    // A read still running (a huge or hostile file) ends now: Qt waits for
+    // its thread pool before the process exits, so it must not hang there.
+    m_cancelReads->store(true);
     const QString path = m_recorder.path();
     m_recorder.finish();
     if (!path.isEmpty())
@@ -136,7 +144,7 @@ void SessionController::save(const QString& path)
 void SessionController::open(const QString& path)
 {
     inBackground<Read>(
-        this, [path]() { return readInBackground(path); },
+        this, [path, cancel = m_cancelReads]() { return readInBackground(path, false, cancel); },
         [this](const Read& r) {
             if (!r.summary)
                 Q_EMIT failed(tr("Cannot open the session"), r.error);
@@ -149,8 +157,11 @@ void SessionController::compare(const QString& aPath, const QString& bPath)
 {
     auto read = [this, aPath, bPath]() {
         const QString a = aPath.isEmpty() ? m_recorder.path() : aPath;
+        const bool aLive = aPath.isEmpty();
         inBackground<QPair<Read, Read>>(
-            this, [a, bPath]() { return qMakePair(readInBackground(a), readInBackground(bPath)); },
+            this, [a, aLive, bPath, cancel = m_cancelReads]() {
+                return qMakePair(readInBackground(a, aLive, cancel), readInBackground(bPath, false, cancel));
+            },
             [this](const QPair<Read, Read>& r) {
                 if (!r.first.summary)
                     Q_EMIT failed(tr("Cannot compare"), r.first.error);
@@ -172,12 +183,15 @@ void SessionController::exportRecords(const QString& path, bool json)
     afterFlush([this, session, path, json]() {
         inBackground<QString>(
             this,
-            [session, path, json]() {
+            [session, path, json, cancel = m_cancelReads]() {
                 QSaveFile f(path);
                 QString error;
                 if (!f.open(QIODevice::WriteOnly))
                     return tr("could not write %1: %2").arg(path, f.errorString());
-                if (!exportSessionRequests(session, &f, json, &error))
+                session::ReadOptions options;
+                options.ownLiveSession = true;
+                options.cancelled = [cancel]() { return cancel->load(); };
+                if (!exportSessionRequests(session, &f, json, &error, options))
                     return tr("could not write %1: %2").arg(path, error);
                 if (!f.commit())
                     return tr("could not write %1: %2").arg(path, f.errorString());

@@ -1,9 +1,12 @@
 #pragma once
 
+
 #include "session/sessionreader.h"
 #include "session/sessionrecorder.h"
 
 #include <QObject>
+
+#include <atomic>
 
 #include <memory>
 
@@ -69,6 +72,9 @@ private:
     int m_loadTest = 0;
     quint64 m_savedAt = 0; // requests written at the last save
     QString m_savedPath;
+    // Set when the controller goes: every background read stops at its next
+    // row or SQLite progress callback.
+    std::shared_ptr<std::atomic<bool>> m_cancelReads = std::make_shared<std::atomic<bool>>(false);
 };
 
 } // namespace clusterlab

@@ -17,7 +17,10 @@
 #include <QTcpSocket>
 #include <QTextStream>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 
 
@@ -257,6 +260,16 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s, const HdrR
 
 namespace {
 
+// *into += x, unless that would pass 2^63 (then false and *into unchanged).
+bool addChecked(std::int64_t* into, std::int64_t x)
+{
+    if ((x > 0 && *into > std::numeric_limits<std::int64_t>::max() - x)
+        || (x < 0 && *into < std::numeric_limits<std::int64_t>::min() - x))
+        return false;
+    *into += x;
+    return true;
+}
+
 // One bench JSON file, read back for --merge.
 struct BenchFile
 {
@@ -301,7 +314,26 @@ int readBenchFile(const QString& path, BenchFile* run, QString* error)
                      .arg(path);
         return 2;
     }
-    auto integer = [](const QJsonObject& obj, const char* key) { return static_cast<std::int64_t>(obj.value(QLatin1String(key)).toInteger()); };
+    // Counts are integers 0..2^63-1 and times finite and within a century:
+    // a file saying otherwise is refused, not wrapped (a 1e300 ms duration
+    // became negative; totals overflowed to "Sent -46744073709551616").
+    QString badNumber;
+    auto integer = [&badNumber](const QJsonObject& obj, const char* key) {
+        const QJsonValue v = obj.value(QLatin1String(key));
+        if (v.isUndefined() || v.isNull())
+            return std::int64_t { 0 };
+        const qint64 x = v.toInteger(-1);
+        if (x < 0 && badNumber.isEmpty())
+            badNumber = QLatin1String(key);
+        return static_cast<std::int64_t>(std::max<qint64>(x, 0));
+    };
+    auto finite = [&badNumber](const QJsonObject& obj, const char* key, double max) {
+        const double x = obj.value(QLatin1String(key)).toDouble();
+        if (!(x >= 0 && x <= max) && badNumber.isEmpty())
+            badNumber = QLatin1String(key);
+        return std::isfinite(x) ? std::clamp(x, 0.0, max) : 0.0;
+    };
+    constexpr double kCenturyMs = 100.0 * 365.25 * 86400e3;
     const QJsonObject c = o.value(QStringLiteral("config")).toObject();
     LoadConfig& config = run->config;
     config.host = c.value(QStringLiteral("host")).toString();
@@ -312,7 +344,7 @@ int readBenchFile(const QString& path, BenchFile* run, QString* error)
                                r.toObject().value(QStringLiteral("weight")).toInt(1) });
     config.connections = c.value(QStringLiteral("connections")).toInt();
     config.keepAlive = c.value(QStringLiteral("keepAlive")).toBool(true);
-    config.rate = c.value(QStringLiteral("rate")).toDouble();
+    config.rate = finite(c, "rate", 1e12);
     config.requests = integer(c, "requests");
     config.durationMs = integer(c, "durationMs");
 
@@ -324,24 +356,30 @@ int readBenchFile(const QString& path, BenchFile* run, QString* error)
     for (int k = 1; k < kLoadErrorKinds; ++k)
         s.errors[static_cast<std::size_t>(k)] = integer(errors, errorKindName(static_cast<LoadError>(k)));
     const QJsonObject statuses = o.value(QStringLiteral("statuses")).toObject();
+    bool overflow = false;
     for (auto it = statuses.constBegin(); it != statuses.constEnd(); ++it)
-        s.statuses[it.key().toInt()] += static_cast<std::int64_t>(it.value().toInteger());
+        overflow |= !addChecked(&s.statuses[it.key().toInt()], static_cast<std::int64_t>(std::max<qint64>(0, it.value().toInteger())));
     const QJsonObject perWorker = o.value(QStringLiteral("perWorkerPid")).toObject();
     for (auto it = perWorker.constBegin(); it != perWorker.constEnd(); ++it)
-        s.perWorker[it.key().toLongLong()] += static_cast<std::int64_t>(it.value().toInteger());
+        overflow |= !addChecked(&s.perWorker[it.key().toLongLong()], static_cast<std::int64_t>(std::max<qint64>(0, it.value().toInteger())));
+    if (overflow)
+        return notBench(QStringLiteral("its status or per-worker counts add up past 2^63"));
     s.serverConnections = integer(o, "serverConnections");
     s.clientConnectionsOpened = integer(o, "clientConnectionsOpened");
-    s.durationNs = std::llround(o.value(QStringLiteral("durationMs")).toDouble() * 1e6);
-    s.requestsPerSecond = o.value(QStringLiteral("requestsPerSecond")).toDouble();
+    s.durationNs = std::llround(finite(o, "durationMs", kCenturyMs) * 1e6);
+    s.requestsPerSecond = finite(o, "requestsPerSecond", 1e15);
     s.bytes = integer(o, "bytes");
-    s.bytesPerSecond = o.value(QStringLiteral("bytesPerSecond")).toDouble();
+    s.bytesPerSecond = finite(o, "bytesPerSecond", 1e18);
     s.constantRate = o.value(QStringLiteral("constantRate")).toBool();
     s.cancelled = o.value(QStringLiteral("cancelled")).toBool();
     s.cutAtDeadline = integer(o, "cutAtDeadline");
-    s.cpuSeconds = o.value(QStringLiteral("generatorCpuSeconds")).toDouble();
+    s.cpuSeconds = finite(o, "generatorCpuSeconds", kCenturyMs / 1e3);
     s.seed = o.value(QStringLiteral("seed")).toString().toULongLong();
     s.retries = integer(o, "retries");
 
+    if (!badNumber.isEmpty())
+        return notBench(QStringLiteral("\"%1\" is not a count or time this program writes (negative, fractional, "
+                                       "not finite or beyond its range)").arg(badNumber));
     const QJsonObject h = o.value(QStringLiteral("hdr")).toObject();
     if (h.value(QStringLiteral("unit")).toString() != QLatin1String(HdrHistogram::kUnit))
         return notBench(QStringLiteral("hdr.unit is not \"%1\"").arg(QLatin1String(HdrHistogram::kUnit)));
@@ -396,31 +434,49 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
     bool sameSeed = true;
     QStringList perRun;
     QJsonArray files;
+    // Every total in checked arithmetic: a sum that would pass 2^63 (or a
+    // histogram's count) refuses the merge rather than wrapping.
+    bool overflow = false;
+    auto add = [&overflow](std::int64_t* into, std::int64_t x) { overflow |= !addChecked(into, x); };
     for (const BenchFile& r : runs) {
-        config.connections += r.config.connections;
+        if (r.config.connections > std::numeric_limits<int>::max() - config.connections)
+            overflow = true;
+        else
+            config.connections += r.config.connections;
         config.rate += r.config.rate;
-        config.requests += r.config.requests;
+        add(&config.requests, r.config.requests);
         config.durationMs = std::max(config.durationMs, r.config.durationMs);
         const LoadSummary& x = r.summary;
-        s.sent += x.sent;
-        s.succeeded += x.succeeded;
-        s.failed += x.failed;
+        add(&s.sent, x.sent);
+        add(&s.succeeded, x.succeeded);
+        add(&s.failed, x.failed);
         for (std::size_t k = 0; k < s.errors.size(); ++k)
-            s.errors[k] += x.errors[k];
+            add(&s.errors[k], x.errors[k]);
         for (auto it = x.statuses.cbegin(); it != x.statuses.cend(); ++it)
-            s.statuses[it.key()] += it.value();
+            add(&s.statuses[it.key()], it.value());
         for (auto it = x.perWorker.cbegin(); it != x.perWorker.cend(); ++it)
-            s.perWorker[it.key()] += it.value();
-        s.serverConnections += x.serverConnections;
-        s.clientConnectionsOpened += x.clientConnectionsOpened;
-        s.bytes += x.bytes;
+            add(&s.perWorker[it.key()], it.value());
+        add(&s.serverConnections, x.serverConnections);
+        add(&s.clientConnectionsOpened, x.clientConnectionsOpened);
+        add(&s.bytes, x.bytes);
         s.durationNs = std::max(s.durationNs, x.durationNs);
         s.requestsPerSecond += x.requestsPerSecond;
         s.bytesPerSecond += x.bytesPerSecond;
         s.cancelled = s.cancelled || x.cancelled;
         s.cpuSeconds += x.cpuSeconds;
-        s.retries += x.retries;
-        s.cutAtDeadline += x.cutAtDeadline;
+        add(&s.retries, x.retries);
+        add(&s.cutAtDeadline, x.cutAtDeadline);
+        std::int64_t histogramTotal = hdr.latency.totalCount();
+        add(&histogramTotal, r.hdr.latency.totalCount());
+        histogramTotal = hdr.service.totalCount();
+        add(&histogramTotal, r.hdr.service.totalCount());
+        histogramTotal = hdr.sendLag.totalCount();
+        add(&histogramTotal, r.hdr.sendLag.totalCount());
+        if (overflow) {
+            std::fprintf(stderr, "clusterlab bench: --merge: the totals of these runs pass 2^63 (at %s); nothing merged\n",
+                         qPrintable(r.path));
+            return 2;
+        }
         sameSeed = sameSeed && x.seed == runs.front().summary.seed;
         allPaced = allPaced && x.constantRate && r.hasSendLag;
         anyPaced = anyPaced || x.constantRate;
@@ -498,7 +554,7 @@ int runBench(const QStringList& args)
     };
     if (!parser.parse(QStringList { QStringLiteral("clusterlab bench") } + args))
         return usage(parser.errorText());
-    if (parser.isSet(QStringLiteral("help"))) {
+    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) { // Qt lists --help-all beside --help
         std::fputs(qPrintable(parser.helpText()), stdout);
         return 0;
     }

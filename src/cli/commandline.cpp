@@ -71,7 +71,8 @@ std::optional<int> runCommandLine(int argc, char** argv, const char* program, bo
         return 2;
     }
     const QString& first = args.constFirst();
-    const bool help = args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h"));
+    const bool help = args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h"))
+        || args.contains(QStringLiteral("--help-all"));
     if (help && first.startsWith(QLatin1Char('-'))) { // `serve --help` is serve's
         printUsage(stdout, program, hasWindow);
         return 0;

@@ -106,7 +106,7 @@ int runExperiment(const QStringList& args)
         std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(parser.errorText()));
         return 2;
     }
-    if (parser.isSet(QStringLiteral("help"))) {
+    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) { // Qt lists --help-all beside --help
         std::fputs(qPrintable(parser.helpText()), stdout);
         return 0;
     }

@@ -7,6 +7,7 @@
 #include "platform/socketplatform.h"
 #include "telemetry/telemetryaggregator.h"
 #include "platform/signalwatcher.h"
+#include "server/hostpolicy.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -79,6 +80,10 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         { QStringLiteral("workers"), QStringLiteral("Worker processes (default: one per core)."), QStringLiteral("N") },
         { QStringLiteral("port"), QStringLiteral("TCP port (default 3000; 0 = any free port)."), QStringLiteral("P") },
         { QStringLiteral("host"), QStringLiteral("Address to bind (default 127.0.0.1)."), QStringLiteral("H") },
+        { QStringLiteral("allow-host"),
+          QStringLiteral("Also answer requests whose Host names NAME, e.g. this machine's name with --host 0.0.0.0 "
+                         "(repeatable; other names get 421: see docs/RELIABILITY.md)."),
+          QStringLiteral("NAME") },
         { QStringLiteral("policy"), QStringLiteral("round-robin (default), shared or reuseport."), QStringLiteral("POLICY") },
         { QStringLiteral("max-children"), QStringLiteral("Concurrent /child tasks per worker (default 2 x cores)."), QStringLiteral("K") },
         { QStringLiteral("pool-threads"), QStringLiteral("Threads for /worker per worker (default: cores)."), QStringLiteral("T") },
@@ -109,7 +114,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(parser.errorText()));
         return 2;
     }
-    if (parser.isSet(QStringLiteral("help"))) {
+    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) { // Qt lists --help-all beside --help
         std::fputs(qPrintable(parser.helpText()), stdout);
         return 0;
     }
@@ -137,6 +142,14 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
             std::fprintf(stderr, "clusterlab serve: --host: '%s' is not an IP address\n", qPrintable(text));
             return 2;
         }
+    }
+    for (const QString& name : parser.values(QStringLiteral("allow-host"))) {
+        if (!HostPolicy::validName(name)) {
+            std::fprintf(stderr, "clusterlab serve: --allow-host: '%s' is not a host name (letters, digits, '-' and '.', "
+                                 "or an IP address; no port)\n", qPrintable(name));
+            return 2;
+        }
+        config.allowedHosts << name;
     }
     if (parser.isSet(QStringLiteral("policy"))) {
         const auto policy = policyFromName(parser.value(QStringLiteral("policy")));

@@ -1,6 +1,7 @@
 #include "serveroptions.h"
 
 #include "platform/processplatform.h"
+#include "server/hostpolicy.h"
 
 #include <QCommandLineParser>
 
@@ -38,6 +39,9 @@ void addServerOptions(QCommandLineParser* parser)
 {
     parser->addOption({ QStringLiteral("host"), QStringLiteral("Address to bind (default 127.0.0.1)."),
                         QStringLiteral("H") });
+    parser->addOption({ QStringLiteral("allow-host"),
+                        QStringLiteral("Also answer requests whose Host is NAME (repeatable); others get 421."),
+                        QStringLiteral("NAME") });
     for (const IntOption& o : kIntOptions) {
         QCommandLineOption opt(QString::fromLatin1(o.name), QString::fromLatin1(o.description),
                                QString::fromLatin1(o.valueName));
@@ -67,6 +71,13 @@ bool readServerOptions(const QCommandLineParser& parser, ServerConfig* config, Q
             return false;
         }
         config->host = address;
+    }
+    for (const QString& name : parser.values(QStringLiteral("allow-host"))) {
+        if (!HostPolicy::validName(name)) {
+            *error = QStringLiteral("--allow-host: '%1' is not a host name (letters, digits, '-' and '.', or an IP address; no port)").arg(name);
+            return false;
+        }
+        config->allowedHosts << name;
     }
     for (const IntOption& o : kIntOptions) {
         const QString name = QString::fromLatin1(o.name);

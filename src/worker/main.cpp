@@ -66,7 +66,7 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "clusterlab-worker: %s\n", qPrintable(parser.errorText()));
         return 2;
     }
-    if (parser.isSet(QStringLiteral("help"))) {
+    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) { // Qt lists --help-all beside --help
         std::fputs(qPrintable(parser.helpText()), stdout);
         return 0;
     }

@@ -9,6 +9,7 @@
 #include "telemetry/telemetryaggregator.h"
 #include "workerprocess.h"
 
+#include <QLocalSocket>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -106,6 +107,7 @@ private Q_SLOTS:
     void sigkilledPrimaryLeavesNoProcess();
     void portInUseAndBadPolicy();
     void aBusyPortMovesToTheNextFreeOne();
+    void silentControlConnectionsAreDropped();
 
 private:
     DistributionPolicy policy() const;
@@ -755,5 +757,40 @@ void TestCluster::aBusyPortMovesToTheNextFreeOne()
     QCOMPARE(r.status, 200);
 }
 
+// Issue 22: the control socket kept connections that never said hello (300
+// silent ones were held). Now at most 64 may wait, each for a second; the
+// rest are dropped at once, and workers still get in.
+void TestCluster::silentControlConnectionsAreDropped()
+{
+    QVERIFY(startCluster(1));
+    const QString name = m_cluster->controlServerName();
+    QVERIFY(!name.isEmpty());
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("connections already wait for their hello")));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("said no hello within")));
+    std::vector<std::unique_ptr<QLocalSocket>> silent;
+    for (int i = 0; i < 70; ++i) {
+        silent.push_back(std::make_unique<QLocalSocket>());
+        silent.back()->connectToServer(name);
+    }
+    auto allGone = [&silent]() {
+        for (const auto& s : silent) {
+            if (s->state() != QLocalSocket::UnconnectedState)
+                return false;
+        }
+        return true;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(allGone(), 15000);
+    // The channel still takes a worker: a killed one is replaced and listens.
+    const qint64 pid = m_cluster->workers().constFirst().pid;
+    QVERIFY(m_cluster->killWorker(0));
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster->workers().constFirst().pid != pid
+                                 && m_cluster->workers().constFirst().state == Cluster::WorkerState::Listening,
+                             20000);
+    ParsedResponse r;
+    QVERIFY(RawHttpClient::get(m_cluster->port(), "/", &r));
+    QCOMPARE(r.status, 200);
+}
+
 QTEST_GUILESS_MAIN(TestCluster)
 #include "tst_cluster.moc"
+

@@ -31,7 +31,8 @@ namespace {
 class TestServer : public QTcpServer
 {
 public:
-    enum class Mode { Ok, ResetMidResponse, Garbage, Silent, CloseAfterHeaders, StallOnce, Http10Close, CloseWhenIdle };
+    enum class Mode { Ok, ResetMidResponse, Garbage, Silent, CloseAfterHeaders, StallOnce, Http10Close, CloseWhenIdle,
+                      StreamHeaderLines, StreamHeaderValue, StreamBody };
     explicit TestServer(Mode mode, int stallAt = -1, int stallMs = 0)
         : m_mode(mode)
         , m_stallAt(stallAt)
@@ -105,7 +106,28 @@ private:
             s->write(ok);
             s->disconnectFromHost();
             break;
+        case Mode::StreamHeaderLines:
+            stream(s, "HTTP/1.1 200 OK\r\n", QByteArray("X-Pad: 0123456789\r\n").repeated(2048));
+            break;
+        case Mode::StreamHeaderValue:
+            stream(s, "HTTP/1.1 200 OK\r\nX-Worker-Pid: 1", QByteArray(32768, '1'));
+            break;
+        case Mode::StreamBody:
+            stream(s, "HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n", QByteArray(32768, 'b'));
+            break;
         }
+    }
+    // Writes `head`, then `piece` again and again for as long as the client
+    // reads (a hostile server that never ends its response).
+    void stream(QTcpSocket* s, const QByteArray& head, const QByteArray& piece)
+    {
+        s->write(head);
+        auto more = [s, piece]() {
+            while (s->state() == QAbstractSocket::ConnectedState && s->bytesToWrite() < 4 * piece.size())
+                s->write(piece);
+        };
+        connect(s, &QTcpSocket::bytesWritten, s, more);
+        more();
     }
     Mode m_mode;
     int m_stallAt;
@@ -192,6 +214,7 @@ private Q_SLOTS:
     void benchSendsNoProbe();
     void coordinatedOmissionIsCorrected();
     void cancelStopsAndStillAccounts();
+    void cancelWhileAServerStreams();
     void badConfigIsRefused();
     void benchJsonAndCsvAgree();
     void benchExitCodes();
@@ -294,6 +317,12 @@ void TestLoadGenerator::misbehavingServers_data()
     QTest::addRow("sends garbage") << int(TestServer::Mode::Garbage) << int(LoadError::Malformed);
     QTest::addRow("never answers") << int(TestServer::Mode::Silent) << int(LoadError::Timeout);
     QTest::addRow("closes after the headers") << int(TestServer::Mode::CloseAfterHeaders) << int(LoadError::ClosedEarly);
+    // Issue 22: a server that kept sending header lines held bench past its
+    // --timeout and Ctrl-C (one read loop never returned), and an endless
+    // header value grew without bound (2 GiB in 12 s).
+    QTest::addRow("streams header lines without end") << int(TestServer::Mode::StreamHeaderLines) << int(LoadError::HeaderTooLong);
+    QTest::addRow("streams one header value without end") << int(TestServer::Mode::StreamHeaderValue) << int(LoadError::HeaderTooLong);
+    QTest::addRow("streams a body without end") << int(TestServer::Mode::StreamBody) << int(LoadError::Timeout);
 }
 
 void TestLoadGenerator::misbehavingServers()
@@ -531,6 +560,29 @@ void TestLoadGenerator::cancelStopsAndStillAccounts()
     checkAccounting(s);
     QCOMPARE(s.errors[static_cast<std::size_t>(LoadError::Cancelled)], 5);
     QVERIFY(!g.isRunning());
+}
+
+// Issue 22: cancel (bench's Ctrl-C) is honoured while a server streams
+// without end: the read loop gives the run back between chunks.
+void TestLoadGenerator::cancelWhileAServerStreams()
+{
+    TestServer server(TestServer::Mode::StreamBody);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    LoadConfig c = configFor(server.serverPort(), 0, 2);
+    c.durationMs = 600000;
+    c.timeoutMs = 600000;
+    LoadGenerator g;
+    QSignalSpy done(&g, &LoadGenerator::finished);
+    QSignalSpy progress(&g, &LoadGenerator::progress);
+    QString error;
+    QVERIFY(g.start(c, &error));
+    QVERIFY(progress.wait(10000));
+    g.cancel();
+    QVERIFY(done.wait(10000));
+    const LoadSummary s = done.constFirst().constFirst().value<LoadSummary>();
+    QVERIFY(s.cancelled);
+    checkAccounting(s);
+    QCOMPARE(s.errors[static_cast<std::size_t>(LoadError::Cancelled)], 2);
 }
 
 void TestLoadGenerator::badConfigIsRefused()

@@ -57,6 +57,10 @@ private Q_SLOTS:
     void streamErrorsCloseOnlyThatConnection();
     void slowHeadersGet408();
     void idleKeepAliveIsClosed();
+    void hostAndSiteRules_data();
+    void hostAndSiteRules();
+    void crossSiteRequestsCannotComputeOrInjectFaults();
+    void allowedHostNames();
     void experimentParametersNeedFaultInjection_data();
     void experimentParametersNeedFaultInjection();
     void aCrashingTaskFailsOnlyItsRequest();
@@ -214,7 +218,7 @@ void TestWorker::notFoundAndMethodNotAllowed()
 {
     RawHttpClient c;
     QVERIFY(c.connectTo(port()));
-    QVERIFY(c.send(get("/nope") + "POST /main HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc" + "DELETE /child HTTP/1.1\r\n\r\n"
+    QVERIFY(c.send(get("/nope") + "POST /main HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc" + "DELETE /child HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                    + get("/")));
     ParsedResponse r;
     QVERIFY(c.readResponse(&r));
@@ -227,6 +231,111 @@ void TestWorker::notFoundAndMethodNotAllowed()
     QCOMPARE(r.status, 405);
     QVERIFY(c.readResponse(&r));
     QCOMPARE(r.status, 200);
+}
+
+// Issue 22: a web page must not drive the lab. DNS rebinding (a foreign
+// Host) gets 421, a request a browser marks as cross-site may read / and
+// /healthz only (403), and HTTP/1.1 needs exactly one Host (400).
+void TestWorker::hostAndSiteRules_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("bodyHas");
+    const QByteArray own = "127.0.0.1:" + QByteArray::number(port());
+    auto req = [](const QByteArray& target, const QByteArray& headers) -> QByteArray { return "GET " + target + " HTTP/1.1\r\n" + headers + "\r\n"; };
+    QTest::addRow("rebinding Host /healthz -> 421") << req("/healthz", "Host: rebind.evil.example\r\n") << 421 << QByteArray("answers requests for 127.0.0.1, localhost, [::1]");
+    QTest::addRow("rebinding Host with port / -> 421") << req("/", "Host: rebind.evil.example:" + QByteArray::number(port()) + "\r\n") << 421 << QByteArray("421");
+    QTest::addRow("Host 127.0.0.2 -> 421") << req("/", "Host: 127.0.0.2\r\n") << 421 << QByteArray("421");
+    QTest::addRow("Host with a bad port -> 421") << req("/", "Host: localhost:x\r\n") << 421 << QByteArray("421");
+    QTest::addRow("no Host on 1.1 -> 400") << req("/", "") << 400 << QByteArray("needs a Host");
+    QTest::addRow("two Hosts -> 400") << req("/", "Host: 127.0.0.1\r\nHost: 127.0.0.1\r\n") << 400 << QByteArray("more than one Host");
+    QTest::addRow("1.0 without Host -> 200") << QByteArray("GET / HTTP/1.0\r\n\r\n") << 200 << QByteArray("Hello from worker");
+    QTest::addRow("Host localhost:port -> 200") << req("/main?n=3", "Host: localhost:" + QByteArray::number(port()) + "\r\n") << 200 << QByteArray("fib(3) = 2");
+    QTest::addRow("Host [::1] -> 200") << req("/", "Host: [::1]:1\r\n") << 200 << QByteArray("Hello");
+    QTest::addRow("Host LOCALHOST. -> 200") << req("/", "Host: LOCALHOST.\r\n") << 200 << QByteArray("Hello");
+    QTest::addRow("cross-site / -> 200") << req("/", "Host: " + own + "\r\nSec-Fetch-Site: cross-site\r\n") << 200 << QByteArray("Hello");
+    QTest::addRow("cross-site /healthz -> 200") << req("/healthz", "Host: " + own + "\r\nSec-Fetch-Site: cross-site\r\n") << 200 << QByteArray("\"status\"");
+    QTest::addRow("cross-site /main -> 403") << req("/main?n=40", "Host: " + own + "\r\nSec-Fetch-Site: cross-site\r\n") << 403 << QByteArray("another web site");
+    QTest::addRow("same-site /worker -> 403") << req("/worker?n=40", "Host: " + own + "\r\nSec-Fetch-Site: same-site\r\n") << 403 << QByteArray("another web site");
+    QTest::addRow("cross-site /nope -> 403") << req("/nope", "Host: " + own + "\r\nSec-Fetch-Site: cross-site\r\n") << 403 << QByteArray("403");
+    QTest::addRow("foreign Origin /child -> 403") << req("/child?n=40", "Host: " + own + "\r\nOrigin: http://evil.example\r\n") << 403 << QByteArray("another web site");
+    QTest::addRow("Origin null /main -> 403") << req("/main?n=40", "Host: " + own + "\r\nOrigin: null\r\n") << 403 << QByteArray("403");
+    QTest::addRow("another port's Origin /main -> 403") << req("/main?n=40", "Host: " + own + "\r\nOrigin: http://127.0.0.1:1\r\n") << 403 << QByteArray("403");
+    QTest::addRow("own Origin /main -> 200") << req("/main?n=4", "Host: " + own + "\r\nOrigin: http://" + own + "\r\n") << 200 << QByteArray("fib(4) = 3");
+    QTest::addRow("same-origin /main -> 200") << req("/main?n=5", "Host: " + own + "\r\nSec-Fetch-Site: same-origin\r\n") << 200 << QByteArray("fib(5) = 5");
+    QTest::addRow("typed URL (none) /main -> 200") << req("/main?n=6", "Host: " + own + "\r\nSec-Fetch-Site: none\r\n") << 200 << QByteArray("fib(6) = 8");
+    QTest::addRow("cross-site POST / -> 403")
+        << QByteArray("POST / HTTP/1.1\r\nHost: " + own + "\r\nSec-Fetch-Site: cross-site\r\nContent-Length: 0\r\n\r\n") << 403 << QByteArray("403");
+}
+
+void TestWorker::hostAndSiteRules()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(int, status);
+    QFETCH(QByteArray, bodyHas);
+    RawHttpClient c;
+    QVERIFY(c.connectTo(port()));
+    // The refusal does not cost the connection: the next request is served.
+    QVERIFY(c.send(request + get("/")));
+    ParsedResponse r;
+    QVERIFY(c.readResponse(&r));
+    QCOMPARE(r.status, status);
+    QVERIFY2(r.body.contains(bodyHas), r.body.constData());
+    if (status == 403 || status == 421)
+        QVERIFY(r.header("Server-Timing").contains("compute;dur=0")); // nothing was computed
+    if (request.startsWith("GET / HTTP/1.0"))
+        return; // HTTP/1.0: the connection closes after it
+    QVERIFY(c.readResponse(&r));
+    QCOMPARE(r.status, 200);
+}
+
+// The window's workers once ran with fault injection and no Host check: ten
+// cross-site GET /worker?fault=crash put both slots into "errored". Now even
+// a worker started with --fault-injection refuses them, and starts no task.
+void TestWorker::crossSiteRequestsCannotComputeOrInjectFaults()
+{
+    WorkerProcess worker({ QStringLiteral("--fault-injection") });
+    QVERIFY2(worker.start(), worker.stderrText().constData());
+    const QByteArray host = "Host: 127.0.0.1:" + QByteArray::number(worker.port()) + "\r\n";
+    for (const QByteArray& target : { QByteArray("/worker?n=1&fault=crash"), QByteArray("/child?n=1&fault=crash"),
+                                      QByteArray("/child?n=45"), QByteArray("/worker?fault=hang") }) {
+        RawHttpClient c;
+        QVERIFY(c.connectTo(worker.port()));
+        QVERIFY(c.send("GET " + target + " HTTP/1.1\r\n" + host + "Sec-Fetch-Site: cross-site\r\nOrigin: http://evil.example\r\n\r\n"));
+        ParsedResponse r;
+        QVERIFY(c.readResponse(&r));
+        QCOMPARE(r.status, 403);
+        if (canListChildren())
+            QVERIFY(childPids(worker.pid()).isEmpty());
+    }
+    QCOMPARE(worker.process().state(), QProcess::Running);
+    const QJsonObject health = healthOf(worker.port());
+    QCOMPARE(health.value(QStringLiteral("tasksRunning")).toInt(), 0);
+    QCOMPARE(health.value(QStringLiteral("poolJobs")).toInt(), 0);
+    QCOMPARE(worker.stop(), 0);
+}
+
+void TestWorker::allowedHostNames()
+{
+    WorkerProcess worker({ QStringLiteral("--allow-host"), QStringLiteral("lab.example.org") });
+    QVERIFY2(worker.start(), worker.stderrText().constData());
+    RawHttpClient c;
+    QVERIFY(c.connectTo(worker.port()));
+    QVERIFY(c.send("GET /main?n=7 HTTP/1.1\r\nHost: Lab.Example.org:8080\r\n\r\n"
+                   "GET / HTTP/1.1\r\nHost: other.example.org\r\n\r\n"));
+    ParsedResponse r;
+    QVERIFY(c.readResponse(&r));
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.body.startsWith("fib(7) = 13"));
+    QVERIFY(c.readResponse(&r));
+    QCOMPARE(r.status, 421);
+    QVERIFY2(r.body.contains("lab.example.org"), r.body.constData());
+    QCOMPARE(worker.stop(), 0);
+
+    // A name that is not one: a usage error, exit 2.
+    WorkerProcess bad({ QStringLiteral("--allow-host"), QStringLiteral("evil.example:80") });
+    QVERIFY(!bad.start());
+    QVERIFY2(bad.stderrText().contains("--allow-host"), bad.stderrText().constData());
 }
 
 void TestWorker::streamErrorsCloseOnlyThatConnection_data()
@@ -385,7 +494,7 @@ void TestWorker::headHasHeadersButNoBody()
         QVERIFY(c.send(get(target)));
         ParsedResponse getResponse;
         QVERIFY(c.readResponse(&getResponse));
-        QVERIFY(c.send("HEAD " + target + " HTTP/1.1\r\n\r\n" + get("/")));
+        QVERIFY(c.send("HEAD " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get("/")));
         ParsedResponse head;
         QVERIFY(c.readResponse(&head, true));
         QCOMPARE(head.status, getResponse.status);
@@ -446,7 +555,7 @@ void TestWorker::bodyUpToLimitIsDiscarded()
     RawHttpClient c;
     QVERIFY(c.connectTo(port()));
     const QByteArray body(1024 * 1024, 'z');
-    QVERIFY(c.send("GET /main?n=2 HTTP/1.1\r\nContent-Length: 1048576\r\n\r\n" + body + get("/main?n=3")));
+    QVERIFY(c.send("GET /main?n=2 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1048576\r\n\r\n" + body + get("/main?n=3")));
     ParsedResponse r;
     QVERIFY(c.readResponse(&r));
     QCOMPARE(r.status, 200);

@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QLocalServer>
 #include <QLocalSocket>
+#include <QPointer>
 #include <QRandomGenerator>
 #include <QThread>
 #include <QTimer>
@@ -22,6 +23,10 @@
 namespace clusterlab {
 
 namespace {
+// A control connection must say hello within this, and so many at most may
+// be waiting to (the workers' own say it as they connect).
+constexpr int kControlHelloMs = 1000;
+constexpr int kMaxUnidentifiedControl = 64;
 RestartPolicy::Config restartConfig(const ClusterConfig& c)
 {
     RestartPolicy::Config r;
@@ -182,6 +187,8 @@ void Cluster::spawn(Slot& slot)
         args << QStringLiteral("--max-children") << QString::number(m_config.maxChildren);
     if (m_config.faultInjection)
         args << QStringLiteral("--fault-injection");
+    for (const QString& name : m_config.allowedHosts)
+        args << QStringLiteral("--allow-host") << name;
     args += m_config.extraWorkerArgs;
 
     qCDebug(lcCluster).noquote() << "spawning worker" << slot.index << ":" << args.join(QLatin1Char(' '));
@@ -243,16 +250,48 @@ void Cluster::spawn(Slot& slot)
     emitEvent(e);
 }
 
+QString Cluster::controlServerName() const
+{
+    return m_controlServer != nullptr ? m_controlServer->fullServerName() : QString();
+}
+
 void Cluster::onNewControlConnection()
 {
     while (QLocalSocket* socket = m_controlServer->nextPendingConnection()) {
+        // The socket is the user's own (0700), but a stuck or stray program
+        // of the user's must not pile up connections: at most
+        // kMaxUnidentifiedControl wait for their hello at once, and each gets
+        // kControlHelloMs to say it (a worker says it as it connects).
+        if (m_unidentifiedControl >= kMaxUnidentifiedControl) {
+            qCWarning(lcCluster) << "control channel:" << kMaxUnidentifiedControl
+                                 << "connections already wait for their hello; dropping another";
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        ++m_unidentifiedControl;
         // Until its hello names a pid we know, a connection is nobody's.
         auto reader = std::make_shared<control::FrameReader>();
         auto helloConnection = std::make_shared<QMetaObject::Connection>();
         auto closeConnection = std::make_shared<QMetaObject::Connection>();
+        auto counted = std::make_shared<bool>(true);
+        QPointer<Cluster> self(this);
+        auto identified = [self, counted]() {
+            if (*counted && self)
+                --self->m_unidentifiedControl;
+            *counted = false;
+        };
+        connect(socket, &QObject::destroyed, this, identified);
+        QTimer::singleShot(kControlHelloMs, socket, [socket, counted]() {
+            if (*counted) {
+                qCWarning(lcCluster) << "control channel: a connection said no hello within" << kControlHelloMs << "ms; dropped";
+                socket->abort();
+                socket->deleteLater();
+            }
+        });
         *closeConnection = connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
         *helloConnection = connect(socket, &QLocalSocket::readyRead, this,
-                                   [this, socket, reader, helloConnection, closeConnection]() {
+                                   [this, socket, reader, helloConnection, closeConnection, identified]() {
             reader->append(socket->readAll());
             QCborMap hello;
             if (!reader->next(&hello)) {
@@ -261,6 +300,7 @@ void Cluster::onNewControlConnection()
                 return;
             }
             disconnect(*helloConnection);
+            identified();
             const QCborValue pidValue = hello.value(QStringLiteral("pid"));
             const qint64 pid = pidValue.isInteger() ? pidValue.toInteger() : -1;
             for (WorkerInstance* instance : std::as_const(m_instances)) {

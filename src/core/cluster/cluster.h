@@ -32,6 +32,7 @@ struct ClusterConfig
     int workers = 0; // 0 -> one per core
     DistributionPolicy policy = DistributionPolicy::RoundRobin;
     QHostAddress host = QHostAddress(QHostAddress::LocalHost);
+    QStringList allowedHosts; // Host names the workers answer besides the address (HostPolicy)
     quint16 port = 3000; // 0 -> any free port
     int portAttempts = 1; // the port busy: try the next ones, this many ports in all (the bind itself decides: no race)
     int poolThreads = 0; // per worker; 0 -> worker default
@@ -99,6 +100,9 @@ public:
     bool isRunning() const { return m_running; }
     quint16 port() const { return m_port; }
     QString url() const;
+    // The control channel's local socket name (empty when stopped): for
+    // diagnostics and the tests that knock on it.
+    QString controlServerName() const;
     const ClusterConfig& config() const { return m_config; }
     int workerCount() const { return static_cast<int>(m_slots.size()); }
     QList<WorkerInfo> workers() const;
@@ -148,6 +152,7 @@ private:
     std::unique_ptr<RoundRobinAcceptor> m_acceptor;
     std::unique_ptr<RoundRobinAcceptor> m_refuser; // shared policy, every slot errored: answers 503
     QLocalServer* m_controlServer = nullptr;
+    int m_unidentifiedControl = 0; // control connections that have not said hello yet
     TelemetryAggregator* m_telemetry = nullptr;
     std::vector<Slot> m_slots;
     QList<WorkerInstance*> m_instances; // every live process, current or retiring

@@ -33,11 +33,21 @@ QString label(double v)
 
 QList<double> niceTicks(double lo, double hi, int maxTicks)
 {
+    // Any finite range gives at least two finite ticks, however wide (a file
+    // once held a chart from -1e308 to 1e308: the span overflowed, the list
+    // came back empty and was indexed). A non-finite end gives [0, 1].
+    if (!std::isfinite(lo) || !std::isfinite(hi))
+        return { 0.0, 1.0 };
     if (!(hi > lo)) {
-        hi = lo + 1;
+        const double pad = std::max(1.0, std::fabs(lo) * 0.1);
+        hi = lo + pad;
+        if (!std::isfinite(hi) || !(hi > lo)) {
+            hi = lo;
+            lo = hi - pad;
+        }
     }
-    const double span = hi - lo;
-    const double rough = span / qMax(1, maxTicks - 1);
+    const int intervals = qMax(1, maxTicks - 1);
+    const double rough = hi / intervals - lo / intervals; // not (hi - lo) / n: that can overflow
     const double mag = std::pow(10.0, std::floor(std::log10(rough)));
     double step = mag;
     for (double m : { 1.0, 2.0, 5.0, 10.0 }) {
@@ -47,9 +57,17 @@ QList<double> niceTicks(double lo, double hi, int maxTicks)
         }
     }
     QList<double> ticks;
-    const double first = std::floor(lo / step) * step;
-    for (double t = first; t <= hi + step * 0.5 && ticks.size() < 50; t += step)
-        ticks.append(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+    if (std::isfinite(step) && step > 0) {
+        const double first = std::floor(lo / step) * step;
+        for (int i = 0; i < 50; ++i) {
+            const double t = first + i * step;
+            if (!std::isfinite(t) || t - step * 0.5 > hi)
+                break;
+            ticks.append(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+        }
+    }
+    if (ticks.size() < 2)
+        return { lo, hi };
     return ticks;
 }
 

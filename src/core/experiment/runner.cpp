@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QThread>
 
+#include <cmath>
 #include <memory>
 
 namespace clusterlab::experiment {
@@ -53,6 +54,31 @@ bool RunReport::fromJson(const QJsonObject& o, RunReport* out, QString* error)
     r.cancelled = o.value(QStringLiteral("cancelled")).toBool();
     for (const QJsonValue& v : o.value(QStringLiteral("results")).toArray())
         r.results.append(ExperimentResult::fromJson(v.toObject()));
+    // Measurements are finite numbers; anything else (a number past 1e308
+    // reads as infinity) is not a run this program wrote.
+    for (const ExperimentResult& result : std::as_const(r.results)) {
+        for (const Chart& chart : result.charts) {
+            for (const Line& line : chart.lines) {
+                for (const QList<QPointF>* list : { &line.points, &line.intervals }) {
+                    for (const QPointF& p : *list) {
+                        if (!std::isfinite(p.x()) || !std::isfinite(p.y())) {
+                            *error = QStringLiteral("the chart \"%1\" of %2 holds a value that is not a finite number")
+                                         .arg(chart.title, result.name);
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        for (const QList<double>& rounds : result.metrics) {
+            for (double x : rounds) {
+                if (!std::isfinite(x)) {
+                    *error = QStringLiteral("a measurement of %1 is not a finite number").arg(result.name);
+                    return false;
+                }
+            }
+        }
+    }
     // The verdicts are decided again from the measurements: the rules are
     // the code's, the evidence the file's.
     r.verdicts = VerdictTable::decide(r.results, r.machine.cores);

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <limits>
 
+#include <zlib.h> // the merge inflates no further than the encoding declares (qUncompress has no bound)
+
 namespace clusterlab {
 
 namespace {
@@ -23,6 +25,53 @@ constexpr quint32 kWordSizeNibble = 0x10;
 constexpr quint32 kCookieBaseMask = ~quint32 { 0xf0 };
 constexpr int kV2HeaderBytes = 40;
 constexpr int kMaxCountsLength = 1 << 23; // 64 MiB of counts: refuse larger layouts from files
+
+// A zlib stream inflated piece by piece, each piece to an exact size: the
+// caller decides how far it goes, not the stream.
+class Inflater
+{
+public:
+    Inflater(const char* data, qsizetype size)
+    {
+        m_z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+        m_z.avail_in = static_cast<uInt>(size);
+        m_ok = inflateInit(&m_z) == Z_OK;
+    }
+    ~Inflater() { inflateEnd(&m_z); }
+    Inflater(const Inflater&) = delete;
+    Inflater& operator=(const Inflater&) = delete;
+
+    // Appends exactly n more inflated bytes to *out; false when the stream
+    // ends first or is not zlib.
+    bool take(qsizetype n, QByteArray* out)
+    {
+        if (!m_ok)
+            return false;
+        const qsizetype start = out->size();
+        out->resize(start + n);
+        m_z.next_out = reinterpret_cast<Bytef*>(out->data() + start);
+        m_z.avail_out = static_cast<uInt>(n);
+        while (m_z.avail_out > 0) {
+            const int rc = inflate(&m_z, Z_NO_FLUSH);
+            if (rc == Z_STREAM_END && m_z.avail_out > 0) {
+                out->resize(out->size() - static_cast<qsizetype>(m_z.avail_out));
+                return false;
+            }
+            if (rc != Z_OK && rc != Z_STREAM_END) {
+                out->resize(out->size() - static_cast<qsizetype>(m_z.avail_out));
+                m_ok = false;
+                return false;
+            }
+            if (rc == Z_STREAM_END)
+                break;
+        }
+        return true;
+    }
+
+private:
+    z_stream m_z {};
+    bool m_ok = false;
+};
 
 int leadingZeros(std::uint64_t v)
 {
@@ -395,14 +444,13 @@ std::optional<HdrHistogram> HdrHistogram::decodeCompressed(const QByteArray& byt
         fail(error, QStringLiteral("compressed length %1 does not fit the %2 bytes given").arg(zlibLength).arg(bytes.size()));
         return std::nullopt;
     }
-    // qUncompress wants qCompress's length prefix; it is only a first
-    // guess of the size (Qt grows the buffer when it is too small).
-    QByteArray zlib(4, '\0');
-    const quint32 guess = static_cast<quint32>(std::min<qint64>(qint64 { zlibLength } * 8 + 1024, qint64 { 1 } << 24));
-    qToBigEndian(guess, zlib.data());
-    zlib.append(bytes.constData() + 8, zlibLength);
-    const QByteArray raw = qUncompress(zlib);
-    if (raw.size() < kV2HeaderBytes) {
+    // Inflated in two bounded steps, never further than the encoding
+    // declares: its 40-byte header, then the payload it announces, which
+    // its layout bounds (9 bytes a count at most). A compression bomb (1.4
+    // MB inflating to 1 GiB) is refused after a few bytes.
+    Inflater inflater(bytes.constData() + 8, zlibLength);
+    QByteArray raw;
+    if (!inflater.take(kV2HeaderBytes, &raw)) {
         fail(error, QStringLiteral("the zlib stream does not inflate to a V2 HdrHistogram encoding"));
         return std::nullopt;
     }
@@ -418,19 +466,26 @@ std::optional<HdrHistogram> HdrHistogram::decodeCompressed(const QByteArray& byt
     const qint64 lowest = qFromBigEndian<qint64>(d + 16);
     const qint64 highest = qFromBigEndian<qint64>(d + 24);
     // d + 32: integer to double conversion ratio, unused for integer values
-    if (payloadLength < 0 || payloadLength > raw.size() - kV2HeaderBytes) {
-        fail(error, QStringLiteral("payload length %1 exceeds the %2 bytes inflated").arg(payloadLength).arg(raw.size()));
-        return std::nullopt;
-    }
-    if (!validLayout(lowest, highest, digits, nullptr)) {
+    int countsLength = 0;
+    if (!validLayout(lowest, highest, digits, &countsLength)) {
         fail(error, QStringLiteral("unsupported layout (lowest %1, highest %2, %3 digits)").arg(lowest).arg(highest).arg(digits));
         return std::nullopt;
     }
+    if (payloadLength < 0 || qint64 { payloadLength } > qint64 { countsLength } * 9) {
+        fail(error, QStringLiteral("payload length %1 is more than %2 counts can take").arg(payloadLength).arg(countsLength));
+        return std::nullopt;
+    }
+    if (!inflater.take(payloadLength, &raw)) {
+        fail(error, QStringLiteral("payload length %1 exceeds the %2 bytes inflated").arg(payloadLength).arg(raw.size() - kV2HeaderBytes));
+        return std::nullopt;
+    }
+    d = raw.constData();
     HdrHistogram h(lowest, highest, digits);
     const auto* counts = reinterpret_cast<const uchar*>(d);
     const qsizetype end = kV2HeaderBytes + payloadLength;
     qsizetype pos = kV2HeaderBytes;
     std::int64_t index = 0;
+    std::int64_t total = 0;
     while (pos < end) {
         std::int64_t value = 0;
         if (!getZigZag(counts, end, &pos, &value)) {
@@ -448,6 +503,11 @@ std::optional<HdrHistogram> HdrHistogram::decodeCompressed(const QByteArray& byt
                 fail(error, QStringLiteral("more counts than the layout's %1").arg(h.m_countsLength));
                 return std::nullopt;
             }
+            if (value > std::numeric_limits<std::int64_t>::max() - total) {
+                fail(error, QStringLiteral("its counts add up past 2^63"));
+                return std::nullopt;
+            }
+            total += value;
             h.m_counts[static_cast<std::size_t>(index++)] = value;
         }
     }

@@ -19,6 +19,13 @@ constexpr std::int64_t kMinBackoffNs = 1 * kMs;      // a failed connect waits, 
 constexpr std::int64_t kMaxBackoffNs = 1000 * kMs;   // ...up to this
 constexpr qsizetype kMaxServerConnections = 1 << 20; // distinct (pid, connection id) pairs remembered
 constexpr int kReadChunk = 65536;
+// At most this much is read from one connection per pass of the loop, so
+// that a server streaming without end cannot keep the loop from its
+// timeouts, its cancel flag and the other connections.
+constexpr int kMaxChunksPerRead = 4;
+// Header names and the values we parse are short; a longer one is neither
+// X-Worker-Pid nor a pid, and is not kept.
+constexpr std::size_t kMaxKeptHeaderBytes = 32;
 constexpr std::int64_t kIdleCheckNs = 1 * kMs; // reused after this long idle: check it first
 // A sleeping thread wakes some tens of µs late (measured here: ~70 µs at
 // 200 req/s); at low rates the loop wakes this much early and polls the
@@ -83,7 +90,18 @@ int LoadEngine::onMessageBegin(llhttp_t* p)
     c->field.clear();
     c->value.clear();
     c->header = 0;
+    c->headBytes = 0;
+    c->headTooLong = false;
     return 0;
+}
+
+bool LoadEngine::countHead(Conn* c, std::size_t len)
+{
+    c->headBytes += len;
+    if (c->headBytes <= kMaxResponseHeadBytes)
+        return true;
+    c->headTooLong = true;
+    return false;
 }
 
 int LoadEngine::onHeaderField(llhttp_t* p, const char* at, std::size_t len)
@@ -93,7 +111,10 @@ int LoadEngine::onHeaderField(llhttp_t* p, const char* at, std::size_t len)
         c->field.clear();
         c->header = 0;
     }
-    c->field.append(at, len);
+    if (!countHead(c, len))
+        return -1;
+    if (c->field.size() < kMaxKeptHeaderBytes)
+        c->field.append(at, std::min(len, kMaxKeptHeaderBytes - c->field.size()));
     return 0;
 }
 
@@ -104,8 +125,10 @@ int LoadEngine::onHeaderValue(llhttp_t* p, const char* at, std::size_t len)
         c->header = headerIs(c->field, "x-worker-pid") ? 1 : headerIs(c->field, "x-connection-id") ? 2 : 3;
         c->value.clear();
     }
-    if (c->header == 1 || c->header == 2)
-        c->value.append(at, len);
+    if (!countHead(c, len))
+        return -1;
+    if ((c->header == 1 || c->header == 2) && c->value.size() < kMaxKeptHeaderBytes)
+        c->value.append(at, std::min(len, kMaxKeptHeaderBytes - c->value.size()));
     return 0;
 }
 
@@ -234,7 +257,7 @@ void LoadEngine::writeSome(Conn& c, std::int64_t now)
 void LoadEngine::readSome(Conn& c, std::int64_t now)
 {
     char buf[kReadChunk];
-    for (;;) {
+    for (int chunk = 0; chunk < kMaxChunksPerRead; ++chunk) {
         const qint64 n = loadplatform::receiveSome(c.fd, buf, sizeof buf);
         if (n > 0) {
             if (c.rec.firstByteNs == 0)
@@ -250,7 +273,7 @@ void LoadEngine::readSome(Conn& c, std::int64_t now)
                 return;
             }
             if (err != HPE_OK) {
-                finishRequest(c, now, LoadError::Malformed);
+                finishRequest(c, now, c.headTooLong ? LoadError::HeaderTooLong : LoadError::Malformed);
                 return;
             }
             if (n < static_cast<qint64>(sizeof buf))

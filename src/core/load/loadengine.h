@@ -59,8 +59,10 @@ private:
         std::int64_t notBeforeNs = 0; // connect back-off
         std::int64_t idleSinceNs = 0; // the last answer (keep-alive reuse check)
         std::int64_t backoffNs = 0;
-        std::string field;
-        std::string value;
+        std::string field;        // the header name being read, at most kMaxKeptHeaderBytes of it
+        std::string value;        // X-Worker-Pid's or X-Connection-Id's value, likewise
+        std::size_t headBytes = 0; // header bytes of this response so far
+        bool headTooLong = false;
         int header = 0; // 1 X-Worker-Pid, 2 X-Connection-Id, 3 other, -1 between headers
     };
 
@@ -71,6 +73,9 @@ private:
     static int onHeaderValueComplete(llhttp_t* p);
     static int onHeadersComplete(llhttp_t* p);
     static int onMessageComplete(llhttp_t* p);
+    // Counts a piece of the response head; false (the request fails as
+    // HeaderTooLong) past kMaxResponseHeadBytes.
+    static bool countHead(Conn* c, std::size_t len);
 
     bool cancelled() const { return m_cancel->load(std::memory_order_relaxed); }
     void issue(Conn& c, std::int64_t now);

@@ -22,6 +22,7 @@ const char* errorKindName(LoadError e)
     case LoadError::ClosedEarly: return "closed-early";
     case LoadError::Connect: return "connect";
     case LoadError::Cancelled: return "cancelled";
+    case LoadError::HeaderTooLong: return "header-too-long";
     }
     return "unknown";
 }

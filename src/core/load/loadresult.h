@@ -24,8 +24,13 @@ enum class LoadError : std::uint8_t {
     ClosedEarly, // the connection closed before the response was complete
     Connect,     // connect failed otherwise (unreachable, no address, ...)
     Cancelled,   // the run was cancelled while it was in flight
+    HeaderTooLong, // malformed: the response head ran past kMaxResponseHeadBytes (a hostile or broken server)
 };
-constexpr int kLoadErrorKinds = 8;
+constexpr int kLoadErrorKinds = 9;
+// The most a response head may take (status line and headers); past it the
+// request fails as HeaderTooLong and its connection is closed: a server
+// that never stops sending headers costs the client nothing more.
+constexpr std::size_t kMaxResponseHeadBytes = 64 * 1024;
 // Requests still in flight when a timed run (-z) reaches its end are cut
 // there: not sent, not failed (LoadSummary::cutAtDeadline counts them).
 const char* errorKindName(LoadError e);

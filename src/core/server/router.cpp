@@ -11,6 +11,12 @@
 
 namespace clusterlab {
 
+Router::Router(const WorkerServer* server)
+    : m_server(server)
+    , m_hosts(server->config().host, server->config().allowedHosts)
+{
+}
+
 RouteId Router::routeOf(const QByteArray& path)
 {
     const auto is = [&path](const char* s, qsizetype n) { return path.size() == n && std::memcmp(path.constData(), s, static_cast<std::size_t>(n)) == 0; };
@@ -29,6 +35,12 @@ Router::Plan Router::plan(const HttpRequest& request, const ResponseIdentity& id
     Plan p;
     p.route = routeOf(request.path);
     const bool json = request.acceptsJson();
+    const bool read = (p.route == RouteId::Root || p.route == RouteId::Healthz)
+        && (request.method == "GET" || request.method == "HEAD");
+    if (const HostPolicy::Verdict v = m_hosts.check(request, read); v != HostPolicy::Verdict::Allowed) {
+        p.response = errorResponse(HostPolicy::status(v), m_hosts.message(v), json);
+        return p;
+    }
     if (p.route == RouteId::Other) {
         p.response = errorResponse(404, "no route " + request.path.left(64) + "; try /", json);
         return p;

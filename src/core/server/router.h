@@ -3,6 +3,7 @@
 #include "http/fibquery.h"
 #include "http/httprequest.h"
 #include "http/httpresponse.h"
+#include "hostpolicy.h"
 #include "routes.h"
 #include "telemetry/requestrecord.h"
 
@@ -11,17 +12,15 @@ namespace clusterlab {
 class WorkerServer;
 
 // What answers a request, decided once: the route (one switch over the
-// path), and either the finished response (/, /healthz, every 4xx) or the
+// path), after the HostPolicy's word on who is asking, and either the finished response (/, /healthz, every 4xx) or the
 // compute path to run with its N. The connection owns the transport
 // (bytes, pipelining order, timers) and the asynchronous work; the router
 // owns the HTTP surface. Worker main thread; not thread-safe.
 class Router
 {
 public:
-    explicit Router(const WorkerServer* server)
-        : m_server(server)
-    {
-    }
+    // Reads the server's configuration (its address and allowed names) once.
+    explicit Router(const WorkerServer* server);
 
     enum class Work { None, Main, Pool, Child };
     struct Plan
@@ -41,6 +40,7 @@ private:
     HttpResponse health() const;
 
     const WorkerServer* m_server;
+    HostPolicy m_hosts;
 };
 
 } // namespace clusterlab

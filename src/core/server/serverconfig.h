@@ -4,6 +4,7 @@
 
 #include <QHostAddress>
 #include <QString>
+#include <QStringList>
 
 namespace clusterlab {
 
@@ -12,6 +13,7 @@ namespace clusterlab {
 struct ServerConfig
 {
     QHostAddress host = QHostAddress(QHostAddress::LocalHost);
+    QStringList allowedHosts; // Host names answered besides the address (HostPolicy), e.g. a machine name
     quint16 port = 3000;
     int workerIndex = 0;
     int poolThreads = 0;        // 0 -> one per core

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cluster/clusterfeed.h"
+#include "sessionfile.h"
 #include "telemetry/latencyhistogram.h"
 
 #include <QJsonArray>
@@ -80,13 +81,39 @@ struct SessionSummary
     QString title() const; // file name, source and date, for legends
 };
 
+// What a session may hold before the reader refuses it: far more than the
+// app writes (its temporary session stops at 16 GiB, about 360 million
+// requests; serve runs at most 256 workers), far less than would exhaust
+// memory. Memory while reading grows with these limits, not with what a
+// file claims. Each refusal names the limit it hit.
+struct SessionReadLimits
+{
+    qint64 maxRows = 1'000'000'000;     // rows of requests, of worker_samples and of load_requests, each
+    int maxWorkers = 1024;              // distinct worker indexes
+    int maxLoadRoutes = 256;            // distinct load-test routes (one latency histogram each)
+    int maxLoadTests = 100'000;
+    int maxEventsKept = 100'000;        // more are counted in one closing line
+    int maxTextChars = 1 << 20;         // one meta value, load-test setting or summary, or event
+    qint64 maxSeriesPoints = 4'000'000; // per-second and per-sample points, all series together
+    int maxExperiments = 1000;
+};
+
+struct SessionReadOptions
+{
+    session::ReadOptions open;
+    SessionReadLimits limits;
+};
+
 // Reads a session (opened read-only and checked as session::openForReading
-// does). False with the reason; `cancelled` is polled between rows.
+// does). False with the reason; `cancelled` is polled between rows and by
+// SQLite's progress handler.
 bool readSession(const QString& path, SessionSummary* out, QString* error, const std::function<bool()>& cancelled = {});
+bool readSession(const QString& path, SessionSummary* out, QString* error, const SessionReadOptions& options);
 
 // Streams the server-side requests of a session as CSV or JSON (the
 // formats of `serve --record FILE.csv` and the window's record export).
-bool exportSessionRequests(const QString& sessionPath, QIODevice* out, bool json, QString* error);
+bool exportSessionRequests(const QString& sessionPath, QIODevice* out, bool json, QString* error,
+                           const session::ReadOptions& options = {});
 
 // Two sessions side by side: per route, both figures and B/A.
 struct SessionComparison
