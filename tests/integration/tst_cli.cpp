@@ -71,6 +71,16 @@ void TestCli::helpAndVersion_data()
                                    << QByteArray("--max-children");
     QTest::addRow("worker --version") << QStringLiteral("clusterlab-worker") << QStringLiteral("--version")
                                       << QByteArray("clusterlab-worker 0.");
+    // Issue 22: --help-all, which every help lists, ran the command instead
+    // (serve started serving on port 3000, experiment a 4-minute run).
+    QTest::addRow("clusterlab --help-all") << QStringLiteral("clusterlab") << QStringLiteral("--help-all") << QByteArray("Usage");
+    QTest::addRow("serve --help-all") << QStringLiteral("clusterlab") << QStringLiteral("serve --help-all")
+                                      << QByteArray("--allow-host");
+    QTest::addRow("bench --help-all") << QStringLiteral("clusterlab") << QStringLiteral("bench --help-all") << QByteArray("--merge");
+    QTest::addRow("experiment --help-all") << QStringLiteral("clusterlab") << QStringLiteral("experiment --help-all")
+                                           << QByteArray("--quick");
+    QTest::addRow("worker --help-all") << QStringLiteral("clusterlab-worker") << QStringLiteral("--help-all")
+                                       << QByteArray("--allow-host");
 }
 
 void TestCli::helpAndVersion()
@@ -79,7 +89,7 @@ void TestCli::helpAndVersion()
     QFETCH(QString, flag);
     QFETCH(QByteArray, expected);
     QByteArray out, err;
-    QCOMPARE(run(program, { flag }, &out, &err), 0);
+    QCOMPARE(run(program, flag.split(QLatin1Char(' ')), &out, &err), 0);
     QVERIFY2(out.contains(expected), out.constData());
 }
 

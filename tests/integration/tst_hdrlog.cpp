@@ -14,7 +14,10 @@
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QtEndian>
 #include <QtTest>
+
+#include <limits>
 
 #include <cmath>
 
@@ -551,6 +554,37 @@ void TestHdrLog::mergeRejectsBadFiles()
     QVERIFY(writeFile(corrupt, QJsonDocument(badHdr).toJson()));
     QVERIFY(writeFile(notJson, "just some text\n"));
     QVERIFY(writeFile(other, "{\"name\": \"a package.json, say\"}"));
+    // Issue 22: a compression bomb (1.4 MB inflated to 1 GiB before any
+    // check) and totals that overflow ("Sent -46744073709551616").
+    QByteArray encoding(40, '\0');
+    qToBigEndian<quint32>(0x1c849303, encoding.data());      // V2 encoding
+    qToBigEndian<qint32>(64 * 1024 * 1024, encoding.data() + 4); // payload: 64 MiB, says the header
+    qToBigEndian<qint32>(3, encoding.data() + 12);           // digits
+    qToBigEndian<qint64>(1, encoding.data() + 16);           // lowest
+    qToBigEndian<qint64>(3600000000LL, encoding.data() + 24); // highest
+    const QByteArray zlib = qCompress(encoding + QByteArray(64 * 1024 * 1024, '\0'), 9).mid(4);
+    QByteArray compressed(8, '\0');
+    qToBigEndian<quint32>(0x1c849304, compressed.data());
+    qToBigEndian<qint32>(static_cast<qint32>(zlib.size()), compressed.data() + 4);
+    compressed += zlib;
+    QJsonObject bomb = readJson(good);
+    h = bomb.value(QStringLiteral("hdr")).toObject();
+    h.insert(QStringLiteral("latency"), QString::fromLatin1(compressed.toBase64()));
+    bomb.insert(QStringLiteral("hdr"), h);
+    const QString bombFile = dir.filePath(QStringLiteral("bomb.json"));
+    QVERIFY(writeFile(bombFile, QJsonDocument(bomb).toJson()));
+    QJsonObject huge = readJson(good);
+    huge.insert(QStringLiteral("sent"), static_cast<qint64>(std::numeric_limits<qint64>::max() - 5));
+    const QString hugeFile = dir.filePath(QStringLiteral("huge.json"));
+    QVERIFY(writeFile(hugeFile, QJsonDocument(huge).toJson()));
+    QJsonObject endless = readJson(good);
+    endless.insert(QStringLiteral("durationMs"), 1e300);
+    const QString endlessFile = dir.filePath(QStringLiteral("endless.json"));
+    QVERIFY(writeFile(endlessFile, QJsonDocument(endless).toJson()));
+    QJsonObject negative = readJson(good);
+    negative.insert(QStringLiteral("failed"), -3);
+    const QString negativeFile = dir.filePath(QStringLiteral("negative.json"));
+    QVERIFY(writeFile(negativeFile, QJsonDocument(negative).toJson()));
 
     const struct
     {
@@ -565,6 +599,10 @@ void TestHdrLog::mergeRejectsBadFiles()
         { { good, dir.filePath(QStringLiteral("missing.json")) }, 1, "cannot read" },
         { {}, 2, "--merge: expected bench JSON files" },
         { { good, QStringLiteral("-n"), QStringLiteral("5") }, 2, "not -n" },
+        { { good, bombFile }, 2, "payload length 67108864 is more than" },
+        { { hugeFile, hugeFile }, 2, "pass 2^63" },
+        { { good, endlessFile }, 2, "\"durationMs\" is not a count or time" },
+        { { good, negativeFile }, 2, "\"failed\" is not a count or time" },
         { { good, QStringLiteral("--hdr-log"), dir.filePath(QStringLiteral("x.hlog")) }, 2, "not --hdr-log" },
     };
     for (const auto& c : cases) {

@@ -10,6 +10,7 @@
 
 #include <QBuffer>
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QSignalSpy>
 #include <QSqlDatabase>
@@ -107,6 +108,38 @@ bool recordSynthetic(const QString& path, int records, SessionRecorder::Options 
     return rec.failure().isEmpty() && rec.requestsWritten() == static_cast<quint64>(records);
 }
 
+// Every file of a folder with its digest: what "left alone" means for a
+// session and the folder it sits in.
+QMap<QString, QByteArray> folderDigest(const QString& dir)
+{
+    QMap<QString, QByteArray> out;
+    for (const QFileInfo& f : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden))
+        out.insert(f.fileName(), digest(f.filePath()));
+    return out;
+}
+
+// Peak resident memory since the last reset, in MiB (Linux; -1 elsewhere).
+qint64 peakRssMib(bool reset)
+{
+#if defined(Q_OS_LINUX)
+    if (reset) {
+        QFile clear(QStringLiteral("/proc/self/clear_refs"));
+        if (clear.open(QIODevice::WriteOnly))
+            clear.write("5");
+    }
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : status.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').constFirst().toLongLong() / 1024;
+    }
+#else
+    Q_UNUSED(reset);
+#endif
+    return -1;
+}
+
 } // namespace
 
 class TestSession : public QObject
@@ -118,6 +151,10 @@ private Q_SLOTS:
     void exportFromASessionMatchesTheLiveExport();
     void badInputIsRefusedAndLeftAlone_data();
     void badInputIsRefusedAndLeftAlone();
+    void craftedSessionsAreRefusedOrBounded_data();
+    void craftedSessionsAreRefusedOrBounded();
+    void aSessionLeftInWalModeIsReadFromACopy();
+    void aReadCanBeCancelled();
     void aLockedSessionSaysSo();
     void theQueueIsBounded();
     void aFullDiskOrTheLimitStopsRecordingAndKeepsWhatWasWritten();
@@ -263,6 +300,141 @@ void TestSession::badInputIsRefusedAndLeftAlone()
     QCOMPARE(digest(path), before); // nothing changed on disk
     QVERIFY(!QFile::exists(path + QStringLiteral("-journal")));
     QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+}
+
+// Issue 22: a session is a file from anyone. Each row builds one the way an
+// attacker would (from a real recorded session) and says what the reader
+// must answer: a refusal naming the reason or the limit, or a read whose
+// memory stays bounded. The file and its folder stay byte for byte.
+void TestSession::craftedSessionsAreRefusedOrBounded_data()
+{
+    QTest::addColumn<QStringList>("statements");
+    QTest::addColumn<QString>("expected"); // in the error; empty: it reads
+    const QString counter = QStringLiteral("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT %1) ");
+    QTest::newRow("a view in place of a table")
+        << QStringList { QStringLiteral("DROP TABLE events"), QStringLiteral("CREATE VIEW events AS SELECT 0 AS t_ns, 'x' AS text") }
+        << QStringLiteral("events is a view, not a table");
+    QTest::newRow("an endless view") // quick_check passed it, then the reader hung for ever
+        << QStringList { QStringLiteral("DROP TABLE requests"),
+                         QStringLiteral("CREATE VIEW requests AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                                        "SELECT x AS headers_ns, 0 AS worker, 1 AS pid, 0 AS connection, 0 AS seq, 0 AS route, "
+                                        "0 AS path, 0 AS n, 200 AS status, 0 AS bytes, 0 AS queue_ns, 0 AS compute_ns, "
+                                        "0 AS spawn_ns, 1 AS total_ns, 0 AS thread_or_task FROM c") }
+        << QStringLiteral("requests is a view, not a table");
+    QTest::newRow("a zeroblob view") // 1.7 GiB from 49 KB
+        << QStringList { QStringLiteral("DROP TABLE experiments"),
+                         QStringLiteral("CREATE VIEW experiments AS SELECT 1 AS id, zeroblob(1000000000) AS report") }
+        << QStringLiteral("experiments is a view, not a table");
+    QTest::newRow("a generated zeroblob column")
+        << QStringList { QStringLiteral("DROP TABLE experiments"),
+                         QStringLiteral("CREATE TABLE experiments (id INTEGER PRIMARY KEY, taken_utc TEXT, "
+                                        "report BLOB GENERATED ALWAYS AS (zeroblob(1000000000)) VIRTUAL)"),
+                         QStringLiteral("INSERT INTO experiments (id, taken_utc) VALUES (1, 'x')") }
+        << QStringLiteral("experiments.report is a generated column");
+    QTest::newRow("a trigger")
+        << QStringList { QStringLiteral("CREATE TRIGGER t AFTER INSERT ON events BEGIN DELETE FROM events; END") }
+        << QStringLiteral("holds a trigger");
+    QTest::newRow("a version past 32 bits") // once read as 1
+        << QStringList { QStringLiteral("UPDATE meta SET value = '4294967297' WHERE key = 'version'") }
+        << QStringLiteral("unknown session format version (4294967297)");
+    QTest::newRow("300,000 workers") // 5.1 GiB and still busy at 100 s
+        << QStringList { counter.arg(300000)
+                         + QStringLiteral("INSERT INTO requests SELECT x, x, x, 0, 0, 0, 0, NULL, 200, 0, 0, 0, 0, 1000, 0 FROM c") }
+        << QStringLiteral("more than 1024 distinct workers");
+    QTest::newRow("20,000 routes") // 1.1 GiB
+        << QStringList { counter.arg(20000) + QStringLiteral("INSERT INTO load_routes SELECT 1, x + 10, '/r' || x FROM c"),
+                         counter.arg(20000)
+                             + QStringLiteral("INSERT INTO load_requests SELECT 1, x + 10, 0, 0, 0, 0, 0, 1000, 200, 0, 1, 1, 0 FROM c") }
+        << QStringLiteral("more than 256 distinct routes");
+    QTest::newRow("12,000 requests going back in time") // bad_alloc at a 3 GiB cap
+        << QStringList { counter.arg(12000)
+                         + QStringLiteral("INSERT INTO requests SELECT (20000 - x) * 1000000000, 0, 7, 0, 0, x % 4, 0, NULL, 200, 0, "
+                                          "0, 0, 0, 1000, 0 FROM c") }
+        << QString();
+    QTest::newRow("2,000,000,000 pool threads") // froze the topology's paint
+        << QStringList { QStringLiteral("UPDATE meta SET value = '{\"policy\":\"shared\",\"poolThreads\":2000000000,"
+                                        "\"maxChildren\":2000000000}' WHERE key = 'settings'") }
+        << QString();
+    QTest::newRow("a giant meta value")
+        << QStringList { QStringLiteral("UPDATE meta SET value = printf('%.*c', 3000000, 'x') WHERE key = 'machine'") }
+        << QStringLiteral("a value over");
+}
+
+void TestSession::craftedSessionsAreRefusedOrBounded()
+{
+    QFETCH(QStringList, statements);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("crafted.sqlite"));
+    QVERIFY(recordSynthetic(path, 100));
+    for (const QString& sql : statements)
+        QVERIFY2(execOn(path, sql), qPrintable(sql));
+    const auto before = folderDigest(dir.path());
+    const qint64 rssBefore = peakRssMib(true);
+    SessionSummary s;
+    QString error;
+    const bool read = readSession(path, &s, &error);
+    const qint64 rssPeak = peakRssMib(false);
+    if (expected.isEmpty()) {
+        QVERIFY2(read, qPrintable(error));
+        QVERIFY(s.requests >= 100);
+        const auto feed = s.toFeed();
+        QVERIFY(feed->poolThreads >= 1 && feed->poolThreads <= 1024);
+        QVERIFY(feed->maxChildren >= 1 && feed->maxChildren <= 4096);
+    } else {
+        QVERIFY(!read);
+        QVERIFY2(error.contains(expected), qPrintable(error));
+        QCOMPARE(s.requests, quint64(0)); // nothing half-read reaches the caller
+    }
+    if (rssBefore > 0) // bounded: these once took 1 to 5 GiB
+        QVERIFY2(rssPeak - rssBefore < 512, qPrintable(QStringLiteral("peak RSS grew by %1 MiB").arg(rssPeak - rssBefore)));
+    QCOMPARE(folderDigest(dir.path()), before);
+}
+
+// A killed `serve --record` leaves its session in WAL mode with the -wal
+// beside it. Reading it wrote -shm and -wal files beside it; now it is read
+// from a private copy: its last batches count, and nothing there changes.
+void TestSession::aSessionLeftInWalModeIsReadFromACopy()
+{
+    QTemporaryDir dir;
+    QTemporaryDir left;
+    const QString path = dir.filePath(QStringLiteral("killed.sqlite"));
+    QVERIFY(recordSynthetic(path, 100));
+    const QString name = session::newConnectionName("writer");
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode=WAL")));
+        QVERIFY(q.exec(QStringLiteral("PRAGMA wal_autocheckpoint=0")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO requests SELECT headers_ns + 1, worker, pid, connection, seq, route, path, n, "
+                                      "status, bytes, queue_ns, compute_ns, spawn_ns, total_ns, thread_or_task FROM requests")));
+        // What the killed process left: the file and its -wal, no -shm.
+        QVERIFY(QFile::copy(path, left.filePath(QStringLiteral("killed.sqlite"))));
+        QVERIFY(QFile::copy(path + QStringLiteral("-wal"), left.filePath(QStringLiteral("killed.sqlite-wal"))));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    const auto before = folderDigest(left.path());
+    QCOMPARE(before.size(), 2);
+    SessionSummary s;
+    QString error;
+    QVERIFY2(readSession(left.filePath(QStringLiteral("killed.sqlite")), &s, &error), qPrintable(error));
+    QCOMPARE(s.requests, quint64(200)); // the batches in the -wal count
+    QCOMPARE(folderDigest(left.path()), before);
+}
+
+void TestSession::aReadCanBeCancelled()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.sqlite"));
+    QVERIFY(recordSynthetic(path, 1000));
+    SessionSummary s;
+    QString error;
+    QVERIFY(!readSession(path, &s, &error, []() { return true; }));
+    QVERIFY2(error.contains(QStringLiteral("cancelled")), qPrintable(error));
+    QCOMPARE(s.requests, quint64(0));
 }
 
 void TestSession::aLockedSessionSaysSo()

@@ -49,22 +49,24 @@ QList<double> niceTicks(double lo, double hi, int maxTicks)
     const int intervals = qMax(1, maxTicks - 1);
     const double rough = hi / intervals - lo / intervals; // not (hi - lo) / n: that can overflow
     const double mag = std::pow(10.0, std::floor(std::log10(rough)));
-    double step = mag;
-    for (double m : { 1.0, 2.0, 5.0, 10.0 }) {
-        if (m * mag >= rough) {
-            step = m * mag;
-            break;
-        }
-    }
     QList<double> ticks;
-    if (std::isfinite(step) && step > 0) {
+    // The smallest round step (1, 2, 5 × a power of ten) whose ticks stay
+    // finite; at the very edge of the double range none may: then the ends.
+    for (double m : { 1.0, 2.0, 5.0, 10.0, 20.0, 50.0 }) {
+        const double step = m * mag;
+        if (step < rough)
+            continue;
         const double first = std::floor(lo / step) * step;
-        for (int i = 0; i < 50; ++i) {
-            const double t = first + i * step;
-            if (!std::isfinite(t) || t - step * 0.5 > hi)
-                break;
+        const double last = std::ceil(hi / step) * step;
+        if (!std::isfinite(step) || !std::isfinite(first) || !std::isfinite(last) || step <= 0)
+            continue;
+        double t = first;
+        for (int i = 0; i < 50 && std::isfinite(t); ++i, t += step) {
             ticks.append(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+            if (t >= hi - step * 1e-9)
+                break; // the first tick at or past the top closes the axis
         }
+        break;
     }
     if (ticks.size() < 2)
         return { lo, hi };

@@ -371,7 +371,7 @@ bool openForReading(const QString& path, const QString& connectionName, QSqlData
     QSqlQuery q(*db);
     // The first read is where SQLite finds out what the file is.
     if (!execGuarded(q, QStringLiteral("SELECT count(*) FROM sqlite_master"), *opened)) {
-        *error = explain(path, q.lastError());
+        *error = opened->guard->reason().isEmpty() ? explain(path, q.lastError()) : opened->guard->reason();
         return false;
     }
     QString shapeError;
@@ -410,7 +410,12 @@ bool openForReading(const QString& path, const QString& connectionName, QSqlData
         return false;
     }
     if (!checkShape(*db, info.fileName(), *opened, &shapeError)) {
-        *error = !shapeError.isEmpty() ? shapeError : explain(path, q.lastError());
+        *error = !shapeError.isEmpty() ? shapeError
+            : !opened->guard->reason().isEmpty() ? opened->guard->reason() : explain(path, q.lastError());
+        return false;
+    }
+    if (options.cancelled && options.cancelled()) {
+        *error = QObject::tr("cancelled");
         return false;
     }
     // A truncated or corrupt file can still answer the first pages: check
