@@ -6,7 +6,7 @@
 # (ctest -R fuzz_; tests/fuzz/CMakeLists.txt).
 #
 #   bench/fuzz.sh [SECONDS] [TARGET...]   (default 60 s each; targets:
-#                                          requestparser fibquery controlframe)
+#                                          requestparser fibquery controlframe session)
 #
 # Builds build/fuzz with clang (only the fuzz targets and what they link),
 # runs each target for SECONDS on a copy of its seed corpus in
@@ -25,11 +25,11 @@ ROOT=$PWD
 DURATION=${1:-60}
 shift || true
 if ! [[ "$DURATION" =~ ^[1-9][0-9]*$ ]]; then
-  echo "usage: bench/fuzz.sh [SECONDS] [requestparser|fibquery|controlframe ...]" >&2
+  echo "usage: bench/fuzz.sh [SECONDS] [requestparser|fibquery|controlframe|session ...]" >&2
   exit 2
 fi
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(requestparser fibquery controlframe)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(requestparser fibquery controlframe session)
 for t in "${TARGETS[@]}"; do
   if [ ! -f "tests/fuzz/fuzz_$t.cpp" ]; then
     echo "bench/fuzz.sh: no fuzz target '$t'" >&2
@@ -88,6 +88,9 @@ for t in "${TARGETS[@]}"; do
   args=(-max_total_time="$DURATION" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
         -artifact_prefix="$work/artifacts/")
   [ "$t" = requestparser ] && args+=(-dict="$ROOT/tests/fuzz/http.dict")
+  # Sessions are SQLite files: seeds are 16-80 KiB, and each input is a file
+  # written and opened (thousands a second, not millions).
+  [ "$t" = session ] && args+=(-max_len=131072 -dict="$ROOT/tests/fuzz/sql.dict")
   # shellcheck disable=SC2206
   [ -n "${FUZZ_ARGS:-}" ] && args+=(${FUZZ_ARGS})
   echo "== fuzz_$t: ${DURATION}s from $seeds seeds (log: $work/fuzz.log)"

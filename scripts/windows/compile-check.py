@@ -31,6 +31,25 @@ CXX = "x86_64-w64-mingw32-g++-posix"
 CC = "x86_64-w64-mingw32-gcc-posix"
 DROP_EXACT = {"-fPIC", "-fpic", "-MD", "-MMD", "-c", "-Werror"}
 DROP_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ"}
+# Library headers that are the same on every platform but that mingw-w64 has
+# no package for here (Debian ships SQLite for Linux only): a folder holding
+# copies of just those, searched last. zlib comes from libz-mingw-w64-dev.
+PORTABLE_HEADERS = ["/usr/include/sqlite3.h", "/usr/include/sqlite3ext.h"]
+PORTABLE_DIR = None
+
+
+def portable_dir():
+    global PORTABLE_DIR
+    if PORTABLE_DIR is None:
+        import atexit
+        import shutil
+        import tempfile
+        PORTABLE_DIR = tempfile.mkdtemp(prefix="clusterlab-portable-headers-")
+        atexit.register(shutil.rmtree, PORTABLE_DIR, True)
+        for h in PORTABLE_HEADERS:
+            if os.path.exists(h):
+                shutil.copy(h, PORTABLE_DIR)
+    return PORTABLE_DIR
 
 
 def windows_command(entry):
@@ -54,7 +73,7 @@ def windows_command(entry):
         out.append(a)
     # Our own warnings stay errors (as on every other compiler we build
     # with), but not those mingw finds in Qt's or its own headers.
-    out += ["-Werror", source]
+    out += ["-idirafter", portable_dir(), "-Werror", source]
     return out
 
 
@@ -104,6 +123,7 @@ def main(argv):
         seen.setdefault(e["file"], e)
     entries = list(seen.values())
     failures = []
+    portable_dir()  # made once, before the threads use it
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         for source, rc, err in pool.map(check, entries):
             if rc != 0:

@@ -262,7 +262,7 @@ void TestHostile::slowlorisBodyGets408()
     QVERIFY(worker.start());
     RawHttpClient c;
     QVERIFY(c.connectTo(worker.port()));
-    QVERIFY(c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789"));
+    QVERIFY(c.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n0123456789"));
     ParsedResponse r;
     QVERIFY(c.readResponse(&r));
     QCOMPARE(r.status, 408);

@@ -11,6 +11,7 @@
 #include <QBuffer>
 #include <QCryptographicHash>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
 #include <QSqlDatabase>
@@ -373,8 +374,15 @@ void TestSession::craftedSessionsAreRefusedOrBounded()
     const qint64 rssBefore = peakRssMib(true);
     SessionSummary s;
     QString error;
+    QElapsedTimer clock;
+    clock.start();
     const bool read = readSession(path, &s, &error);
+    const qint64 ms = clock.elapsed();
     const qint64 rssPeak = peakRssMib(false);
+    // For docs/RELIABILITY.md (a figure, not a threshold).
+    qInfo("%s: %s in %lld ms, peak RSS +%lld MiB (%lld KiB file)", QTest::currentDataTag(),
+          read ? "read" : qPrintable(QStringLiteral("refused (%1)").arg(error)), static_cast<long long>(ms),
+          static_cast<long long>(rssPeak - rssBefore), static_cast<long long>(QFileInfo(path).size() / 1024));
     if (expected.isEmpty()) {
         QVERIFY2(read, qPrintable(error));
         QVERIFY(s.requests >= 100);

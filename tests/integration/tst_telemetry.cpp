@@ -265,10 +265,10 @@ void TestTelemetry::aPipelinedFloodNeverMakesAnOversizedBatch()
     // requests each arrive: one turn then serves ~16,000 (1.5 MB of records).
     RawHttpClient busy;
     QVERIFY(busy.connectTo(cluster.port()));
-    QVERIFY(busy.send("GET /main?n=33 HTTP/1.1\r\nHost: x\r\n\r\n"));
+    QVERIFY(busy.send("GET /main?n=33 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     QByteArray flood;
     for (int i = 0; i < 2000; ++i)
-        flood += "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        flood += "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     std::vector<std::unique_ptr<RawHttpClient>> clients;
     for (int i = 0; i < 8; ++i) {
         clients.push_back(std::make_unique<RawHttpClient>());
@@ -314,7 +314,7 @@ void TestTelemetry::aRecordedStatusIsOneThatWasWritten()
     stuck.socket().setReadBufferSize(1024);
     QByteArray flood;
     for (int i = 0; i < 40000; ++i)
-        flood += "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        flood += "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     QCOMPARE(stuck.socket().write(flood), flood.size());
     // The connection ends on the worker's side: its records arrive.
     auto records = [&cluster]() {

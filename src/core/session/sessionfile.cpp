@@ -333,12 +333,14 @@ bool openForReading(const QString& path, const QString& connectionName, QSqlData
         openPath = copy;
         connectOptions = QStringLiteral("QSQLITE_BUSY_TIMEOUT=300");
     } else {
-        // First a look with SQLite's locking, which says whether another
-        // program is writing it; then the read itself with immutable=1, which
-        // neither locks nor creates anything beside the file.
+        // First (rollback journal only) a look with SQLite's locking, which
+        // says whether another program is writing it; then the read itself
+        // with immutable=1, which neither locks nor creates anything beside
+        // the file. A WAL-mode file with no -wal beside it has no writer (a
+        // look would create -wal and -shm there).
         const QString probeName = connectionName + QStringLiteral("-probe");
         QString probeError;
-        {
+        if (!wal) {
             QSqlDatabase probe = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), probeName);
             probe.setDatabaseName(path);
             probe.setConnectOptions(connectOptions);
@@ -351,7 +353,8 @@ bool openForReading(const QString& path, const QString& connectionName, QSqlData
             }
             probe.close();
         }
-        QSqlDatabase::removeDatabase(probeName);
+        if (!wal)
+            QSqlDatabase::removeDatabase(probeName);
         if (!probeError.isEmpty()) {
             *error = probeError;
             return false;
