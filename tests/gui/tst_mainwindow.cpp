@@ -39,6 +39,9 @@
 #include <QJsonObject>
 #include <QPushButton>
 #include <QSettings>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QThreadPool>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QSvgRenderer>
@@ -94,6 +97,7 @@ private Q_SLOTS:
     void aSessionRoundTripShowsTheSameNumbers();
     void twoSessionsCompareWithRatios();
     void openingWhatIsNotASessionChangesNothing();
+    void theWindowEndsWhileAHostileSessionOpens();
 
 private:
     bool openWindow();
@@ -1013,6 +1017,41 @@ void TestMainWindow::openingWhatIsNotASessionChangesNothing()
     QVERIFY(again.open(QIODevice::ReadOnly));
     QCOMPARE(again.readAll(), QByteArray("not a database at all\n"));
     QVERIFY(m_window->clusterPanel()->eventLog().constLast().contains(QStringLiteral("Cannot open the session")));
+}
+
+// Issue 22: a 45 KB session whose requests table was an endless view hung
+// the reader; the window said "cannot open the session" at 60 s and then
+// never exited (Qt waits for its thread pool). Now the file is refused for
+// what it is, and a window that goes cancels any read still running.
+void TestMainWindow::theWindowEndsWhileAHostileSessionOpens()
+{
+    QVERIFY(openWindow());
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("endless.sqlite"));
+    const QString name = session::newConnectionName("craft");
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO meta VALUES ('format', 'clusterlab-session'), ('version', '1')")));
+        QVERIFY(q.exec(QStringLiteral("CREATE VIEW requests AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                                      "SELECT x AS headers_ns, 0 AS worker, 1 AS pid, 0 AS connection, 0 AS seq, 0 AS route, "
+                                      "0 AS path, 0 AS n, 200 AS status, 0 AS bytes, 0 AS queue_ns, 0 AS compute_ns, "
+                                      "0 AS spawn_ns, 1 AS total_ns, 0 AS thread_or_task FROM c")));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    QSignalSpy failed(m_window->sessions(), &SessionController::failed);
+    m_window->sessions()->open(path);
+    QVERIFY(failed.wait(20000));
+    QVERIFY2(failed.constFirst().at(1).toString().contains(QStringLiteral("requests is a view")),
+             qPrintable(failed.constFirst().at(1).toString()));
+    // Again, and the window goes at once: the read ends with it.
+    m_window->sessions()->open(path);
+    m_window.reset();
+    QVERIFY(QThreadPool::globalInstance()->waitForDone(20000));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -424,7 +424,7 @@ std::shared_ptr<const ChartFeed> SessionSummary::toFeed() const
     }
     feed->snapshot = snapshot;
     feed->running = false;
-    feed->policy = settings.value(QStringLiteral("policy")).toString();
+    feed->policy = settings.value(QStringLiteral("policy")).toString().left(32);
     // What the app could have written: serve's --pool-threads and
     // --max-children ranges (2,000,000,000 threads froze the topology).
     feed->poolThreads = std::clamp(settings.value(QStringLiteral("poolThreads")).toInt(), 1, 1024);
@@ -477,7 +477,7 @@ QMap<QString, SessionSummary::RouteFigures> SessionSummary::routeFigures() const
 QString SessionSummary::title() const
 {
     const QString created = meta.value(QStringLiteral("created_utc")).toString().left(16).replace(QLatin1Char('T'), QLatin1Char(' '));
-    QString what = settings.value(QStringLiteral("policy")).toString();
+    QString what = settings.value(QStringLiteral("policy")).toString().left(32);
     if (measuredByClient())
         what = loadTests.isEmpty() ? QObject::tr("load test") : loadTests.constLast().target;
     return QStringLiteral("%1 (%2%3)").arg(QFileInfo(path).completeBaseName(), what.isEmpty() ? QString() : what + QStringLiteral(", "), created);
