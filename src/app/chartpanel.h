@@ -15,9 +15,10 @@ namespace clusterlab {
 struct ChartFeed;
 
 // One chart with its title, a line on what it shows and what to look for,
-// and its exports. The only place that knows Qt Charts types: the rest of
-// the app talks to this interface, so that moving to Qt Graphs (Qt Charts
-// is deprecated from 6.10) touches chart code alone. Subclasses feed their
+// and its exports. Qt Charts types stay in chart code (this class, charts.h,
+// comparisonview.h, and the theme switch in mainwindow.cpp): the rest of the
+// app talks to this interface, so that moving to Qt Graphs (Qt Charts is
+// deprecated from 6.10) touches chart code alone. Subclasses feed their
 // series in batches (QXYSeries::replace) from the shared feed. GUI thread.
 class ChartPanel : public QWidget
 {

@@ -3,7 +3,7 @@
 #include "experimentspage.h"
 #include "workertablemodel.h"
 
-#include "compute/fib.h"
+#include "compute/clock.h"
 
 #include <QComboBox>
 #include <QFormLayout>

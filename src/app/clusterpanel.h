@@ -1,6 +1,7 @@
 #pragma once
 
-#include "chartfeed.h"
+#include "cluster/clusterfeed.h"
+#include "colors.h"
 
 #include <QPointer>
 #include <QStringList>

@@ -1,6 +1,7 @@
 #include "comparisonview.h"
 
-#include "chartfeed.h"
+#include "cluster/clusterfeed.h"
+#include "colors.h"
 #include "chartgrid.h"
 #include "charts.h"
 

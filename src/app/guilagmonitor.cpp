@@ -1,6 +1,6 @@
 #include "guilagmonitor.h"
 
-#include "compute/fib.h"
+#include "compute/clock.h"
 
 namespace clusterlab {
 

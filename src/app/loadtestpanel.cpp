@@ -2,7 +2,7 @@
 
 #include <QSettings>
 
-#include "benchcommand.h"
+#include "load/loadsummaryformat.h"
 #include "ui_loadtestpanel.h"
 
 #include <QCheckBox>
@@ -56,20 +56,8 @@ bool LoadTestPanel::buildConfig(LoadConfig* config, QString* error) const
     }
     if (!LoadConfig::fromUrl(url, config, error))
         return false;
-    config->routes.clear();
-    for (const QString& part : m_ui->mix->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        const QString spec = part.trimmed();
-        const qsizetype colon = spec.lastIndexOf(QLatin1Char(':'));
-        RouteWeight r;
-        bool ok = true;
-        r.path = (colon > 0 ? spec.left(colon) : spec).toLatin1();
-        r.weight = colon > 0 ? spec.mid(colon + 1).toInt(&ok) : 1;
-        if (!ok || r.weight < 1) {
-            *error = tr("bad weight in '%1'").arg(spec);
-            return false;
-        }
-        config->routes.append(r);
-    }
+    if (!parseRouteMix(m_ui->mix->text(), &config->routes, error))
+        return false;
     if (config->routes.isEmpty())
         config->routes.append(RouteWeight { "/", 1 });
     if (m_ui->mode->currentIndex() == 0)

@@ -1,11 +1,9 @@
 #include "sessioncontroller.h"
 
-#include "benchcommand.h"
-
 #include "cluster/cluster.h"
-#include "compute/fib.h"
 #include "experiment/result.h"
 #include "load/loadgenerator.h"
+#include "load/loadsummaryformat.h"
 
 #include <QCoreApplication>
 #include <QDir>

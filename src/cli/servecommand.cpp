@@ -1,7 +1,6 @@
 #include "servecommand.h"
 
 #include "cluster/cluster.h"
-#include "compute/fib.h"
 #include "experiment/result.h"
 #include "session/sessionrecorder.h"
 #include "platform/socketplatform.h"

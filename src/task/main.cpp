@@ -13,6 +13,7 @@
 // It links no Qt library on purpose: spawning a Qt-linked executable costs
 // several milliseconds more, and spawn time is what /child measures.
 
+#include "compute/clock.h"
 #include "compute/fib.h"
 #include "compute/payload.h"
 

@@ -4,12 +4,12 @@
 // It prints "listening on http://HOST:PORT pid PID" once it accepts.
 // Exit codes: 0 after SIGINT/SIGTERM, 1 runtime failure, 2 bad usage.
 
-#include "cluster/workeragent.h"
 #include "platform/processplatform.h"
 #include "platform/signalwatcher.h"
 #include "platform/socketplatform.h"
+#include "server/serveroptions.h"
+#include "server/workeragent.h"
 #include "server/workerserver.h"
-#include "serveroptions.h"
 #include "version.h"
 
 #include <QCommandLineParser>

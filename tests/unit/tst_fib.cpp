@@ -1,3 +1,4 @@
+#include "compute/clock.h"
 #include "compute/fib.h"
 
 #include <QtTest>

@@ -1,5 +1,5 @@
 #include "http/httpresponse.h"
-#include "server/routes.h"
+#include "server/responsebodies.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -106,16 +106,16 @@ void TestHttpResponse::computeJsonHasEveryField_data()
 {
     QTest::addColumn<int>("path");
     QTest::addColumn<QString>("name");
-    QTest::addRow("main") << int(ComputePath::Main) << QStringLiteral("main");
-    QTest::addRow("thread") << int(ComputePath::Thread) << QStringLiteral("thread");
-    QTest::addRow("child") << int(ComputePath::Child) << QStringLiteral("child");
+    QTest::addRow("main") << int(PathId::Main) << QStringLiteral("main");
+    QTest::addRow("thread") << int(PathId::Thread) << QStringLiteral("thread");
+    QTest::addRow("child") << int(PathId::Child) << QStringLiteral("child");
 }
 
 void TestHttpResponse::computeJsonHasEveryField()
 {
     QFETCH(int, path);
     QFETCH(QString, name);
-    const HttpResponse r = computeResponse({ "/x", 45, 1134903170ULL, ComputePath(path) }, { 7, 1, 2, 3 },
+    const HttpResponse r = computeResponse({ "/x", 45, 1134903170ULL, PathId(path) }, { 7, 1, 2, 3 },
                                            { 0.5, 10.25, 1.5 }, true);
     QCOMPARE(r.contentType, QByteArray("application/json"));
     const QJsonObject o = QJsonDocument::fromJson(r.body).object();
@@ -130,7 +130,7 @@ void TestHttpResponse::computeJsonHasEveryField()
     QCOMPARE(o.value(QStringLiteral("n")).toInt(), 45);
     QCOMPARE(o.value(QStringLiteral("computeMs")).toDouble(), 10.25);
     QCOMPARE(o.value(QStringLiteral("pid")).toInteger(), qint64(7));
-    const HttpResponse text = computeResponse({ "/x", 10, 55, ComputePath(path) }, { 7, 1, 2, 3 }, {}, false);
+    const HttpResponse text = computeResponse({ "/x", 10, 55, PathId(path) }, { 7, 1, 2, 3 }, {}, false);
     QVERIFY(text.body.startsWith("fib(10) = 55, computed "));
 }
 

@@ -24,7 +24,7 @@
 
 #include "session/sessionrecorder.h"
 
-#include "compute/fib.h"
+#include "compute/clock.h"
 
 #include <QApplication>
 #include <QFile>

@@ -2,8 +2,9 @@
 
 #include "logging.h"
 
-#include "compute/fib.h"
+#include "compute/clock.h"
 #include "roundrobinacceptor.h"
+#include "platform/processplatform.h"
 #include "platform/socketplatform.h"
 #include "telemetry/telemetryaggregator.h"
 #include "workerinstance.h"
@@ -44,14 +45,8 @@ ClusterConfig ClusterConfig::resolved() const
     ClusterConfig c = *this;
     if (c.workers <= 0)
         c.workers = qMax(1, QThread::idealThreadCount());
-    if (c.workerProgram.isEmpty()) {
-#if defined(Q_OS_WIN)
-        const QString name = QStringLiteral("clusterlab-worker.exe");
-#else
-        const QString name = QStringLiteral("clusterlab-worker");
-#endif
-        c.workerProgram = QDir(QCoreApplication::applicationDirPath()).filePath(name);
-    }
+    if (c.workerProgram.isEmpty())
+        c.workerProgram = platform::siblingExecutable(QStringLiteral("clusterlab-worker"));
     return c;
 }
 

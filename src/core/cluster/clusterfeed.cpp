@@ -1,6 +1,8 @@
 #include "clusterfeed.h"
 
-#include "compute/fib.h"
+#include "server/serverconfig.h"
+
+#include "compute/clock.h"
 #include "distributionpolicy.h"
 
 #include <QJsonDocument>
@@ -63,10 +65,9 @@ void ClusterFeed::publish()
         s.running = m_cluster->isRunning();
         s.policy = s.running ? policyName(m_cluster->config().policy) : QString();
         s.url = s.running ? m_cluster->url() : QString();
-        const int cores = std::max(1, QThread::idealThreadCount());
         const ClusterConfig& c = m_cluster->config();
-        s.poolThreads = c.poolThreads > 0 ? c.poolThreads : cores;
-        s.maxChildren = c.maxChildren > 0 ? c.maxChildren : 2 * cores;
+        s.poolThreads = c.poolThreads > 0 ? c.poolThreads : defaultPoolThreads();
+        s.maxChildren = c.maxChildren > 0 ? c.maxChildren : defaultMaxChildren();
     }
     const TelemetryAggregator* telemetry = m_cluster != nullptr ? m_cluster->telemetry() : nullptr;
     if (telemetry != nullptr) {

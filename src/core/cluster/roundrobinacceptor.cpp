@@ -1,6 +1,6 @@
 #include "roundrobinacceptor.h"
 
-#include "compute/fib.h"
+#include "compute/clock.h"
 #include "platform/socketplatform.h"
 
 #include <QSocketNotifier>

@@ -1,6 +1,5 @@
 #include "workerinstance.h"
 
-#include "compute/fib.h"
 #include "platform/processplatform.h"
 #include "platform/socketplatform.h"
 

@@ -13,9 +13,4 @@ std::uint64_t fib(int n);
 constexpr int kMaxFibN = 45;
 constexpr int kDefaultFibN = 30;
 
-// One monotonic clock for every process: steady_clock is CLOCK_MONOTONIC on
-// Linux, mach_absolute_time on macOS and QueryPerformanceCounter on Windows,
-// all system-wide, so timestamps from a worker and its tasks line up.
-std::int64_t steadyNowNs();
-
 } // namespace clusterlab

@@ -1,6 +1,7 @@
 #include "experiments.h"
 
 #include "cluster/distributionpolicy.h"
+#include "compute/clock.h"
 #include "compute/fib.h"
 #include "telemetry/telemetryaggregator.h"
 

@@ -1,6 +1,6 @@
 #include "httprequestparser.h"
 
-#include "compute/fib.h"
+#include "compute/clock.h"
 
 #include <llhttp.h>
 

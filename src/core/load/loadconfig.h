@@ -38,4 +38,11 @@ struct LoadConfig
     QString validate() const;
 };
 
+// The route mix's text form, the same in `bench --route` and the window:
+// "PATH[:WEIGHT]" (weight a positive integer, default 1; the last ':' splits,
+// so a path may hold colons). False with a one-line reason.
+bool parseRouteSpec(const QString& spec, RouteWeight* out, QString* error);
+// Comma-separated specs ("/:4, /main?n=24:1"); empty parts are skipped.
+bool parseRouteMix(const QString& text, QList<RouteWeight>* out, QString* error);
+
 } // namespace clusterlab

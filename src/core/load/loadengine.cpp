@@ -2,7 +2,7 @@
 
 #include "logging.h"
 
-#include "compute/fib.h"
+#include "compute/clock.h"
 
 #include <QMetaObject>
 

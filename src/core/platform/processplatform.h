@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QString>
+
 #include <QtGlobal>
 
 #include <cstdint>
@@ -7,6 +9,10 @@
 class QProcess;
 
 namespace clusterlab::platform {
+
+// The path of a helper executable of ours installed beside this one
+// ("clusterlab-worker" -> ".../clusterlab-worker", or ".exe" on Windows).
+QString siblingExecutable(const QString& name);
 
 // Every process detail (resources, signals, parent watch, descriptor
 // limits) lives behind these functions: processplatform_unix.cpp (Linux and

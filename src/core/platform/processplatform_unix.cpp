@@ -5,6 +5,8 @@
 
 #include <QFile>
 #include <QList>
+#include <QCoreApplication>
+#include <QDir>
 #include <QProcess>
 
 #include <csignal>
@@ -26,6 +28,11 @@
 #endif
 
 namespace clusterlab::platform {
+
+QString siblingExecutable(const QString& name)
+{
+    return QDir(QCoreApplication::applicationDirPath()).filePath(name);
+}
 
 std::int64_t processCpuNs()
 {

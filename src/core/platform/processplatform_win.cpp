@@ -1,6 +1,8 @@
 // Windows implementation of processplatform.h.
 #include "platform/processplatform.h"
 
+#include <QCoreApplication>
+#include <QDir>
 #include <QProcess>
 
 #include <mutex>
@@ -9,6 +11,11 @@
 #include <psapi.h>
 
 namespace clusterlab::platform {
+
+QString siblingExecutable(const QString& name)
+{
+    return QDir(QCoreApplication::applicationDirPath()).filePath(name + QStringLiteral(".exe"));
+}
 
 namespace {
 std::int64_t fileTimeNs(const FILETIME& t)

@@ -3,22 +3,15 @@
 #include "logging.h"
 
 #include "childtask.h"
+#include "computepaths.h"
 #include "router.h"
 #include "platform/socketplatform.h"
-#include "compute/fib.h"
-#include "compute/payload.h"
-#include "http/fibquery.h"
-#include "taskpool.h"
+#include "compute/clock.h"
 #include "telemetry/workertelemetry.h"
 #include "workerserver.h"
 
-#include <QFutureWatcher>
 #include <QSocketNotifier>
 #include <QStringBuilder>
-#include <QtConcurrent/QtConcurrentRun>
-
-#include <functional>
-#include <thread>
 
 namespace clusterlab {
 
@@ -30,22 +23,6 @@ constexpr int kMaxSlicesPerWrite = 32;             // responses handed to the ke
 constexpr int kResetProbeMs = 200;                 // half-closed client with answers owed: reset check period
 constexpr int kLingerMs = 2000;                    // drain the client's input after our last byte
 constexpr int kFirstRequestGraceMs = 1000;         // draining: how long a fresh connection may take to ask
-
-double msBetween(std::int64_t fromNs, std::int64_t toNs)
-{
-    return toNs > fromNs ? static_cast<double>(toNs - fromNs) / 1e6 : 0.0;
-}
-
-struct PoolResult
-{
-    bool ran = false;
-    std::uint64_t value = 0;
-    std::int64_t startNs = 0;
-    std::int64_t endNs = 0;
-    std::uint64_t threadId = 0;
-    std::uint64_t checksum = 0; // of the payload read in place
-    bool hung = false;          // fault=hang ran out its time limit
-};
 
 } // namespace
 
@@ -274,162 +251,35 @@ void HttpConnection::handleRequest(const HttpRequest& request)
     }
     Router::Plan plan = m_server->router().plan(request, slot->id);
     slot->rec.route = plan.route;
-    switch (plan.work) {
-    case Router::Work::None:
+    if (plan.work == Router::Work::None) {
         finish(slot, std::move(plan.response), {});
         return;
-    case Router::Work::Main:
-        slot->rec.n = static_cast<std::int8_t>(plan.n);
-        runOnMain(slot, request, plan.n);
-        return;
-    case Router::Work::Pool:
-        slot->rec.n = static_cast<std::int8_t>(plan.n);
-        runOnPool(slot, request, plan);
-        return;
-    case Router::Work::Child:
-        slot->rec.n = static_cast<std::int8_t>(plan.n);
-        runInChild(slot, request, plan);
-        return;
     }
-}
-
-void HttpConnection::runOnMain(Pending* slot, const HttpRequest& request, int n)
-{
-    // On purpose: this blocks the worker's event loop for the whole
-    // computation, which is the lesson of /main.
-    const std::int64_t start = steadyNowNs();
-    const std::uint64_t value = fib(n);
-    const std::int64_t end = steadyNowNs();
-    slot->rec.path = PathId::Main;
-    slot->rec.queuedNs = start;
-    slot->rec.computeStartNs = start;
-    slot->rec.computeEndNs = end;
-    ResponseTiming t { msBetween(request.headersCompleteNs, start), msBetween(start, end), 0 };
-    finish(slot, computeResponse({ "/main", n, value, ComputePath::Main }, slot->id, t, request.acceptsJson()), t);
-}
-
-void HttpConnection::runOnPool(Pending* slot, const HttpRequest& request, const Router::Plan& plan)
-{
-    const ServerConfig& cfg = m_server->config();
-    const bool json = request.acceptsJson();
-    const int n = plan.n;
-    std::atomic<int>& jobs = m_server->poolJobs();
-    if (jobs.load() >= m_server->threadPool()->maxThreadCount() + cfg.maxQueue) {
-        qCInfo(lcHttp) << "503: the thread pool and its queue are full";
-        HttpResponse r = errorResponse(503, "the thread pool queue is full", json);
-        r.addHeader("Retry-After", "1");
-        finish(slot, std::move(r), {});
-        return;
+    slot->rec.n = static_cast<std::int8_t>(plan.n);
+    const computepaths::Handle work = computepaths::run(
+        m_server, this, plan, request, slot->id, [this, slot](computepaths::Outcome&& o) {
+            if (!owns(slot))
+                return; // the slot was dropped with the connection's tail
+            const computepaths::PathTimes& t = o.times;
+            if (t.path != PathId::None) {
+                slot->rec.path = t.path;
+                if (t.queuedNs != 0)
+                    slot->rec.queuedNs = t.queuedNs;
+                slot->rec.computeStartNs = t.computeStartNs;
+                slot->rec.computeEndNs = t.computeEndNs;
+                slot->rec.spawnNs = t.spawnNs;
+                slot->rec.threadOrTask = t.threadOrTask;
+            }
+            finish(slot, std::move(o.response), o.timing);
+        });
+    // Work under way (it answers later): what stops it if the client goes.
+    // An answer given at once may already have freed the slot.
+    if ((work.cancelled || work.task) && owns(slot)) {
+        slot->cancelled = work.cancelled;
+        slot->task = work.task;
+        if (work.queuedNs != 0)
+            slot->rec.queuedNs = work.queuedNs;
     }
-    ++jobs;
-    slot->rec.queuedNs = steadyNowNs();
-    slot->cancelled = std::make_shared<std::atomic_bool>(false);
-    auto cancelled = slot->cancelled;
-    std::atomic<int>* jobCounter = &jobs;
-    // The sharing experiment: the thread reads the worker's own bytes in
-    // place (the array shares them; nothing is copied).
-    const QByteArray payload = plan.payloadMb > 0 ? m_server->payload(plan.payloadMb) : QByteArray();
-    const std::size_t payloadSize = static_cast<std::size_t>(plan.payloadMb) * 1024 * 1024;
-    const Fault fault = plan.fault;
-    HangGate* gate = m_server->hangGate();
-    const int hangLimitMs = cfg.taskTimeoutMs;
-    // The job always runs (so the counter stays exact) but skips the work
-    // when its client has gone.
-    auto job = [n, cancelled, jobCounter, payload, payloadSize, fault, gate, hangLimitMs]() {
-        PoolResult r;
-        if (fault == Fault::Crash)
-            std::abort(); // a bug in code on a pool thread: the whole worker goes
-        if (!cancelled->load()) {
-            r.ran = true;
-            r.startNs = steadyNowNs();
-            if (fault == Fault::Hang)
-                r.hung = !gate->wait(hangLimitMs);
-            if (payloadSize > 0)
-                r.checksum = payloadChecksum(reinterpret_cast<const unsigned char*>(payload.constData()), payloadSize);
-            r.value = fib(n);
-            r.endNs = steadyNowNs();
-            r.threadId = static_cast<std::uint64_t>(std::hash<std::thread::id>()(std::this_thread::get_id()));
-        }
-        --*jobCounter;
-        return r;
-    };
-    auto* watcher = new QFutureWatcher<PoolResult>(this);
-    const std::int64_t headersNs = request.headersCompleteNs;
-    const int payloadMb = plan.payloadMb;
-    connect(watcher, &QFutureWatcher<PoolResult>::finished, this,
-            [this, watcher, slot, n, json, headersNs, payloadMb, hangLimitMs]() {
-        watcher->deleteLater();
-        if (!owns(slot))
-            return; // the slot was dropped with the connection's tail
-        const PoolResult r = watcher->result();
-        slot->rec.path = PathId::Thread;
-        slot->rec.computeStartNs = r.startNs;
-        slot->rec.computeEndNs = r.endNs;
-        slot->rec.threadOrTask = r.threadId;
-        ResponseTiming t { msBetween(headersNs, r.startNs), msBetween(r.startNs, r.endNs), 0 };
-        if (r.hung) {
-            finish(slot,
-                   errorResponse(504, "the job hung past its " + QByteArray::number(hangLimitMs) + " ms limit", json),
-                   t);
-            return;
-        }
-        ComputeResult c { "/worker", n, r.value, ComputePath::Thread };
-        c.payloadMb = payloadMb;
-        c.payloadChecksum = r.checksum;
-        finish(slot, computeResponse(c, slot->id, t, json), t);
-    });
-    watcher->setFuture(QtConcurrent::run(m_server->threadPool(), job));
-}
-
-void HttpConnection::runInChild(Pending* slot, const HttpRequest& request, const Router::Plan& plan)
-{
-    const bool json = request.acceptsJson();
-    const int n = plan.n;
-    TaskOptions options;
-    options.fault = plan.fault;
-    if (plan.payloadMb > 0) {
-        options.payload = m_server->payload(plan.payloadMb);
-        options.payloadSize = static_cast<qsizetype>(plan.payloadMb) * 1024 * 1024;
-    }
-    ChildTask* task = m_server->taskPool()->submit(n, this, options);
-    if (task == nullptr) {
-        qCInfo(lcHttp) << "503: the child-process limit and its queue are full";
-        HttpResponse r = errorResponse(503, "the child-process limit and its queue are full", json);
-        r.addHeader("Retry-After", "1");
-        finish(slot, std::move(r), {});
-        return;
-    }
-    slot->task = task;
-    const std::int64_t headersNs = request.headersCompleteNs;
-    const int payloadMb = plan.payloadMb;
-    connect(task, &ChildTask::finished, this, [this, task, slot, n, json, headersNs, payloadMb](const ChildOutcome& o) {
-        task->deleteLater();
-        if (!owns(slot))
-            return;
-        ResponseTiming t;
-        t.queueMs = msBetween(headersNs, o.spawnRequestedNs);
-        slot->rec.path = PathId::Child;
-        slot->rec.queuedNs = o.spawnRequestedNs;
-        slot->rec.threadOrTask = static_cast<std::uint64_t>(o.taskPid);
-        if (o.kind != ChildOutcome::Kind::Ok) {
-            t.spawnMs = msBetween(o.spawnRequestedNs, o.exitSeenNs);
-            finish(slot, errorResponse(o.httpStatus(), o.detail, json), t);
-            return;
-        }
-        t.computeMs = msBetween(o.computeStartNs, o.computeEndNs);
-        // Spawn = everything the child path adds around the computation:
-        // fork/exec and start-up (and reading a payload), then exit and
-        // reaping.
-        t.spawnMs = msBetween(o.spawnRequestedNs, o.computeStartNs) + msBetween(o.computeEndNs, o.exitSeenNs);
-        slot->rec.computeStartNs = o.computeStartNs;
-        slot->rec.computeEndNs = o.computeEndNs;
-        slot->rec.spawnNs = (o.computeStartNs - o.spawnRequestedNs) + (o.exitSeenNs - o.computeEndNs);
-        ComputeResult c { "/child", n, o.result, ComputePath::Child };
-        c.payloadMb = payloadMb;
-        c.payloadChecksum = o.payloadChecksum;
-        c.taskPeakRssKiB = o.peakRssKiB;
-        finish(slot, computeResponse(c, slot->id, t, json), t);
-    });
 }
 
 void HttpConnection::drain()

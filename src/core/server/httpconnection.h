@@ -3,7 +3,7 @@
 #include "http/httprequestparser.h"
 #include "router.h"
 #include "http/httpresponse.h"
-#include "routes.h"
+#include "responsebodies.h"
 #include "telemetry/requestrecord.h"
 
 #include <QObject>
@@ -24,7 +24,7 @@ class ChildTask;
 
 // One client connection of a worker: owns its socket descriptor (a read
 // notifier always, a write notifier only while output waits), parses
-// requests as they arrive, runs each on its compute path, and writes
+// requests as they arrive, hands each to its compute path (computepaths.h), and writes
 // responses strictly in request order (pipelining) however the paths
 // finish. Asynchronous work (pool jobs, task processes) is owned by this
 // object, so a client that leaves drops its results safely and its tasks
@@ -83,9 +83,6 @@ private:
     Pending* newSlot();
     bool owns(const Pending* slot) const;
     void handleRequest(const HttpRequest& request);
-    void runOnMain(Pending* slot, const HttpRequest& request, int n);
-    void runOnPool(Pending* slot, const HttpRequest& request, const Router::Plan& plan);
-    void runInChild(Pending* slot, const HttpRequest& request, const Router::Plan& plan);
     void finish(Pending* slot, HttpResponse response, const ResponseTiming& timing);
     void failStream(int status, const QByteArray& reason);
     void flush();

@@ -4,7 +4,7 @@
 #include "http/httprequest.h"
 #include "http/httpresponse.h"
 #include "hostpolicy.h"
-#include "routes.h"
+#include "responsebodies.h"
 #include "telemetry/requestrecord.h"
 
 namespace clusterlab {

@@ -1,27 +1,30 @@
 #include "serverconfig.h"
 
-#include <QCoreApplication>
-#include <QDir>
+#include "platform/processplatform.h"
+
 #include <QThread>
 
 namespace clusterlab {
 
+int defaultPoolThreads()
+{
+    return qMax(1, QThread::idealThreadCount());
+}
+
+int defaultMaxChildren()
+{
+    return 2 * qMax(1, QThread::idealThreadCount());
+}
+
 ServerConfig ServerConfig::resolved() const
 {
     ServerConfig c = *this;
-    const int cores = qMax(1, QThread::idealThreadCount());
     if (c.poolThreads <= 0)
-        c.poolThreads = cores;
+        c.poolThreads = defaultPoolThreads();
     if (c.maxChildren <= 0)
-        c.maxChildren = 2 * cores;
-    if (c.taskProgram.isEmpty()) {
-#if defined(Q_OS_WIN)
-        const QString name = QStringLiteral("clusterlab-task.exe");
-#else
-        const QString name = QStringLiteral("clusterlab-task");
-#endif
-        c.taskProgram = QDir(QCoreApplication::applicationDirPath()).filePath(name);
-    }
+        c.maxChildren = defaultMaxChildren();
+    if (c.taskProgram.isEmpty())
+        c.taskProgram = platform::siblingExecutable(QStringLiteral("clusterlab-task"));
     return c;
 }
 

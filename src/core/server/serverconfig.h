@@ -8,6 +8,12 @@
 
 namespace clusterlab {
 
+// The defaults, from the machine, in one place (a worker's, the cluster's
+// settings, the window's feed): /worker threads one per core, /child tasks
+// two per core.
+int defaultPoolThreads();
+int defaultMaxChildren();
+
 // Everything a worker's HTTP server can be told. Value type; the defaults
 // are the product's defaults.
 struct ServerConfig

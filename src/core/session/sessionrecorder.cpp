@@ -1,11 +1,13 @@
 #include "sessionrecorder.h"
 
+#include "server/serverconfig.h"
+
 #include "sessionfile.h"
 
 #include "cluster/cluster.h"
 #include "cluster/clusterevent.h"
 #include "cluster/distributionpolicy.h"
-#include "compute/fib.h"
+#include "compute/clock.h"
 #include "platform/processplatform.h"
 #include "version.h"
 
@@ -178,13 +180,12 @@ void recordCluster(SessionRecorder* recorder, Cluster* cluster)
 
 QJsonObject clusterSettingsJson(const ClusterConfig& c, quint16 port)
 {
-    const int cores = std::max(1, QThread::idealThreadCount());
     return QJsonObject {
         { QStringLiteral("policy"), policyName(c.policy) },
         { QStringLiteral("workers"), c.workers },
         { QStringLiteral("port"), port },
-        { QStringLiteral("poolThreads"), c.poolThreads > 0 ? c.poolThreads : cores },
-        { QStringLiteral("maxChildren"), c.maxChildren > 0 ? c.maxChildren : 2 * cores },
+        { QStringLiteral("poolThreads"), c.poolThreads > 0 ? c.poolThreads : defaultPoolThreads() },
+        { QStringLiteral("maxChildren"), c.maxChildren > 0 ? c.maxChildren : defaultMaxChildren() },
         { QStringLiteral("telemetry"), c.telemetry },
     };
 }

@@ -1,18 +1,13 @@
 #pragma once
 
+#include "server/routeid.h"
+
 #include <QByteArray>
 
 #include <cstdint>
 #include <vector>
 
 namespace clusterlab {
-
-// Which route a request hit, and where its computation ran.
-enum class RouteId : std::uint8_t { Root = 0, Main, Worker, Child, Healthz, Other };
-enum class PathId : std::uint8_t { None = 0, Main, Thread, Child };
-constexpr int kRouteCount = 6;
-const char* routeName(RouteId r);  // "/", "/main", "/worker", "/child", "/healthz", "other"
-const char* pathIdName(PathId p);  // "", "main", "thread", "child"
 
 // One request as its worker saw it. Timestamps: steady-clock ns, the same
 // clock in every process. Fixed layout (version 1), 96 bytes, streamed to

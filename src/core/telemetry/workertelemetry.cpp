@@ -1,8 +1,6 @@
 #include "workertelemetry.h"
 
-#include "compute/fib.h"
-#include "server/taskpool.h"
-#include "server/workerserver.h"
+#include "compute/clock.h"
 
 #include "platform/processplatform.h"
 
@@ -21,9 +19,9 @@ constexpr std::size_t kMaxRecordsPerBatch = 4096;
 
 } // namespace
 
-WorkerTelemetry::WorkerTelemetry(WorkerServer* server, Sink sink, QObject* parent)
+WorkerTelemetry::WorkerTelemetry(GaugeReader gauges, Sink sink, QObject* parent)
     : QObject(parent)
-    , m_server(server)
+    , m_gauges(std::move(gauges))
     , m_sink(std::move(sink))
 {
     m_pending.reserve(kMaxRecordsPerBatch);
@@ -78,10 +76,11 @@ void WorkerTelemetry::sample()
     s.insert(QStringLiteral("lagMeanUs"), static_cast<qint64>(m_lagTicks > 0 ? m_lagSumNs / m_lagTicks / 1000 : 0));
     s.insert(QStringLiteral("cpuUs"), static_cast<qint64>((cpu - m_lastCpuNs) / 1000));
     s.insert(QStringLiteral("rssKiB"), platform::residentKiB());
-    s.insert(QStringLiteral("inFlight"), m_server->inFlight());
-    s.insert(QStringLiteral("poolBusy"), m_server->threadPool()->activeThreadCount());
-    s.insert(QStringLiteral("tasks"), m_server->taskPool()->running());
-    s.insert(QStringLiteral("connections"), m_server->openConnections());
+    const Gauges g = m_gauges ? m_gauges() : Gauges();
+    s.insert(QStringLiteral("inFlight"), g.inFlight);
+    s.insert(QStringLiteral("poolBusy"), g.poolBusy);
+    s.insert(QStringLiteral("tasks"), g.tasks);
+    s.insert(QStringLiteral("connections"), g.connections);
     m_samples.append(s);
     if (m_samples.size() > 64)
         m_samples.removeFirst(); // bounded even if the channel is stalled

@@ -13,8 +13,6 @@
 
 namespace clusterlab {
 
-class WorkerServer;
-
 // One worker's telemetry: per-request records as responses are written,
 // health samples every 100 ms (event-loop lag as timer drift, CPU time,
 // resident memory, in-flight requests, busy pool threads, running tasks,
@@ -27,8 +25,18 @@ class WorkerTelemetry : public QObject
     Q_OBJECT
 public:
     using Sink = std::function<void(const QCborMap& batch)>;
+    // What the server can say of itself at a sample: read through a
+    // callback, so that telemetry knows nothing of the server that feeds it.
+    struct Gauges
+    {
+        int inFlight = 0;
+        int poolBusy = 0;
+        int tasks = 0;
+        int connections = 0;
+    };
+    using GaugeReader = std::function<Gauges()>;
 
-    WorkerTelemetry(WorkerServer* server, Sink sink, QObject* parent = nullptr);
+    WorkerTelemetry(GaugeReader gauges, Sink sink, QObject* parent = nullptr);
 
     void add(const RequestRecord& record);
     // Sends what is pending now (also called on a graceful stop).
@@ -41,7 +49,7 @@ private:
     void sample();
     void onLagTick();
 
-    WorkerServer* m_server;
+    GaugeReader m_gauges;
     Sink m_sink;
     std::vector<RequestRecord> m_pending;
     QList<QCborMap> m_samples;

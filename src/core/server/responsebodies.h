@@ -1,16 +1,14 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 #include "http/httpresponse.h"
+#include "routeid.h"
 
 #include <QByteArray>
 
 #include <cstdint>
 
 namespace clusterlab {
-
-// Where a computation ran. The JSON "path" field uses pathName().
-enum class ComputePath { Main, Thread, Child };
-const char* pathName(ComputePath path);
 
 struct ResponseIdentity
 {
@@ -33,7 +31,7 @@ struct ComputeResult
     QByteArray route; // "/main", "/worker", "/child"
     int n = 0;
     std::uint64_t result = 0;
-    ComputePath path = ComputePath::Main;
+    PathId path = PathId::Main;
     int payloadMb = 0;                 // the sharing experiment's data, when given
     std::uint64_t payloadChecksum = 0;
     long long taskPeakRssKiB = -1;     // /child: the task process's peak resident memory
@@ -46,7 +44,8 @@ QByteArray serverTimingValue(const ResponseTiming& t);
 // Server-Timing: every response carries them, errors included.
 void stampResponse(HttpResponse* r, const ResponseIdentity& id, const ResponseTiming& t);
 
-// Bodies only: the connection stamps every response with stampResponse().
+// The bodies of the HTTP surface's answers (the router decides which; the
+// connection stamps every response with stampResponse()).
 HttpResponse helloResponse(const ResponseIdentity& id, bool json);
 HttpResponse computeResponse(const ComputeResult& c, const ResponseIdentity& id, const ResponseTiming& t,
                              bool json);

@@ -1,4 +1,5 @@
-#include "routes.h"
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "responsebodies.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -10,16 +11,6 @@
 #include <cstring>
 
 namespace clusterlab {
-
-const char* pathName(ComputePath path)
-{
-    switch (path) {
-    case ComputePath::Main: return "main";
-    case ComputePath::Thread: return "thread";
-    case ComputePath::Child: return "child";
-    }
-    return "main";
-}
 
 namespace {
 // "12.345" from milliseconds, rounded to microseconds, without printf's
@@ -149,7 +140,7 @@ HttpResponse computeResponse(const ComputeResult& c, const ResponseIdentity& id,
         o.insert(QStringLiteral("n"), c.n);
         // fib(45) = 1134903170 fits a double exactly; JSON numbers are doubles.
         o.insert(QStringLiteral("result"), static_cast<qint64>(c.result));
-        o.insert(QStringLiteral("path"), QString::fromLatin1(pathName(c.path)));
+        o.insert(QStringLiteral("path"), QString::fromLatin1(pathIdName(c.path)));
         o.insert(QStringLiteral("pid"), id.pid);
         o.insert(QStringLiteral("workerIndex"), id.workerIndex);
         o.insert(QStringLiteral("connectionId"), static_cast<qint64>(id.connectionId));
@@ -166,8 +157,8 @@ HttpResponse computeResponse(const ComputeResult& c, const ResponseIdentity& id,
         r.contentType = "application/json";
         r.body = QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
     } else {
-        const char* where = c.path == ComputePath::Main ? "on the event loop"
-            : c.path == ComputePath::Thread             ? "on the thread pool"
+        const char* where = c.path == PathId::Main ? "on the event loop"
+            : c.path == PathId::Thread             ? "on the thread pool"
                                                         : "in a child process";
         r.body = "fib(" + QByteArray::number(c.n) + ") = " + QByteArray::number(static_cast<qulonglong>(c.result))
             + ", computed " + where + " of worker " + QByteArray::number(id.pid) + '\n';

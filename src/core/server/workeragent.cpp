@@ -1,5 +1,6 @@
 #include "workeragent.h"
 
+#include "server/taskpool.h"
 #include "server/workerserver.h"
 #include "platform/socketplatform.h"
 #include "telemetry/workertelemetry.h"
@@ -49,7 +50,16 @@ bool WorkerAgent::start(QString* error)
     send(hello);
 
     if (m_options.telemetry) {
-        m_telemetry = new WorkerTelemetry(m_server, [this](const QCborMap& batch) { send(batch); }, this);
+        WorkerServer* server = m_server;
+        auto gauges = [server]() {
+            WorkerTelemetry::Gauges g;
+            g.inFlight = server->inFlight();
+            g.poolBusy = server->threadPool()->activeThreadCount();
+            g.tasks = server->taskPool()->running();
+            g.connections = server->openConnections();
+            return g;
+        };
+        m_telemetry = new WorkerTelemetry(gauges, [this](const QCborMap& batch) { send(batch); }, this);
         if (m_options.servedFd >= 0)
             m_telemetry->setSharedServedCounter(platform::mapSharedCounter(m_options.servedFd));
         m_server->setTelemetry(m_telemetry);

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "loadsummaryformat.h"
+
+#include <QJsonArray>
+#include <QTextStream>
+
+#include <cstdio>
+
+namespace clusterlab {
+
+namespace {
+
+double ms(std::int64_t ns)
+{
+    return static_cast<double>(ns) / 1e6;
+}
+
+QJsonObject histogramJson(const LatencyHistogram& h)
+{
+    QJsonObject o;
+    o.insert(QStringLiteral("count"), static_cast<qint64>(h.count()));
+    o.insert(QStringLiteral("minMs"), ms(h.min()));
+    o.insert(QStringLiteral("meanMs"), h.mean() / 1e6);
+    for (const auto& [name, p] : { std::pair<const char*, double> { "p50Ms", 50 }, { "p90Ms", 90 }, { "p99Ms", 99 },
+                                   { "p999Ms", 99.9 } })
+        o.insert(QLatin1String(name), ms(h.percentile(p)));
+    o.insert(QStringLiteral("maxMs"), ms(h.max()));
+    return o;
+}
+
+// The same figures from a merged run's HdrHistogram (µs).
+QJsonObject hdrFiguresJson(const HdrHistogram& h)
+{
+    auto msOf = [](double us) { return us / 1e3; };
+    QJsonObject o;
+    o.insert(QStringLiteral("count"), static_cast<qint64>(h.totalCount()));
+    o.insert(QStringLiteral("minMs"), msOf(static_cast<double>(h.min())));
+    o.insert(QStringLiteral("meanMs"), msOf(h.mean()));
+    for (const auto& [name, p] : { std::pair<const char*, double> { "p50Ms", 50 }, { "p90Ms", 90 }, { "p99Ms", 99 },
+                                   { "p999Ms", 99.9 } })
+        o.insert(QLatin1String(name), msOf(static_cast<double>(h.valueAtPercentile(p))));
+    o.insert(QStringLiteral("maxMs"), msOf(static_cast<double>(h.max())));
+    return o;
+}
+
+// A summary's latency figures in ms: from its own LatencyHistogram (ns), or
+// from an HdrHistogram (µs) when the run is a merge of several.
+struct Figures
+{
+    const LatencyHistogram* ns;
+    const HdrHistogram* us;
+    double minMs() const { return us ? static_cast<double>(us->min()) / 1e3 : ms(ns->min()); }
+    double maxMs() const { return us ? static_cast<double>(us->max()) / 1e3 : ms(ns->max()); }
+    double meanMs() const { return us ? us->mean() / 1e3 : ns->mean() / 1e6; }
+    double atMs(double p) const { return us ? static_cast<double>(us->valueAtPercentile(p)) / 1e3 : ms(ns->percentile(p)); }
+};
+
+} // namespace
+
+QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s, const HdrRunHistograms* hdr, bool figuresFromHdr)
+{
+    figuresFromHdr = figuresFromHdr && hdr != nullptr;
+    QJsonObject target;
+    target.insert(QStringLiteral("host"), config.host);
+    target.insert(QStringLiteral("port"), config.port);
+    QJsonArray routes;
+    for (const RouteWeight& r : config.routes)
+        routes.append(QJsonObject { { QStringLiteral("path"), QString::fromLatin1(r.path) },
+                                    { QStringLiteral("weight"), r.weight } });
+    target.insert(QStringLiteral("routes"), routes);
+    target.insert(QStringLiteral("connections"), config.connections);
+    target.insert(QStringLiteral("keepAlive"), config.keepAlive);
+    target.insert(QStringLiteral("rate"), config.rate);
+    target.insert(QStringLiteral("requests"), static_cast<qint64>(config.requests));
+    target.insert(QStringLiteral("durationMs"), static_cast<qint64>(config.durationMs));
+
+    QJsonObject o;
+    o.insert(QStringLiteral("config"), target);
+    o.insert(QStringLiteral("sent"), static_cast<qint64>(s.sent));
+    o.insert(QStringLiteral("succeeded"), static_cast<qint64>(s.succeeded));
+    o.insert(QStringLiteral("failed"), static_cast<qint64>(s.failed));
+    QJsonObject errors;
+    for (int k = 1; k < kLoadErrorKinds; ++k)
+        errors.insert(QLatin1String(errorKindName(static_cast<LoadError>(k))), static_cast<qint64>(s.errors[static_cast<std::size_t>(k)]));
+    o.insert(QStringLiteral("errors"), errors);
+    QJsonObject statuses;
+    for (auto it = s.statuses.cbegin(); it != s.statuses.cend(); ++it)
+        statuses.insert(QString::number(it.key()), static_cast<qint64>(it.value()));
+    o.insert(QStringLiteral("statuses"), statuses);
+    QJsonObject perWorker;
+    for (auto it = s.perWorker.cbegin(); it != s.perWorker.cend(); ++it)
+        perWorker.insert(QString::number(it.key()), static_cast<qint64>(it.value()));
+    o.insert(QStringLiteral("perWorkerPid"), perWorker);
+    o.insert(QStringLiteral("serverConnections"), static_cast<qint64>(s.serverConnections));
+    o.insert(QStringLiteral("clientConnectionsOpened"), static_cast<qint64>(s.clientConnectionsOpened));
+    o.insert(QStringLiteral("durationMs"), ms(s.durationNs));
+    o.insert(QStringLiteral("requestsPerSecond"), s.requestsPerSecond);
+    o.insert(QStringLiteral("bytes"), static_cast<qint64>(s.bytes));
+    o.insert(QStringLiteral("bytesPerSecond"), s.bytesPerSecond);
+    o.insert(QStringLiteral("constantRate"), s.constantRate);
+    o.insert(QStringLiteral("cancelled"), s.cancelled);
+    o.insert(QStringLiteral("latency"), figuresFromHdr ? hdrFiguresJson(hdr->latency) : histogramJson(s.latency));
+    o.insert(QStringLiteral("serviceTime"), figuresFromHdr ? hdrFiguresJson(hdr->service) : histogramJson(s.service));
+    if (s.constantRate)
+        o.insert(QStringLiteral("sendLag"), figuresFromHdr ? hdrFiguresJson(hdr->sendLag) : histogramJson(s.sendLag));
+    if (hdr) {
+        QJsonObject h;
+        h.insert(QStringLiteral("unit"), QLatin1String(HdrHistogram::kUnit));
+        h.insert(QStringLiteral("latency"), QString::fromLatin1(hdr->latency.toBase64()));
+        h.insert(QStringLiteral("serviceTime"), QString::fromLatin1(hdr->service.toBase64()));
+        if (s.constantRate)
+            h.insert(QStringLiteral("sendLag"), QString::fromLatin1(hdr->sendLag.toBase64()));
+        o.insert(QStringLiteral("hdr"), h);
+    }
+    o.insert(QStringLiteral("cutAtDeadline"), static_cast<qint64>(s.cutAtDeadline));
+    o.insert(QStringLiteral("generatorCpuSeconds"), s.cpuSeconds);
+    o.insert(QStringLiteral("seed"), QString::number(s.seed)); // a string: 64 bits do not fit a JSON double
+    o.insert(QStringLiteral("retries"), static_cast<qint64>(s.retries));
+    return o;
+}
+
+QByteArray csvHeader()
+{
+    return "seq,route,client_connection,intended_ns,start_ns,connect_ns,first_byte_ns,end_ns,"
+           "latency_ms,service_ms,status,bytes,worker_pid,server_connection_id,error\n";
+}
+
+QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& r)
+{
+    char line[512];
+    const int n = std::snprintf(
+        line, sizeof line, "%lld,%s,%u,%lld,%lld,%lld,%lld,%lld,%.3f,%.3f,%u,%u,%lld,%llu,%s\n",
+        static_cast<long long>(seq), config.routes.value(r.route).path.constData(), r.clientConnection,
+        static_cast<long long>(r.intendedNs), static_cast<long long>(r.startNs), static_cast<long long>(r.connectNs),
+        static_cast<long long>(r.firstByteNs), static_cast<long long>(r.endNs), ms(r.endNs - r.intendedNs),
+        ms(r.endNs - r.startNs), r.status, r.bytes, static_cast<long long>(r.workerPid),
+        static_cast<unsigned long long>(r.serverConnectionId), errorKindName(r.error));
+    return QByteArray(line, n);
+}
+
+QString summaryToText(const LoadConfig& config, const LoadSummary& s, const HdrRunHistograms* hdr)
+{
+    const Figures latency { &s.latency, hdr ? &hdr->latency : nullptr };
+    const Figures service { &s.service, hdr ? &hdr->service : nullptr };
+    const Figures sendLag { &s.sendLag, hdr ? &hdr->sendLag : nullptr };
+    QString t;
+    QTextStream out(&t);
+    out.setRealNumberNotation(QTextStream::FixedNotation);
+    const double secs = static_cast<double>(s.durationNs) / 1e9;
+    out << "Summary:\n";
+    out.setRealNumberPrecision(2);
+    out << "  Success rate:  " << (s.sent ? 100.0 * static_cast<double>(s.succeeded) / static_cast<double>(s.sent) : 0.0) << "%\n";
+    out.setRealNumberPrecision(4);
+    out << "  Total:         " << secs << " s" << (s.cancelled ? "  (cancelled)" : "") << "\n";
+    out << "  Slowest:       " << latency.maxMs() << " ms\n";
+    out << "  Fastest:       " << latency.minMs() << " ms\n";
+    out << "  Average:       " << latency.meanMs() << " ms\n";
+    out.setRealNumberPrecision(2);
+    out << "  Requests/sec:  " << s.requestsPerSecond << "\n\n";
+    out << "  Total data:    " << static_cast<double>(s.bytes) / 1024.0 << " KiB\n";
+    out << "  Data/sec:      " << s.bytesPerSecond / 1024.0 << " KiB\n\n";
+    out.setRealNumberPrecision(4);
+    out << (s.constantRate ? "Latency from the intended send time (coordinated omission corrected):\n"
+                           : "Response time distribution:\n");
+    for (double p : { 50.0, 90.0, 99.0, 99.9 })
+        out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << latency.atMs(p) << " ms\n";
+    out << "  100.00% in " << latency.maxMs() << " ms\n";
+    if (s.constantRate) {
+        out << "\nService time (from the actual send):\n";
+        for (double p : { 50.0, 99.0 })
+            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << service.atMs(p) << " ms\n";
+        out << "\nThe generator's own lateness (actual − intended send):\n";
+        for (double p : { 50.0, 99.0 })
+            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << sendLag.atMs(p) << " ms\n";
+    }
+    out << "\nStatus code distribution:\n";
+    for (auto it = s.statuses.cbegin(); it != s.statuses.cend(); ++it)
+        out << "  [" << it.key() << "] " << it.value() << " responses\n";
+    if (s.failed > 0) {
+        out << "\nError distribution:\n";
+        for (int k = 1; k < kLoadErrorKinds; ++k) {
+            if (s.errors[static_cast<std::size_t>(k)] > 0)
+                out << "  [" << s.errors[static_cast<std::size_t>(k)] << "] " << errorKindName(static_cast<LoadError>(k)) << "\n";
+        }
+    }
+    if (!s.perWorker.isEmpty()) {
+        out << "\nServed by (X-Worker-Pid), " << s.serverConnections << " server connections, "
+            << s.clientConnectionsOpened << " opened by us:\n";
+        for (auto it = s.perWorker.cbegin(); it != s.perWorker.cend(); ++it)
+            out << "  pid " << it.key() << ": " << it.value() << "\n";
+    }
+    out << "\nSent " << s.sent << " = " << s.succeeded << " answered + " << s.failed << " failed; "
+        << config.connections << (config.keepAlive ? " keep-alive" : " new-per-request") << " connections\n";
+    if (s.cutAtDeadline > 0)
+        out << "Cut by the end of the run while in flight (neither sent nor failed): " << s.cutAtDeadline << "\n";
+    if (s.retries > 0)
+        out << "Retried on a fresh connection (a reused one failed before any response byte): " << s.retries << "\n";
+    if (config.routes.size() > 1 && s.seed != 0) // 0: merged runs drawn with different seeds
+        out << "Route mix drawn with --seed " << s.seed << "\n";
+    out.setRealNumberPrecision(3);
+    out << "Generator CPU: " << s.cpuSeconds << " s\n";
+    return t;
+}
+
+} // namespace clusterlab
