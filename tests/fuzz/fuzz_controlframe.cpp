@@ -6,7 +6,7 @@
 // A trap (abort) means an invariant broke.
 
 #include "fuzzcheck.h"
-#include "cluster/controlmessage.h"
+#include "server/controlmessage.h"
 #include "telemetry/telemetryaggregator.h"
 
 #include <QByteArray>

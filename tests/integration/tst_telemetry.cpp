@@ -3,7 +3,7 @@
 // request exactly, show a blocked event loop where (and only where) it
 // happens, and say what a killed worker served but never reported.
 #include "cluster/cluster.h"
-#include "cluster/controlmessage.h"
+#include "server/controlmessage.h"
 #include "offthread.h"
 #include "rawhttpclient.h"
 #include "telemetry/telemetryaggregator.h"

@@ -4,7 +4,7 @@
 //   oversized         a frame header announcing 2 GiB (before "listening")
 //   listen-oversized  "listening", then a frame header announcing 2 GiB
 // and waits to be killed. Qt Core + Network, like the real worker.
-#include "cluster/controlmessage.h"
+#include "server/controlmessage.h"
 
 #include <QCborMap>
 #include <QCoreApplication>

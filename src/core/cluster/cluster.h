@@ -1,7 +1,7 @@
 #pragma once
 
 #include "clusterevent.h"
-#include "distributionpolicy.h"
+#include "server/distributionpolicy.h"
 #include "restartpolicy.h"
 
 #include <QElapsedTimer>

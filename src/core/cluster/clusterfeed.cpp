@@ -3,7 +3,7 @@
 #include "server/serverconfig.h"
 
 #include "compute/clock.h"
-#include "distributionpolicy.h"
+#include "server/distributionpolicy.h"
 
 #include <QJsonDocument>
 #include <QSaveFile>

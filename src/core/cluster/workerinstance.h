@@ -1,7 +1,7 @@
 #pragma once
 
 #include "cluster.h"
-#include "controlmessage.h"
+#include "server/controlmessage.h"
 
 #include <QElapsedTimer>
 #include <QObject>

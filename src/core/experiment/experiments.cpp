@@ -1,6 +1,6 @@
 #include "experiments.h"
 
-#include "cluster/distributionpolicy.h"
+#include "server/distributionpolicy.h"
 #include "compute/clock.h"
 #include "compute/fib.h"
 #include "telemetry/telemetryaggregator.h"

@@ -7,7 +7,7 @@
 #include "router.h"
 #include "platform/socketplatform.h"
 #include "compute/clock.h"
-#include "telemetry/workertelemetry.h"
+#include "workertelemetry.h"
 #include "workerserver.h"
 
 #include <QSocketNotifier>

@@ -4,7 +4,7 @@
 #include "router.h"
 #include "http/httpresponse.h"
 #include "responsebodies.h"
-#include "telemetry/requestrecord.h"
+#include "requestrecord.h"
 
 #include <QObject>
 #include <QPointer>

@@ -5,7 +5,7 @@
 #include "http/httpresponse.h"
 #include "hostpolicy.h"
 #include "responsebodies.h"
-#include "telemetry/requestrecord.h"
+#include "requestrecord.h"
 
 namespace clusterlab {
 

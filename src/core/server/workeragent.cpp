@@ -3,7 +3,7 @@
 #include "server/taskpool.h"
 #include "server/workerserver.h"
 #include "platform/socketplatform.h"
-#include "telemetry/workertelemetry.h"
+#include "workertelemetry.h"
 
 #include <QCborMap>
 #include <QCoreApplication>

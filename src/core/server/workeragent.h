@@ -1,7 +1,7 @@
 #pragma once
 
-#include "cluster/controlmessage.h"
-#include "cluster/distributionpolicy.h"
+#include "controlmessage.h"
+#include "distributionpolicy.h"
 
 #include <QObject>
 #include <QTimer>

@@ -1,6 +1,6 @@
 #include "sessionfile.h"
 
-#include "telemetry/requestrecord.h"
+#include "server/requestrecord.h"
 
 #include <QAtomicInteger>
 #include <QFile>

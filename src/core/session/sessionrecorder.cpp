@@ -6,7 +6,7 @@
 
 #include "cluster/cluster.h"
 #include "cluster/clusterevent.h"
-#include "cluster/distributionpolicy.h"
+#include "server/distributionpolicy.h"
 #include "compute/clock.h"
 #include "platform/processplatform.h"
 #include "version.h"

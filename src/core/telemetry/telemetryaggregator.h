@@ -1,7 +1,7 @@
 #pragma once
 
 #include "latencyhistogram.h"
-#include "requestrecord.h"
+#include "server/requestrecord.h"
 
 #include <QHash>
 #include <QJsonObject>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "server/routeid.h"
+#include "routeid.h"
 
 #include <QByteArray>
 
