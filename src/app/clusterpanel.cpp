@@ -1,9 +1,8 @@
 #include "clusterpanel.h"
 
 #include "experimentspage.h"
+#include "labcontroller.h"
 #include "workertablemodel.h"
-
-#include "compute/clock.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -20,9 +19,9 @@
 
 namespace clusterlab {
 
-ClusterPanel::ClusterPanel(std::int64_t originNs, QWidget* parent)
+ClusterPanel::ClusterPanel(LabController* lab, QWidget* parent)
     : QWidget(parent)
-    , m_originNs(originNs)
+    , m_lab(lab)
 {
     auto* layout = new QVBoxLayout(this);
     auto* form = new QFormLayout;
@@ -80,23 +79,20 @@ ClusterPanel::ClusterPanel(std::int64_t originNs, QWidget* parent)
     });
 
     connect(m_startStop, &QPushButton::clicked, this, [this]() {
-        if (isRunning())
+        if (m_lab->isRunning())
             stopCluster();
         else
             startCluster();
     });
-    connect(scaleUp, &QPushButton::clicked, this, [this]() {
-        if (isRunning())
-            m_cluster->setWorkerCount(m_cluster->workerCount() + 1);
-    });
-    connect(scaleDown, &QPushButton::clicked, this, [this]() {
-        if (isRunning() && m_cluster->workerCount() > 1)
-            m_cluster->setWorkerCount(m_cluster->workerCount() - 1);
-    });
-    connect(rolling, &QPushButton::clicked, this, [this]() {
-        if (isRunning())
-            m_cluster->rollingRestart();
-    });
+    connect(scaleUp, &QPushButton::clicked, m_lab, [this]() { m_lab->scaleBy(+1); });
+    connect(scaleDown, &QPushButton::clicked, m_lab, [this]() { m_lab->scaleBy(-1); });
+    connect(rolling, &QPushButton::clicked, m_lab, &LabController::rollingRestart);
+    // What the lab says, shown.
+    for (const QString& line : m_lab->eventLog())
+        m_eventView->appendPlainText(line);
+    connect(m_lab, &LabController::eventLogged, m_eventView, &QPlainTextEdit::appendPlainText);
+    connect(m_lab, &LabController::urlChanged, this,
+            [this](const QString& url) { m_startStop->setText(url.isEmpty() ? tr("Start") : tr("Stop")); });
     connect(kill, &QPushButton::clicked, this, [this]() {
         const QModelIndexList rows = m_table->selectionModel()->selectedRows();
         if (rows.isEmpty())
@@ -115,15 +111,8 @@ ClusterPanel::ClusterPanel(std::int64_t originNs, QWidget* parent)
 
 ClusterPanel::~ClusterPanel() = default;
 
-bool ClusterPanel::isRunning() const
+ClusterConfig ClusterPanel::configFromForm() const
 {
-    return m_cluster && m_cluster->isRunning();
-}
-
-bool ClusterPanel::startCluster(QString* errorOut)
-{
-    if (isRunning())
-        return true;
     ClusterConfig config;
     config.workers = m_workers->value();
     config.policy = *policyFromName(m_policy->currentText());
@@ -131,88 +120,37 @@ bool ClusterPanel::startCluster(QString* errorOut)
         config.port = static_cast<quint16>(m_port->value());
     } else {
         // The default port may be busy: the cluster takes the next free one
-        // itself (binding each candidate for real), and we say so.
+        // itself (binding each candidate for real), and says so.
         config.port = kDefaultPort;
         config.portAttempts = 50;
     }
-    if (m_cluster)
-        Q_EMIT clusterChanged(nullptr);
-    m_cluster = std::make_unique<Cluster>(config);
-    connect(m_cluster.get(), &Cluster::clusterEvent, this, [this](const ClusterEvent& e) { logEvent(e.toLine()); });
-    connect(m_cluster.get(), &Cluster::allListening, this, &ClusterPanel::clusterListening);
-    QString error;
-    if (!m_cluster->start(&error)) {
-        m_cluster.reset();
-        Q_EMIT problem(tr("Cannot start the cluster"), error);
-        Q_EMIT urlChanged(QString(), tr("Cluster stopped: %1").arg(error));
-        m_startStop->setText(tr("Start"));
-        if (errorOut != nullptr)
-            *errorOut = error;
-        return false;
-    }
-    Q_EMIT clusterChanged(m_cluster.get());
-    const QString note = m_cluster->port() != config.port ? tr(" (port %1 was busy)").arg(config.port) : QString();
-    Q_EMIT urlChanged(m_cluster->url(), tr("Cluster on %1/ — %2, %3 workers%4")
-                                            .arg(m_cluster->url(), m_policy->currentText())
-                                            .arg(m_cluster->workerCount())
-                                            .arg(note));
-    m_startStop->setText(tr("Stop"));
-    return true;
+    return config;
+}
+
+bool ClusterPanel::startCluster(QString* errorOut)
+{
+    return m_lab->start(configFromForm(), errorOut);
 }
 
 void ClusterPanel::stopCluster()
 {
-    if (!m_cluster)
-        return;
-    m_cluster->stop();
-    Q_EMIT urlChanged(QString(), tr("Cluster stopping…"));
-    m_startStop->setText(tr("Start"));
-    connect(m_cluster.get(), &Cluster::stopped, this,
-            [this]() { Q_EMIT urlChanged(QString(), tr("Cluster stopped.")); });
-}
-
-void ClusterPanel::logEvent(const QString& line)
-{
-    const double t = static_cast<double>(steadyNowNs() - m_originNs) / 1e9;
-    const QString stamped = QStringLiteral("[%1] %2").arg(t, 8, 'f', 3).arg(line);
-    m_events.append(stamped);
-    if (m_events.size() > kMaxEventLines)
-        m_events.removeFirst();
-    m_eventView->appendPlainText(stamped);
-    Q_EMIT eventLogged(stamped);
+    m_lab->stop();
 }
 
 bool ClusterPanel::killWorkerAtRow(int row)
 {
-    const int index = m_model->indexAtRow(row);
-    return m_cluster && index >= 0 && m_cluster->killWorker(index, 9);
+    return m_lab->killWorker(m_model->indexAtRow(row), 9);
 }
 
 bool ClusterPanel::reviveWorkerAtRow(int row)
 {
-    const int index = m_model->indexAtRow(row);
-    return m_cluster && index >= 0 && m_cluster->reviveWorker(index);
+    return m_lab->reviveWorker(m_model->indexAtRow(row));
 }
 
 void ClusterPanel::yieldTo(ExperimentsPage* experiments)
 {
-    experiments->setBeforeRun([this](std::function<void()> go) {
-        m_resumeAfterExperiments = isRunning();
-        if (!m_resumeAfterExperiments) {
-            go();
-            return;
-        }
-        logEvent(tr("experiments: the lab's cluster stops while they run"));
-        connect(m_cluster.get(), &Cluster::stopped, this, [go]() { go(); }, Qt::SingleShotConnection);
-        stopCluster();
-    });
-    connect(experiments, &ExperimentsPage::runFinished, this, [this]() {
-        if (!m_resumeAfterExperiments)
-            return;
-        m_resumeAfterExperiments = false;
-        logEvent(tr("experiments done: the lab's cluster starts again"));
-        startCluster();
-    });
+    experiments->setBeforeRun([this](std::function<void()> go) { m_lab->pauseFor(std::move(go)); });
+    connect(experiments, &ExperimentsPage::runFinished, m_lab, [this]() { m_lab->resumeAfterPause(); });
 }
 
 void ClusterPanel::selectWorker(int index)

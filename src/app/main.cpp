@@ -65,6 +65,6 @@ int main(int argc, char** argv)
     SignalWatcher signals;
     QObject::connect(&signals, &SignalWatcher::terminationRequested, &window, [&window](int) { window.close(); });
     window.show();
-    window.startCluster();
+    window.clusterPanel()->startCluster();
     return QApplication::exec();
 }

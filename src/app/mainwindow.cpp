@@ -6,6 +6,7 @@
 #include "comparisonview.h"
 #include "experimentspage.h"
 #include "guilagmonitor.h"
+#include "labcontroller.h"
 #include "labexports.h"
 #include "loadtestpanel.h"
 #include "requestpanel.h"
@@ -64,19 +65,15 @@ MainWindow::MainWindow(QWidget* parent)
     setWindowIcon(QIcon(QStringLiteral(":/clusterlab/clusterlab.svg")));
     setMinimumSize(1000, 680);
     m_lag = new GuiLagMonitor(this);
-    m_feed = new ClusterFeed(this);
-    m_clusterPanel = new ClusterPanel(m_feed->originNs(), this);
-    connect(m_clusterPanel, &ClusterPanel::clusterChanged, m_feed, &ClusterFeed::setCluster);
-    // Everything the window records goes into its session, from the start.
-    m_sessions = new SessionController(this);
-    connect(m_clusterPanel, &ClusterPanel::clusterChanged, m_sessions, [this](const Cluster* c) {
-        if (c != nullptr)
-            m_sessions->attach(m_clusterPanel->cluster());
-    });
+    // The lab (cluster, feed, session) first: everything else is a view of it.
+    m_lab = new LabController(this);
+    m_feed = m_lab->feed();
+    m_sessions = m_lab->sessions();
+    m_clusterPanel = new ClusterPanel(m_lab, this);
     connect(m_sessions, &SessionController::failed, this, &MainWindow::showError);
     connect(m_sessions, &SessionController::recordingStopped, this,
             [this](const QString& reason) { showError(tr("Recording stopped"), reason); });
-    connect(m_clusterPanel, &ClusterPanel::problem, this, &MainWindow::showError);
+    connect(m_lab, &LabController::problem, this, &MainWindow::showError);
     connect(m_clusterPanel, &ClusterPanel::message, this, [this](const QString& m) { statusBar()->showMessage(m, 4000); });
     buildCentre();
     buildDocks();
@@ -93,13 +90,14 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    // The load test first (its thread), then the workers (killed and reaped).
+    // The load test first (its thread), then the lab: the feed stops, the
+    // workers are killed and reaped.
     delete m_loadTest;
     m_loadTest = nullptr;
-    m_feed->stop();
-    m_feed->setCluster(nullptr);
     delete m_clusterPanel;
     m_clusterPanel = nullptr;
+    delete m_lab;
+    m_lab = nullptr;
 }
 
 void MainWindow::buildCentre()
@@ -135,7 +133,7 @@ void MainWindow::buildCentre()
         if (feed)
             showFeed(*feed);
         else
-            refreshNow(); // live again
+            m_feed->publish(); // live again
     });
     connect(m_sessionActions, &SessionActions::failed, this, &MainWindow::showError);
     connect(m_sessionActions, &SessionActions::message, this, [this](const QString& m) { statusBar()->showMessage(m, 5000); });
@@ -199,7 +197,7 @@ void MainWindow::buildDocks()
                                "under 16 ms even under a full-speed load test."));
     statusBar()->addWidget(m_statusUrl, 1);
     statusBar()->addPermanentWidget(m_statusLag);
-    connect(m_clusterPanel, &ClusterPanel::urlChanged, this, [this](const QString& url, const QString& status) {
+    connect(m_lab, &LabController::urlChanged, this, [this](const QString& url, const QString& status) {
         m_request->setBaseUrl(url);
         m_loadTest->setEmbeddedUrl(url.isEmpty() ? url : url + QLatin1Char('/'));
         m_statusUrl->setText(status);
@@ -226,7 +224,7 @@ void MainWindow::buildMenus()
     byConnection->setCheckable(true);
     connect(byConnection, &QAction::toggled, this, [this](bool on) {
         m_routing->setByConnection(on);
-        refreshNow();
+        m_feed->publish();
     });
     QAction* dark = view->addAction(tr("Dark palette"));
     dark->setCheckable(true);
@@ -304,7 +302,7 @@ void MainWindow::showFeed(const ChartFeed& feed)
 
 void MainWindow::showError(const QString& what, const QString& reason)
 {
-    m_clusterPanel->logEvent(what + QStringLiteral(": ") + reason);
+    m_lab->logEvent(what + QStringLiteral(": ") + reason);
     if (isVisible() && QGuiApplication::platformName() != QLatin1String("offscreen"))
         QMessageBox::warning(this, what, reason);
     statusBar()->showMessage(what + QStringLiteral(": ") + reason, 10000);

@@ -20,6 +20,7 @@ class ChartPanel;
 class ComparisonView;
 class ExperimentsPage;
 class GuiLagMonitor;
+class LabController;
 class LabExports;
 class LoadTestPanel;
 class RequestPanel;
@@ -29,7 +30,7 @@ struct SessionSummary;
 class TopologyView;
 class WorkerTableModel;
 
-// The lab's window, assembled: the cluster panel (left) and its worker
+// The lab's window, assembled around its LabController: the cluster panel (left) and its worker
 // table (bottom), the charts, the topology and the experiments (centre),
 // click-to-send and the load test (right), menus and settings. Every live
 // view listens to one ClusterFeed (10 Hz); nothing here blocks or reads the
@@ -47,11 +48,10 @@ public:
     bool guideShown() const { return !m_guide->isHidden(); }
     void showGuide(bool show) { m_guide->setShown(show); }
 
+    // The lab behind the window: its cluster, feed, session and event log.
+    LabController* lab() const { return m_lab; }
+    // The window's parts (views of the lab).
     ClusterPanel* clusterPanel() const { return m_clusterPanel; }
-    Cluster* cluster() const { return m_clusterPanel->cluster(); }
-    bool startCluster(QString* error = nullptr) { return m_clusterPanel->startCluster(error); }
-    void stopCluster() { m_clusterPanel->stopCluster(); }
-    ClusterFeed* feed() const { return m_feed; }
     LabExports* exports() const { return m_exports; }
     RequestPanel* requestPanel() const { return m_request; }
     LoadTestPanel* loadTestPanel() const { return m_loadTest; }
@@ -64,14 +64,12 @@ public:
     ExperimentsPage* experimentsPage() const { return m_experiments; }
     QTabWidget* centreTabs() const { return m_centreTabs; }
     GuiLagMonitor* lagMonitor() const { return m_lag; }
-    SessionController* sessions() const { return m_sessions; }
     ComparisonView* comparisonView() const { return m_comparison; }
     // A session opened read-only replaces the live views until back to live.
     SessionActions* sessionActions() const { return m_sessionActions; }
     bool viewingSession() const { return m_sessionActions->viewing() != nullptr; }
-    // Feeds the views took in (each one 10 Hz tick, or a refreshNow()).
+    // Feeds the views took in (each one 10 Hz tick, or a feed published now).
     quint64 refreshCount() const { return m_refreshes; }
-    void refreshNow() { m_feed->publish(); }
 
     void saveSettings() const;
     void setDarkPalette(bool on);
@@ -90,10 +88,11 @@ private:
     void showFeed(const ChartFeed& feed);
     void showError(const QString& what, const QString& reason);
 
-    ClusterFeed* m_feed = nullptr;
+    LabController* m_lab = nullptr;
+    ClusterFeed* m_feed = nullptr;         // the lab's
     ClusterPanel* m_clusterPanel = nullptr;
     LabExports* m_exports = nullptr;
-    SessionController* m_sessions = nullptr;
+    SessionController* m_sessions = nullptr; // the lab's
     ComparisonView* m_comparison = nullptr;
     SessionActions* m_sessionActions = nullptr;
     GuiLagMonitor* m_lag = nullptr;

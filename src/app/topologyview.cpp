@@ -24,18 +24,16 @@ int slotRows(int slots)
     return (std::max(1, slots) + kSlotsPerRow - 1) / kSlotsPerRow;
 }
 
+// The state's one name (Cluster::stateName), with what the topology adds:
+// why a worker is restarting, and what brings an errored one back.
 QString statusOf(const Cluster::WorkerInfo& w)
 {
-    switch (w.state) {
-    case Cluster::WorkerState::Listening: return QObject::tr("listening");
-    case Cluster::WorkerState::Starting:
-    case Cluster::WorkerState::Online: return QObject::tr("starting");
-    case Cluster::WorkerState::Stopping: return QObject::tr("stopping");
-    case Cluster::WorkerState::Restarting:
-        return w.lastExit.isEmpty() ? QObject::tr("restarting") : QObject::tr("restarting — exited (%1)").arg(w.lastExit);
-    case Cluster::WorkerState::Errored: return QObject::tr("errored — Revive starts it again");
-    }
-    return QString();
+    const QString name = Cluster::stateName(w.state);
+    if (w.state == Cluster::WorkerState::Restarting && !w.lastExit.isEmpty())
+        return QObject::tr("%1 — exited (%2)").arg(name, w.lastExit);
+    if (w.state == Cluster::WorkerState::Errored)
+        return QObject::tr("%1 — Revive starts it again").arg(name);
+    return name;
 }
 } // namespace
 

@@ -5,20 +5,6 @@
 
 namespace clusterlab {
 
-namespace {
-QString stateName(Cluster::WorkerState s)
-{
-    switch (s) {
-    case Cluster::WorkerState::Starting: return QObject::tr("starting");
-    case Cluster::WorkerState::Online: return QObject::tr("online");
-    case Cluster::WorkerState::Listening: return QObject::tr("listening");
-    case Cluster::WorkerState::Stopping: return QObject::tr("stopping");
-    case Cluster::WorkerState::Restarting: return QObject::tr("restarting");
-    case Cluster::WorkerState::Errored: return QObject::tr("errored");
-    }
-    return QString();
-}
-} // namespace
 
 WorkerTableModel::WorkerTableModel(QObject* parent)
     : QAbstractTableModel(parent)
@@ -105,7 +91,7 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
     switch (index.column()) {
     case Index: return r.info.index;
     case Pid: return r.info.pid;
-    case State: return stateName(r.info.state);
+    case State: return Cluster::stateName(r.info.state);
     case Root: return static_cast<qulonglong>(r.byRoute[0]);
     case Main: return static_cast<qulonglong>(r.byRoute[1]);
     case Worker: return static_cast<qulonglong>(r.byRoute[2]);

@@ -11,6 +11,7 @@
 #include "loadtestpanel.h"
 #include "mainwindow.h"
 #include "clusterpanel.h"
+#include "labcontroller.h"
 #include "labexports.h"
 #include "topologyview.h"
 #include "requestpanel.h"
@@ -123,8 +124,8 @@ void TestMainWindow::init()
 void TestMainWindow::cleanup()
 {
     QList<qint64> pids;
-    if (m_window && m_window->cluster()) {
-        for (const Cluster::WorkerInfo& w : m_window->cluster()->workers())
+    if (m_window && m_window->lab()->cluster()) {
+        for (const Cluster::WorkerInfo& w : m_window->lab()->cluster()->workers())
             pids.append(w.pid);
     }
     m_window.reset();
@@ -352,7 +353,7 @@ void TestMainWindow::experimentsRunAndPutTheClusterBack()
 {
     QVERIFY(openWindow());
     QList<qint64> before;
-    for (const Cluster::WorkerInfo& w : m_window->cluster()->workers())
+    for (const Cluster::WorkerInfo& w : m_window->lab()->cluster()->workers())
         before.append(w.pid);
     ExperimentsPage* page = m_window->experimentsPage();
     m_window->centreTabs()->setCurrentWidget(page);
@@ -362,20 +363,20 @@ void TestMainWindow::experimentsRunAndPutTheClusterBack()
     QCOMPARE(page->selectedExperiments(), QStringList { QStringLiteral("footprint") });
     QSignalSpy started(page, &ExperimentsPage::runStarted);
     QSignalSpy finished(page, &ExperimentsPage::runFinished);
-    QSignalSpy listening(m_window->clusterPanel(), &ClusterPanel::clusterListening);
+    QSignalSpy listening(m_window->lab(), &LabController::clusterListening);
     page->run();
     QVERIFY(page->isRunning());
     QVERIFY(started.wait(30000));
     // The lab's cluster gave the machine to the experiment...
-    QVERIFY(!m_window->cluster()->isRunning());
+    QVERIFY(!m_window->lab()->cluster()->isRunning());
     for (qint64 pid : before)
         QTRY_VERIFY_WITH_TIMEOUT(!clusterlab::test::processAlive(pid), 10000);
     QVERIFY(finished.wait(120000));
     QVERIFY(!page->isRunning());
     // ...and has it back, as it was: running, with as many workers.
     QVERIFY(listening.wait(30000));
-    QVERIFY(m_window->cluster()->isRunning());
-    QCOMPARE(m_window->cluster()->workerCount(), before.size());
+    QVERIFY(m_window->lab()->cluster()->isRunning());
+    QCOMPARE(m_window->lab()->cluster()->workerCount(), before.size());
     // The table: footprint decides "Run external scripts/tools" for child
     // processes; the running step's chart was drawn while it ran.
     QVERIFY(page->hasReport());
@@ -488,7 +489,7 @@ void TestMainWindow::reportIsTypesetWithTablesAndCharts()
     QString error;
     QVERIFY2(load->start(&error), qPrintable(error));
     QVERIFY(loaded.wait(30000));
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->feed()->latest()->snapshot && m_window->feed()->latest()->snapshot->totalRecords >= 203, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lab()->feed()->latest()->snapshot && m_window->lab()->feed()->latest()->snapshot->totalRecords >= 203, 10000);
     QTemporaryDir dir;
     const QString pdf = dir.filePath(QStringLiteral("lab.pdf"));
     QCOMPARE(m_window->exports()->report(pdf), QString());
@@ -541,8 +542,8 @@ bool TestMainWindow::openWindow()
     m_window = std::make_unique<MainWindow>();
     m_window->resize(1400, 900);
     m_window->show();
-    QSignalSpy listening(m_window->clusterPanel(), &ClusterPanel::clusterListening);
-    if (!m_window->startCluster())
+    QSignalSpy listening(m_window->lab(), &LabController::clusterListening);
+    if (!m_window->clusterPanel()->startCluster())
         return false;
     return listening.wait(20000);
 }
@@ -551,10 +552,10 @@ void TestMainWindow::opensWithARunningCluster()
 {
     QVERIFY(openWindow());
     QAbstractItemModelTester tester(m_window->workerModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QVERIFY(m_window->cluster()->isRunning());
-    QCOMPARE(m_window->cluster()->workerCount(), 2);
+    QVERIFY(m_window->lab()->cluster()->isRunning());
+    QCOMPARE(m_window->lab()->cluster()->workerCount(), 2);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 2, 5000);
-    QVERIFY(m_window->clusterPanel()->eventLog().join(QLatin1Char('\n')).contains(QStringLiteral("listening")));
+    QVERIFY(m_window->lab()->eventLog().join(QLatin1Char('\n')).contains(QStringLiteral("listening")));
     QTRY_VERIFY_WITH_TIMEOUT(m_window->refreshCount() > 3, 5000);
 }
 
@@ -562,7 +563,7 @@ void TestMainWindow::routeButtonsNameALiveWorker()
 {
     QVERIFY(openWindow());
     QSet<qint64> live;
-    for (const Cluster::WorkerInfo& w : m_window->cluster()->workers())
+    for (const Cluster::WorkerInfo& w : m_window->lab()->cluster()->workers())
         live.insert(w.pid);
     m_window->requestPanel()->setN(12);
     for (const QString& route : { QStringLiteral("/"), QStringLiteral("/main"), QStringLiteral("/worker"),
@@ -610,7 +611,7 @@ void TestMainWindow::everyExportWritesAValidFile()
     QSignalSpy answered(m_window->requestPanel(), &RequestPanel::responseReceived);
     m_window->requestPanel()->send(QStringLiteral("/main"));
     QVERIFY(answered.wait(20000));
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->feed()->latest()->snapshot ? m_window->feed()->latest()->snapshot->totalRecords : 0, quint64(1), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->lab()->feed()->latest()->snapshot ? m_window->lab()->feed()->latest()->snapshot->totalRecords : 0, quint64(1), 10000);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     QCOMPARE(m_window->exports()->charts(dir.path()), QString());
@@ -647,7 +648,7 @@ void TestMainWindow::everyExportWritesAValidFile()
     QVERIFY(bytes.count("/Type /Page") >= 4); // the tables, then the six charts two to a page
     const QString csv = dir.filePath(QStringLiteral("records.csv"));
     // The raw records come from the window's session, on a worker thread.
-    QSignalSpy exported(m_window->sessions(), &SessionController::exported);
+    QSignalSpy exported(m_window->lab()->sessions(), &SessionController::exported);
     m_window->exports()->recordsCsv(csv);
     QVERIFY(exported.wait(20000));
     QFile c(csv);
@@ -698,8 +699,8 @@ void TestMainWindow::exportToAnUnwritableFolderSaysSo()
     QVERIFY(openWindow());
     const QString error = m_window->exports()->charts(QStringLiteral("/nonexistent-folder-for-clusterlab"));
     QVERIFY(error.contains(QStringLiteral("does not exist")));
-    QVERIFY(m_window->clusterPanel()->eventLog().constLast().contains(QStringLiteral("Export failed")));
-    QSignalSpy failed(m_window->sessions(), &SessionController::failed);
+    QVERIFY(m_window->lab()->eventLog().constLast().contains(QStringLiteral("Export failed")));
+    QSignalSpy failed(m_window->lab()->sessions(), &SessionController::failed);
     m_window->exports()->recordsCsv(QStringLiteral("/nonexistent-folder-for-clusterlab/x.csv"));
     QVERIFY(failed.wait(20000));
     QVERIFY2(failed.constFirst().at(1).toString().contains(QStringLiteral("could not write")),
@@ -713,21 +714,21 @@ void TestMainWindow::killingAWorkerShowsTheEventAndTheReplacement()
     // as a worker dies and its replacement comes), failing this test.
     QAbstractItemModelTester tester(m_window->workerModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 2, 5000);
-    const qint64 victim = m_window->cluster()->workers().at(0).pid;
-    QSignalSpy relisten(m_window->clusterPanel(), &ClusterPanel::clusterListening);
+    const qint64 victim = m_window->lab()->cluster()->workers().at(0).pid;
+    QSignalSpy relisten(m_window->lab(), &LabController::clusterListening);
     m_window->clusterPanel()->workerTable()->selectRow(0);
     QVERIFY(!m_window->clusterPanel()->reviveWorkerAtRow(0)); // a live worker is not errored
     QVERIFY(m_window->clusterPanel()->killWorkerAtRow(0));
     QVERIFY(relisten.wait(20000));
-    const QString log = m_window->clusterPanel()->eventLog().join(QLatin1Char('\n'));
+    const QString log = m_window->lab()->eventLog().join(QLatin1Char('\n'));
     QVERIFY2(log.contains(QStringLiteral("worker 0 (pid %1) exited: killed by signal 9").arg(victim)), qPrintable(log));
     QVERIFY(log.contains(QStringLiteral("restarting")));
-    const qint64 replacement = m_window->cluster()->workers().at(0).pid;
+    const qint64 replacement = m_window->lab()->cluster()->workers().at(0).pid;
     QVERIFY(replacement != victim);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->workerModel()->rowOfPid(replacement) == 0, 5000);
     QCOMPARE(m_window->workerModel()->data(m_window->workerModel()->index(0, WorkerTableModel::Restarts), Qt::DisplayRole).toInt(), 1);
     // The topology marks the worker that was killed and replaced.
-    m_window->refreshNow();
+    m_window->lab()->feed()->publish();
     const QList<TopologyView::Node> nodes = m_window->topology()->nodes();
     QCOMPARE(nodes.size(), 2);
     QVERIFY2(nodes.at(0).status.contains(QStringLiteral("restarted 1×")), qPrintable(nodes.at(0).status));
@@ -738,7 +739,7 @@ void TestMainWindow::killingAWorkerShowsTheEventAndTheReplacement()
 void TestMainWindow::feedIsACompleteImmutableSnapshot()
 {
     QVERIFY(openWindow());
-    ClusterFeed* feed = m_window->feed();
+    ClusterFeed* feed = m_window->lab()->feed();
     QSignalSpy updated(feed, &ClusterFeed::updated);
     // Workers sample their loop every 100 ms: each worker's lag history fills.
     QTRY_VERIFY_WITH_TIMEOUT(feed->latest()->lagMs.value(0).size() >= 3 && feed->latest()->lagMs.value(1).size() >= 3, 10000);
@@ -747,7 +748,7 @@ void TestMainWindow::feedIsACompleteImmutableSnapshot()
     QCOMPARE(before->workers.size(), 2);
     QVERIFY(before->running);
     QCOMPARE(before->policy, QStringLiteral("round-robin"));
-    QCOMPARE(before->url, m_window->cluster()->url());
+    QCOMPARE(before->url, m_window->lab()->cluster()->url());
     QVERIFY(before->poolThreads >= 1 && before->maxChildren >= 1);
     QVERIFY(before->lagP99Ms.contains(0) && before->lagP99Ms.contains(1));
     const qsizetype lagPoints = before->lagMs.value(0).size();
@@ -772,16 +773,16 @@ void TestMainWindow::timeSeriesChartsFollowTheWorkers()
     auto* throughput = qobject_cast<TimeSeriesChart*>(m_window->charts().at(2));
     auto* lag = qobject_cast<TimeSeriesChart*>(m_window->charts().at(4));
     QVERIFY(latency && throughput && lag);
-    m_window->refreshNow();
+    m_window->lab()->feed()->publish();
     // Whole route names, in a stable order; one line per worker.
     QCOMPARE(latency->lineNames(), QStringList({ QStringLiteral("/"), QStringLiteral("/main"), QStringLiteral("/worker"),
                                                  QStringLiteral("/child"), QStringLiteral("/healthz"), QStringLiteral("other") }));
     QCOMPARE(throughput->lineNames(), QStringList({ QStringLiteral("w0"), QStringLiteral("w1") }));
     QCOMPARE(lag->lineNames(), QStringList({ QStringLiteral("w0"), QStringLiteral("w1") }));
     // A worker scaled away leaves the per-worker charts.
-    m_window->cluster()->setWorkerCount(1);
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->cluster()->workers().size(), 1, 20000);
-    m_window->refreshNow();
+    m_window->lab()->scaleBy(-1);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->lab()->cluster()->workers().size(), 1, 20000);
+    m_window->lab()->feed()->publish();
     QCOMPARE(throughput->lineNames(), QStringList({ QStringLiteral("w0") }));
     QCOMPARE(lag->lineNames(), QStringList({ QStringLiteral("w0") }));
 }
@@ -796,7 +797,7 @@ void TestMainWindow::topologyShowsSlotsAndSharesTheSelection()
     QTRY_VERIFY_WITH_TIMEOUT(topology->nodes().size() == 2 && topology->nodes().at(0).status == QLatin1String("listening")
                                  && topology->nodes().at(1).status == QLatin1String("listening"),
                              5000);
-    const std::shared_ptr<const ChartFeed> feed = m_window->feed()->latest();
+    const std::shared_ptr<const ChartFeed> feed = m_window->lab()->feed()->latest();
     const QList<TopologyView::Node> nodes = topology->nodes();
     for (const TopologyView::Node& n : nodes) {
         QCOMPARE(n.poolSlots, feed->poolThreads);
@@ -867,7 +868,7 @@ void TestMainWindow::aSessionRoundTripShowsTheSameNumbers()
 {
     QVERIFY(openWindow());
     // The window holds no raw records: they go to its session file.
-    QVERIFY(!m_window->cluster()->telemetry()->keepsRecords());
+    QVERIFY(!m_window->lab()->cluster()->telemetry()->keepsRecords());
     LoadTestPanel* load = m_window->loadTestPanel();
     load->setRequests(600);
     load->setConnections(4);
@@ -879,8 +880,8 @@ void TestMainWindow::aSessionRoundTripShowsTheSameNumbers()
     QVERIFY(done.wait(60000));
     QTRY_COMPARE_WITH_TIMEOUT(m_window->routingChart()->total(), 600.0, 10000);
     // What the live views show now.
-    m_window->refreshNow();
-    const auto live = m_window->feed()->latest();
+    m_window->lab()->feed()->publish();
+    const auto live = m_window->lab()->feed()->latest();
     WorkerTableModel* model = m_window->workerModel();
     QList<QStringList> liveRows;
     for (int row = 0; row < model->rowCount(); ++row) {
@@ -892,11 +893,11 @@ void TestMainWindow::aSessionRoundTripShowsTheSameNumbers()
     }
     QTemporaryDir dir;
     const QString saved = dir.filePath(QStringLiteral("run.sqlite"));
-    QSignalSpy savedSpy(m_window->sessions(), &SessionController::saved);
-    m_window->sessions()->save(saved);
+    QSignalSpy savedSpy(m_window->lab()->sessions(), &SessionController::saved);
+    m_window->lab()->sessions()->save(saved);
     QVERIFY(savedSpy.wait(20000));
-    QSignalSpy opened(m_window->sessions(), &SessionController::opened);
-    m_window->sessions()->open(saved);
+    QSignalSpy opened(m_window->lab()->sessions(), &SessionController::opened);
+    m_window->lab()->sessions()->open(saved);
     QVERIFY(opened.wait(20000));
     QVERIFY(m_window->viewingSession());
     // The same numbers, read back from the file: routing, the worker table,
@@ -955,8 +956,8 @@ void TestMainWindow::twoSessionsCompareWithRatios()
         }
         rec.finish();
     }
-    QSignalSpy compared(m_window->sessions(), &SessionController::compared);
-    m_window->sessions()->compare(a, b);
+    QSignalSpy compared(m_window->lab()->sessions(), &SessionController::compared);
+    m_window->lab()->sessions()->compare(a, b);
     QVERIFY(compared.wait(20000));
     ComparisonView* view = m_window->comparisonView();
     QCOMPARE(m_window->centreTabs()->currentIndex(), 3);
@@ -991,9 +992,9 @@ void TestMainWindow::twoSessionsCompareWithRatios()
     QVERIFY(page.contains("Latency percentiles, A against B"));
     // The live session against a saved one: A is what the window recorded.
     compared.clear();
-    m_window->sessions()->compare(QString(), b);
+    m_window->lab()->sessions()->compare(QString(), b);
     QVERIFY(compared.wait(20000));
-    QCOMPARE(compared.constFirst().constFirst().value<std::shared_ptr<const SessionSummary>>()->path, m_window->sessions()->livePath());
+    QCOMPARE(compared.constFirst().constFirst().value<std::shared_ptr<const SessionSummary>>()->path, m_window->lab()->sessions()->livePath());
 }
 
 void TestMainWindow::openingWhatIsNotASessionChangesNothing()
@@ -1006,8 +1007,8 @@ void TestMainWindow::openingWhatIsNotASessionChangesNothing()
     f.write("not a database at all\n");
     f.close();
     const QByteArray before = QFile(path).exists() ? QByteArray::number(QFileInfo(path).size()) : QByteArray();
-    QSignalSpy failed(m_window->sessions(), &SessionController::failed);
-    m_window->sessions()->open(path);
+    QSignalSpy failed(m_window->lab()->sessions(), &SessionController::failed);
+    m_window->lab()->sessions()->open(path);
     QVERIFY(failed.wait(20000));
     QVERIFY2(failed.constFirst().at(1).toString().contains(QStringLiteral("not an SQLite database")),
              qPrintable(failed.constFirst().at(1).toString()));
@@ -1016,7 +1017,7 @@ void TestMainWindow::openingWhatIsNotASessionChangesNothing()
     QFile again(path);
     QVERIFY(again.open(QIODevice::ReadOnly));
     QCOMPARE(again.readAll(), QByteArray("not a database at all\n"));
-    QVERIFY(m_window->clusterPanel()->eventLog().constLast().contains(QStringLiteral("Cannot open the session")));
+    QVERIFY(m_window->lab()->eventLog().constLast().contains(QStringLiteral("Cannot open the session")));
 }
 
 // Issue 22: a 45 KB session whose requests table was an endless view hung
@@ -1043,13 +1044,13 @@ void TestMainWindow::theWindowEndsWhileAHostileSessionOpens()
         db.close();
     }
     QSqlDatabase::removeDatabase(name);
-    QSignalSpy failed(m_window->sessions(), &SessionController::failed);
-    m_window->sessions()->open(path);
+    QSignalSpy failed(m_window->lab()->sessions(), &SessionController::failed);
+    m_window->lab()->sessions()->open(path);
     QVERIFY(failed.wait(20000));
     QVERIFY2(failed.constFirst().at(1).toString().contains(QStringLiteral("requests is a view")),
              qPrintable(failed.constFirst().at(1).toString()));
     // Again, and the window goes at once: the read ends with it.
-    m_window->sessions()->open(path);
+    m_window->lab()->sessions()->open(path);
     m_window.reset();
     QVERIFY(QThreadPool::globalInstance()->waitForDone(20000));
 }

@@ -17,6 +17,7 @@
 #include "loadtestpanel.h"
 #include "mainwindow.h"
 #include "clusterpanel.h"
+#include "labcontroller.h"
 #include "labexports.h"
 #include "topologyview.h"
 #include "requestpanel.h"
@@ -140,7 +141,7 @@ int main(int argc, char** argv)
     }
     window.resize(size);
     window.show();
-    if (!window.startCluster() || !waitFor(window.clusterPanel(), SIGNAL(clusterListening()), 20000)) {
+    if (!window.clusterPanel()->startCluster() || !waitFor(window.clusterPanel(), SIGNAL(clusterListening()), 20000)) {
         std::fprintf(stderr, "labtool: the cluster did not start\n");
         return 1;
     }
@@ -163,8 +164,8 @@ int main(int argc, char** argv)
         // Two saved sessions side by side: the Compare tab.
         const qsizetype at = args.indexOf(QStringLiteral("--compare"));
         window.showGuide(false);
-        window.sessions()->compare(args.value(at + 1), args.value(at + 2));
-        if (!waitFor(window.sessions(), SIGNAL(compared(std::shared_ptr<const clusterlab::SessionSummary>,
+        window.lab()->sessions()->compare(args.value(at + 1), args.value(at + 2));
+        if (!waitFor(window.lab()->sessions(), SIGNAL(compared(std::shared_ptr<const clusterlab::SessionSummary>,
                                                         std::shared_ptr<const clusterlab::SessionSummary>)),
                      60000)) {
             std::fprintf(stderr, "labtool: cannot compare %s with %s\n", qPrintable(args.value(at + 1)),
@@ -177,8 +178,8 @@ int main(int argc, char** argv)
     if (args[0] == QLatin1String("screenshot") && args.contains(QStringLiteral("--open"))) {
         // A saved session, replayed read-only into the views.
         window.showGuide(false);
-        window.sessions()->open(args.value(args.indexOf(QStringLiteral("--open")) + 1));
-        if (!waitFor(window.sessions(), SIGNAL(opened(std::shared_ptr<const clusterlab::SessionSummary>)), 60000)) {
+        window.lab()->sessions()->open(args.value(args.indexOf(QStringLiteral("--open")) + 1));
+        if (!waitFor(window.lab()->sessions(), SIGNAL(opened(std::shared_ptr<const clusterlab::SessionSummary>)), 60000)) {
             std::fprintf(stderr, "labtool: cannot open the session\n");
             return 1;
         }
@@ -188,7 +189,7 @@ int main(int argc, char** argv)
     if (args[0] == QLatin1String("screenshot") && args.contains(QStringLiteral("--empty"))) {
         // The window as a new user first sees it: a cluster, no request yet.
         waitFor(&window, SIGNAL(destroyed()), 600);
-        window.refreshNow();
+        window.lab()->feed()->publish();
         return window.grab().save(args.value(1)) ? 0 : 1;
     }
     if (args[0] == QLatin1String("screenshot")) {
@@ -237,7 +238,7 @@ int main(int argc, char** argv)
             return 1;
         }
         waitFor(&window, SIGNAL(destroyed()), 600); // let the last telemetry batches land
-        window.refreshNow();
+        window.lab()->feed()->publish();
         if (args.contains(QStringLiteral("--report"))) {
             const QString path = args.value(args.indexOf(QStringLiteral("--report")) + 1);
             const QString failed = window.exports()->report(path);
@@ -301,8 +302,8 @@ int main(int argc, char** argv)
         return 1;
     }
     waitFor(&window, SIGNAL(destroyed()), 1000);
-    window.refreshNow();
-    const quint64 served = window.feed()->latest()->snapshot ? window.feed()->latest()->snapshot->totalRecords : 0;
+    window.lab()->feed()->publish();
+    const quint64 served = window.lab()->feed()->latest()->snapshot ? window.lab()->feed()->latest()->snapshot->totalRecords : 0;
     std::printf("| measure | value | goal |\n|---|---|---|\n");
     const char* const views[] = { "the six charts", "the topology" };
     for (int i = 0; i < phases.size(); ++i) {
@@ -313,6 +314,6 @@ int main(int argc, char** argv)
         std::printf("| view refresh rate | %.1f Hz | ≥ 10 Hz |\n", p.refreshHz);
     }
     std::printf("| window process RSS after %llu requests (records in the session file, %llu written) | %.0f MiB | ≤ 250 MB |\n",
-                static_cast<unsigned long long>(served), static_cast<unsigned long long>(window.sessions()->recorder()->requestsWritten()), rssMiB());
+                static_cast<unsigned long long>(served), static_cast<unsigned long long>(window.lab()->sessions()->recorder()->requestsWritten()), rssMiB());
     return 0;
 }

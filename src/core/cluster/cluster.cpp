@@ -40,6 +40,19 @@ RestartPolicy::Config restartConfig(const ClusterConfig& c)
 }
 } // namespace
 
+QString Cluster::stateName(WorkerState state)
+{
+    switch (state) {
+    case WorkerState::Starting: return QStringLiteral("starting");
+    case WorkerState::Online: return QStringLiteral("online");
+    case WorkerState::Listening: return QStringLiteral("listening");
+    case WorkerState::Stopping: return QStringLiteral("stopping");
+    case WorkerState::Restarting: return QStringLiteral("restarting");
+    case WorkerState::Errored: return QStringLiteral("errored");
+    }
+    return QString();
+}
+
 ClusterConfig ClusterConfig::resolved() const
 {
     ClusterConfig c = *this;

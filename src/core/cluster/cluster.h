@@ -77,6 +77,9 @@ public:
         QString lastExit;
     };
 
+    // The one name of each state, for every view ("listening", "errored", …).
+    static QString stateName(WorkerState state);
+
     explicit Cluster(const ClusterConfig& config, QObject* parent = nullptr);
     ~Cluster() override; // kills and reaps every worker
 

@@ -32,7 +32,26 @@ ClusterFeed::ClusterFeed(QObject* parent)
 
 void ClusterFeed::setCluster(const Cluster* cluster)
 {
+    if (m_cluster != nullptr)
+        disconnect(m_cluster, nullptr, this, nullptr);
     m_cluster = cluster;
+    // A worker's state change (forked, listening, exited, restarting,
+    // errored) reaches the views when it happens, not at the next tick: a
+    // feed is published once the event's turn of the event loop is over (a
+    // burst of events is one feed). The 10 Hz publication stays for the
+    // figures.
+    if (m_cluster != nullptr) {
+        connect(m_cluster, &Cluster::clusterEvent, this, [this]() {
+            if (m_statePending || !m_timer.isActive())
+                return;
+            m_statePending = true;
+            QMetaObject::invokeMethod(this, [this]() {
+                m_statePending = false;
+                if (m_timer.isActive())
+                    publish();
+            }, Qt::QueuedConnection);
+        });
+    }
 }
 
 void ClusterFeed::setLoadTestConnections(QHash<QPair<qint64, quint64>, qint64> connections)

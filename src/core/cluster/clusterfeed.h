@@ -80,6 +80,7 @@ Q_SIGNALS:
 private:
     const Cluster* m_cluster = nullptr;
     QTimer m_timer;
+    bool m_statePending = false; // a feed for a state change is queued
     std::int64_t m_originNs = 0;
     ChartFeed m_state; // histories accumulate here; each publish copies it
     QHash<int, std::int64_t> m_lastLagSampleNs; // by worker index
