@@ -41,7 +41,9 @@ struct VerdictRow
 
 // The seed's table, filled in from results (any subset of experiments: a
 // cell whose experiment did not run says "not measured"). The rules are
-// plain code in verdict.cpp, one function per cell.
+// plain code, one function per cell, in the file of the
+// experiment that measures it (scaling.cpp, crossover.cpp, …); verdict.cpp
+// lays the table out.
 struct VerdictTable
 {
     static QStringList columns(); // "Cluster", "Worker Threads", "Child Process"

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "lab.h"
+#include "result.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <vector>
+
+namespace clusterlab::experiment {
+
+// One experiment: a question from the seed's table, a method, and the
+// measurements under stable metric names (verdict.h reads them). The
+// runner gives it a Lab on its own thread; run() checks lab.cancelled()
+// between steps and returns early (result.cancelled) when asked.
+class Experiment
+{
+public:
+    virtual ~Experiment() = default;
+    virtual QString name() const = 0;  // "scaling": the command line's name
+    virtual QString title() const = 0; // "Scaling the HTTP server with workers"
+    virtual QString question() const = 0;
+    // Seconds it should take with these settings (for progress and ETA).
+    virtual double estimatedSeconds(const ExperimentSettings& settings, int cores) const = 0;
+    virtual void run(Lab& lab, ExperimentResult& result) = 0;
+
+    // Every experiment, in the order `all` runs them.
+    static std::vector<std::unique_ptr<Experiment>> all();
+    static std::unique_ptr<Experiment> byName(const QString& name);
+    static QStringList names();
+};
+
+} // namespace clusterlab::experiment

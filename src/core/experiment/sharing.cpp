@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sharing.h"
+
+#include "experimentsupport.h"
+#include "verdictrules.h"
+
+#include "compute/clock.h"
+#include "compute/fib.h"
+#include "server/distributionpolicy.h"
+#include "telemetry/telemetryaggregator.h"
+
+#include <QJsonArray>
+#include <QTimer>
+
+#include <algorithm>
+#include <cmath>
+
+namespace clusterlab::experiment {
+
+using namespace support;
+using namespace rules;
+
+QString SharingExperiment::question() const
+{
+    return QStringLiteral("What does it cost to give the computation S MiB of data: read in place by a pool thread, or "
+                          "sent through a pipe to a child process?");
+}
+
+double SharingExperiment::estimatedSeconds(const ExperimentSettings& s, int) const
+{
+    return s.effectiveRounds() * (s.quick ? 2 : 5) * 0.15 * 3 + 1.5;
+}
+
+void SharingExperiment::run(Lab& lab, ExperimentResult& r)
+{
+    const QList<int> sizes = sizesMb();
+    const int k = lab.repeats(2, 5);
+    r.method = QStringLiteral("One worker started with --fault-injection, which enables payload=S: the worker holds S "
+                              "MiB; /worker?payload=S checksums them in place on a pool thread, /child?payload=S writes "
+                              "them to a task's standard input and the task checksums its own copy. Then both compute "
+                              "fib(20). Round trips from the client, median of %1 sequential requests per size and "
+                              "path, %2 rounds; the task reports its own peak resident memory.")
+                   .arg(k)
+                   .arg(lab.rounds());
+    ClusterConfig config;
+    config.workers = 1;
+    config.telemetry = false;
+    config.faultInjection = true;
+    if (!startClusterFor(lab, r, config, QStringLiteral("the worker")))
+        return;
+    // The worker builds its buffer once, at the largest size: not timed.
+    lab.get("/worker?n=0&payload=" + QByteArray::number(sizes.last()));
+    for (int round = 0; round < lab.rounds(); ++round) {
+        for (qsizetype i = 0; i < sizes.size(); ++i) {
+            const int s = sizes[i];
+            lab.progress(QStringLiteral("%1 MiB, round %2/%3").arg(s).arg(round + 1).arg(lab.rounds()),
+                         static_cast<double>(round * sizes.size() + i) / static_cast<double>(lab.rounds() * sizes.size()));
+            for (const QString& path : { QStringLiteral("thread"), QStringLiteral("child") }) {
+                const QByteArray target = (path == QLatin1String("thread") ? QByteArray("/worker") : QByteArray("/child"))
+                    + "?n=20&payload=" + QByteArray::number(s);
+                QList<double> times;
+                QList<double> rss;
+                for (int j = 0; j < k; ++j) {
+                    const Lab::Response resp = lab.get(target);
+                    if (stopIfCancelled(lab, r))
+                        return;
+                    if (resp.status != 200) {
+                        failRun(r, QStringLiteral("%1 answered %2 %3").arg(QString::fromLatin1(target)).arg(resp.status).arg(resp.error));
+                        return;
+                    }
+                    times.append(resp.ms);
+                    if (resp.json.contains(QStringLiteral("taskPeakRssKiB")))
+                        rss.append(resp.json.value(QStringLiteral("taskPeakRssKiB")).toDouble());
+                }
+                r.add(QStringLiteral("ms.%1.s%2").arg(path).arg(s), medianOf(times));
+                if (!rss.isEmpty())
+                    r.add(QStringLiteral("rssKiB.%1.s%2").arg(path).arg(s), medianOf(rss));
+            }
+        }
+    }
+    lab.stopCluster();
+    QList<double> xs;
+    QList<Estimate> thread;
+    QList<Estimate> child;
+    QList<Estimate> childRss;
+    for (int s : sizes) {
+        xs.append(s);
+        thread.append(r.metric(QStringLiteral("ms.thread.s%1").arg(s)));
+        child.append(r.metric(QStringLiteral("ms.child.s%1").arg(s)));
+        childRss.append(inMiB(r.metric(QStringLiteral("rssKiB.child.s%1").arg(s))));
+    }
+    Chart time { QStringLiteral("sharing-time"), QStringLiteral("Round trip by payload size"), QStringLiteral("payload (MiB)"),
+                 QStringLiteral("round trip (ms)"), true, true, false, {}, {} };
+    time.lines = { lineOf(QStringLiteral("pool thread (in place)"), xs, thread),
+                   lineOf(QStringLiteral("child process (through a pipe)"), xs, child) };
+    Chart memory { QStringLiteral("sharing-memory"), QStringLiteral("A child task's peak memory by payload size"),
+                   QStringLiteral("payload (MiB)"), QStringLiteral("task peak resident memory (MiB)"), true, true, false, {}, {} };
+    memory.lines = { lineOf(QStringLiteral("child task"), xs, childRss) };
+    r.charts = { time, memory };
+    const int big = sizes.last();
+    r.findings.append(QStringLiteral("With %1 MiB: %2 ms on a pool thread reading in place, %3 ms through a child "
+                                     "process (%4×); the task needed %5 MiB of its own memory for it.")
+                          .arg(big)
+                          .arg(num(thread.last().mean, 1), num(child.last().mean, 1),
+                               num(thread.last().mean > 0 ? child.last().mean / thread.last().mean : 0, 1),
+                               num(childRss.last().mean, 1)));
+}
+
+// ---- its verdicts
+
+VerdictCell SharingExperiment::sharing(const Results& results, bool threads)
+{
+    const ExperimentResult* r = find(results, QLatin1String(kName));
+    if (r == nullptr)
+        return notMeasured(QLatin1String(kName));
+    int s = 0;
+    for (const QString& key : r->metrics.keys()) {
+        if (key.startsWith(QLatin1String("ms.child.s")))
+            s = qMax(s, key.mid(10).toInt());
+    }
+    const QList<double> threadRounds = r->metrics.value(QStringLiteral("ms.thread.s%1").arg(s));
+    const QList<double> childRounds = r->metrics.value(QStringLiteral("ms.child.s%1").arg(s));
+    const Estimate thread = estimate(threadRounds);
+    const Estimate child = estimate(childRounds);
+    const double rssMiB = r->value(QStringLiteral("rssKiB.child.s%1").arg(s), 0) / 1024;
+    Verdict v = claimGreaterPaired(childRounds, threadRounds);
+    if (!threads && v == Verdict::Confirmed && rssMiB < 0.9 * s)
+        v = Verdict::NotDecided; // slower, but the copy is not visible in the task's memory
+    return cell(QLatin1String(kName), QStringLiteral("sharing-time"), v,
+                threads ? QStringLiteral("%1 MiB read in place by a pool thread: %2 ms; the same through a pipe to a child: "
+                                         "%3 ms.")
+                              .arg(s)
+                              .arg(n2(thread.mean), n2(child.mean))
+                        : QStringLiteral("%1 MiB through a pipe to a child: %2 ms and %3 MiB of the task's own memory; read "
+                                         "in place by a pool thread: %4 ms, no copy.")
+                              .arg(s)
+                              .arg(n2(child.mean), n2(rssMiB), n2(thread.mean)));
+}
+
+} // namespace clusterlab::experiment
