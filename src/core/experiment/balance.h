@@ -10,8 +10,10 @@ class BalanceExperiment : public Experiment
 {
 public:
     static constexpr const char* kName = "balance";
-    QString name() const override { return QString::fromLatin1(kName); }
-    QString title() const override { return QStringLiteral("How evenly the cluster spreads work"); }
+    BalanceExperiment()
+        : Experiment(kName, "How evenly the cluster spreads work")
+    {
+    }
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;

@@ -10,8 +10,10 @@ class BlockingExperiment : public Experiment
 {
 public:
     static constexpr const char* kName = "blocking";
-    QString name() const override { return QString::fromLatin1(kName); }
-    QString title() const override { return QStringLiteral("Does heavy work freeze the event loop?"); }
+    BlockingExperiment()
+        : Experiment(kName, "Does heavy work freeze the event loop?")
+    {
+    }
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;

@@ -10,8 +10,10 @@ class CrossoverExperiment : public Experiment
 {
 public:
     static constexpr const char* kName = "crossover";
-    QString name() const override { return QString::fromLatin1(kName); }
-    QString title() const override { return QStringLiteral("Where offloading starts to pay"); }
+    CrossoverExperiment()
+        : Experiment(kName, "Where offloading starts to pay")
+    {
+    }
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;

@@ -19,9 +19,16 @@ namespace clusterlab::experiment {
 class Experiment
 {
 public:
+    // `name`: the command line's ("scaling"), a string literal; `title`:
+    // what a person reads ("Scaling the HTTP server with workers").
+    Experiment(const char* name, const char* title)
+        : m_name(name)
+        , m_title(title)
+    {
+    }
     virtual ~Experiment() = default;
-    virtual QString name() const = 0;  // "scaling": the command line's name
-    virtual QString title() const = 0; // "Scaling the HTTP server with workers"
+    QString name() const { return QString::fromLatin1(m_name); }
+    QString title() const { return QString::fromUtf8(m_title); }
     virtual QString question() const = 0;
     // Seconds it should take with these settings (for progress and ETA).
     virtual double estimatedSeconds(const ExperimentSettings& settings, int cores) const = 0;
@@ -31,6 +38,10 @@ public:
     static std::vector<std::unique_ptr<Experiment>> all();
     static std::unique_ptr<Experiment> byName(const QString& name);
     static QStringList names();
+
+private:
+    const char* m_name;
+    const char* m_title;
 };
 
 } // namespace clusterlab::experiment

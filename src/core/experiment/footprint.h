@@ -10,8 +10,10 @@ class FootprintExperiment : public Experiment
 {
 public:
     static constexpr const char* kName = "footprint";
-    QString name() const override { return QString::fromLatin1(kName); }
-    QString title() const override { return QStringLiteral("What each unit costs"); }
+    FootprintExperiment()
+        : Experiment(kName, "What each unit costs")
+    {
+    }
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;

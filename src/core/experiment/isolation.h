@@ -10,8 +10,10 @@ class IsolationExperiment : public Experiment
 {
 public:
     static constexpr const char* kName = "isolation";
-    QString name() const override { return QString::fromLatin1(kName); }
-    QString title() const override { return QStringLiteral("What a crash takes down"); }
+    IsolationExperiment()
+        : Experiment(kName, "What a crash takes down")
+    {
+    }
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;

@@ -10,8 +10,10 @@ class ScalingExperiment : public Experiment
 {
 public:
     static constexpr const char* kName = "scaling";
-    QString name() const override { return QString::fromLatin1(kName); }
-    QString title() const override { return QStringLiteral("Scaling the HTTP server with workers"); }
+    ScalingExperiment()
+        : Experiment(kName, "Scaling the HTTP server with workers")
+    {
+    }
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;

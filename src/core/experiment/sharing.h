@@ -10,8 +10,10 @@ class SharingExperiment : public Experiment
 {
 public:
     static constexpr const char* kName = "sharing";
-    QString name() const override { return QString::fromLatin1(kName); }
-    QString title() const override { return QStringLiteral("Handing data to the computation"); }
+    SharingExperiment()
+        : Experiment(kName, "Handing data to the computation")
+    {
+    }
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;
