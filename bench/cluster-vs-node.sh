@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Side by side, one run, alternating rounds: the Node.js seed demo
 # (../shared/peers/node-cluster-demo.js, port 3000, one worker per core)
 # against `clusterlab serve` (same worker count, port 3001), with nginx

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Helpers shared by the benchmark scripts (sourced, not run).
 
 # Waits until something accepts on 127.0.0.1:PORT (10 s at most).

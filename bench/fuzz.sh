@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Coverage-guided fuzzing (libFuzzer + ASan + UBSan) of the three decoders
 # that take bytes from outside: the HTTP request parser, the ?n= query and
 # the control-channel frames (with the telemetry aggregator behind them).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `clusterlab bench` against wrk -t1 and autocannon (the Node ecosystem's
 # load tester; keep-alive) and ab (no keep-alive), same target, same
 # connections, alternating, in one run, on `/` of `clusterlab serve` (one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # How exact the load generator's constant-rate mode is (issue 10): against
 # an idle `clusterlab serve --workers 2`, `clusterlab bench --rate R` at 200,
 # 2,000 and 20,000 requests/s; the coordinated-omission-corrected p50 (from

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # What recording a session costs (issue 15). Not a test: prints Markdown.
 #  1. Records a session takes per second: `clusterlab-labtool session-write`
 #     (synthetic records handed to a SessionRecorder as fast as one thread

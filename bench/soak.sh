@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Soak under a restart storm: `clusterlab serve --workers 2` on a free port of
 # 127.0.0.1 takes a mixed keep-alive load (`clusterlab bench`, routes
 # / : /worker : /main : /child = 6 : 2 : 1 : 1, fib(N), C connections) for

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # What telemetry costs (issue 4). Not a test: prints Markdown.
 #  1. `/` requests/s with telemetry on against off, same run, alternating
 #     rounds (wrk -t1 -c16 -d5s; two `clusterlab serve` with 2 workers).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Benchmark of one clusterlab-worker (issue 2). Not a test: prints a
 # Markdown table for docs/PERFORMANCE.md. Medians over ROUNDS rounds.
 #

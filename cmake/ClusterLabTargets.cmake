@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Per-target hygiene: warnings and Qt string discipline, applied to every
 # target of ours (never globally, so third-party sources such as llhttp keep
 # their own flags).

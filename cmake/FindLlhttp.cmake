@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # FindLlhttp
 # ----------
 # Provides the imported target llhttp::llhttp.

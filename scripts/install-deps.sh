@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what ClusterLab needs to build and test, on Debian 12 / Ubuntu
 # 22.04+ (apt). Installs nothing when everything is already there. Other
 # systems: prints what to install (see README).

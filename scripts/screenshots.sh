@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Renders the main window during a load test (offscreen) into
 # docs/screenshots/main-window.png, its Topology tab at the same moment into
 # docs/screenshots/topology.png, the first page of its report into

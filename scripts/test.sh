@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # One command: install what is missing, build, and run the whole test suite
 # (dev preset); then the .deb installed and used, the CI workflow linted,
 # every translation unit compiled for Windows (mingw-w64), clusterlab-task.exe

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Windows compile check of every translation unit, run on Linux.
 
 Takes the commands of a Linux build's compile_commands.json (sources,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Force-included (-include) into every translation unit by
 // scripts/check-windows.sh. mingw-w64 accepts POSIX names that MSVC lacks;
 // poisoning them here makes the Windows compile check fail where an MSVC

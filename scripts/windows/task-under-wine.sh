@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # clusterlab-task.exe cross-built for Windows (mingw-w64, static: no DLL to
 # ship beside it) and run under wine64, with its own checks: the right
 # result and its two timestamps, and the exit codes for bad input.

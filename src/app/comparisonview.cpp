@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "comparisonview.h"
 
 #include "cluster/clusterfeed.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // clusterlab: the desktop lab, and the command-line front ends.
 //   clusterlab                 the window, with its cluster started
 //   clusterlab serve ...       the cluster without a window

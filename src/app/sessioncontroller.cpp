@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "sessioncontroller.h"
 
 #include "cluster/cluster.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "startguide.h"
 
 #include "http/httprequestparser.h"
@@ -55,6 +56,8 @@ QString aboutClusterLab()
 {
     return QObject::tr("<h3>ClusterLab %1</h3>"
                        "<p>A real multi-process HTTP cluster on your machine, and where each request's time went.</p>"
+                       "<p>Free software under the GNU General Public License, version 3 or (at your option) any "
+                       "later version; it comes with no warranty.</p>"
                        "<p>Built with Qt %2 (running on Qt %3), under the GNU LGPL version 3; "
                        "Qt Charts under the GNU GPL version 3.<br>"
                        "HTTP parsing by llhttp %4 (the parser of Node.js), under the MIT licence.</p>")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // clusterlab-cli: the command line of `clusterlab` without the window (no
 // Widgets, no Charts): `serve` and `bench` on a server with no display.
 // Built always; with CLUSTERLAB_BUILD_GUI=OFF it is the only front end.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // clusterlab-task N [--payload BYTES] [--crash | --hang]
 //
 // Computes fib(N) and prints one line on stdout:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // clusterlab-worker: one worker process of a ClusterLab cluster, an HTTP
 // server with three compute paths. Runs standalone for now:
 //     clusterlab-worker --port 3000

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fuzz target: the primary's side of the control channel. The input is the
 // byte stream a worker writes (4-byte big-endian length + one CBOR map per
 // frame); it reaches clusterlab::control::FrameReader in pieces, and every

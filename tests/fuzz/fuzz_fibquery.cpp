@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fuzz target: clusterlab::parseFibQuery (and percentDecode) over arbitrary
 // bytes taken as a raw query string. A trap (abort) means the contract in
 // fibquery.h broke.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fuzz target: clusterlab::HttpRequestParser, driven the way HttpConnection
 // drives it (feed, take every complete request, feed the rest, stop on
 // Error), with the input arriving in pieces.

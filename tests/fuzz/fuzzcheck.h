@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
 // FUZZ_CHECK(cond): an invariant of a fuzz target. When it does not hold,

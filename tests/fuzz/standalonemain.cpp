@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Regression driver for the fuzz targets when they are not built with
 // libFuzzer (gcc, or any normal build): runs every file named on the
 // command line, or found under a directory named there, once through

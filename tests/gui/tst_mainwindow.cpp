@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The real window, offscreen, with its real cluster: it opens and the
 // cluster runs; route buttons get answers from live workers; a load test's
 // requests all show up in the routing chart; every export writes a valid
@@ -307,6 +308,8 @@ void TestMainWindow::aboutNamesVersionsAndLicences()
     QVERIFY(about.contains(QStringLiteral("llhttp ") + httpParserVersion()));
     QVERIFY(about.contains(QStringLiteral("MIT")));
     QVERIFY(about.contains(QStringLiteral("LGPL")));
+    // ClusterLab's own licence (issue 27): GPL-3.0-or-later, as LICENSE and the metainfo say.
+    QVERIFY(about.contains(QStringLiteral("GNU General Public License, version 3 or (at your option) any later version")));
 }
 
 namespace {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Command-line contract of clusterlab and clusterlab-worker: exit codes 0,
 // 1 (runtime failure) and 2 (bad usage), with a message.
 #include "session/sessionreader.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Every experiment end to end against real clusters, with tiny parameters
 // (two rounds, steps scaled down): it runs, measures what its verdict rules
 // read, draws its charts, leaves no process behind; and a run cancels

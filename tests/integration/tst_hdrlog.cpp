@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // HdrHistogram compatibility of `clusterlab bench`: our recorder and its V2
 // encoding round trip exactly; the reference JavaScript implementation
 // (npm hdr-histogram-js, installed by this test into the build tree with

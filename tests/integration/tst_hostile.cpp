@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Hostile clients against a real clusterlab-worker, over raw sockets:
 // pipelined floods while the worker is busy, clients that stop reading,
 // slowloris heads and bodies, half-close, aborts mid-response, connection

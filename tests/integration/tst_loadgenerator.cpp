@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The load generator against a real worker, a real cluster, and small
 // misbehaving servers (each a QTcpServer in this process) — and the
 // `clusterlab bench` command line with its JSON and CSV.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One logging category per subsystem, off beyond warnings by default and
 // turned on by QT_LOGGING_RULES: each category is checked to carry what
 // its subsystem does, in the process where it happens (the primary, the

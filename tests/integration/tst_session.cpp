@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Sessions: a run recorded into an SQLite file on a writer thread, read
 // back with the same numbers, refused with a clear reason when the file is
 // not a readable session (and left untouched), bounded when the writer

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // clusterlab-task as the worker runs it: a real process.
 #include "compute/payload.h"
 #include "workerprocess.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Telemetry end to end: real workers stream their records and samples over
 // the control channel; the primary's aggregator must account for every
 // request exactly, show a blocked event loop where (and only where) it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A real clusterlab-worker process on an ephemeral port, driven over real
 // sockets: every route, every error status, pipelining, keep-alive, HEAD,
 // HTTP/1.0, client aborts, the task limit, and no process left behind.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The window's code draws from ClusterFeed's published snapshots only: no file
 # in src/app may reach into the live telemetry aggregator (run by CTest as
 # app_reads_only_the_feed; `cmake -DAPP_DIR=src/app -P` this file).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A misbehaving stand-in for clusterlab-task, for the worker's tests.
 // FAKE_TASK_MODE (from the worker's environment) says how to misbehave:
 //   crash    abort() -> the worker answers 502

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A worker that misbehaves on its control channel, for the primary's tests.
 // It says a valid hello, then (FAKE_WORKER_MODE):
 //   garbage           a frame that is not CBOR, then "listening"

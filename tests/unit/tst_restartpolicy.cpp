@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The supervisor's restart rules, over an injected clock: the first restart
 // of a worker that served is immediate, quick failures back off x1.5 up to
 // the cap, the back-off resets after a healthy run, the crash-loop guard

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TaskPool's bounds, driven directly (real task processes that hang until
 // killed): at most maxRunning running, at most maxQueued waiting, strictly,
 // including in the turn a running slot frees.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The experiments' arithmetic and rules on synthetic results: confidence
 // intervals, comparisons, Jain's index, every verdict rule's outcomes, and
 // the report's charts and page.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // clusterlab-labtool: drives the real window for the docs, not a test.
 //   clusterlab-labtool screenshot FILE.png [WxH] [--empty | --experiments RESULTS.json [--evidence]
 //                                                  | --report REPORT.pdf|html]

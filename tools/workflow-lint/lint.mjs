@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Lints GitHub Actions workflow files offline, with two checkers that run in
 // Node (both WebAssembly builds, no binary to download):
 //   action-validator  the file against the workflow JSON schema: unknown keys,

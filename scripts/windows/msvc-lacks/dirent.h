@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MSVC has no <dirent.h>. Before poison.h has pulled in the system headers that
 // mingw-w64 builds on, this passes through to mingw's own; after, an
 // include of it from our code stops the Windows compile check where an

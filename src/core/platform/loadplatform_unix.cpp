@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Unix implementation of loadplatform.h: epoll (epoll_pwait2 for
 // nanosecond timeouts) on Linux, poll elsewhere.
 #include "platform/loadplatform.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Windows implementation of loadplatform.h: Winsock sockets and WSAPoll.
 // NOT BUILT on the project's Linux CI (see README's platform table); it is
 // written to the same contract as loadplatform_unix.cpp.

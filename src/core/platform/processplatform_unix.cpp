@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Unix implementation of processplatform.h (Linux and macOS).
 #include "platform/processplatform.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Unix (Linux, macOS) implementation of socketplatform.h.
 #include "platform/socketplatform.h"
 

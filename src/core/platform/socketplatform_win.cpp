@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Windows implementation of socketplatform.h. Compiled for Windows in CI
 // here (scripts/windows/compile-check.py), run only by the Windows job of
 // .github/workflows/ci.yml. Sockets reach a worker by WSADuplicateSocketW

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tst_hdrlog's independent decoder: hdr-histogram-js, the JavaScript port of
 // HdrHistogram, reads what clusterlab writes, and writes a histogram for
 // clusterlab to read. Installed by the test itself (npm ci, package-lock.json).
