@@ -13,7 +13,7 @@ out=build/windows
 mkdir -p "$out"
 exe="$out/clusterlab-task.exe"
 x86_64-w64-mingw32-g++-posix -std=c++17 -O2 -Wall -Wextra -Wpedantic -Werror -static \
-  -I src/core src/task/main.cpp src/core/compute/fib.cpp src/core/compute/payload.cpp -lpsapi -o "$exe"
+  -I src/core src/task/main.cpp src/core/compute/clock.cpp src/core/compute/fib.cpp src/core/compute/payload.cpp -lpsapi -o "$exe"
 
 wine=$(command -v wine64 || true)
 [ -n "$wine" ] || wine=/usr/lib/wine/wine64

@@ -59,6 +59,15 @@ void SessionActions::addTo(QMenu* file)
         if (!path.isEmpty())
             m_sessions->open(path);
     });
+    // A session from anyone may be large (or hostile): its reading can be stopped.
+    QAction* stop = file->addAction(tr("Stop opening the session"));
+    stop->setEnabled(m_sessions->isReading());
+    connect(stop, &QAction::triggered, m_sessions, &SessionController::cancelReads);
+    connect(m_sessions, &SessionController::reading, stop, [this, stop](bool underWay) {
+        stop->setEnabled(underWay);
+        if (underWay)
+            Q_EMIT message(tr("Reading the session… (File → Stop opening the session)"));
+    });
     connect(file->addAction(tr("Compare with…")), &QAction::triggered, this, [this, filter]() {
         const QString path = QFileDialog::getOpenFileName(m_window, tr("Compare this session with"), QString(), filter);
         if (!path.isEmpty())

@@ -40,13 +40,14 @@ struct Read
 
 // A file from anyone (opened, or compared): read as untrusted; the window's
 // own temporary session, which its recorder is writing: read in place.
-Read readInBackground(const QString& path, bool ownLive, std::shared_ptr<std::atomic<bool>> cancel)
+Read readInBackground(const QString& path, bool ownLive, std::shared_ptr<std::atomic<bool>> cancel,
+                      std::shared_ptr<std::atomic<bool>> cancelThis)
 {
     Read r;
     r.summary = std::make_shared<SessionSummary>();
     SessionReadOptions options;
     options.open.ownLiveSession = ownLive;
-    options.open.cancelled = [cancel]() { return cancel->load(); };
+    options.open.cancelled = [cancel, cancelThis]() { return cancel->load() || cancelThis->load(); };
     if (!readSession(path, r.summary.get(), &r.error, options))
         r.summary.reset();
     return r;
@@ -140,11 +141,21 @@ void SessionController::save(const QString& path)
     });
 }
 
+void SessionController::cancelReads()
+{
+    m_cancelCurrent->store(true);
+    m_cancelCurrent = std::make_shared<std::atomic<bool>>(false); // for the reads to come
+}
+
 void SessionController::open(const QString& path)
 {
+    if (++m_readsUnderWay == 1)
+        Q_EMIT reading(true);
     inBackground<Read>(
-        this, [path, cancel = m_cancelReads]() { return readInBackground(path, false, cancel); },
+        this, [path, cancel = m_cancelReads, cancelThis = m_cancelCurrent]() { return readInBackground(path, false, cancel, cancelThis); },
         [this](const Read& r) {
+            if (--m_readsUnderWay == 0)
+                Q_EMIT reading(false);
             if (!r.summary)
                 Q_EMIT failed(tr("Cannot open the session"), r.error);
             else
@@ -157,11 +168,15 @@ void SessionController::compare(const QString& aPath, const QString& bPath)
     auto read = [this, aPath, bPath]() {
         const QString a = aPath.isEmpty() ? m_recorder.path() : aPath;
         const bool aLive = aPath.isEmpty();
+        if (++m_readsUnderWay == 1)
+            Q_EMIT reading(true);
         inBackground<QPair<Read, Read>>(
-            this, [a, aLive, bPath, cancel = m_cancelReads]() {
-                return qMakePair(readInBackground(a, aLive, cancel), readInBackground(bPath, false, cancel));
+            this, [a, aLive, bPath, cancel = m_cancelReads, cancelThis = m_cancelCurrent]() {
+                return qMakePair(readInBackground(a, aLive, cancel, cancelThis), readInBackground(bPath, false, cancel, cancelThis));
             },
             [this](const QPair<Read, Read>& r) {
+                if (--m_readsUnderWay == 0)
+                    Q_EMIT reading(false);
                 if (!r.first.summary)
                     Q_EMIT failed(tr("Cannot compare"), r.first.error);
                 else if (!r.second.summary)

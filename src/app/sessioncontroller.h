@@ -52,6 +52,9 @@ public:
     // Asynchronous; each answers with one signal.
     void save(const QString& path);                     // saved / failed
     void open(const QString& path);                     // opened / failed
+    // Stops the reads under way (open, compare): they fail with "cancelled".
+    void cancelReads();
+    bool isReading() const { return m_readsUnderWay > 0; }
     // B against A: A is `aPath`, or the live session when empty.
     void compare(const QString& aPath, const QString& bPath); // compared / failed
     void exportRecords(const QString& path, bool json); // exported / failed
@@ -62,6 +65,8 @@ Q_SIGNALS:
     void compared(std::shared_ptr<const clusterlab::SessionSummary> a, std::shared_ptr<const clusterlab::SessionSummary> b);
     void exported(const QString& path);
     void failed(const QString& what, const QString& reason);
+    // A read of a session file started (true) or ended (false).
+    void reading(bool underWay);
     // Recording stopped (a full disk…): the run goes on.
     void recordingStopped(const QString& reason);
 
@@ -76,6 +81,9 @@ private:
     // Set when the controller goes: every background read stops at its next
     // row or SQLite progress callback.
     std::shared_ptr<std::atomic<bool>> m_cancelReads = std::make_shared<std::atomic<bool>>(false);
+    // The reads started since the last cancelReads() share this flag.
+    std::shared_ptr<std::atomic<bool>> m_cancelCurrent = std::make_shared<std::atomic<bool>>(false);
+    int m_readsUnderWay = 0;
 };
 
 } // namespace clusterlab

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "footprint.h"
+#include "experiments.h"
 
 #include "experimentsupport.h"
 #include "verdictrules.h"
