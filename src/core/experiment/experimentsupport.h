@@ -32,8 +32,9 @@ QList<double> categoryXs(int count);
 // Why a load run gave nothing: the generator's error, or what came back.
 QString whyNothing(const Lab::LoadRun& run);
 
-// A step that got no answer at all (a stall of the shared machine, say) is
-// run once more; the result counts how often that happened.
+// A step that got no answer at all (a stall of the shared machine, or a step
+// shorter than one request on its path) is run again, four times as long,
+// twice at most; the result counts how often that happened.
 Lab::LoadRun loadStep(Lab& lab, const LoadConfig& config, ExperimentResult& r);
 
 // Marks the run failed with the reason; false, for `return failRun(…)`.

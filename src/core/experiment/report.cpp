@@ -307,7 +307,7 @@ QList<ReportPiece> reportPieces(const RunReport& report)
             s += QStringLiteral("<p><b>Cancelled</b> before it finished.</p>\n");
         s += QStringLiteral("<p><b>Method.</b> %1</p>\n").arg(esc(r.method));
         if (r.data.value(QStringLiteral("stepsRunAgain")).toInt() > 0)
-            s += QStringLiteral("<p>%1 step(s) got no answer at all and were run once more.</p>\n")
+            s += QStringLiteral("<p>%1 step(s) got no answer at all and were run again, four times as long.</p>\n")
                      .arg(r.data.value(QStringLiteral("stepsRunAgain")).toInt());
         if (!r.findings.isEmpty()) {
             s += QStringLiteral("<ul>");
