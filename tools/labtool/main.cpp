@@ -142,7 +142,7 @@ int main(int argc, char** argv)
     }
     window.resize(size);
     window.show();
-    if (!window.clusterPanel()->startCluster() || !waitFor(window.clusterPanel(), SIGNAL(clusterListening()), 20000)) {
+    if (!window.clusterPanel()->startCluster() || !waitFor(window.lab(), SIGNAL(clusterListening()), 20000)) {
         std::fprintf(stderr, "labtool: the cluster did not start\n");
         return 1;
     }
