@@ -4,16 +4,7 @@
 #include "experimentsupport.h"
 #include "verdictrules.h"
 
-#include "compute/clock.h"
 #include "compute/fib.h"
-#include "server/distributionpolicy.h"
-#include "telemetry/telemetryaggregator.h"
-
-#include <QJsonArray>
-#include <QTimer>
-
-#include <algorithm>
-#include <cmath>
 
 namespace clusterlab::experiment {
 
