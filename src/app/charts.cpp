@@ -69,14 +69,14 @@ void addPercentileAxes(QChart* chart, QLogValueAxis** x, QValueAxis** y)
     chart->addAxis(*y, Qt::AlignLeft);
 }
 
-QList<QPointF> percentileCurve(const LatencyHistogram& h, double* maxY)
+QList<QPointF> percentileCurve(const HdrHistogram& h, double* maxY)
 {
     static const double ps[] = { 0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
     QList<QPointF> points;
-    if (h.count() == 0)
+    if (h.totalCount() == 0)
         return points;
     for (double p : ps) {
-        const double y = static_cast<double>(h.percentile(p)) / 1e6;
+        const double y = h.percentileMs(p);
         points.append(QPointF(1.0 / (1.0 - p / 100.0), y));
         *maxY = std::max(*maxY, y);
     }
@@ -429,7 +429,7 @@ void BreakdownChart::refresh(const ChartFeed& feed)
     QList<QList<qreal>> values(4);
     double maxTotal = 0;
     for (int route : kChartRoutes) {
-        if (feed.snapshot->latencyAll[static_cast<std::size_t>(route)].count() == 0)
+        if (feed.snapshot->latencyAll[static_cast<std::size_t>(route)].totalCount() == 0)
             continue;
         labels << routeLabel(route);
         double total = 0;

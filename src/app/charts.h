@@ -3,7 +3,7 @@
 
 #include "chartpanel.h"
 
-#include "telemetry/latencyhistogram.h"
+#include "telemetry/histogram.h"
 
 #include <QHash>
 
@@ -31,7 +31,7 @@ void setNiceAxis(QValueAxis* axis, double maxValue, bool integerValues);
 // The percentile charts' axes: x = 1/(1-p) on a log scale (1 to 10,000), y
 // in ms; and one route's curve from a histogram (raising *maxY).
 void addPercentileAxes(QChart* chart, QLogValueAxis** x, QValueAxis** y);
-QList<QPointF> percentileCurve(const LatencyHistogram& h, double* maxY);
+QList<QPointF> percentileCurve(const HdrHistogram& h, double* maxY);
 // Range and tick interval together, never passing through a state with
 // thousands of ticks.
 void setAxisTicks(QValueAxis* axis, double lo, double hi, double step);

@@ -32,29 +32,29 @@ void GuiLagMonitor::tick()
         slot.first = second;
         slot.second.reset();
     }
-    slot.second.record(lag);
-    m_whole.record(lag);
+    slot.second.recordNs(lag);
+    m_whole.recordNs(lag);
 }
 
-LatencyHistogram GuiLagMonitor::window() const
+HdrHistogram GuiLagMonitor::window() const
 {
-    LatencyHistogram h;
+    HdrHistogram h;
     const std::int64_t second = steadyNowNs() / 1000000000LL;
     for (const auto& s : m_seconds) {
         if (s.first >= 0 && second - s.first < 10)
-            h.merge(s.second);
+            h.add(s.second);
     }
     return h;
 }
 
 double GuiLagMonitor::p99Ms() const
 {
-    return static_cast<double>(window().percentile(99)) / 1e6;
+    return window().percentileMs(99);
 }
 
 double GuiLagMonitor::maxMs() const
 {
-    return static_cast<double>(window().max()) / 1e6;
+    return window().maxMs();
 }
 
 } // namespace clusterlab

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "telemetry/latencyhistogram.h"
+#include "telemetry/histogram.h"
 
 #include <QObject>
 #include <QTimer>
@@ -19,16 +19,16 @@ public:
     explicit GuiLagMonitor(QObject* parent = nullptr);
     double p99Ms() const;   // last 10 s
     double maxMs() const;   // last 10 s
-    const LatencyHistogram& whole() const { return m_whole; } // since start (or reset)
+    const HdrHistogram& whole() const { return m_whole; } // since start (or reset)
     void resetWhole() { m_whole.reset(); }
 
 private:
     void tick();
-    LatencyHistogram window() const;
+    HdrHistogram window() const;
     QTimer m_timer;
     std::int64_t m_last = 0;
-    std::array<std::pair<std::int64_t, LatencyHistogram>, 10> m_seconds {};
-    LatencyHistogram m_whole;
+    std::array<std::pair<std::int64_t, HdrHistogram>, 10> m_seconds {};
+    HdrHistogram m_whole;
 };
 
 } // namespace clusterlab

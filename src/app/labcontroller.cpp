@@ -4,18 +4,47 @@
 #include "sessioncontroller.h"
 
 #include "compute/clock.h"
+#include "load/loadgenerator.h"
+
+#include <QElapsedTimer>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QUrl>
 
 namespace clusterlab {
+
+QByteArray RequestOutcome::header(const char* name) const
+{
+    for (const auto& [key, value] : headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
 
 LabController::LabController(QObject* parent)
     : QObject(parent)
     , m_feed(new ClusterFeed(this))
     , m_sessions(new SessionController(this)) // everything the lab records goes into its session, from the start
+    , m_load(new LoadGenerator(this))
+    , m_network(new QNetworkAccessManager(this))
 {
+    connect(m_load, &LoadGenerator::progress, this, &LabController::loadProgress);
+    connect(m_load, &LoadGenerator::finished, this, [this](const LoadSummary& summary) {
+        const LoadConfig& config = m_load->config();
+        m_sessions->loadTestFinished(config, summary);
+        // Per server connection, for the routing chart's second view.
+        m_feed->setLoadTestConnections(summary.perServerConnection);
+        Q_EMIT loadFinished(config, summary);
+    });
 }
 
 LabController::~LabController()
 {
+    // The load test's thread first: its record sink writes into the session.
+    delete m_load;
+    m_load = nullptr;
     m_feed->stop();
     m_feed->setCluster(nullptr);
     m_cluster.reset(); // kills and reaps every worker
@@ -113,6 +142,73 @@ void LabController::resumeAfterPause()
     m_resumeAfterPause = false;
     logEvent(tr("experiments done: the lab's cluster starts again"));
     start(m_lastConfig);
+}
+
+bool LabController::loadRunning() const
+{
+    return m_load->isRunning();
+}
+
+bool LabController::startLoad(const LoadConfig& config, QString* error)
+{
+    if (m_load->isRunning()) {
+        *error = tr("a load test is already running");
+        return false;
+    }
+    // The session's record sink is set on the generator before it starts.
+    m_sessions->loadTestStarting(m_load, config, QStringLiteral("http://%1:%2").arg(config.host).arg(config.port));
+    return m_load->start(config, error);
+}
+
+void LabController::cancelLoad()
+{
+    m_load->cancel();
+}
+
+void LabController::sendRequest(const QString& target, bool keepAlive)
+{
+    RequestOutcome refused;
+    refused.target = target;
+    if (!isRunning())
+        refused.error = tr("the cluster is not running");
+    else if (m_requestsInFlight >= kMaxRequestsInFlight)
+        refused.error = tr("%1 requests are still waiting for an answer").arg(m_requestsInFlight);
+    if (!refused.error.isEmpty()) {
+        Q_EMIT requestAnswered(refused);
+        return;
+    }
+    QNetworkRequest request(QUrl(m_cluster->url() + target));
+    if (!keepAlive)
+        request.setRawHeader("Connection", "close");
+    request.setTransferTimeout(120000);
+    request.setMaximumRedirectsAllowed(0);
+    auto timer = std::make_shared<QElapsedTimer>();
+    timer->start();
+    QNetworkReply* reply = m_network->get(request);
+    ++m_requestsInFlight;
+    auto truncated = std::make_shared<bool>(false);
+    connect(reply, &QNetworkReply::downloadProgress, reply, [reply, truncated](qint64 received, qint64) {
+        if (received > kMaxRequestBody && !*truncated) {
+            *truncated = true;
+            reply->abort();
+        }
+    });
+    connect(reply, &QNetworkReply::finished, this, [this, reply, target, timer, truncated]() {
+        --m_requestsInFlight;
+        reply->deleteLater();
+        RequestOutcome o;
+        o.target = target;
+        o.ms = static_cast<double>(timer->nsecsElapsed()) / 1e6;
+        o.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        o.reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+        o.headers = reply->rawHeaderPairs();
+        o.body = reply->read(kMaxRequestBody);
+        o.truncated = *truncated;
+        o.workerPid = reply->rawHeader("X-Worker-Pid").toLongLong();
+        if (o.status == 0)
+            o.error = *truncated ? tr("the answer is longer than %1 MiB").arg(kMaxRequestBody >> 20) : reply->errorString();
+        Q_EMIT requestAnswered(o);
+    });
 }
 
 void LabController::logEvent(const QString& line)

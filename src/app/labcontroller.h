@@ -3,16 +3,39 @@
 
 #include "cluster/cluster.h"
 #include "cluster/clusterfeed.h"
+#include "load/loadconfig.h"
+#include "load/loadresult.h"
 
+#include <QByteArray>
+#include <QList>
 #include <QObject>
+#include <QPair>
 #include <QStringList>
 
 #include <functional>
 #include <memory>
 
+class QNetworkAccessManager;
+
 namespace clusterlab {
 
+class LoadGenerator;
 class SessionController;
+
+// One request sent from the window, answered (or not).
+struct RequestOutcome
+{
+    QString target;       // "/main?n=30"
+    int status = 0;       // 0: no HTTP answer (see error)
+    QString reason;       // the status line's phrase
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray body;      // at most kMaxRequestBody bytes
+    bool truncated = false;
+    double ms = 0;        // sent -> finished, as the window measured it
+    QString error;        // why there is no answer
+    qint64 workerPid = 0; // X-Worker-Pid, 0 when absent
+    QByteArray header(const char* name) const;
+};
 
 // The lab behind the window, with no widget in it: owns the lab's cluster
 // (the engine, with issue 24), the feed every view draws from, the window's
@@ -54,6 +77,21 @@ public:
     QStringList eventLog() const { return m_events; }
     void logEvent(const QString& line);
 
+    // A load test (against the lab's cluster or any URL), one at a time: its
+    // engine runs on its own thread; the window's session records it, the
+    // feed's routing chart gets its connections. False with the reason.
+    bool startLoad(const LoadConfig& config, QString* error);
+    void cancelLoad();
+    bool loadRunning() const;
+    LoadGenerator* loadGenerator() const { return m_load; }
+
+    // One GET to the lab's cluster, asynchronous: requestAnswered() follows,
+    // whatever happens. At most kMaxRequestsInFlight at once (more are
+    // answered at once with an error); a body past kMaxRequestBody is cut.
+    static constexpr int kMaxRequestsInFlight = 32;
+    static constexpr qint64 kMaxRequestBody = 1 << 20;
+    void sendRequest(const QString& target, bool keepAlive);
+
 Q_SIGNALS:
     // The cluster object was created or destroyed (null).
     void clusterChanged(const clusterlab::Cluster* cluster);
@@ -63,6 +101,9 @@ Q_SIGNALS:
     void urlChanged(const QString& url, const QString& status);
     void eventLogged(const QString& line);
     void problem(const QString& what, const QString& reason);
+    void loadProgress(const clusterlab::LoadProgress& progress);
+    void loadFinished(const clusterlab::LoadConfig& config, const clusterlab::LoadSummary& summary);
+    void requestAnswered(const clusterlab::RequestOutcome& outcome);
 
 private:
     ClusterFeed* m_feed = nullptr;
@@ -71,6 +112,9 @@ private:
     ClusterConfig m_lastConfig;
     QStringList m_events;
     bool m_resumeAfterPause = false;
+    LoadGenerator* m_load = nullptr;
+    QNetworkAccessManager* m_network = nullptr;
+    int m_requestsInFlight = 0;
 };
 
 } // namespace clusterlab

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "loadtestpanel.h"
 
+#include "labcontroller.h"
+
 #include <QSettings>
 
 #include "load/loadsummaryformat.h"
@@ -22,9 +24,9 @@
 
 namespace clusterlab {
 
-LoadTestPanel::LoadTestPanel(QWidget* parent)
+LoadTestPanel::LoadTestPanel(LabController* lab, QWidget* parent)
     : QWidget(parent)
-    , m_generator(new LoadGenerator(this))
+    , m_lab(lab)
     , m_ui(std::make_unique<Ui::LoadTestPanel>())
 {
     m_ui->setupUi(this);
@@ -42,11 +44,16 @@ LoadTestPanel::LoadTestPanel(QWidget* parent)
             m_ui->eta->setText(tr("Cannot start: %1").arg(error));
     });
     connect(m_ui->stop, &QPushButton::clicked, this, &LoadTestPanel::stop);
-    connect(m_generator, &LoadGenerator::progress, this, &LoadTestPanel::onProgress);
-    connect(m_generator, &LoadGenerator::finished, this, &LoadTestPanel::onFinished);
+    connect(m_lab, &LabController::loadProgress, this, &LoadTestPanel::onProgress);
+    connect(m_lab, &LabController::loadFinished, this, &LoadTestPanel::onFinished);
 }
 
 LoadTestPanel::~LoadTestPanel() = default;
+
+bool LoadTestPanel::isRunning() const
+{
+    return m_lab->loadRunning();
+}
 
 bool LoadTestPanel::buildConfig(LoadConfig* config, QString* error) const
 {
@@ -84,15 +91,8 @@ bool LoadTestPanel::start(QString* error)
     LoadConfig config;
     if (!buildConfig(&config, error))
         return false;
-    if (m_generator->isRunning()) {
-        *error = tr("a load test is already running");
+    if (!m_lab->startLoad(config, error))
         return false;
-    }
-    if (m_beforeStart)
-        m_beforeStart(config);
-    if (!m_generator->start(config, error))
-        return false;
-    m_running = config;
     m_ui->start->setEnabled(false);
     m_ui->stop->setEnabled(true);
     m_ui->progress->setValue(0);
@@ -103,7 +103,7 @@ bool LoadTestPanel::start(QString* error)
 
 void LoadTestPanel::stop()
 {
-    m_generator->cancel();
+    m_lab->cancelLoad();
 }
 
 void LoadTestPanel::onProgress(const LoadProgress& p)
@@ -120,18 +120,18 @@ void LoadTestPanel::onProgress(const LoadProgress& p)
     m_ui->eta->setText(tr("%1 done, %2 req/s, p99 %3 ms, %4 errors — about %5 s left")
                        .arg(p.succeeded + p.failed)
                        .arg(p.recentRps, 0, 'f', 0)
-                       .arg(static_cast<double>(p.p99Ns) / 1e6, 0, 'f', 2)
+                       .arg(p.p99Ms, 0, 'f', 2)
                        .arg(p.failed)
                        .arg(eta, 0, 'f', 0));
 }
 
-void LoadTestPanel::onFinished(const LoadSummary& s)
+void LoadTestPanel::onFinished(const LoadConfig& config, const LoadSummary& s)
 {
     m_ui->start->setEnabled(true);
     m_ui->stop->setEnabled(false);
     m_ui->progress->setValue(1000);
     m_ui->eta->setText(s.cancelled ? tr("Stopped.") : tr("Done."));
-    m_ui->summary->setPlainText(summaryToText(m_running, s));
+    m_ui->summary->setPlainText(summaryToText(config, s));
     Q_EMIT finished(s);
 }
 

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "load/loadgenerator.h"
+#include "load/loadconfig.h"
+#include "load/loadresult.h"
 
 #include <QWidget>
-
-#include <functional>
 
 #include <memory>
 
@@ -15,26 +14,25 @@ class LoadTestPanel;
 
 namespace clusterlab {
 
-// The load test: requests or duration, connections, keep-alive, rate,
-// route mix and target (the embedded cluster or any http:// URL); start and
-// stop; a progress bar with an ETA; the summary. The engine runs on its own
-// thread; this panel only shows what it reports.
+class LabController;
+
+// The load test's form and its report, a view of the lab: requests or
+// duration, connections, keep-alive, rate, route mix and target (the
+// embedded cluster or any http:// URL); start and stop; a progress bar with
+// an ETA; the summary. The lab runs the test (LabController::startLoad);
+// this panel builds its settings and shows what it reports.
 class LoadTestPanel : public QWidget
 {
     Q_OBJECT
 public:
-    explicit LoadTestPanel(QWidget* parent = nullptr);
+    explicit LoadTestPanel(LabController* lab, QWidget* parent = nullptr);
     ~LoadTestPanel() override;
     void setEmbeddedUrl(const QString& url) { m_embeddedUrl = url; }
     // Builds the config from the form; false with a reason in *error.
     bool buildConfig(LoadConfig* config, QString* error) const;
     bool start(QString* error);
     void stop();
-    bool isRunning() const { return m_generator->isRunning(); }
-    LoadGenerator* generator() const { return m_generator; }
-    // Called with the run's settings just before each start (a session
-    // recorder sets the generator's record sink there).
-    void setBeforeStart(std::function<void(const LoadConfig&)> hook) { m_beforeStart = std::move(hook); }
+    bool isRunning() const;
     QString summaryText() const;
 
     // Form access for settings and tests.
@@ -53,12 +51,10 @@ Q_SIGNALS:
 
 private:
     void onProgress(const LoadProgress& p);
-    void onFinished(const LoadSummary& s);
+    void onFinished(const LoadConfig& config, const LoadSummary& s);
 
-    LoadGenerator* m_generator = nullptr;
-    std::function<void(const LoadConfig&)> m_beforeStart;
+    LabController* m_lab = nullptr;
     QString m_embeddedUrl;
-    LoadConfig m_running;
     std::unique_ptr<Ui::LoadTestPanel> m_ui; // ui/loadtestpanel.ui
 };
 

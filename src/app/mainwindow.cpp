@@ -77,11 +77,14 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_lab, &LabController::problem, this, &MainWindow::showError);
     connect(m_clusterPanel, &ClusterPanel::message, this, [this](const QString& m) { statusBar()->showMessage(m, 4000); });
     buildCentre();
-    buildDocks();
     m_exports = new LabExports(m_feed, m_sessions, m_clusterPanel->workerModel(), m_charts, m_experiments, this);
     m_exports->setComparison(m_comparison);
     connect(m_exports, &LabExports::failed, this, &MainWindow::showError);
     connect(m_exports, &LabExports::written, this, [this](const QString& m) { statusBar()->showMessage(m, 5000); });
+    // Before the load-test panel exists: the report knows a test by the time the panel says it finished.
+    connect(m_lab, &LabController::loadFinished, this,
+            [this](const LoadConfig& config, const LoadSummary& summary) { m_exports->setLastLoad(config, summary); });
+    buildDocks();
     buildMenus();
     loadSettings();
     // Every live view listens to the feed; none polls.
@@ -91,8 +94,8 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    // The load test first (its thread), then the lab: the feed stops, the
-    // workers are killed and reaped.
+    // The views first, then the lab: the load test's thread ends, the feed
+    // stops, the workers are killed and reaped.
     delete m_loadTest;
     m_loadTest = nullptr;
     delete m_clusterPanel;
@@ -164,8 +167,8 @@ void MainWindow::buildDocks()
     resizeDocks({ workersDock }, { 170 }, Qt::Vertical);
 
     auto* right = new QTabWidget(this);
-    m_request = new RequestPanel(right);
-    m_loadTest = new LoadTestPanel(right);
+    m_request = new RequestPanel(m_lab, right);
+    m_loadTest = new LoadTestPanel(m_lab, right);
     right->addTab(m_request, tr("Send"));
     right->addTab(m_loadTest, tr("Load test"));
     auto* rightDock = new QDockWidget(tr("Requests"), this);
@@ -182,16 +185,6 @@ void MainWindow::buildDocks()
         m_clusterPanel->workerModel()->setHighlightedPid(pid);
         m_topology->setHighlightedPid(pid);
     });
-    m_loadTest->setBeforeStart([this](const LoadConfig& config) {
-        m_sessions->loadTestStarting(m_loadTest->generator(), config,
-                                     QStringLiteral("http://%1:%2").arg(config.host).arg(config.port));
-    });
-    connect(m_loadTest, &LoadTestPanel::finished, this, [this](const LoadSummary& summary) {
-        m_exports->setLastLoad(m_loadTest->generator()->config(), summary);
-        m_sessions->loadTestFinished(m_loadTest->generator()->config(), summary);
-        // Per server connection, for the routing chart's second view.
-        m_feed->setLoadTestConnections(summary.perServerConnection);
-    });
     m_statusUrl = new QLabel(this);
     m_statusLag = new QLabel(this);
     m_statusLag->setToolTip(tr("This window's own event-loop lag (p99 of the last 10 s): it should stay "
@@ -199,7 +192,6 @@ void MainWindow::buildDocks()
     statusBar()->addWidget(m_statusUrl, 1);
     statusBar()->addPermanentWidget(m_statusLag);
     connect(m_lab, &LabController::urlChanged, this, [this](const QString& url, const QString& status) {
-        m_request->setBaseUrl(url);
         m_loadTest->setEmbeddedUrl(url.isEmpty() ? url : url + QLatin1Char('/'));
         m_statusUrl->setText(status);
     });

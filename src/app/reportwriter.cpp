@@ -33,11 +33,6 @@ QString count(std::int64_t n)
     return QLocale(QLocale::English).toString(static_cast<qlonglong>(n));
 }
 
-double nsToMs(std::int64_t ns)
-{
-    return static_cast<double>(ns) / 1e6;
-}
-
 // Milliseconds to as many digits as they deserve: 0.018, 1.31, 236.
 QString num(double v)
 {
@@ -51,11 +46,6 @@ QString ms(double v)
     if (v <= 0)
         return QStringLiteral("0 ms");
     return QString::number(v, 'f', v < 1 ? 3 : v < 100 ? 2 : 0) + QStringLiteral(" ms");
-}
-
-QString nsMs(std::int64_t ns)
-{
-    return ms(static_cast<double>(ns) / 1e6);
 }
 
 // Draws one of the window's charts in the text flow: Qt Charts paints its
@@ -123,8 +113,8 @@ QString ReportWriter::headHtml() const
         kv(QStringLiteral("Its result"),
            QStringLiteral("%1 sent, %2 failed, %3 requests/s over %4 s; latency p50 %5, p99 %6, max %7")
                .arg(count(s.sent), count(s.failed), count(static_cast<std::int64_t>(s.requestsPerSecond)),
-                    QString::number(static_cast<double>(s.durationNs) / 1e9, 'f', 1), nsMs(s.latency.percentile(50)),
-                    nsMs(s.latency.percentile(99)), nsMs(s.latency.max())));
+                    QString::number(static_cast<double>(s.durationNs) / 1e9, 'f', 1), ms(s.latency.percentileMs(50)),
+                    ms(s.latency.percentileMs(99)), ms(s.latency.maxMs())));
     }
     h += QStringLiteral("</table>\n");
     return h;
@@ -143,16 +133,16 @@ QString ReportWriter::tablesHtml() const
                             "cellpadding=\"3\" width=\"100%\"><tr><th>route</th><th>requests</th><th>p50</th><th>p90</th>"
                             "<th>p99</th><th>max</th><th>queue</th><th>compute</th><th>spawn</th><th>transport</th></tr>\n");
         for (int i = 0; i < kRouteCount; ++i) {
-            const LatencyHistogram& l = r.snapshot->latencyAll[static_cast<std::size_t>(i)];
-            if (l.count() == 0)
+            const HdrHistogram& l = r.snapshot->latencyAll[static_cast<std::size_t>(i)];
+            if (l.totalCount() == 0)
                 continue;
             const auto& b = r.snapshot->breakdownMs[static_cast<std::size_t>(i)];
             h += QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td><td align=\"right\">%4</td>"
                                 "<td align=\"right\">%5</td><td align=\"right\">%6</td><td align=\"right\">%7</td>"
                                 "<td align=\"right\">%8</td><td align=\"right\">%9</td><td align=\"right\">%10</td></tr>\n")
-                     .arg(esc(QString::fromLatin1(routeName(static_cast<RouteId>(i)))), count(static_cast<std::int64_t>(l.count())),
-                          num(nsToMs(l.percentile(50))), num(nsToMs(l.percentile(90))), num(nsToMs(l.percentile(99))),
-                          num(nsToMs(l.max())), num(b[0]), num(b[1]), num(b[2]))
+                     .arg(esc(QString::fromLatin1(routeName(static_cast<RouteId>(i)))), count(l.totalCount()),
+                          num(l.percentileMs(50)), num(l.percentileMs(90)), num(l.percentileMs(99)),
+                          num(l.maxMs()), num(b[0]), num(b[1]), num(b[2]))
                      .arg(num(b[3]));
         }
         h += QStringLiteral("</table>\n");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "requestpanel.h"
 
+#include "labcontroller.h"
+
 #include <QSettings>
 
 #include <QCheckBox>
@@ -9,9 +11,6 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -21,10 +20,11 @@
 
 namespace clusterlab {
 
-RequestPanel::RequestPanel(QWidget* parent)
+RequestPanel::RequestPanel(LabController* lab, QWidget* parent)
     : QWidget(parent)
-    , m_network(new QNetworkAccessManager(this))
+    , m_lab(lab)
 {
+    connect(m_lab, &LabController::requestAnswered, this, &RequestPanel::onAnswered);
     auto* layout = new QVBoxLayout(this);
     auto* form = new QFormLayout;
     m_n = new QSpinBox(this);
@@ -110,47 +110,37 @@ void RequestPanel::send(const QString& route)
 
 void RequestPanel::sendTarget(const QString& target)
 {
-    if (m_baseUrl.isEmpty()) {
-        m_status->setText(tr("The cluster is not running."));
-        return;
-    }
-    QNetworkRequest request(QUrl(m_baseUrl + target));
-    if (!m_keepAlive->isChecked())
-        request.setRawHeader("Connection", "close");
-    request.setTransferTimeout(120000);
-    QElapsedTimer timer;
-    timer.start();
-    QNetworkReply* reply = m_network->get(request);
     m_status->setText(tr("Sent GET %1 …").arg(target));
-    connect(reply, &QNetworkReply::finished, this, [this, reply, target, timer]() { onFinished(reply, target, timer); });
+    m_lab->sendRequest(target, m_keepAlive->isChecked());
 }
 
-void RequestPanel::onFinished(QNetworkReply* reply, const QString& target, QElapsedTimer timer)
+void RequestPanel::onAnswered(const RequestOutcome& o)
 {
-    reply->deleteLater();
-    const double ms = static_cast<double>(timer.nsecsElapsed()) / 1e6;
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const qint64 pid = reply->rawHeader("X-Worker-Pid").toLongLong();
-    QString text = QStringLiteral("HTTP %1 %2\n").arg(status).arg(reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString());
-    for (const auto& h : reply->rawHeaderPairs())
-        text += QString::fromLatin1(h.first) + QStringLiteral(": ") + QString::fromLatin1(h.second) + QLatin1Char('\n');
-    text += QLatin1Char('\n') + QString::fromUtf8(reply->readAll());
+    QString text;
+    if (o.status != 0) {
+        text = QStringLiteral("HTTP %1 %2\n").arg(o.status).arg(o.reason);
+        for (const auto& h : o.headers)
+            text += QString::fromLatin1(h.first) + QStringLiteral(": ") + QString::fromLatin1(h.second) + QLatin1Char('\n');
+        text += QLatin1Char('\n') + QString::fromUtf8(o.body);
+        if (o.truncated)
+            text += tr("\n[… cut at %1 MiB]").arg(LabController::kMaxRequestBody >> 20);
+    }
     m_response->setPlainText(text);
     QString summary;
-    if (status == 0) {
-        summary = tr("GET %1 failed: %2").arg(target, reply->errorString());
+    if (o.status == 0) {
+        summary = tr("GET %1 failed: %2").arg(o.target, o.error);
     } else {
         summary = tr("GET %1 → %2 from worker %3 (pid %4), connection %5, in %6 ms")
-                      .arg(target)
-                      .arg(status)
-                      .arg(QString::fromLatin1(reply->rawHeader("X-Worker-Index")))
-                      .arg(pid)
-                      .arg(QString::fromLatin1(reply->rawHeader("X-Connection-Id")))
-                      .arg(ms, 0, 'f', 1);
+                      .arg(o.target)
+                      .arg(o.status)
+                      .arg(QString::fromLatin1(o.header("X-Worker-Index")))
+                      .arg(o.workerPid)
+                      .arg(QString::fromLatin1(o.header("X-Connection-Id")))
+                      .arg(o.ms, 0, 'f', 1);
     }
     m_status->setText(summary);
     // Server-Timing: queue;dur=…, compute;dur=…, spawn;dur=…
-    const QString timing = QString::fromLatin1(reply->rawHeader("Server-Timing"));
+    const QString timing = QString::fromLatin1(o.header("Server-Timing"));
     static const QRegularExpression part(QStringLiteral("(\\w+);dur=([0-9.]+)"));
     QStringList parts;
     double server = 0;
@@ -160,14 +150,14 @@ void RequestPanel::onFinished(QNetworkReply* reply, const QString& target, QElap
         server += m.captured(2).toDouble();
     }
     m_timing->setText(parts.isEmpty() ? QString()
-                                      : tr("Time: %1; network and HTTP %2 ms").arg(parts.join(QStringLiteral(", "))).arg(qMax(0.0, ms - server), 0, 'f', 2));
+                                      : tr("Time: %1; network and HTTP %2 ms").arg(parts.join(QStringLiteral(", "))).arg(qMax(0.0, o.ms - server), 0, 'f', 2));
     auto* item = new QListWidgetItem(QStringLiteral("%1  %2").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), summary));
-    item->setData(Qt::UserRole, target);
+    item->setData(Qt::UserRole, o.target);
     item->setToolTip(item->text());
     m_history->insertItem(0, item);
     while (m_history->count() > 200)
         delete m_history->takeItem(m_history->count() - 1);
-    Q_EMIT responseReceived(status, pid, summary);
+    Q_EMIT responseReceived(o.status, o.workerPid, summary);
 }
 
 void RequestPanel::loadSettings()

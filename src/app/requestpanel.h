@@ -1,29 +1,28 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <QElapsedTimer>
 #include <QWidget>
 
 class QCheckBox;
 class QLabel;
 class QListWidget;
-class QNetworkAccessManager;
-class QNetworkReply;
 class QPlainTextEdit;
 class QSpinBox;
 
 namespace clusterlab {
 
-// Click to send: one button per route with N and keep-alive; shows the
-// response (status, headers, body, Server-Timing breakdown, serving worker)
-// and keeps a history to resend. Asynchronous (QNetworkAccessManager): the
-// window never waits on a request.
+class LabController;
+struct RequestOutcome;
+
+// Click to send, a view of the lab: one button per route with N and
+// keep-alive; shows the response (status, headers, body, Server-Timing
+// breakdown, serving worker) and keeps a history to resend. The lab sends
+// (LabController::sendRequest, asynchronous): the window never waits.
 class RequestPanel : public QWidget
 {
     Q_OBJECT
 public:
-    explicit RequestPanel(QWidget* parent = nullptr);
-    void setBaseUrl(const QString& url) { m_baseUrl = url; }
+    explicit RequestPanel(LabController* lab, QWidget* parent = nullptr);
     // Sends GET <route>?n=<N> (N only for the compute routes).
     void send(const QString& route);
     void sendTarget(const QString& target);
@@ -41,10 +40,9 @@ Q_SIGNALS:
     void responseReceived(int status, qint64 pid, const QString& summary);
 
 private:
-    void onFinished(QNetworkReply* reply, const QString& target, QElapsedTimer timer);
+    void onAnswered(const RequestOutcome& o);
 
-    QString m_baseUrl;
-    QNetworkAccessManager* m_network = nullptr;
+    LabController* m_lab = nullptr;
     QSpinBox* m_n = nullptr;
     QCheckBox* m_keepAlive = nullptr;
     QLabel* m_status = nullptr;

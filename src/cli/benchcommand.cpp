@@ -4,6 +4,7 @@
 #include "load/loadsummaryformat.h"
 
 #include "compute/clock.h"
+#include "load/hdrlog.h"
 #include "experiment/result.h"
 #include "load/loadgenerator.h"
 #include "session/sessionrecorder.h"
@@ -89,8 +90,7 @@ struct BenchFile
 {
     QString path;
     LoadConfig config;
-    LoadSummary summary;
-    HdrRunHistograms hdr;
+    LoadSummary summary; // its histograms decoded from the file's "hdr"
     bool hasSendLag = false;
 };
 
@@ -210,14 +210,14 @@ int readBenchFile(const QString& path, BenchFile* run, QString* error)
         *into = std::move(*decoded);
         return true;
     };
-    if (!decode("latency", &run->hdr.latency) || !decode("serviceTime", &run->hdr.service))
+    if (!decode("latency", &s.latency) || !decode("serviceTime", &s.service))
         return 2;
     run->hasSendLag = h.contains(QStringLiteral("sendLag"));
-    if (run->hasSendLag && !decode("sendLag", &run->hdr.sendLag))
+    if (run->hasSendLag && !decode("sendLag", &s.sendLag))
         return 2;
-    if (run->hdr.latency.totalCount() != s.succeeded || run->hdr.service.totalCount() != s.succeeded)
+    if (s.latency.totalCount() != s.succeeded || s.service.totalCount() != s.succeeded)
         return notBench(QStringLiteral("its histograms count %1 requests, its summary %2 succeeded")
-                            .arg(run->hdr.latency.totalCount())
+                            .arg(s.latency.totalCount())
                             .arg(s.succeeded));
     run->path = path;
     return 0;
@@ -242,7 +242,14 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
     config.requests = 0;
     config.durationMs = 0;
     LoadSummary s;
-    HdrRunHistograms hdr;
+    // The merge keeps the first run's layout (the lab's, or a finer one from
+    // an older file); runs at another layout are added bucket by bucket.
+    auto emptyLike = [](const HdrHistogram& h) {
+        return HdrHistogram(h.lowestDiscernibleValue(), h.highestTrackableValue(), h.significantDigits());
+    };
+    s.latency = emptyLike(runs.front().summary.latency);
+    s.service = emptyLike(runs.front().summary.service);
+    s.sendLag = emptyLike(runs.front().summary.sendLag);
     bool allPaced = true;
     bool anyPaced = false;
     bool sameSeed = true;
@@ -280,12 +287,12 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
         s.cpuSeconds += x.cpuSeconds;
         add(&s.retries, x.retries);
         add(&s.cutAtDeadline, x.cutAtDeadline);
-        std::int64_t histogramTotal = hdr.latency.totalCount();
-        add(&histogramTotal, r.hdr.latency.totalCount());
-        histogramTotal = hdr.service.totalCount();
-        add(&histogramTotal, r.hdr.service.totalCount());
-        histogramTotal = hdr.sendLag.totalCount();
-        add(&histogramTotal, r.hdr.sendLag.totalCount());
+        std::int64_t histogramTotal = s.latency.totalCount();
+        add(&histogramTotal, x.latency.totalCount());
+        histogramTotal = s.service.totalCount();
+        add(&histogramTotal, x.service.totalCount());
+        histogramTotal = s.sendLag.totalCount();
+        add(&histogramTotal, x.sendLag.totalCount());
         if (overflow) {
             std::fprintf(stderr, "clusterlab bench: --merge: the totals of these runs pass 2^63 (at %s); nothing merged\n",
                          qPrintable(r.path));
@@ -294,9 +301,9 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
         sameSeed = sameSeed && x.seed == runs.front().summary.seed;
         allPaced = allPaced && x.constantRate && r.hasSendLag;
         anyPaced = anyPaced || x.constantRate;
-        hdr.latency.add(r.hdr.latency);
-        hdr.service.add(r.hdr.service);
-        hdr.sendLag.add(r.hdr.sendLag);
+        s.latency.add(x.latency);
+        s.service.add(x.service);
+        s.sendLag.add(x.sendLag);
         perRun << QStringLiteral("  %1: %2 sent in %3 s, %4 req/s, seed %5\n")
                       .arg(r.path)
                       .arg(x.sent)
@@ -310,14 +317,14 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
 
     QString head = QStringLiteral("Merged %1 runs:\n").arg(runs.size()) + perRun.join(QString());
     head += QStringLiteral("Total is the longest run; Requests/sec and Data/sec are the sums of the runs'; the latency figures "
-                           "come from the runs' HdrHistograms added together (1 µs resolution, 3 significant digits).\n");
+                           "come from the runs' histograms added together, as each run's came from its own.\n");
     if (anyPaced && !allPaced)
         head += QStringLiteral("Note: only some runs were paced (--rate): latency is measured from the intended send time in "
                                "those, from the actual send in the others.\n");
-    std::fputs(qPrintable(head + QLatin1Char('\n') + summaryToText(config, s, &hdr)), stdout);
+    std::fputs(qPrintable(head + QLatin1Char('\n') + summaryToText(config, s)), stdout);
     std::fflush(stdout);
     if (!jsonPath.isEmpty()) {
-        QJsonObject o = summaryToJson(config, s, &hdr, true);
+        QJsonObject o = summaryToJson(config, s);
         o.insert(QStringLiteral("merged"), QJsonObject { { QStringLiteral("runs"), static_cast<qint64>(runs.size()) },
                                                          { QStringLiteral("files"), files } });
         QSaveFile f(jsonPath);
@@ -482,22 +489,18 @@ int runBench(const QStringList& args)
             return 1;
         }
     }
-    // The whole run's HdrHistograms (--json "hdr"), filled on the generator's
-    // thread; read once finished() has joined it.
-    HdrRunHistograms hdr;
     // --hdr-log intervals count from here (a few µs before the engine's own
     // start): each second is written as soon as it is over.
     const std::int64_t hdrStartNs = steadyNowNs();
     std::unique_ptr<HdrIntervalStream> intervals;
     if (hdrLog)
         intervals = std::make_unique<HdrIntervalStream>(hdrLog.get(), hdrStartNs, epochSecondsOf(hdrStartNs));
-    generator.setRecordSink([stream = csv.get(), histograms = &hdr, paced = config.rate > 0, log = intervals.get(),
+    generator.setRecordSink([stream = csv.get(), log = intervals.get(),
                              recorder = sessionTest > 0 ? &session : nullptr, sessionTest](const LoadRecord& r) {
         if (stream)
             stream->add(r);
         if (recorder)
             recorder->addLoadRecord(sessionTest, r);
-        histograms->record(r, paced);
         if (log)
             log->record(r);
     });
@@ -508,7 +511,7 @@ int runBench(const QStringList& args)
         const double done = p.planned > 0 ? 100.0 * static_cast<double>(p.succeeded + p.failed) / static_cast<double>(p.planned)
                                           : 100.0 * static_cast<double>(p.elapsedNs) / static_cast<double>(qMax<std::int64_t>(1, p.plannedNs));
         std::printf("\r%5.1f%%  %lld done  %.0f req/s  p99 %.3f ms  %lld errors   ", qMin(done, 100.0),
-                    static_cast<long long>(p.succeeded + p.failed), p.recentRps, static_cast<double>(p.p99Ns) / 1e6,
+                    static_cast<long long>(p.succeeded + p.failed), p.recentRps, p.p99Ms,
                     static_cast<long long>(p.failed));
         std::fflush(stdout);
     });
@@ -526,7 +529,7 @@ int runBench(const QStringList& args)
         std::fflush(stdout);
         if (parser.isSet(jsonOpt)) {
             QSaveFile f(parser.value(jsonOpt));
-            if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(summaryToJson(config, s, &hdr)).toJson()) < 0 || !f.commit()) {
+            if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(summaryToJson(config, s)).toJson()) < 0 || !f.commit()) {
                 std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(jsonOpt)),
                              qPrintable(f.errorString()));
                 exitCode = 1;
@@ -538,7 +541,7 @@ int runBench(const QStringList& args)
             exitCode = 1;
         }
         if (sessionTest > 0) {
-            session.endLoadTest(sessionTest, summaryToJson(config, s, &hdr));
+            session.endLoadTest(sessionTest, summaryToJson(config, s));
             session.finish();
             if (!session.failure().isEmpty())
                 exitCode = 1; // already said why

@@ -49,11 +49,11 @@ QString statsLine(const TelemetryAggregator& telemetry)
         rps << QStringLiteral("w%1 %2").arg(i).arg(s->recentRps.value(i), 0, 'f', 0);
     QStringList routes;
     for (int r = 0; r < kRouteCount; ++r) {
-        const LatencyHistogram& h = s->latencyWindow[static_cast<std::size_t>(r)];
-        if (h.count() > 0)
+        const HdrHistogram& h = s->latencyWindow[static_cast<std::size_t>(r)];
+        if (h.totalCount() > 0)
             routes << QStringLiteral("%1 %2/%3").arg(QLatin1String(routeName(static_cast<RouteId>(r))))
-                          .arg(static_cast<double>(h.percentile(50)) / 1e6, 0, 'f', 2)
-                          .arg(static_cast<double>(h.percentile(99)) / 1e6, 0, 'f', 2);
+                          .arg(h.percentileMs(50), 0, 'f', 2)
+                          .arg(h.percentileMs(99), 0, 'f', 2);
     }
     QStringList lag;
     for (auto it = s->lastSample.cbegin(); it != s->lastSample.cend(); ++it) {

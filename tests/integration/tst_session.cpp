@@ -189,19 +189,19 @@ void TestSession::roundTripKeepsEveryNumber()
     QCOMPARE(s.settings.value(QStringLiteral("policy")).toString(), QStringLiteral("round-robin"));
     // What the live aggregator would have counted and measured, from the same records.
     QHash<int, std::array<std::array<std::uint64_t, 4>, kRouteCount>> counts;
-    std::array<LatencyHistogram, kRouteCount> latency;
+    std::array<HdrHistogram, kRouteCount> latency;
     for (int i = 0; i < n; ++i) {
         const StoredRecord r = syntheticRecord(0, i);
         if (r.status == 0)
             continue;
         ++counts[r.workerIndex][static_cast<std::size_t>(r.route)][static_cast<std::size_t>(r.path)];
-        latency[static_cast<std::size_t>(r.route)].record(static_cast<std::int64_t>(r.written) * 100);
+        latency[static_cast<std::size_t>(r.route)].recordNs(static_cast<std::int64_t>(r.written) * 100);
     }
     QCOMPARE(s.counts, counts);
     for (int r = 0; r < kRouteCount; ++r) {
-        QCOMPARE(s.latency[static_cast<std::size_t>(r)].count(), latency[static_cast<std::size_t>(r)].count());
+        QCOMPARE(s.latency[static_cast<std::size_t>(r)].totalCount(), latency[static_cast<std::size_t>(r)].totalCount());
         for (double p : { 50.0, 90.0, 99.0, 100.0 })
-            QCOMPARE(s.latency[static_cast<std::size_t>(r)].percentile(p), latency[static_cast<std::size_t>(r)].percentile(p));
+            QCOMPARE(s.latency[static_cast<std::size_t>(r)].valueAtPercentile(p), latency[static_cast<std::size_t>(r)].valueAtPercentile(p));
     }
     // Breakdown of /main: queue 0.3 µs, compute 0.5 µs per request.
     QVERIFY(qAbs(s.breakdownMs[static_cast<std::size_t>(RouteId::Main)][0] - 0.0003) < 1e-9);
@@ -227,8 +227,8 @@ void TestSession::roundTripKeepsEveryNumber()
     QCOMPARE(s.loadTests.size(), 1);
     QCOMPARE(s.loadTests.constFirst().summary.value(QStringLiteral("sent")).toInt(), 100);
     QCOMPARE(s.loadRequests, quint64(100));
-    QCOMPARE(s.clientLatency.value(QStringLiteral("/main?n=20"))->count(), quint64(50));
-    QCOMPARE(s.clientLatency.value(QStringLiteral("/"))->percentile(50), std::int64_t(2000000));
+    QCOMPARE(s.clientLatency.value(QStringLiteral("/main?n=20"))->totalCount(), std::int64_t(50));
+    QCOMPARE(s.clientLatency.value(QStringLiteral("/"))->valueAtPercentile(50), HdrHistogram().highestEquivalentValue(2000)); // 2 ms, in µs
     QCOMPARE(s.experiments.size(), 1);
     // The feed the window replays.
     const auto feed = s.toFeed();
@@ -612,7 +612,7 @@ void TestSession::aRecordedLoadTestReconcilesPerWorker()
         QCOMPARE(byPid.value(it.key()), it.value());
     QVERIFY(s.samples > 0);
     for (int r = 0; r < kRouteCount; ++r)
-        QCOMPARE(s.latency[static_cast<std::size_t>(r)].count(), live->latencyAll[static_cast<std::size_t>(r)].count());
+        QCOMPARE(s.latency[static_cast<std::size_t>(r)].totalCount(), live->latencyAll[static_cast<std::size_t>(r)].totalCount());
 }
 
 void TestSession::comparisonGivesTheRatios()

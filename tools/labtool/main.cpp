@@ -288,9 +288,9 @@ int main(int argc, char** argv)
         }
         const double elapsed = static_cast<double>(steadyNowNs() - t0) / 1e9;
         phase.refreshHz = static_cast<double>(window.refreshCount() - refreshes0) / elapsed;
-        const LatencyHistogram lag = window.lagMonitor()->whole();
-        phase.lagP99 = static_cast<double>(lag.percentile(99)) / 1e6;
-        phase.lagMax = static_cast<double>(lag.max()) / 1e6;
+        const HdrHistogram lag = window.lagMonitor()->whole();
+        phase.lagP99 = lag.percentileMs(99);
+        phase.lagMax = lag.maxMs();
         phase.rps = load->summaryText().section(QStringLiteral("Requests/sec:"), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
         phases.append(phase);
     }

@@ -119,10 +119,10 @@ void ClusterFeed::publish()
         }
         if (fresh) {
             for (int r = 0; r < kRouteCount; ++r) {
-                const LatencyHistogram& h = snapshot->latencyWindow[static_cast<std::size_t>(r)];
-                if (h.count() > 0)
+                const HdrHistogram& h = snapshot->latencyWindow[static_cast<std::size_t>(r)];
+                if (h.totalCount() > 0)
                     ChartFeed::append(&s.latencyP99[static_cast<std::size_t>(r)],
-                                      QPointF(s.nowSeconds, static_cast<double>(h.percentile(99)) / 1e6));
+                                      QPointF(s.nowSeconds, h.percentileMs(99)));
             }
         }
     }

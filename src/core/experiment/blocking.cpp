@@ -80,11 +80,11 @@ void BlockingExperiment::run(Lab& lab, ExperimentResult& r)
                 failRun(r, QStringLiteral("the `/` probe got no answer: %1").arg(whyNothing(runs.front())));
                 return;
             }
-            r.add(QStringLiteral("rootMeanMs.") + scenarios[s], p.latency.mean() / 1e6);
-            r.add(QStringLiteral("rootP50ms.") + scenarios[s], msOf(p.latency.percentile(50)));
-            r.add(QStringLiteral("rootP90ms.") + scenarios[s], msOf(p.latency.percentile(90)));
-            r.add(QStringLiteral("rootP99ms.") + scenarios[s], msOf(p.latency.percentile(99)));
-            r.add(QStringLiteral("rootMaxMs.") + scenarios[s], msOf(p.latency.max()));
+            r.add(QStringLiteral("rootMeanMs.") + scenarios[s], p.latency.meanMs());
+            r.add(QStringLiteral("rootP50ms.") + scenarios[s], p.latency.percentileMs(50));
+            r.add(QStringLiteral("rootP90ms.") + scenarios[s], p.latency.percentileMs(90));
+            r.add(QStringLiteral("rootP99ms.") + scenarios[s], p.latency.percentileMs(99));
+            r.add(QStringLiteral("rootMaxMs.") + scenarios[s], p.latency.maxMs());
             if (runs.size() > 1)
                 r.add(QStringLiteral("heavyRps.") + scenarios[s], runs[1].summary.requestsPerSecond);
         }

@@ -102,8 +102,8 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
                     }
                     const QString key = QStringLiteral("%1.c%2.n%3").arg(path).arg(c).arg(n);
                     r.add(QStringLiteral("rps.") + key, run.summary.requestsPerSecond);
-                    r.add(QStringLiteral("p50ms.") + key, msOf(run.summary.latency.percentile(50)));
-                    r.add(QStringLiteral("p99ms.") + key, msOf(run.summary.latency.percentile(99)));
+                    r.add(QStringLiteral("p50ms.") + key, run.summary.latency.percentileMs(50));
+                    r.add(QStringLiteral("p99ms.") + key, run.summary.latency.percentileMs(99));
                 }
             }
         }

@@ -215,7 +215,7 @@ bool ExperimentRunner::start(const QStringList& names, const ExperimentSettings&
                 const QString name = toRun[i];
                 const QString step = currentStep;
                 const double rps = p.recentRps;
-                const double p99 = static_cast<double>(p.p99Ns) / 1e6;
+                const double p99 = p.p99Ms;
                 post([name, step, rps, p99](ExperimentRunner* r) { Q_EMIT r->stepLoad(name, step, rps, p99); });
             });
             lab.progress(QStringLiteral("starting"), 0);

@@ -63,7 +63,7 @@ void ScalingExperiment::run(Lab& lab, ExperimentResult& r)
                 }
                 const QString suffix = (name == QLatin1String("root") ? QString() : QLatin1Char('.') + name) + QStringLiteral(".w") + key;
                 r.add(QStringLiteral("rps") + suffix, run.summary.requestsPerSecond);
-                r.add(QStringLiteral("p99ms") + suffix, msOf(run.summary.latency.percentile(99)));
+                r.add(QStringLiteral("p99ms") + suffix, run.summary.latency.percentileMs(99));
                 r.add(QStringLiteral("generatorCores") + suffix,
                       run.summary.cpuSeconds / qMax(1e-9, static_cast<double>(run.summary.durationNs) / 1e9));
             }

@@ -318,10 +318,10 @@ void LoadEngine::finishRequest(Conn& c, std::int64_t now, LoadError error)
         ++m_summary.succeeded;
         ++m_summary.statuses[r.status];
         m_summary.bytes += r.bytes;
-        m_summary.service.record(r.endNs - r.startNs);
-        m_summary.latency.record(r.endNs - r.intendedNs);
+        m_summary.service.recordNs(r.endNs - r.startNs);
+        m_summary.latency.recordNs(r.endNs - r.intendedNs);
         if (m_pacer.paced())
-            m_summary.sendLag.record(r.startNs - r.intendedNs);
+            m_summary.sendLag.recordNs(r.startNs - r.intendedNs);
         if (r.workerPid != 0) {
             ++m_summary.perWorker[r.workerPid];
             // Requests per server connection; past the bound, only pairs
@@ -381,7 +381,7 @@ void LoadEngine::reportProgress(std::int64_t now, bool force)
     const std::int64_t done = m_summary.succeeded + m_summary.failed;
     const std::int64_t dt = now - m_lastProgressNs;
     p.recentRps = dt > 0 && m_lastProgressNs > 0 ? static_cast<double>(done - m_lastProgressDone) * 1e9 / static_cast<double>(dt) : 0;
-    p.p99Ns = m_summary.latency.percentile(99);
+    p.p99Ms = m_summary.latency.percentileMs(99);
     m_lastProgressNs = now;
     m_lastProgressDone = done;
     m_progress(p);

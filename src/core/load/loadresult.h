@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "telemetry/latencyhistogram.h"
+#include "telemetry/histogram.h"
 
 #include <QList>
 #include <QHash>
@@ -63,7 +63,7 @@ struct LoadProgress
     std::int64_t planned = 0;    // requests planned, 0 when the run is timed
     std::int64_t plannedNs = 0;  // duration planned, 0 when counted
     double recentRps = 0;
-    std::int64_t p99Ns = 0;      // so far
+    double p99Ms = 0;            // so far
 };
 
 struct LoadSummary
@@ -85,8 +85,9 @@ struct LoadSummary
     double bytesPerSecond = 0;
     bool constantRate = false;
     bool cancelled = false;
-    LatencyHistogram latency;  // from the intended send time (corrected) when constantRate, else = service
-    LatencyHistogram service;  // from the actual send time
+    // Successes only, in the lab's histogram (µs; what --json's "hdr" carries and --merge adds up).
+    HdrHistogram latency;  // end − intended send (corrected) when constantRate, else = service
+    HdrHistogram service;  // end − actual send
     double cpuSeconds = 0;     // the generator thread's CPU time
     std::uint64_t seed = 0;    // of the route draw: the same seed repeats the same sequence of routes
     std::int64_t retries = 0;  // requests sent again on a fresh connection after a reused one failed before any byte
@@ -94,7 +95,7 @@ struct LoadSummary
     std::int64_t cutAtDeadline = 0; // in flight when a timed run ended: neither sent nor failed
     // Paced runs: how late the generator itself started each request
     // (start - intended), kept apart from the server's time.
-    LatencyHistogram sendLag;
+    HdrHistogram sendLag;
     bool unreachable = false;  // every connection failed to connect and nothing ever succeeded: stopped early
     QString unreachableReason;
 };

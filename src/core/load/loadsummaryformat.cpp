@@ -15,51 +15,23 @@ double ms(std::int64_t ns)
     return static_cast<double>(ns) / 1e6;
 }
 
-QJsonObject histogramJson(const LatencyHistogram& h)
+QJsonObject histogramJson(const HdrHistogram& h)
 {
-    QJsonObject o;
-    o.insert(QStringLiteral("count"), static_cast<qint64>(h.count()));
-    o.insert(QStringLiteral("minMs"), ms(h.min()));
-    o.insert(QStringLiteral("meanMs"), h.mean() / 1e6);
-    for (const auto& [name, p] : { std::pair<const char*, double> { "p50Ms", 50 }, { "p90Ms", 90 }, { "p99Ms", 99 },
-                                   { "p999Ms", 99.9 } })
-        o.insert(QLatin1String(name), ms(h.percentile(p)));
-    o.insert(QStringLiteral("maxMs"), ms(h.max()));
-    return o;
-}
-
-// The same figures from a merged run's HdrHistogram (µs).
-QJsonObject hdrFiguresJson(const HdrHistogram& h)
-{
-    auto msOf = [](double us) { return us / 1e3; };
     QJsonObject o;
     o.insert(QStringLiteral("count"), static_cast<qint64>(h.totalCount()));
-    o.insert(QStringLiteral("minMs"), msOf(static_cast<double>(h.min())));
-    o.insert(QStringLiteral("meanMs"), msOf(h.mean()));
+    o.insert(QStringLiteral("minMs"), h.minMs());
+    o.insert(QStringLiteral("meanMs"), h.meanMs());
     for (const auto& [name, p] : { std::pair<const char*, double> { "p50Ms", 50 }, { "p90Ms", 90 }, { "p99Ms", 99 },
                                    { "p999Ms", 99.9 } })
-        o.insert(QLatin1String(name), msOf(static_cast<double>(h.valueAtPercentile(p))));
-    o.insert(QStringLiteral("maxMs"), msOf(static_cast<double>(h.max())));
+        o.insert(QLatin1String(name), h.percentileMs(p));
+    o.insert(QStringLiteral("maxMs"), h.maxMs());
     return o;
 }
-
-// A summary's latency figures in ms: from its own LatencyHistogram (ns), or
-// from an HdrHistogram (µs) when the run is a merge of several.
-struct Figures
-{
-    const LatencyHistogram* ns;
-    const HdrHistogram* us;
-    double minMs() const { return us ? static_cast<double>(us->min()) / 1e3 : ms(ns->min()); }
-    double maxMs() const { return us ? static_cast<double>(us->max()) / 1e3 : ms(ns->max()); }
-    double meanMs() const { return us ? us->mean() / 1e3 : ns->mean() / 1e6; }
-    double atMs(double p) const { return us ? static_cast<double>(us->valueAtPercentile(p)) / 1e3 : ms(ns->percentile(p)); }
-};
 
 } // namespace
 
-QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s, const HdrRunHistograms* hdr, bool figuresFromHdr)
+QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s)
 {
-    figuresFromHdr = figuresFromHdr && hdr != nullptr;
     QJsonObject target;
     target.insert(QStringLiteral("host"), config.host);
     target.insert(QStringLiteral("port"), config.port);
@@ -99,19 +71,18 @@ QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s, const 
     o.insert(QStringLiteral("bytesPerSecond"), s.bytesPerSecond);
     o.insert(QStringLiteral("constantRate"), s.constantRate);
     o.insert(QStringLiteral("cancelled"), s.cancelled);
-    o.insert(QStringLiteral("latency"), figuresFromHdr ? hdrFiguresJson(hdr->latency) : histogramJson(s.latency));
-    o.insert(QStringLiteral("serviceTime"), figuresFromHdr ? hdrFiguresJson(hdr->service) : histogramJson(s.service));
+    o.insert(QStringLiteral("latency"), histogramJson(s.latency));
+    o.insert(QStringLiteral("serviceTime"), histogramJson(s.service));
     if (s.constantRate)
-        o.insert(QStringLiteral("sendLag"), figuresFromHdr ? hdrFiguresJson(hdr->sendLag) : histogramJson(s.sendLag));
-    if (hdr) {
-        QJsonObject h;
-        h.insert(QStringLiteral("unit"), QLatin1String(HdrHistogram::kUnit));
-        h.insert(QStringLiteral("latency"), QString::fromLatin1(hdr->latency.toBase64()));
-        h.insert(QStringLiteral("serviceTime"), QString::fromLatin1(hdr->service.toBase64()));
-        if (s.constantRate)
-            h.insert(QStringLiteral("sendLag"), QString::fromLatin1(hdr->sendLag.toBase64()));
-        o.insert(QStringLiteral("hdr"), h);
-    }
+        o.insert(QStringLiteral("sendLag"), histogramJson(s.sendLag));
+    // The same histograms whole (base64 HdrHistogram V2, µs): what --merge adds up.
+    QJsonObject h;
+    h.insert(QStringLiteral("unit"), QLatin1String(HdrHistogram::kUnit));
+    h.insert(QStringLiteral("latency"), QString::fromLatin1(s.latency.toBase64()));
+    h.insert(QStringLiteral("serviceTime"), QString::fromLatin1(s.service.toBase64()));
+    if (s.constantRate)
+        h.insert(QStringLiteral("sendLag"), QString::fromLatin1(s.sendLag.toBase64()));
+    o.insert(QStringLiteral("hdr"), h);
     o.insert(QStringLiteral("cutAtDeadline"), static_cast<qint64>(s.cutAtDeadline));
     o.insert(QStringLiteral("generatorCpuSeconds"), s.cpuSeconds);
     o.insert(QStringLiteral("seed"), QString::number(s.seed)); // a string: 64 bits do not fit a JSON double
@@ -138,11 +109,9 @@ QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& 
     return QByteArray(line, n);
 }
 
-QString summaryToText(const LoadConfig& config, const LoadSummary& s, const HdrRunHistograms* hdr)
+QString summaryToText(const LoadConfig& config, const LoadSummary& s)
 {
-    const Figures latency { &s.latency, hdr ? &hdr->latency : nullptr };
-    const Figures service { &s.service, hdr ? &hdr->service : nullptr };
-    const Figures sendLag { &s.sendLag, hdr ? &hdr->sendLag : nullptr };
+    const HdrHistogram& latency = s.latency;
     QString t;
     QTextStream out(&t);
     out.setRealNumberNotation(QTextStream::FixedNotation);
@@ -163,15 +132,15 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s, const HdrR
     out << (s.constantRate ? "Latency from the intended send time (coordinated omission corrected):\n"
                            : "Response time distribution:\n");
     for (double p : { 50.0, 90.0, 99.0, 99.9 })
-        out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << latency.atMs(p) << " ms\n";
+        out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << latency.percentileMs(p) << " ms\n";
     out << "  100.00% in " << latency.maxMs() << " ms\n";
     if (s.constantRate) {
         out << "\nService time (from the actual send):\n";
         for (double p : { 50.0, 99.0 })
-            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << service.atMs(p) << " ms\n";
+            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << s.service.percentileMs(p) << " ms\n";
         out << "\nThe generator's own lateness (actual − intended send):\n";
         for (double p : { 50.0, 99.0 })
-            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << sendLag.atMs(p) << " ms\n";
+            out << "  " << QString::number(p, 'f', 2).rightJustified(6) << "% in " << s.sendLag.percentileMs(p) << " ms\n";
     }
     out << "\nStatus code distribution:\n";
     for (auto it = s.statuses.cbegin(); it != s.statuses.cend(); ++it)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "load/hdrlog.h"
 #include "load/loadconfig.h"
 #include "load/loadresult.h"
 
@@ -18,18 +17,14 @@ namespace clusterlab {
 // (docs/DATA-FORMATS.md). Shared by `clusterlab bench`, the window's load
 // test and sessions. Pure functions; any thread.
 
-// The summary as JSON (what --json writes). Durations in milliseconds.
-// With `hdr`, an "hdr" object carries its histograms (base64 HdrHistogram
-// V2, µs) so that files can be merged; with `figuresFromHdr` (a merged run,
-// whose LatencyHistograms are empty) the latency figures come from them too.
-QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& summary, const HdrRunHistograms* hdr = nullptr,
-                          bool figuresFromHdr = false);
+// The summary as JSON (what --json writes). Durations in milliseconds; an
+// "hdr" object carries the histograms the figures come from (base64
+// HdrHistogram V2, µs), so that files can be merged.
+QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& summary);
 // One CSV row per request, streamed as they complete.
 QByteArray csvHeader();
 QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& record);
-// The oha-style text summary. With `figuresFromHdr` (a merged run), the
-// latency figures come from those histograms instead of the summary's.
-QString summaryToText(const LoadConfig& config, const LoadSummary& summary,
-                      const HdrRunHistograms* figuresFromHdr = nullptr);
+// The oha-style text summary.
+QString summaryToText(const LoadConfig& config, const LoadSummary& summary);
 
 } // namespace clusterlab

@@ -47,8 +47,8 @@ public:
             return;
         auto& hists = m_open[second];
         if (!hists)
-            hists = std::make_unique<std::array<LatencyHistogram, kRouteCount>>();
-        (*hists)[static_cast<std::size_t>(route)].record(value);
+            hists = std::make_unique<std::array<HdrHistogram, kRouteCount>>();
+        (*hists)[static_cast<std::size_t>(route)].recordNs(value);
         while (!m_open.empty() && m_open.begin()->first < m_newest - 2)
             close();
     }
@@ -64,10 +64,10 @@ private:
     {
         auto it = m_open.begin();
         for (int r = 0; r < kRouteCount; ++r) {
-            const LatencyHistogram& h = (*it->second)[static_cast<std::size_t>(r)];
-            if (h.count() > 0) {
+            const HdrHistogram& h = (*it->second)[static_cast<std::size_t>(r)];
+            if (h.totalCount() > 0) {
                 (*m_out)[static_cast<std::size_t>(r)].append(
-                    QPointF(static_cast<double>(it->first) + 1 - m_origin, static_cast<double>(h.percentile(99)) / 1e6));
+                    QPointF(static_cast<double>(it->first) + 1 - m_origin, h.percentileMs(99)));
                 ++m_points;
             }
         }
@@ -75,7 +75,7 @@ private:
         m_open.erase(it);
     }
     std::array<QList<QPointF>, kRouteCount>* m_out;
-    std::map<std::int64_t, std::unique_ptr<std::array<LatencyHistogram, kRouteCount>>> m_open;
+    std::map<std::int64_t, std::unique_ptr<std::array<HdrHistogram, kRouteCount>>> m_open;
     std::int64_t m_closedBefore = INT64_MIN;
     std::int64_t m_newest = INT64_MIN;
     qsizetype m_points = 0;
@@ -206,7 +206,7 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
                 if (status == 0)
                     continue; // dropped: its client left; accounted, not a latency (as live)
                 ++out->counts[worker][static_cast<std::size_t>(route)][static_cast<std::size_t>(pathId)];
-                out->latency[static_cast<std::size_t>(route)].record(total);
+                out->latency[static_cast<std::size_t>(route)].recordNs(total);
                 const double queue = static_cast<double>(durationNs(q.value(6)));
                 const double compute = static_cast<double>(durationNs(q.value(7)));
                 const double spawn = static_cast<double>(durationNs(q.value(8)));
@@ -353,15 +353,15 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
                             break;
                     }
                     const QString route = routePaths.value({ q.value(0).toInt(), q.value(1).toInt() }, QStringLiteral("?"));
-                    std::shared_ptr<LatencyHistogram>& h = out->clientLatency[route];
+                    std::shared_ptr<HdrHistogram>& h = out->clientLatency[route];
                     if (!h) {
                         if (out->clientLatency.size() > limits.maxLoadRoutes + 1) {
                             refuse(QObject::tr("its load tests name more than %1 distinct routes (the limit)").arg(limits.maxLoadRoutes));
                             break;
                         }
-                        h = std::make_shared<LatencyHistogram>();
+                        h = std::make_shared<HdrHistogram>();
                     }
-                    h->record(std::clamp<std::int64_t>(end - instantNs(q.value(2)), 0, qint64 { 1 } << 50));
+                    h->recordNs(std::clamp<std::int64_t>(end - instantNs(q.value(2)), 0, qint64 { 1 } << 50));
                 }
                 if (out->lastLoadNs > 0)
                     lastSeen = std::max(lastSeen, seconds(out->lastLoadNs));
@@ -450,21 +450,21 @@ std::shared_ptr<const ChartFeed> SessionSummary::toFeed() const
 QMap<QString, SessionSummary::RouteFigures> SessionSummary::routeFigures() const
 {
     QMap<QString, RouteFigures> figures;
-    auto fill = [](const LatencyHistogram& h, double seconds) {
+    auto fill = [](const HdrHistogram& h, double seconds) {
         RouteFigures f;
-        f.count = h.count();
-        f.p50Ms = static_cast<double>(h.percentile(50)) / 1e6;
-        f.p90Ms = static_cast<double>(h.percentile(90)) / 1e6;
-        f.p99Ms = static_cast<double>(h.percentile(99)) / 1e6;
-        f.maxMs = static_cast<double>(h.max()) / 1e6;
-        f.requestsPerSecond = seconds > 0 ? static_cast<double>(h.count()) / seconds : 0;
+        f.count = static_cast<std::uint64_t>(h.totalCount());
+        f.p50Ms = h.percentileMs(50);
+        f.p90Ms = h.percentileMs(90);
+        f.p99Ms = h.percentileMs(99);
+        f.maxMs = h.maxMs();
+        f.requestsPerSecond = seconds > 0 ? static_cast<double>(h.totalCount()) / seconds : 0;
         f.histogram = &h;
         return f;
     };
     if (requests > 0) {
         const double seconds = static_cast<double>(lastRequestNs - firstRequestNs) / 1e9;
         for (int r = 0; r < kRouteCount; ++r) {
-            if (latency[static_cast<std::size_t>(r)].count() > 0)
+            if (latency[static_cast<std::size_t>(r)].totalCount() > 0)
                 figures.insert(routeNameOf(r), fill(latency[static_cast<std::size_t>(r)], seconds));
         }
     } else {

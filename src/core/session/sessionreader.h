@@ -3,7 +3,7 @@
 
 #include "cluster/clusterfeed.h"
 #include "sessionfile.h"
-#include "telemetry/latencyhistogram.h"
+#include "telemetry/histogram.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -36,7 +36,7 @@ struct SessionSummary
     quint64 requests = 0;
     QHash<int, std::array<std::array<std::uint64_t, 4>, kRouteCount>> counts; // worker x route x path
     QHash<int, qint64> lastPid;                                                // by worker
-    std::array<LatencyHistogram, kRouteCount> latency;                         // headers -> written
+    std::array<HdrHistogram, kRouteCount> latency;                         // headers -> written
     std::array<std::array<double, 4>, kRouteCount> breakdownMs {};             // queue, compute, spawn, transport
     QHash<int, QList<QPointF>> throughput;                                     // by worker: (s, req/s), per second
     std::array<QList<QPointF>, kRouteCount> latencyP99;                        // by route: (s, ms), per second
@@ -59,7 +59,7 @@ struct SessionSummary
     };
     QList<LoadTest> loadTests;
     quint64 loadRequests = 0;
-    QMap<QString, std::shared_ptr<LatencyHistogram>> clientLatency; // by route path: end - intended
+    QMap<QString, std::shared_ptr<HdrHistogram>> clientLatency; // by route path: end - intended
     std::int64_t firstLoadNs = 0, lastLoadNs = 0;
     QList<QPointF> clientThroughput; // (s, responses/s), per second
 
@@ -75,7 +75,7 @@ struct SessionSummary
         quint64 count = 0;
         double p50Ms = 0, p90Ms = 0, p99Ms = 0, maxMs = 0;
         double requestsPerSecond = 0;
-        const LatencyHistogram* histogram = nullptr;
+        const HdrHistogram* histogram = nullptr;
     };
     QMap<QString, RouteFigures> routeFigures() const;
     bool measuredByClient() const { return requests == 0 && loadRequests > 0; }

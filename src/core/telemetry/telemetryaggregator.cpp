@@ -184,15 +184,15 @@ void TelemetryAggregator::add(const RequestRecord& r)
     }
     ++conn.value();
     const std::int64_t total = r.writtenNs - r.headersNs;
-    m_latencyAll[static_cast<std::size_t>(route)].record(total);
+    m_latencyAll[static_cast<std::size_t>(route)].recordNs(total);
     const std::int64_t second = r.writtenNs / 1000000000LL;
     Second& slot = m_window[static_cast<std::size_t>(second % 10)];
     if (slot.second != second) {
         slot.second = second;
-        for (LatencyHistogram& h : slot.latency)
+        for (HdrHistogram& h : slot.latency)
             h.reset();
     }
-    slot.latency[static_cast<std::size_t>(route)].record(total);
+    slot.latency[static_cast<std::size_t>(route)].recordNs(total);
     // Breakdown: queue (head -> compute start), compute, spawn (child
     // overhead), transport (compute end -> written, less spawn).
     // The child path's queue ends when its task is spawned; the spawn
@@ -269,7 +269,7 @@ void TelemetryAggregator::publish()
     for (const Second& sec : m_window) {
         if (sec.second >= 0 && nowSecond - sec.second < 10) {
             for (int r = 0; r < kRouteCount; ++r)
-                s->latencyWindow[static_cast<std::size_t>(r)].merge(sec.latency[static_cast<std::size_t>(r)]);
+                s->latencyWindow[static_cast<std::size_t>(r)].add(sec.latency[static_cast<std::size_t>(r)]);
         }
     }
     for (int r = 0; r < kRouteCount; ++r) {
@@ -380,16 +380,16 @@ QJsonObject TelemetryAggregator::summaryJson() const
     o.insert(QStringLiteral("workers"), workers);
     QJsonObject routes;
     for (int r = 0; r < kRouteCount; ++r) {
-        const LatencyHistogram& h = m_latencyAll[static_cast<std::size_t>(r)];
-        if (h.count() == 0)
+        const HdrHistogram& h = m_latencyAll[static_cast<std::size_t>(r)];
+        if (h.totalCount() == 0)
             continue;
         const auto n = m_breakdownCount[static_cast<std::size_t>(r)];
         const auto& sums = m_breakdownSum[static_cast<std::size_t>(r)];
         routes.insert(QLatin1String(routeName(static_cast<RouteId>(r))),
-                      QJsonObject { { QStringLiteral("count"), static_cast<qint64>(h.count()) },
-                                    { QStringLiteral("p50Ms"), static_cast<double>(h.percentile(50)) / 1e6 },
-                                    { QStringLiteral("p99Ms"), static_cast<double>(h.percentile(99)) / 1e6 },
-                                    { QStringLiteral("maxMs"), static_cast<double>(h.max()) / 1e6 },
+                      QJsonObject { { QStringLiteral("count"), static_cast<qint64>(h.totalCount()) },
+                                    { QStringLiteral("p50Ms"), h.percentileMs(50) },
+                                    { QStringLiteral("p99Ms"), h.percentileMs(99) },
+                                    { QStringLiteral("maxMs"), h.maxMs() },
                                     { QStringLiteral("meanQueueMs"), n ? sums[0] / static_cast<double>(n) : 0 },
                                     { QStringLiteral("meanComputeMs"), n ? sums[1] / static_cast<double>(n) : 0 },
                                     { QStringLiteral("meanSpawnMs"), n ? sums[2] / static_cast<double>(n) : 0 },

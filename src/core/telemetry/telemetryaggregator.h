@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "latencyhistogram.h"
+#include "histogram.h"
 #include "server/requestrecord.h"
 
 #include <QHash>
@@ -121,8 +121,8 @@ struct TelemetrySnapshot
     QList<WorkerAccount> accounts;
     // requests by worker index x route x path (status 0 = dropped excluded)
     QHash<int, std::array<std::array<std::uint64_t, 4>, kRouteCount>> counts;
-    std::array<LatencyHistogram, kRouteCount> latencyAll;    // headers -> written, whole run
-    std::array<LatencyHistogram, kRouteCount> latencyWindow; // the last 10 s
+    std::array<HdrHistogram, kRouteCount> latencyAll;    // headers -> written, whole run
+    std::array<HdrHistogram, kRouteCount> latencyWindow; // the last 10 s
     // Mean breakdown per route, ms: queue, compute, spawn, transport.
     std::array<std::array<double, 4>, kRouteCount> breakdownMs {};
     QHash<int, WorkerSample> lastSample; // by worker index
@@ -192,12 +192,12 @@ private:
     QHash<qint64, WorkerAccount> m_accounts;
     QHash<int, std::array<std::array<std::uint64_t, 4>, kRouteCount>> m_counts;
     QHash<QPair<qint64, quint64>, std::uint64_t> m_perConnection;
-    std::array<LatencyHistogram, kRouteCount> m_latencyAll;
+    std::array<HdrHistogram, kRouteCount> m_latencyAll;
     // Sliding window: one histogram per second per route, the last 10.
     struct Second
     {
         std::int64_t second = -1;
-        std::array<LatencyHistogram, kRouteCount> latency;
+        std::array<HdrHistogram, kRouteCount> latency;
     };
     std::array<Second, 10> m_window;
     std::array<std::array<double, 4>, kRouteCount> m_breakdownSum {};
