@@ -7,6 +7,7 @@
 #include "roundrobinacceptor.h"
 #include "platform/processplatform.h"
 #include "platform/socketplatform.h"
+#include "server/serverconfig.h"
 #include "telemetry/telemetryaggregator.h"
 #include "workerinstance.h"
 
@@ -61,6 +62,11 @@ ClusterConfig ClusterConfig::resolved() const
         c.workers = qMax(1, QThread::idealThreadCount());
     if (c.workerProgram.isEmpty())
         c.workerProgram = platform::siblingExecutable(QStringLiteral("clusterlab-worker"));
+    // The worker's own defaults, named (so what a session or the window says is what runs).
+    if (c.poolThreads <= 0)
+        c.poolThreads = defaultPoolThreads();
+    if (c.maxChildren <= 0)
+        c.maxChildren = defaultMaxChildren();
     return c;
 }
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "clusterfeed.h"
 
-#include "server/serverconfig.h"
 
 #include "compute/clock.h"
 #include "server/distributionpolicy.h"
@@ -85,9 +84,9 @@ void ClusterFeed::publish()
         s.running = m_cluster->isRunning();
         s.policy = s.running ? policyName(m_cluster->config().policy) : QString();
         s.url = s.running ? m_cluster->url() : QString();
-        const ClusterConfig& c = m_cluster->config();
-        s.poolThreads = c.poolThreads > 0 ? c.poolThreads : defaultPoolThreads();
-        s.maxChildren = c.maxChildren > 0 ? c.maxChildren : defaultMaxChildren();
+        const ClusterConfig& c = m_cluster->config(); // resolved by the cluster
+        s.poolThreads = c.poolThreads;
+        s.maxChildren = c.maxChildren;
     }
     const TelemetryAggregator* telemetry = m_cluster != nullptr ? m_cluster->telemetry() : nullptr;
     if (telemetry != nullptr) {

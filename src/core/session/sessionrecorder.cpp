@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sessionrecorder.h"
 
-#include "server/serverconfig.h"
 
 #include "sessionfile.h"
 
@@ -179,14 +178,15 @@ void recordCluster(SessionRecorder* recorder, Cluster* cluster)
     QObject::connect(cluster, &Cluster::allListening, recorder, settings);
 }
 
-QJsonObject clusterSettingsJson(const ClusterConfig& c, quint16 port)
+QJsonObject clusterSettingsJson(const ClusterConfig& config, quint16 port)
 {
+    const ClusterConfig c = config.resolved();
     return QJsonObject {
         { QStringLiteral("policy"), policyName(c.policy) },
         { QStringLiteral("workers"), c.workers },
         { QStringLiteral("port"), port },
-        { QStringLiteral("poolThreads"), c.poolThreads > 0 ? c.poolThreads : defaultPoolThreads() },
-        { QStringLiteral("maxChildren"), c.maxChildren > 0 ? c.maxChildren : defaultMaxChildren() },
+        { QStringLiteral("poolThreads"), c.poolThreads },
+        { QStringLiteral("maxChildren"), c.maxChildren },
         { QStringLiteral("telemetry"), c.telemetry },
     };
 }
