@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "clusterfeed.h"
 
-
 #include "compute/clock.h"
 #include "server/distributionpolicy.h"
 
