@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sessionrecorder.h"
 
-
 #include "sessionfile.h"
 
 #include "cluster/cluster.h"
