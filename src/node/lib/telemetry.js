@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+'use strict';
+
+// A worker's telemetry, as the native worker's (server/workertelemetry.cpp):
+// one record per response written, a health sample every 100 ms (event-loop
+// delay from perf_hooks.monitorEventLoopDelay, CPU, resident memory, in
+// flight, busy threads, running children, open connections), and a batch
+// to the primary every 50 ms over the cluster's IPC channel. Batches carry
+// a sequence number and the running count of responses written, so the
+// primary can tell a gap from silence. At most MAX_PENDING records wait for
+// a batch (a stalled channel drops the rest, counted in "dropped").
+
+const { monitorEventLoopDelay } = require('perf_hooks');
+const { nowNs } = require('./clock');
+
+const MAX_PENDING = 100000;
+const RESOLUTION_MS = 10;
+const lagUs = (ns) => (Number.isFinite(ns) ? Math.max(0, Math.round(ns / 1000) - RESOLUTION_MS * 1000) : 0);
+const ROUTES = { '/': 0, '/main': 1, '/worker': 2, '/child': 3, '/healthz': 4 };
+const OTHER_ROUTE = 5;
+const PATHS = { none: 0, main: 1, thread: 2, child: 3 };
+
+class Telemetry {
+  constructor(enabled, gauges, send) {
+    this.enabled = enabled;
+    this.gauges = gauges;
+    this.send = send;
+    this.pending = [];
+    this.samples = [];
+    this.batch = 0;
+    this.served = 0;
+    this.dropped = 0;
+    if (!enabled) return;
+    this.delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    this.delay.enable();
+    this.lastCpu = process.cpuUsage();
+    this.flushTimer = setInterval(() => this.flush(), 50);
+    this.sampleTimer = setInterval(() => this.sample(), 100);
+  }
+
+  // r: { headersNs, queuedNs, computeStartNs, computeEndNs, writtenNs (BigInt or 0n),
+  //      spawnNs (Number), requestSeq, connectionId, threadOrTask, bytes, status, n, route, path }
+  add(r) {
+    ++this.served;
+    if (!this.enabled) return;
+    if (this.pending.length >= MAX_PENDING) { ++this.dropped; return; }
+    this.pending.push(r);
+  }
+
+  sample() {
+    const cpu = process.cpuUsage(this.lastCpu);
+    this.lastCpu = process.cpuUsage();
+    const g = this.gauges();
+    const max = this.delay.max;
+    const mean = this.delay.mean;
+    this.delay.reset();
+    this.samples.push({
+      t: nowNs(),
+      // The histogram records each interval between its 10 ms ticks: the
+      // lag is what exceeds the tick (timer drift, as the native worker's).
+      lagMaxUs: lagUs(max),
+      lagMeanUs: lagUs(mean),
+      cpuUs: cpu.user + cpu.system,
+      rssKiB: Math.round(process.memoryUsage.rss() / 1024),
+      inFlight: g.inFlight, poolBusy: g.poolBusy, tasks: g.tasks, connections: g.connections,
+    });
+    if (this.samples.length > 100) this.samples.shift();
+  }
+
+  flush() {
+    if (!this.enabled || (this.pending.length === 0 && this.samples.length === 0)) return;
+    const base = this.pending.length > 0 ? this.pending[0].headersNs : this.samples[0].t;
+    const off = (t) => (t ? Number(t - base) : null);
+    const records = this.pending.map((r) => [off(r.headersNs), off(r.queuedNs), off(r.computeStartNs),
+      off(r.computeEndNs), off(r.writtenNs), r.spawnNs, r.requestSeq, r.connectionId, r.threadOrTask, r.bytes,
+      r.status, r.n, r.route, r.path]);
+    const samples = this.samples.map((s) => Object.assign({}, s, { t: off(s.t) }));
+    this.pending = [];
+    this.samples = [];
+    this.send({ type: 'telemetry', batch: ++this.batch, served: this.served, dropped: this.dropped,
+      base: base.toString(), records, samples });
+  }
+
+  stop() {
+    if (!this.enabled) return;
+    clearInterval(this.flushTimer);
+    clearInterval(this.sampleTimer);
+    this.flush();
+  }
+}
+
+module.exports = { Telemetry, ROUTES, OTHER_ROUTE, PATHS };
