@@ -207,7 +207,7 @@ void RoutingChart::refresh(const ChartFeed& feed)
         rebuild(workers);
     }
     QStringList labels;
-    for (const Cluster::WorkerInfo& w : feed.workers)
+    for (const Engine::WorkerInfo& w : feed.workers)
         labels << QStringLiteral("w%1 (%2)").arg(w.index).arg(w.pid);
     if (m_categories->categories() != labels)
         m_categories->setCategories(labels);
@@ -316,7 +316,7 @@ namespace {
 QList<TimeSeriesChart::Line> perWorker(const ChartFeed& feed, const QHash<int, QList<QPointF>>& history)
 {
     QList<TimeSeriesChart::Line> lines;
-    for (const Cluster::WorkerInfo& w : feed.workers)
+    for (const Engine::WorkerInfo& w : feed.workers)
         lines.append({ w.index, QStringLiteral("w%1").arg(w.index), workerColor(w.index), history.value(w.index) });
     return lines;
 }

@@ -64,9 +64,9 @@ bool LabController::start(const ClusterConfig& config, QString* errorOut)
         Q_EMIT clusterChanged(nullptr);
     }
     m_lastConfig = config;
-    m_cluster = std::make_unique<Cluster>(config);
-    connect(m_cluster.get(), &Cluster::clusterEvent, this, [this](const ClusterEvent& e) { logEvent(e.toLine()); });
-    connect(m_cluster.get(), &Cluster::allListening, this, &LabController::clusterListening);
+    m_cluster = createEngine(config);
+    connect(m_cluster.get(), &Engine::clusterEvent, this, [this](const ClusterEvent& e) { logEvent(e.toLine()); });
+    connect(m_cluster.get(), &Engine::allListening, this, &LabController::clusterListening);
     QString error;
     if (!m_cluster->start(&error)) {
         m_cluster.reset();
@@ -91,7 +91,7 @@ void LabController::stop()
 {
     if (!m_cluster)
         return;
-    connect(m_cluster.get(), &Cluster::stopped, this,
+    connect(m_cluster.get(), &Engine::stopped, this,
             [this]() {
                 Q_EMIT urlChanged(QString(), tr("Cluster stopped."));
                 Q_EMIT clusterStopped();
@@ -131,7 +131,7 @@ void LabController::pauseFor(std::function<void()> go)
         return;
     }
     logEvent(tr("experiments: the lab's cluster stops while they run"));
-    connect(m_cluster.get(), &Cluster::stopped, this, [go]() { go(); }, Qt::SingleShotConnection);
+    connect(m_cluster.get(), &Engine::stopped, this, [go]() { go(); }, Qt::SingleShotConnection);
     stop();
 }
 

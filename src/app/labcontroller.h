@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "cluster/cluster.h"
+#include "cluster/engine.h"
 #include "cluster/clusterfeed.h"
 #include "load/loadconfig.h"
 #include "load/loadresult.h"
@@ -57,7 +57,7 @@ public:
     // Graceful: in-flight requests finish; stopped() once the workers are gone.
     void stop();
     bool isRunning() const;
-    const Cluster* cluster() const { return m_cluster.get(); }
+    const Engine* cluster() const { return m_cluster.get(); }
     // The last configuration started (what a restart after experiments uses).
     const ClusterConfig& lastConfig() const { return m_lastConfig; }
 
@@ -94,7 +94,7 @@ public:
 
 Q_SIGNALS:
     // The cluster object was created or destroyed (null).
-    void clusterChanged(const clusterlab::Cluster* cluster);
+    void clusterChanged(const clusterlab::Engine* cluster);
     void clusterListening();
     void clusterStopped();
     // The cluster's URL once started ("" once stopping), with a status line.
@@ -108,7 +108,7 @@ Q_SIGNALS:
 private:
     ClusterFeed* m_feed = nullptr;
     SessionController* m_sessions = nullptr;
-    std::unique_ptr<Cluster> m_cluster;
+    std::unique_ptr<Engine> m_cluster;
     ClusterConfig m_lastConfig;
     QStringList m_events;
     bool m_resumeAfterPause = false;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sessioncontroller.h"
 
-#include "cluster/cluster.h"
+#include "cluster/engine.h"
 #include "experiment/result.h"
 #include "load/loadgenerator.h"
 #include "load/loadsummaryformat.h"
@@ -92,7 +92,7 @@ bool SessionController::hasUnsavedData() const
     return m_recorder.requestsWritten() + m_recorder.loadRequestsWritten() > m_savedAt;
 }
 
-void SessionController::attach(Cluster* cluster)
+void SessionController::attach(Engine* cluster)
 {
     if (cluster != nullptr)
         recordCluster(&m_recorder, cluster);

@@ -13,7 +13,7 @@
 
 namespace clusterlab {
 
-class Cluster;
+class Engine;
 class LoadGenerator;
 struct LoadConfig;
 struct LoadSummary;
@@ -43,7 +43,7 @@ public:
     bool hasUnsavedData() const;
 
     // A new cluster to record (null: none); its telemetry keeps no records.
-    void attach(Cluster* cluster);
+    void attach(Engine* cluster);
     // Each load test: its settings before it starts, its summary after.
     void loadTestStarting(LoadGenerator* generator, const LoadConfig& config, const QString& target);
     void loadTestFinished(const LoadConfig& config, const LoadSummary& summary);

@@ -25,14 +25,14 @@ int slotRows(int slots)
     return (std::max(1, slots) + kSlotsPerRow - 1) / kSlotsPerRow;
 }
 
-// The state's one name (Cluster::stateName), with what the topology adds:
+// The state's one name (Engine::stateName), with what the topology adds:
 // why a worker is restarting, and what brings an errored one back.
-QString statusOf(const Cluster::WorkerInfo& w)
+QString statusOf(const Engine::WorkerInfo& w)
 {
-    const QString name = Cluster::stateName(w.state);
-    if (w.state == Cluster::WorkerState::Restarting && !w.lastExit.isEmpty())
+    const QString name = Engine::stateName(w.state);
+    if (w.state == Engine::WorkerState::Restarting && !w.lastExit.isEmpty())
         return QObject::tr("%1 — exited (%2)").arg(name, w.lastExit);
-    if (w.state == Cluster::WorkerState::Errored)
+    if (w.state == Engine::WorkerState::Errored)
         return QObject::tr("%1 — Revive starts it again").arg(name);
     return name;
 }
@@ -56,17 +56,17 @@ void TopologyView::update(const ChartFeed& feed)
     m_policy = feed.policy;
     m_nodes.clear();
     double maxRps = 0;
-    for (const Cluster::WorkerInfo& w : feed.workers) {
+    for (const Engine::WorkerInfo& w : feed.workers) {
         Node n;
         n.index = w.index;
         n.pid = w.pid;
         n.state = w.state;
         n.status = statusOf(w);
-        if (w.restarts > 0 && w.state == Cluster::WorkerState::Listening)
+        if (w.restarts > 0 && w.state == Engine::WorkerState::Listening)
             n.status += tr(" · restarted %1× (last: %2)").arg(w.restarts).arg(w.lastExit);
         n.poolSlots = std::max(1, feed.poolThreads);
         n.taskSlots = std::max(1, feed.maxChildren);
-        if (feed.snapshot && w.state == Cluster::WorkerState::Listening) {
+        if (feed.snapshot && w.state == Engine::WorkerState::Listening) {
             const WorkerSample s = feed.snapshot->lastSample.value(w.index);
             n.inFlight = s.inFlight;
             n.poolBusy = std::clamp(s.poolBusy, 0, n.poolSlots);
@@ -160,7 +160,7 @@ void TopologyView::updateAnimation()
 void TopologyView::paintEdge(QPainter& p, const QPainterPath& path, const Node& n) const
 {
     const QColor c = workerColor(n.index);
-    const bool up = n.state == Cluster::WorkerState::Listening;
+    const bool up = n.state == Engine::WorkerState::Listening;
     QPen pen(up ? c : palette().mid().color(), n.edgeWidth, up ? Qt::SolidLine : Qt::DashLine, Qt::RoundCap);
     if (n.rps <= 0 && up)
         pen.setColor(c.lighter(150));
@@ -203,8 +203,8 @@ void TopologyView::paintNode(QPainter& p, const Node& n) const
 {
     const QPalette pal = palette();
     const QColor c = workerColor(n.index);
-    const bool up = n.state == Cluster::WorkerState::Listening;
-    const bool down = n.state == Cluster::WorkerState::Restarting || n.state == Cluster::WorkerState::Errored;
+    const bool up = n.state == Engine::WorkerState::Listening;
+    const bool down = n.state == Engine::WorkerState::Restarting || n.state == Engine::WorkerState::Errored;
     QPen border(down ? QColor(200, 30, 30) : up ? c : pal.mid().color(), 2, up ? Qt::SolidLine : Qt::DashLine);
     if (n.index == m_selected)
         border.setWidth(4);

@@ -28,7 +28,7 @@ public:
     {
         int index = 0;
         qint64 pid = 0;
-        Cluster::WorkerState state = Cluster::WorkerState::Starting;
+        Engine::WorkerState state = Engine::WorkerState::Starting;
         QString status; // "listening", "restarting — killed (signal 9)", …
         int poolBusy = 0, poolSlots = 1;
         int tasks = 0, taskSlots = 1;

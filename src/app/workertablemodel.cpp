@@ -15,7 +15,7 @@ WorkerTableModel::WorkerTableModel(QObject* parent)
 void WorkerTableModel::update(const ChartFeed& feed)
 {
     QList<Row> rows;
-    for (const Cluster::WorkerInfo& w : feed.workers) {
+    for (const Engine::WorkerInfo& w : feed.workers) {
         Row r;
         r.info = w;
         if (feed.snapshot) {
@@ -92,7 +92,7 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
     switch (index.column()) {
     case Index: return r.info.index;
     case Pid: return r.info.pid;
-    case State: return Cluster::stateName(r.info.state);
+    case State: return Engine::stateName(r.info.state);
     case Root: return static_cast<qulonglong>(r.byRoute[0]);
     case Main: return static_cast<qulonglong>(r.byRoute[1]);
     case Worker: return static_cast<qulonglong>(r.byRoute[2]);

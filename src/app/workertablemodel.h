@@ -32,7 +32,7 @@ public:
 private:
     struct Row
     {
-        Cluster::WorkerInfo info;
+        Engine::WorkerInfo info;
         std::array<std::uint64_t, 4> byRoute {};
         int inFlight = 0;
         double rps = 0;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "servecommand.h"
 
-#include "cluster/cluster.h"
+#include "cluster/engine.h"
 #include "experiment/result.h"
 #include "session/sessionrecorder.h"
 #include "platform/socketplatform.h"
@@ -87,6 +87,18 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         { QStringLiteral("policy"), QStringLiteral("round-robin (default), shared or reuseport."), QStringLiteral("POLICY") },
         { QStringLiteral("max-children"), QStringLiteral("Concurrent /child tasks per worker (default 2 x cores)."), QStringLiteral("K") },
         { QStringLiteral("pool-threads"), QStringLiteral("Threads for /worker per worker (default: cores)."), QStringLiteral("T") },
+        { QStringLiteral("engine"),
+          QStringLiteral("native (default: clusterlab-worker processes) or node (Node.js's own cluster, worker_threads "
+                         "and child_process; needs node 18 or newer)."),
+          QStringLiteral("ENGINE") },
+        { QStringLiteral("threads"),
+          QStringLiteral("Node engine: /worker on a new Worker per request (per-request, the seed's code; default) or "
+                         "on a reused pool (pool)."),
+          QStringLiteral("MODE") },
+        { QStringLiteral("children"),
+          QStringLiteral("Node engine: /child in a new forked child per request (per-request, the seed's code; "
+                         "default) or in a reused pool (pool)."),
+          QStringLiteral("MODE") },
     };
     parser.addOptions(options);
     const QCommandLineOption statsOpt(QStringLiteral("stats"),
@@ -160,6 +172,26 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         }
         config.policy = *policy;
     }
+    if (parser.isSet(QStringLiteral("engine")) && !parseEngineKind(parser.value(QStringLiteral("engine")), &config.engine)) {
+        std::fprintf(stderr, "clusterlab serve: --engine: expected native or node, got '%s'\n",
+                     qPrintable(parser.value(QStringLiteral("engine"))));
+        return 2;
+    }
+    for (const auto& [name, mode] : { std::pair<const char*, OffloadMode*> { "threads", &config.threads },
+                                       { "children", &config.children } }) {
+        const QString option = QLatin1String(name);
+        if (!parser.isSet(option))
+            continue;
+        if (config.engine != EngineKind::Node) {
+            std::fprintf(stderr, "clusterlab serve: --%s is for --engine node (the native engine always pools)\n", name);
+            return 2;
+        }
+        if (!parseOffloadMode(parser.value(option), mode)) {
+            std::fprintf(stderr, "clusterlab serve: --%s: expected per-request or pool, got '%s'\n", name,
+                         qPrintable(parser.value(option)));
+            return 2;
+        }
+    }
     config.extraWorkerArgs = parser.values(workerArg);
     config.faultInjection = parser.isSet(faultOpt);
     config.telemetry = !parser.isSet(noTelemetryOpt);
@@ -174,7 +206,8 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     // itself, and says so in an event.
     if (fallbackToFreePort && !parser.isSet(QStringLiteral("port")))
         config.portAttempts = 20;
-    Cluster cluster(config);
+    const std::unique_ptr<Engine> engine = createEngine(config);
+    Engine& cluster = *engine;
     // A server runs for days: no raw record stays in memory (--record streams
     // each one to its file as it arrives).
     if (cluster.telemetry() != nullptr)
@@ -182,11 +215,11 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     SignalWatcher signals;
     QElapsedTimer clock;
     clock.start();
-    QObject::connect(&cluster, &Cluster::clusterEvent, [&clock](const ClusterEvent& e) {
+    QObject::connect(&cluster, &Engine::clusterEvent, [&clock](const ClusterEvent& e) {
         std::printf("[%8.3f] %s\n", clock.nsecsElapsed() / 1e9, qPrintable(e.toLine()));
         std::fflush(stdout);
     });
-    QObject::connect(&cluster, &Cluster::allListening, [&cluster, &clock]() {
+    QObject::connect(&cluster, &Engine::allListening, [&cluster, &clock]() {
         std::printf("[%8.3f] all %d workers listening on %s\n", clock.nsecsElapsed() / 1e9, cluster.workerCount(),
                     qPrintable(cluster.url()));
         std::fflush(stdout);
@@ -197,7 +230,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         std::fflush(stdout);
         cluster.stop();
     });
-    QObject::connect(&cluster, &Cluster::stopped, []() { QCoreApplication::exit(0); });
+    QObject::connect(&cluster, &Engine::stopped, []() { QCoreApplication::exit(0); });
     QFile record;
     SessionRecorder session;
     const bool toSession = parser.isSet(recordOpt) && parser.value(recordOpt).endsWith(QLatin1String(".sqlite"), Qt::CaseInsensitive);

@@ -127,7 +127,7 @@ void TestMainWindow::cleanup()
 {
     QList<qint64> pids;
     if (m_window && m_window->lab()->cluster()) {
-        for (const Cluster::WorkerInfo& w : m_window->lab()->cluster()->workers())
+        for (const Engine::WorkerInfo& w : m_window->lab()->cluster()->workers())
             pids.append(w.pid);
     }
     m_window.reset();
@@ -385,7 +385,7 @@ void TestMainWindow::experimentsRunAndPutTheClusterBack()
 {
     QVERIFY(openWindow());
     QList<qint64> before;
-    for (const Cluster::WorkerInfo& w : m_window->lab()->cluster()->workers())
+    for (const Engine::WorkerInfo& w : m_window->lab()->cluster()->workers())
         before.append(w.pid);
     ExperimentsPage* page = m_window->experimentsPage();
     m_window->centreTabs()->setCurrentWidget(page);
@@ -595,7 +595,7 @@ void TestMainWindow::routeButtonsNameALiveWorker()
 {
     QVERIFY(openWindow());
     QSet<qint64> live;
-    for (const Cluster::WorkerInfo& w : m_window->lab()->cluster()->workers())
+    for (const Engine::WorkerInfo& w : m_window->lab()->cluster()->workers())
         live.insert(w.pid);
     m_window->requestPanel()->setN(12);
     for (const QString& route : { QStringLiteral("/"), QStringLiteral("/main"), QStringLiteral("/worker"),

@@ -75,7 +75,7 @@ struct EventLog
 QSet<qint64> livePids(const Cluster& cluster)
 {
     QSet<qint64> pids;
-    for (const Cluster::WorkerInfo& w : cluster.workers())
+    for (const Engine::WorkerInfo& w : cluster.workers())
         pids.insert(w.pid);
     return pids;
 }
@@ -146,7 +146,7 @@ void TestCluster::cleanup()
     if (!m_cluster)
         return;
     QList<qint64> pids;
-    for (const Cluster::WorkerInfo& w : m_cluster->workers()) {
+    for (const Engine::WorkerInfo& w : m_cluster->workers()) {
         if (w.pid > 0)
             pids.append(w.pid);
     }
@@ -284,9 +284,9 @@ void TestCluster::killedWorkerIsReplaced()
 #endif
     QVERIFY(m_log->last(ClusterEvent::Kind::Restarting, 1) != nullptr);
     QCOMPARE(m_log->count(ClusterEvent::Kind::Forked, 1), 2);
-    const Cluster::WorkerInfo replacement = m_cluster->workers().at(1);
+    const Engine::WorkerInfo replacement = m_cluster->workers().at(1);
     QVERIFY(replacement.pid != victim);
-    QCOMPARE(replacement.state, Cluster::WorkerState::Listening);
+    QCOMPARE(replacement.state, Engine::WorkerState::Listening);
     QCOMPARE(replacement.restarts, 1);
     QVERIFY(!processAlive(victim));
     // The replacement serves.
@@ -384,7 +384,7 @@ void TestCluster::rollingRestartLosesNothing()
             continue;
         QVERIFY(!e.crash);
         qint64 successor = 0;
-        for (const Cluster::WorkerInfo& w : m_cluster->workers()) {
+        for (const Engine::WorkerInfo& w : m_cluster->workers()) {
             if (w.index == e.index)
                 successor = w.pid;
         }
@@ -492,8 +492,8 @@ void TestCluster::crashLoopEndsInErrored()
     const ClusterEvent* errored = m_log->last(ClusterEvent::Kind::Errored, 0);
     QVERIFY(errored->detail.contains(QStringLiteral("failed 3 times in a row")));
     QVERIFY2(errored->detail.contains(QStringLiteral("signal 6")), qPrintable(errored->detail));
-    for (const Cluster::WorkerInfo& w : m_cluster->workers())
-        QCOMPARE(w.state, Cluster::WorkerState::Errored);
+    for (const Engine::WorkerInfo& w : m_cluster->workers())
+        QCOMPARE(w.state, Engine::WorkerState::Errored);
     // Back-off grows: 10 ms, then 15 ms.
     QList<int> delays;
     for (const ClusterEvent& e : m_log->events) {
@@ -582,7 +582,7 @@ void TestCluster::anErroredSlotCanBeRevived()
     LateWorker late;
     QVERIFY(late.dir.isValid());
     QVERIFY(startUntilErrored(late.path(), 0));
-    QCOMPARE(m_cluster->workers().constFirst().state, Cluster::WorkerState::Errored);
+    QCOMPARE(m_cluster->workers().constFirst().state, Engine::WorkerState::Errored);
     QVERIFY(!m_cluster->reviveWorker(5)); // no such slot
     QVERIFY(late.install());
     QSignalSpy ready(m_cluster.get(), &Cluster::allListening);
@@ -604,7 +604,7 @@ void TestCluster::anErroredSlotIsRetriedLater()
     QVERIFY(m_log->last(ClusterEvent::Kind::Errored, 0)->detail.contains(QStringLiteral("trying again")));
     QVERIFY(late.install());
     QVERIFY(ready.wait(20000));
-    QCOMPARE(m_cluster->workers().constFirst().state, Cluster::WorkerState::Listening);
+    QCOMPARE(m_cluster->workers().constFirst().state, Engine::WorkerState::Listening);
 }
 
 // Regression: Scale - during a rolling restart stopped the slot's
@@ -660,7 +660,7 @@ void TestCluster::aFailedReplacementEndsTheRollingRestart()
     QVERIFY(stoppedNote);
     // The old worker still serves its slot...
     QCOMPARE(m_cluster->workers().constFirst().pid, old);
-    QCOMPARE(m_cluster->workers().constFirst().state, Cluster::WorkerState::Listening);
+    QCOMPARE(m_cluster->workers().constFirst().state, Engine::WorkerState::Listening);
     ParsedResponse r;
     QVERIFY(RawHttpClient::get(m_cluster->port(), "/", &r));
     QCOMPARE(r.header("X-Worker-Pid").toLongLong(), old);
@@ -669,7 +669,7 @@ void TestCluster::aFailedReplacementEndsTheRollingRestart()
     m_cluster->rollingRestart();
     QVERIFY(finished.wait(20000));
     QTRY_VERIFY_WITH_TIMEOUT(m_cluster->workers().constFirst().pid != old
-                                 && m_cluster->workers().constFirst().state == Cluster::WorkerState::Listening,
+                                 && m_cluster->workers().constFirst().state == Engine::WorkerState::Listening,
                              20000);
 }
 
@@ -789,7 +789,7 @@ void TestCluster::silentControlConnectionsAreDropped()
     const qint64 pid = m_cluster->workers().constFirst().pid;
     QVERIFY(m_cluster->killWorker(0));
     QTRY_VERIFY_WITH_TIMEOUT(m_cluster->workers().constFirst().pid != pid
-                                 && m_cluster->workers().constFirst().state == Cluster::WorkerState::Listening,
+                                 && m_cluster->workers().constFirst().state == Engine::WorkerState::Listening,
                              20000);
     ParsedResponse r;
     QVERIFY(RawHttpClient::get(m_cluster->port(), "/", &r));

@@ -564,7 +564,7 @@ void TestTelemetry::blockedEventLoopShowsAsLagOnThatWorkerOnly()
     QVERIFY(blockedPid != 0);
     QVERIFY(computeMs > 0);
     int blocked = -1;
-    for (const Cluster::WorkerInfo& w : cluster->workers()) {
+    for (const Engine::WorkerInfo& w : cluster->workers()) {
         if (w.pid == blockedPid)
             blocked = w.index;
     }

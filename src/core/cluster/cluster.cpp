@@ -42,36 +42,8 @@ RestartPolicy::Config restartConfig(const ClusterConfig& c)
 }
 } // namespace
 
-QString Cluster::stateName(WorkerState state)
-{
-    switch (state) {
-    case WorkerState::Starting: return QStringLiteral("starting");
-    case WorkerState::Online: return QStringLiteral("online");
-    case WorkerState::Listening: return QStringLiteral("listening");
-    case WorkerState::Stopping: return QStringLiteral("stopping");
-    case WorkerState::Restarting: return QStringLiteral("restarting");
-    case WorkerState::Errored: return QStringLiteral("errored");
-    }
-    return QString();
-}
-
-ClusterConfig ClusterConfig::resolved() const
-{
-    ClusterConfig c = *this;
-    if (c.workers <= 0)
-        c.workers = qMax(1, QThread::idealThreadCount());
-    if (c.workerProgram.isEmpty())
-        c.workerProgram = platform::siblingExecutable(QStringLiteral("clusterlab-worker"));
-    // The worker's own defaults, named (so what a session or the window says is what runs).
-    if (c.poolThreads <= 0)
-        c.poolThreads = defaultPoolThreads();
-    if (c.maxChildren <= 0)
-        c.maxChildren = defaultMaxChildren();
-    return c;
-}
-
 Cluster::Cluster(const ClusterConfig& config, QObject* parent)
-    : QObject(parent)
+    : Engine(parent)
     , m_config(config.resolved())
 {
     qRegisterMetaType<clusterlab::ClusterEvent>();
@@ -94,14 +66,6 @@ Cluster::~Cluster()
         delete instance;
     }
     platform::closeDescriptor(m_listenerFd);
-}
-
-QString Cluster::url() const
-{
-    const QString host = m_config.host.protocol() == QAbstractSocket::IPv6Protocol
-        ? QStringLiteral("[%1]").arg(m_config.host.toString())
-        : m_config.host.toString();
-    return QStringLiteral("http://%1:%2").arg(host).arg(m_port);
 }
 
 bool Cluster::start(QString* error)

@@ -29,7 +29,7 @@ ClusterFeed::ClusterFeed(QObject* parent)
     connect(&m_timer, &QTimer::timeout, this, &ClusterFeed::publish);
 }
 
-void ClusterFeed::setCluster(const Cluster* cluster)
+void ClusterFeed::setCluster(const Engine* cluster)
 {
     if (m_cluster != nullptr)
         disconnect(m_cluster, nullptr, this, nullptr);
@@ -40,7 +40,7 @@ void ClusterFeed::setCluster(const Cluster* cluster)
     // burst of events is one feed). The 10 Hz publication stays for the
     // figures.
     if (m_cluster != nullptr) {
-        connect(m_cluster, &Cluster::clusterEvent, this, [this]() {
+        connect(m_cluster, &Engine::clusterEvent, this, [this]() {
             if (m_statePending || !m_timer.isActive())
                 return;
             m_statePending = true;
@@ -92,7 +92,7 @@ void ClusterFeed::publish()
         const auto snapshot = telemetry->snapshot();
         const bool fresh = snapshot != s.snapshot;
         s.snapshot = snapshot;
-        for (const Cluster::WorkerInfo& w : std::as_const(s.workers)) {
+        for (const Engine::WorkerInfo& w : std::as_const(s.workers)) {
             if (fresh)
                 ChartFeed::append(&s.throughput[w.index], QPointF(s.nowSeconds, snapshot->recentRps.value(w.index)));
             // The worker's lag samples that arrived since the last feed.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "cluster/cluster.h"
+#include "cluster/engine.h"
 #include "telemetry/telemetryaggregator.h"
 
 #include <QHash>
@@ -24,7 +24,7 @@ namespace clusterlab {
 struct ChartFeed
 {
     std::shared_ptr<const TelemetrySnapshot> snapshot; // null before the first
-    QList<Cluster::WorkerInfo> workers;
+    QList<Engine::WorkerInfo> workers;
     bool running = false;
     QString policy;       // empty when stopped
     QString url;          // http://127.0.0.1:port, empty when stopped
@@ -60,7 +60,7 @@ public:
 
     // The cluster to follow (null: the feed says "stopped"). The cluster
     // must outlive its use here or be replaced first.
-    void setCluster(const Cluster* cluster);
+    void setCluster(const Engine* cluster);
     // The last load test's requests per server connection.
     void setLoadTestConnections(QHash<QPair<qint64, quint64>, qint64> connections);
     void start();
@@ -79,7 +79,7 @@ Q_SIGNALS:
     void updated(std::shared_ptr<const clusterlab::ChartFeed> feed);
 
 private:
-    const Cluster* m_cluster = nullptr;
+    const Engine* m_cluster = nullptr;
     QTimer m_timer;
     bool m_statePending = false; // a feed for a state change is queued
     std::int64_t m_originNs = 0;

@@ -102,7 +102,7 @@ void WorkerInstance::onControlReadyRead()
         } else if (type == QLatin1String("listening")) {
             Q_EMIT listening();
         } else if (type == QLatin1String("draining")) {
-            m_state = Cluster::WorkerState::Stopping;
+            m_state = Engine::WorkerState::Stopping;
         }
     }
     if (m_reader.skipped() > m_reportedSkips) {
@@ -119,7 +119,7 @@ void WorkerInstance::onControlReadyRead()
     e.kind = ClusterEvent::Kind::Info;
     e.index = m_index;
     e.pid = m_pid;
-    if (m_state == Cluster::WorkerState::Listening || m_state == Cluster::WorkerState::Stopping) {
+    if (m_state == Engine::WorkerState::Listening || m_state == Engine::WorkerState::Stopping) {
         // It serves: losing its telemetry is no reason to fail its clients.
         m_ignoringChannel = true;
         e.detail = QStringLiteral("ignoring its control channel from now on (%1); it goes on serving").arg(m_reader.error());
@@ -140,7 +140,7 @@ void WorkerInstance::onControlReadyRead()
 void WorkerInstance::sendStop(int graceMs)
 {
     m_intendedStop = true;
-    m_state = Cluster::WorkerState::Stopping;
+    m_state = Engine::WorkerState::Stopping;
     if (m_control != nullptr && m_control->state() == QLocalSocket::ConnectedState) {
         QCborMap stop;
         stop.insert(QStringLiteral("type"), QStringLiteral("stop"));

@@ -41,8 +41,8 @@ public:
     int id() const { return m_id; }
     int index() const { return m_index; }
     qint64 pid() const { return m_pid; }
-    Cluster::WorkerState state() const { return m_state; }
-    void setState(Cluster::WorkerState s) { m_state = s; }
+    Engine::WorkerState state() const { return m_state; }
+    void setState(Engine::WorkerState s) { m_state = s; }
     bool intendedStop() const { return m_intendedStop; }
     void setIntendedStop() { m_intendedStop = true; }
     bool hasControl() const { return m_control != nullptr; }
@@ -83,7 +83,7 @@ private:
     int m_id;
     int m_index;
     qint64 m_pid = 0;
-    Cluster::WorkerState m_state = Cluster::WorkerState::Starting;
+    Engine::WorkerState m_state = Engine::WorkerState::Starting;
     bool m_intendedStop = false;
     bool m_exited = false;
     bool m_killedBySupervisor = false;

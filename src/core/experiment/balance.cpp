@@ -65,7 +65,7 @@ void BalanceExperiment::run(Lab& lab, ExperimentResult& r)
                     return;
                 QList<double> counts;
                 QJsonArray countArray;
-                for (const Cluster::WorkerInfo& w : lab.cluster()->workers()) {
+                for (const Engine::WorkerInfo& w : lab.cluster()->workers()) {
                     const double c = static_cast<double>(run.summary.perWorker.value(w.pid, 0));
                     counts.append(c);
                     countArray.append(c);

@@ -51,10 +51,10 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
     const QList<QPair<QString, QByteArray>> kinds { { QStringLiteral("thread"), "/worker" },
                                                     { QStringLiteral("child"), "/child" } };
     const auto allListening = [&lab, workers]() {
-        const QList<Cluster::WorkerInfo> infos = lab.cluster()->workers();
+        const QList<Engine::WorkerInfo> infos = lab.cluster()->workers();
         int listening = 0;
-        for (const Cluster::WorkerInfo& w : infos)
-            listening += w.state == Cluster::WorkerState::Listening ? 1 : 0;
+        for (const Engine::WorkerInfo& w : infos)
+            listening += w.state == Engine::WorkerState::Listening ? 1 : 0;
         return listening == workers;
     };
     for (int round = 0; round < lab.rounds(); ++round) {
@@ -72,7 +72,7 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
             }
             int restartsBefore = 0;
             QList<qint64> pidsBefore;
-            for (const Cluster::WorkerInfo& w : lab.cluster()->workers()) {
+            for (const Engine::WorkerInfo& w : lab.cluster()->workers()) {
                 restartsBefore += w.restarts;
                 pidsBefore.append(w.pid);
             }
@@ -94,7 +94,7 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
             const bool died = lab.waitUntil(
                 [&]() {
                     int restarts = 0;
-                    for (const Cluster::WorkerInfo& w : lab.cluster()->workers())
+                    for (const Engine::WorkerInfo& w : lab.cluster()->workers())
                         restarts += w.restarts;
                     return restarts > restartsBefore;
                 },
@@ -118,7 +118,7 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
             // The workers that did not crash: still the same processes, and
             // serving all along.
             int survivors = 0;
-            for (const Cluster::WorkerInfo& w : lab.cluster()->workers())
+            for (const Engine::WorkerInfo& w : lab.cluster()->workers())
                 survivors += pidsBefore.contains(w.pid) ? 1 : 0;
             std::int64_t othersServedInRun = 0;
             for (const LoadRecord& rec : run.records) {

@@ -89,13 +89,13 @@ bool Lab::startCluster(ClusterConfig config, QString* error)
     config.host = QHostAddress(QHostAddress::LocalHost);
     if (!m_settings.workerProgram.isEmpty())
         config.workerProgram = m_settings.workerProgram;
-    m_cluster = std::make_unique<Cluster>(config);
-    QObject::connect(m_cluster.get(), &Cluster::clusterEvent, m_cluster.get(),
+    m_cluster = createEngine(config);
+    QObject::connect(m_cluster.get(), &Engine::clusterEvent, m_cluster.get(),
                      [this](const ClusterEvent& e) { m_events.append(e); });
     // The flag lives on this stack frame: the connection must not outlive
     // it (a restarted worker makes the cluster say allListening again).
     bool listening = false;
-    const QMetaObject::Connection watch = QObject::connect(m_cluster.get(), &Cluster::allListening, m_cluster.get(),
+    const QMetaObject::Connection watch = QObject::connect(m_cluster.get(), &Engine::allListening, m_cluster.get(),
                                                            [&listening]() { listening = true; });
     if (!m_cluster->start(error)) {
         m_cluster.reset();
@@ -118,7 +118,7 @@ void Lab::stopCluster()
     if (m_cluster->isRunning()) {
         bool stopped = false;
         const QMetaObject::Connection watch
-            = QObject::connect(m_cluster.get(), &Cluster::stopped, m_cluster.get(), [&stopped]() { stopped = true; });
+            = QObject::connect(m_cluster.get(), &Engine::stopped, m_cluster.get(), [&stopped]() { stopped = true; });
         m_cluster->stop();
         // A graceful stop; the destructor kills whatever is left after this.
         const std::atomic<bool>* cancel = m_cancel;

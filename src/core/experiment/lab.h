@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "cluster/cluster.h"
+#include "cluster/engine.h"
 #include "load/loadconfig.h"
 #include "load/loadresult.h"
 #include "result.h"
@@ -51,7 +51,7 @@ public:
     // returns once every worker listens. False with the reason.
     bool startCluster(ClusterConfig config, QString* error);
     void stopCluster();
-    Cluster* cluster() const { return m_cluster.get(); }
+    Engine* cluster() const { return m_cluster.get(); }
     // Cluster events since startCluster().
     const QList<ClusterEvent>& events() const { return m_events; }
 
@@ -91,7 +91,7 @@ private:
     Progress m_progress;
     LoadWatch m_loadWatch;
     int m_cores = 1;
-    std::unique_ptr<Cluster> m_cluster;
+    std::unique_ptr<Engine> m_cluster;
     QList<ClusterEvent> m_events;
     struct PendingGet;
     std::unique_ptr<PendingGet> m_pendingGet;

@@ -417,10 +417,10 @@ std::shared_ptr<const ChartFeed> SessionSummary::toFeed() const
     QList<int> workers = lastPid.keys();
     std::sort(workers.begin(), workers.end());
     for (int index : workers) {
-        Cluster::WorkerInfo w;
+        Engine::WorkerInfo w;
         w.index = index;
         w.pid = lastPid.value(index);
-        w.state = Cluster::WorkerState::Listening;
+        w.state = Engine::WorkerState::Listening;
         feed->workers.append(w);
     }
     feed->snapshot = snapshot;

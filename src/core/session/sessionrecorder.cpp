@@ -3,7 +3,7 @@
 
 #include "sessionfile.h"
 
-#include "cluster/cluster.h"
+#include "cluster/engine.h"
 #include "cluster/clusterevent.h"
 #include "server/distributionpolicy.h"
 #include "compute/clock.h"
@@ -157,7 +157,7 @@ void bindRecord(QSqlQuery& q, int at, const StoredRecord& r)
 
 } // namespace
 
-void recordCluster(SessionRecorder* recorder, Cluster* cluster)
+void recordCluster(SessionRecorder* recorder, Engine* cluster)
 {
     if (cluster->telemetry() != nullptr) {
         cluster->telemetry()->setKeepRecords(false);
@@ -165,7 +165,7 @@ void recordCluster(SessionRecorder* recorder, Cluster* cluster)
         cluster->telemetry()->setSampleSink(
             [recorder](int i, qint64 pid, const WorkerSample& s) { recorder->addSample(i, pid, s); });
     }
-    QObject::connect(cluster, &Cluster::clusterEvent, recorder,
+    QObject::connect(cluster, &Engine::clusterEvent, recorder,
                      [recorder](const ClusterEvent& e) { recorder->addEvent(steadyNowNs(), e.toLine()); });
     // The settings, with the port the cluster took (once it listens).
     auto settings = [recorder, cluster]() {
@@ -174,7 +174,7 @@ void recordCluster(SessionRecorder* recorder, Cluster* cluster)
                                                 .toJson(QJsonDocument::Compact)));
     };
     settings();
-    QObject::connect(cluster, &Cluster::allListening, recorder, settings);
+    QObject::connect(cluster, &Engine::allListening, recorder, settings);
 }
 
 QJsonObject clusterSettingsJson(const ClusterConfig& config, quint16 port)

@@ -22,12 +22,12 @@ namespace clusterlab {
 class SessionWriter; // the writer thread's side (sessionrecorder.cpp)
 struct ClusterConfig;
 
-class Cluster;
+class Engine;
 
 // Records everything `cluster` reports into `recorder`: each request its
 // workers serve, their health samples and the cluster's events. Its
 // telemetry then keeps no raw record in memory.
-void recordCluster(class SessionRecorder* recorder, Cluster* cluster);
+void recordCluster(class SessionRecorder* recorder, Engine* cluster);
 
 // A session's settings (meta.settings) for a cluster: policy, workers,
 // port, pool threads and task slots per worker (resolved), telemetry.

@@ -152,8 +152,7 @@ function runPrimary(argv) {
   function exited(slot, worker, code, signal) {
     const asked = worker.clusterlabStopping === true;
     const signalNumber = signal ? require('os').constants.signals[signal] || 0 : 0;
-    event('exited', slot, worker, { crash: !asked, exitCode: code === null ? 0 : code, signal: signalNumber,
-      detail: signal ? `killed by ${signal}` : `exit code ${code}` });
+    event('exited', slot, worker, { crash: !asked, exitCode: code === null ? 0 : code, signal: signalNumber });
     if (slot.worker === worker) slot.worker = null;
     if (rolling && rolling.old === worker) { rolling.old = null; rollNext(); }
     if (stopping) { maybeStopped(); return; }

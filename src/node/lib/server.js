@@ -271,6 +271,10 @@ function runWorker() {
     // Let the last batch reach the primary before the channel goes.
     setImmediate(() => process.exit(0));
   }
+  // A terminal's Ctrl-C reaches the whole process group: the primary decides
+  // how this worker stops (a graceful stop command), not the signal.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
   process.on('message', (m) => {
     if (!m || m.cmd !== 'stop' || stopping) return;
     stopping = true;
