@@ -14,6 +14,8 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStandardItemModel>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QThread>
 #include <QVBoxLayout>
@@ -35,10 +37,44 @@ ClusterPanel::ClusterPanel(LabController* lab, QWidget* parent)
     m_policy->setToolTip(tr("round-robin: the primary hands each connection to the next worker. shared: the "
                             "OS picks among workers accepting on one socket. reuseport: each worker has its own "
                             "socket and the kernel hashes (Linux)."));
+    m_engine = new QComboBox(this);
+    m_engine->addItem(tr("Native (C++)"), QStringLiteral("native"));
+    m_engine->addItem(tr("Node.js"), QStringLiteral("node"));
+    m_engine->setToolTip(tr("Native: clusterlab-worker processes. Node.js: Node's own cluster module, worker_threads "
+                            "and child_process, as the seed's demo uses them."));
+    if (QStandardPaths::findExecutable(QStringLiteral("node")).isEmpty()
+        && QStandardPaths::findExecutable(QStringLiteral("nodejs")).isEmpty()) {
+        // Not a broken choice: a disabled one that says why.
+        auto* model = qobject_cast<QStandardItemModel*>(m_engine->model());
+        if (QStandardItem* item = model != nullptr ? model->item(1) : nullptr) {
+            item->setEnabled(false);
+            item->setToolTip(tr("Node.js is not installed (no `node` on the PATH): install Node.js 18 or newer"));
+            item->setText(tr("Node.js (not installed)"));
+        }
+    }
+    m_threads = new QComboBox(this);
+    m_children = new QComboBox(this);
+    for (QComboBox* mode : { m_threads, m_children }) {
+        mode->addItem(tr("a new one per request (Node)"), QStringLiteral("per-request"));
+        mode->addItem(tr("a reused pool (Node)"), QStringLiteral("pool"));
+    }
+    m_threads->setToolTip(tr("Node.js /worker: a new Worker thread per request (the seed's code) or a reused pool"));
+    m_children->setToolTip(tr("Node.js /child: a new forked child per request (the seed's code) or a reused pool"));
+    auto updateOffload = [this]() {
+        const bool node = m_engine->currentData().toString() == QLatin1String("node");
+        m_threads->setEnabled(node);
+        m_children->setEnabled(node);
+    };
+    connect(m_engine, &QComboBox::currentIndexChanged, this, updateOffload);
+    updateOffload();
     m_port = new QSpinBox(this);
     m_port->setRange(0, 65535);
     m_port->setSpecialValueText(tr("3000 or the next free"));
     m_port->setValue(0);
+    form->addRow(tr("Engine"), m_engine);
+    // One row each: side by side they made the panel, and the window, wider than 1280 px.
+    form->addRow(tr("/worker on"), m_threads);
+    form->addRow(tr("/child in"), m_children);
     form->addRow(tr("Workers"), m_workers);
     form->addRow(tr("Policy"), m_policy);
     form->addRow(tr("Port"), m_port);
@@ -117,6 +153,9 @@ ClusterConfig ClusterPanel::configFromForm() const
     ClusterConfig config;
     config.workers = m_workers->value();
     config.policy = *policyFromName(m_policy->currentText());
+    parseEngineKind(m_engine->currentData().toString(), &config.engine);
+    parseOffloadMode(m_threads->currentData().toString(), &config.threads);
+    parseOffloadMode(m_children->currentData().toString(), &config.children);
     if (m_port->value() != 0) {
         config.port = static_cast<quint16>(m_port->value());
     } else {
@@ -177,6 +216,19 @@ void ClusterPanel::setWorkersSetting(int n)
     m_workers->setValue(n);
 }
 
+QString ClusterPanel::engineSetting() const
+{
+    return m_engine->currentData().toString();
+}
+
+void ClusterPanel::setEngineSetting(const QString& engine)
+{
+    const int i = m_engine->findData(engine);
+    auto* model = qobject_cast<QStandardItemModel*>(m_engine->model());
+    if (i >= 0 && (model == nullptr || model->item(i)->isEnabled()))
+        m_engine->setCurrentIndex(i);
+}
+
 QString ClusterPanel::policySetting() const
 {
     return m_policy->currentText();
@@ -195,6 +247,13 @@ void ClusterPanel::loadSettings()
     if (m_policy->findText(policy) >= 0)
         m_policy->setCurrentText(policy);
     m_port->setValue(s.value(QStringLiteral("cluster/port"), 0).toInt());
+    setEngineSetting(s.value(QStringLiteral("cluster/engine"), QStringLiteral("native")).toString());
+    for (const auto& [key, box] : { std::pair<const char*, QComboBox*> { "cluster/threads", m_threads },
+                                    { "cluster/children", m_children } }) {
+        const int i = box->findData(s.value(QLatin1String(key), QStringLiteral("per-request")));
+        if (i >= 0)
+            box->setCurrentIndex(i);
+    }
 }
 
 void ClusterPanel::saveSettings() const
@@ -203,6 +262,9 @@ void ClusterPanel::saveSettings() const
     s.setValue(QStringLiteral("cluster/workers"), m_workers->value());
     s.setValue(QStringLiteral("cluster/policy"), m_policy->currentText());
     s.setValue(QStringLiteral("cluster/port"), m_port->value());
+    s.setValue(QStringLiteral("cluster/engine"), engineSetting());
+    s.setValue(QStringLiteral("cluster/threads"), m_threads->currentData());
+    s.setValue(QStringLiteral("cluster/children"), m_children->currentData());
 }
 
 } // namespace clusterlab

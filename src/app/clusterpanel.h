@@ -59,6 +59,10 @@ public:
 
     int workersSetting() const;
     void setWorkersSetting(int n);
+    // The engine row: "native" or "node" (refused, with a tooltip saying
+    // why, when no `node` is installed).
+    QString engineSetting() const;
+    void setEngineSetting(const QString& engine);
     QString policySetting() const;
     void setPolicySetting(const QString& policy);
     void loadSettings();
@@ -72,6 +76,9 @@ private:
     LabController* m_lab;
     QSpinBox* m_workers = nullptr;
     QComboBox* m_policy = nullptr;
+    QComboBox* m_engine = nullptr;   // native, node
+    QComboBox* m_threads = nullptr;  // Node: per-request, pool
+    QComboBox* m_children = nullptr; // Node: per-request, pool
     QSpinBox* m_port = nullptr;
     QPushButton* m_startStop = nullptr;
     QPlainTextEdit* m_eventView = nullptr;

@@ -80,10 +80,15 @@ bool LabController::start(const ClusterConfig& config, QString* errorOut)
     m_sessions->attach(m_cluster.get());
     Q_EMIT clusterChanged(m_cluster.get());
     const QString note = m_cluster->port() != config.port ? tr(" (port %1 was busy)").arg(config.port) : QString();
-    Q_EMIT urlChanged(m_cluster->url(), tr("Cluster on %1/ — %2, %3 workers%4")
+    // Which engine runs, and on what: the one place the window says it.
+    const QString engine = config.engine == EngineKind::Node
+        ? tr("%1; /worker %2, /child %3")
+              .arg(m_cluster->runtime(), offloadModeName(config.threads), offloadModeName(config.children))
+        : tr("native engine");
+    Q_EMIT urlChanged(m_cluster->url(), tr("Cluster on %1/ — %2, %3 workers, %4%5")
                                             .arg(m_cluster->url(), policyName(config.policy))
                                             .arg(m_cluster->workerCount())
-                                            .arg(note));
+                                            .arg(engine, note));
     return true;
 }
 

@@ -32,6 +32,8 @@
 #include <QDir>
 #include <QLabel>
 #include <QProcess>
+#include <QStatusBar>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QFile>
@@ -101,6 +103,7 @@ private Q_SLOTS:
     void twoSessionsCompareWithRatios();
     void openingWhatIsNotASessionChangesNothing();
     void theWindowEndsWhileAHostileSessionOpens();
+    void theNodeEngineRunsInTheWindow();
 
 private:
     bool openWindow();
@@ -567,6 +570,40 @@ void TestMainWindow::reportIsTypesetWithTablesAndCharts()
     QVERIFY(!page.contains("<?xml"));
     // An unwritable place says so.
     QVERIFY(!m_window->exports()->report(QStringLiteral("/nonexistent/dir/r.pdf")).isEmpty());
+}
+
+// Issue 24: the window runs the Node.js engine as it runs the native one;
+// the status line says which, and its charts and table fill the same way.
+void TestMainWindow::theNodeEngineRunsInTheWindow()
+{
+    if (QStandardPaths::findExecutable(QStringLiteral("node")).isEmpty())
+        QSKIP("node is not on the PATH: the Node.js engine's tests need Node.js 18 or newer (the native engine's do not)");
+    QSettings().setValue(QStringLiteral("cluster/engine"), QStringLiteral("node"));
+    QSettings().setValue(QStringLiteral("cluster/threads"), QStringLiteral("pool"));
+    QVERIFY(openWindow());
+    const Engine* engine = m_window->lab()->cluster();
+    QCOMPARE(engine->engineName(), QStringLiteral("node"));
+    QCOMPARE(engine->config().threads, OffloadMode::Pool);
+    QCOMPARE(engine->config().children, OffloadMode::PerRequest);
+    bool named = false;
+    for (const QLabel* label : m_window->statusBar()->findChildren<QLabel*>())
+        named = named || (label->text().contains(QStringLiteral("Node.js v")) && label->text().contains(QStringLiteral("/worker pool")));
+    QVERIFY2(named, "the status line names the engine and Node's version");
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 2, 10000);
+    QSignalSpy answered(m_window->requestPanel(), &RequestPanel::responseReceived);
+    for (const char* route : { "/", "/main", "/worker", "/child" }) {
+        m_window->requestPanel()->setN(12);
+        m_window->requestPanel()->send(QLatin1String(route));
+        QVERIFY(answered.wait(20000));
+        QCOMPARE(answered.constLast().at(0).toInt(), 200);
+    }
+    bool ours = false;
+    for (const Engine::WorkerInfo& w : engine->workers())
+        ours = ours || w.pid == answered.constLast().at(1).toLongLong();
+    QVERIFY2(ours, "a Node worker answered");
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->routingChart()->showsEmptyHint(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lab()->feed()->latest() && m_window->lab()->feed()->latest()->snapshot
+                                 && m_window->lab()->feed()->latest()->snapshot->totalRecords >= 4, 10000);
 }
 
 bool TestMainWindow::openWindow()
