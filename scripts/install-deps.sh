@@ -13,6 +13,12 @@ packages=(
 )
 # Extra packages a caller asks for (e.g. the benchmark tools).
 packages+=("$@")
+# The Node.js engine runs the system's node (18 or newer): Debian's nodejs
+# only when no node is on the PATH already (nvm, a tarball, NodeSource).
+# The native lab needs none of it.
+if ! command -v node >/dev/null 2>&1 && ! command -v nodejs >/dev/null 2>&1; then
+  packages+=(nodejs)
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   cat >&2 <<'MSG'

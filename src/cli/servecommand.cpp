@@ -110,7 +110,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     const QCommandLineOption noTelemetryOpt(QStringLiteral("no-telemetry"),
                                             QStringLiteral("Workers send no records (to measure what telemetry costs)."));
     const QCommandLineOption faultOpt(QStringLiteral("fault-injection"),
-                                      QStringLiteral("Workers accept fault=crash|hang and payload=MiB on /worker and "
+                                      QStringLiteral("Workers accept fault=crash|throw|hang and payload=MiB on /worker and "
                                                      "/child (for experiments; off by default: a 400)."));
     parser.addOptions({ statsOpt, recordOpt, noTelemetryOpt, faultOpt });
     QCommandLineOption workerArg(QStringLiteral("worker-arg"), QStringLiteral("Extra argument for every worker."),

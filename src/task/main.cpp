@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// clusterlab-task N [--payload BYTES] [--crash | --hang]
+// clusterlab-task N [--payload BYTES] [--crash | --throw | --hang]
 //
 // Computes fib(N) and prints one line on stdout:
 //     <result> <computeStartNs> <computeEndNs> <peakRssKiB> <payloadChecksum>
@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <chrono>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -146,7 +147,7 @@ bool readPayload(std::vector<unsigned char>* into, std::size_t size)
 int main(int argc, char** argv)
 {
     if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::puts("usage: clusterlab-task N [--payload BYTES] [--crash | --hang]\n"
+        std::puts("usage: clusterlab-task N [--payload BYTES] [--crash | --throw | --hang]\n"
                   "Computes fib(N) (0 <= N <= 45) and prints\n"
                   "\"<result> <startNs> <endNs> <peakRssKiB> <payloadChecksum>\".\n"
                   "--payload reads BYTES from stdin first and checksums them.");
@@ -156,12 +157,15 @@ int main(int argc, char** argv)
     long long payload = 0;
     bool crash = false;
     bool hang = false;
+    bool throws = false;
     bool ok = argc >= 2 && parseN(argv[1], &n);
     for (int i = 2; ok && i < argc; ++i) {
-        if (std::strcmp(argv[i], "--crash") == 0 && !hang) {
+        if (std::strcmp(argv[i], "--crash") == 0 && !hang && !throws) {
             crash = true;
-        } else if (std::strcmp(argv[i], "--hang") == 0 && !crash) {
+        } else if (std::strcmp(argv[i], "--hang") == 0 && !crash && !throws) {
             hang = true;
+        } else if (std::strcmp(argv[i], "--throw") == 0 && !crash && !hang) {
+            throws = true;
         } else if (std::strcmp(argv[i], "--payload") == 0 && i + 1 < argc) {
             char* end = nullptr;
             payload = std::strtoll(argv[++i], &end, 10);
@@ -174,13 +178,15 @@ int main(int argc, char** argv)
     if (!ok) {
         std::fprintf(stderr,
                      "clusterlab-task: expected N in 0..%d, then optionally --payload BYTES (at most %d MiB) "
-                     "and --crash or --hang\n",
+                     "and one of --crash, --throw or --hang\n",
                      clusterlab::kMaxFibN, clusterlab::kMaxPayloadMb);
         return 2;
     }
     dieWithParent();
     if (crash)
         std::abort(); // what a bug in the task's code would do
+    if (throws) // an exception nobody catches: std::terminate, as C++ does (Node's child exits with code 1)
+        throw std::runtime_error("fault=throw: the computation threw");
     if (hang) {
         for (;;) // what a stuck task would do; the worker's timeout kills it
             std::this_thread::sleep_for(std::chrono::hours(1));

@@ -66,6 +66,7 @@ private Q_SLOTS:
     void experimentParametersNeedFaultInjection();
     void aCrashingTaskFailsOnlyItsRequest();
     void aCrashOnAPoolThreadTakesTheWorkerDown();
+    void anExceptionOnAPoolThreadFailsOnlyItsRequest();
     void hungJobsAndTasksGet504();
     void payloadReadInPlaceOrThroughThePipe();
     void idleLimitCountsFromTheLastRequest();
@@ -752,6 +753,7 @@ void TestWorker::experimentParametersNeedFaultInjection_data()
     QTest::addRow("worker crash") << QByteArray("/worker?n=1&fault=crash");
     QTest::addRow("child crash") << QByteArray("/child?n=1&fault=crash");
     QTest::addRow("worker hang") << QByteArray("/worker?fault=hang");
+    QTest::addRow("worker throw") << QByteArray("/worker?fault=throw");
     QTest::addRow("child payload") << QByteArray("/child?n=1&payload=1");
     QTest::addRow("worker payload 0") << QByteArray("/worker?n=1&payload=0");
 }
@@ -787,6 +789,26 @@ void TestWorker::aCrashingTaskFailsOnlyItsRequest()
     QVERIFY2(r.body.contains("crashed"), r.body.constData());
     QCOMPARE(r.header("X-Worker-Pid").toLongLong(), worker.pid());
     QVERIFY(c.readResponse(&r)); // the same connection, the same worker, going on
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("X-Worker-Pid").toLongLong(), worker.pid());
+    // An exception nobody catches in a task: C++ terminates it (SIGABRT), its request alone fails.
+    QVERIFY(c.send(get("/child?n=5&fault=throw")));
+    QVERIFY(c.readResponse(&r));
+    QCOMPARE(r.status, 502);
+    QCOMPARE(worker.process().state(), QProcess::Running);
+}
+
+// Issue 24: fault=throw, an exception in the computation, beside crash. On a
+// pool thread the job catches it: 500, and the worker and its thread serve on.
+void TestWorker::anExceptionOnAPoolThreadFailsOnlyItsRequest()
+{
+    WorkerProcess worker({ QStringLiteral("--fault-injection"), QStringLiteral("--pool-threads"), QStringLiteral("1") });
+    QVERIFY(worker.start());
+    ParsedResponse r;
+    QVERIFY(RawHttpClient::get(worker.port(), "/worker?n=5&fault=throw", &r));
+    QCOMPARE(r.status, 500);
+    QVERIFY2(r.body.contains("the computation threw on its pool thread"), r.body.constData());
+    QVERIFY(RawHttpClient::get(worker.port(), "/worker?n=10", &r)); // the one thread, free again
     QCOMPARE(r.status, 200);
     QCOMPARE(r.header("X-Worker-Pid").toLongLong(), worker.pid());
     QCOMPARE(worker.process().state(), QProcess::Running);

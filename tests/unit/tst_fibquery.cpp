@@ -83,12 +83,13 @@ void TestFibQuery::experimentParameters_data()
     QTest::addRow("none") << QByteArray("n=3") << true << int(Fault::None) << 0 << QByteArray();
     QTest::addRow("crash") << QByteArray("n=3&fault=crash") << true << int(Fault::Crash) << 0 << QByteArray();
     QTest::addRow("hang") << QByteArray("fault=hang") << true << int(Fault::Hang) << 0 << QByteArray();
+    QTest::addRow("throw") << QByteArray("fault=throw") << true << int(Fault::Throw) << 0 << QByteArray();
     QTest::addRow("payload 64") << QByteArray("payload=64&n=1") << true << int(Fault::None) << 64 << QByteArray();
     QTest::addRow("payload 0 is still a parameter") << QByteArray("payload=0") << true << int(Fault::None) << 0 << QByteArray();
     QTest::addRow("payload 65") << QByteArray("payload=65") << false << 0 << 0 << QByteArray("at most 64");
     QTest::addRow("payload empty") << QByteArray("payload=") << false << 0 << 0 << QByteArray("payload is empty");
     QTest::addRow("payload -1") << QByteArray("payload=-1") << false << 0 << 0 << QByteArray("plain integer 0..64");
-    QTest::addRow("fault unknown") << QByteArray("fault=boom") << false << 0 << 0 << QByteArray("crash or hang");
+    QTest::addRow("fault unknown") << QByteArray("fault=boom") << false << 0 << 0 << QByteArray("crash, throw or hang");
     QTest::addRow("fault twice") << QByteArray("fault=crash&fault=hang") << false << 0 << 0 << QByteArray("more than once");
     QTest::addRow("fault escaped") << QByteArray("fault=%63rash") << true << int(Fault::Crash) << 0 << QByteArray();
 }

@@ -128,8 +128,10 @@ FibQuery parseFibQuery(const QByteArray& query)
                 result.fault = Fault::Crash;
             } else if (value == "hang") {
                 result.fault = Fault::Hang;
+            } else if (value == "throw") {
+                result.fault = Fault::Throw;
             } else {
-                result.error = "fault must be crash or hang, got '" + printable(value) + "'";
+                result.error = "fault must be crash, throw or hang, got '" + printable(value) + "'";
                 return result;
             }
         }

@@ -6,13 +6,15 @@
 namespace clusterlab {
 
 // What a fault= parameter asks a computation to do (experiments only).
-enum class Fault { None, Crash, Hang };
+// crash: a native crash (abort); throw: an exception in the computation;
+// hang: it never finishes. Experiments only (--fault-injection).
+enum class Fault { None, Crash, Throw, Hang };
 
 // The N of /main, /worker and /child, read from a raw query string
 // ("n=30&x=y"). Absent -> the default (30). Present more than once, empty,
 // signed, fractional, non-decimal or outside 0..45 -> an error with a
 // one-line reason for the 400 response. The same rules hold for the
-// experiment parameters fault= (crash|hang) and payload= (MiB, 0..64); the
+// experiment parameters fault= (crash|throw|hang) and payload= (MiB, 0..64); the
 // router decides whether they are allowed at all.
 struct FibQuery
 {

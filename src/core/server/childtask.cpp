@@ -51,6 +51,8 @@ void ChildTask::start()
         args << QStringLiteral("--crash");
     else if (m_options.fault == Fault::Hang)
         args << QStringLiteral("--hang");
+    else if (m_options.fault == Fault::Throw)
+        args << QStringLiteral("--throw");
     m_process->setArguments(args);
     m_process->setProcessEnvironment(m_pool->environment());
     if (m_options.payloadSize == 0)

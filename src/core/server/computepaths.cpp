@@ -14,6 +14,8 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <functional>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace clusterlab::computepaths {
@@ -34,7 +36,16 @@ struct PoolResult
     std::uint64_t threadId = 0;
     std::uint64_t checksum = 0; // of the payload read in place
     bool hung = false;          // fault=hang ran out its time limit
+    std::string threw;          // fault=throw: what the computation threw (caught on its thread)
 };
+
+// The computation as a bug would make it: it throws (fault=throw).
+std::uint64_t throwingFib(int n)
+{
+    if (n >= 0)
+        throw std::runtime_error("fault=throw: the computation threw");
+    return 0;
+}
 
 Outcome full(const char* what, bool json)
 {
@@ -99,7 +110,13 @@ Handle onPool(WorkerServer* server, QObject* context, const Router::Plan& plan, 
                 r.hung = !gate->wait(hangLimitMs);
             if (payloadSize > 0)
                 r.checksum = payloadChecksum(reinterpret_cast<const unsigned char*>(payload.constData()), payloadSize);
-            r.value = fib(n);
+            // An exception stays on its pool thread: the job catches it and
+            // the request gets 500; the worker and the thread serve on.
+            try {
+                r.value = fault == Fault::Throw ? throwingFib(n) : fib(n);
+            } catch (const std::exception& e) {
+                r.threw = e.what();
+            }
             r.endNs = steadyNowNs();
             r.threadId = static_cast<std::uint64_t>(std::hash<std::thread::id>()(std::this_thread::get_id()));
         }
@@ -123,6 +140,8 @@ Handle onPool(WorkerServer* server, QObject* context, const Router::Plan& plan, 
         o.timing = ResponseTiming { msBetween(headersNs, r.startNs), msBetween(r.startNs, r.endNs), 0 };
         if (r.hung) {
             o.response = errorResponse(504, "the job hung past its " + QByteArray::number(hangLimitMs) + " ms limit", json);
+        } else if (!r.threw.empty()) {
+            o.response = errorResponse(500, "the computation threw on its pool thread: " + QByteArray::fromStdString(r.threw), json);
         } else {
             ComputeResult c { "/worker", n, r.value, PathId::Thread };
             c.payloadMb = payloadMb;

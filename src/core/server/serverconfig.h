@@ -33,7 +33,7 @@ struct ServerConfig
     int writeTimeoutMs = 10000; // output waiting and not one byte taken by the client for this long -> closed
     int taskTimeoutMs = 60000;  // a /child task running longer -> 504
     QString taskProgram;        // empty -> clusterlab-task next to this executable
-    // The experiments' parameters on /worker and /child: fault=crash|hang
+    // The experiments' parameters on /worker and /child: fault=crash|throw|hang
     // and payload=MiB. Off: either is a 400. Never on by default.
     bool faultInjection = false;
     HttpRequestParser::Limits limits;

@@ -56,7 +56,7 @@ void addServerOptions(QCommandLineParser* parser)
     task.setFlags(QCommandLineOption::HiddenFromHelp);
     parser->addOption(task);
     parser->addOption({ QStringLiteral("fault-injection"),
-                        QStringLiteral("Accept the experiments' fault=crash|hang and payload=MiB on /worker and "
+                        QStringLiteral("Accept the experiments' fault=crash|throw|hang and payload=MiB on /worker and "
                                        "/child (off: a 400).") });
 }
 

@@ -17,7 +17,7 @@
 const path = require('path');
 const { Worker } = require('worker_threads');
 const { fork } = require('child_process');
-const { nowNs } = require('./clock');
+const { now } = require('./clock');
 
 const THREAD_MAIN = path.join(__dirname, 'thread.js');
 const CHILD_MAIN = path.join(__dirname, 'child.js');
@@ -43,7 +43,7 @@ class Runner {
       return Promise.resolve({ full: true });
     ++this.admitted;
     return new Promise((resolve) => {
-      const entry = { job, resolve, queuedNs: nowNs() };
+      const entry = { job, resolve, queuedNs: now() };
       const done = (outcome) => { --this.admitted; resolve(outcome); this.next(); };
       entry.done = done;
       if (this.mode === 'per-request') {
@@ -94,7 +94,7 @@ class ThreadRunner extends Runner {
 
   startOne(entry, ex) {
     ex.entry = entry;
-    entry.dispatchNs = nowNs();
+    entry.dispatchNs = now();
     ex.timer = setTimeout(() => {
       this.fail(ex, { timedOut: true });
       ex.w.terminate();
@@ -133,7 +133,7 @@ class ThreadRunner extends Runner {
 
 class ChildRunner extends Runner {
   spawn() {
-    const spawnNs = nowNs();
+    const spawnNs = now();
     const c = fork(CHILD_MAIN, [this.mode === 'pool' ? 'pool' : 'once'],
       { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ex = { c, entry: null, spawnNs, timer: null };
@@ -152,7 +152,7 @@ class ChildRunner extends Runner {
 
   startOne(entry, ex) {
     ex.entry = entry;
-    entry.dispatchNs = ex.spawnNs > entry.queuedNs ? ex.spawnNs : nowNs();
+    entry.dispatchNs = ex.spawnNs > entry.queuedNs ? ex.spawnNs : now();
     ex.timer = setTimeout(() => {
       this.fail(ex, { timedOut: true });
     }, this.timeoutMs);
@@ -166,7 +166,7 @@ class ChildRunner extends Runner {
     clearTimeout(ex.timer);
     ex.entry = null;
     entry.done({ result: m.result, startNs: m.startNs, endNs: m.endNs, checksum: m.checksum, taskPid: ex.c.pid,
-      queuedNs: entry.queuedNs, dispatchNs: entry.dispatchNs, answerNs: nowNs(), peakRssKiB: m.peakRssKiB });
+      queuedNs: entry.queuedNs, dispatchNs: entry.dispatchNs, answerNs: now(), peakRssKiB: m.peakRssKiB });
     if (this.mode === 'pool') { this.idle.push(ex); this.next(); }
     // per-request: the child disconnects and exits by itself once it has answered.
   }
@@ -176,7 +176,7 @@ class ChildRunner extends Runner {
     if (!entry) return;
     clearTimeout(ex.timer);
     ex.entry = null;
-    entry.done(Object.assign({ queuedNs: entry.queuedNs, dispatchNs: entry.dispatchNs, answerNs: nowNs(),
+    entry.done(Object.assign({ queuedNs: entry.queuedNs, dispatchNs: entry.dispatchNs, answerNs: now(),
       taskPid: ex.c.pid }, outcome));
     this.all.delete(ex);
     this.idle = this.idle.filter((e) => e !== ex);

@@ -126,8 +126,8 @@ function runPrimary(argv) {
       checkAllListening();
     });
     worker.on('message', (m) => {
-      if (m && m.type === 'telemetry') {
-        out(Object.assign({ index: slot.index, pid: worker.process.pid }, m));
+      if (typeof m === 'string' && m.startsWith('{"type":"telemetry"')) {
+        process.stdout.write(`${m}\n`); // a protocol line, written by the worker as it is
       } else if (m && m.type === 'listen-error') {
         if (!everListened) {
           stopAll(true);

@@ -9,7 +9,7 @@
 // X-Connection-Id, X-Request-Seq and Server-Timing.
 
 const http = require('http');
-const { nowNs, msBetween } = require('./clock');
+const { now, sinceBase, msBetween } = require('./clock');
 const { fib, fillPayload, MAX_FIB_N, DEFAULT_FIB_N, MAX_PAYLOAD_MB } = require('./fib');
 const { HostPolicy } = require('./hostpolicy');
 const { ThreadRunner, ChildRunner } = require('./offload');
@@ -84,7 +84,7 @@ function runWorker() {
   let connections = 0;
   let stopping = false;
   const payloads = new Map(); // MiB -> the worker's copy, shared with threads (SharedArrayBuffer)
-  const telemetry = new Telemetry(o.telemetry,
+  const telemetry = new Telemetry(o.telemetry, index,
     () => ({ inFlight, poolBusy: threads.busy, tasks: children.busy, connections }),
     (batch) => { if (process.connected) process.send(batch); });
 
@@ -98,7 +98,7 @@ function runWorker() {
   };
 
   function handle(req, res) {
-    const rec = { headersNs: nowNs(), queuedNs: 0n, computeStartNs: 0n, computeEndNs: 0n, writtenNs: 0n, spawnNs: 0,
+    const rec = { headersNs: now(), queuedNs: null, computeStartNs: null, computeEndNs: null, writtenNs: null, spawnNs: 0,
       requestSeq: ++requestSeq, connectionId: req.socket.clusterlabId || 0, threadOrTask: 0, bytes: 0, status: 0,
       n: -1, route: OTHER_ROUTE, path: PATHS.none };
     ++inFlight;
@@ -106,7 +106,7 @@ function runWorker() {
     let finished = false;
     res.on('close', () => {
       --inFlight;
-      rec.writtenNs = nowNs();
+      rec.writtenNs = now();
       if (!finished) rec.status = 0; // its client left first: dropped
       telemetry.add(rec);
       if (stopping && inFlight === 0) exitWhenDrained();
@@ -196,9 +196,9 @@ function runWorker() {
     };
     if (pathname === '/main') {
       rec.path = PATHS.main;
-      rec.queuedNs = rec.computeStartNs = nowNs();
+      rec.queuedNs = rec.computeStartNs = now();
       const result = fib(q.n);
-      rec.computeEndNs = nowNs();
+      rec.computeEndNs = now();
       return answer('main', result, { queueMs: msBetween(rec.headersNs, rec.computeStartNs),
         computeMs: msBetween(rec.computeStartNs, rec.computeEndNs), spawnMs: 0 });
     }
@@ -206,14 +206,14 @@ function runWorker() {
     const more = (r) => (q.payloadMb > 0 ? { payloadMb: q.payloadMb, payloadChecksum: r.checksum.toString(16) } : {});
     if (pathname === '/worker') {
       rec.path = PATHS.thread;
-      rec.queuedNs = nowNs();
+      rec.queuedNs = now();
       threads.run({ n: q.n, fault: q.fault, payload }).then((r) => {
         if (r.full) return error(503, 'the thread pool queue is full', { 'Retry-After': '1' });
         if (r.timedOut) return error(504, `the job hung past its ${o.taskTimeoutMs} ms limit`);
         if (r.threw) return error(500, `the computation threw in its worker thread: ${r.threw}`);
         if (r.died) return error(500, r.died);
-        rec.computeStartNs = r.startNs;
-        rec.computeEndNs = r.endNs;
+        rec.computeStartNs = r.startNs = sinceBase(r.startNs);
+        rec.computeEndNs = r.endNs = sinceBase(r.endNs);
         rec.threadOrTask = r.threadId;
         // Spawn: a per-request thread's start-up (dispatch -> compute start) is the seed's cost of a new Worker.
         const spawnMs = o.threads === 'per-request' ? msBetween(r.dispatchNs, r.startNs) : 0;
@@ -224,15 +224,15 @@ function runWorker() {
       return undefined;
     }
     rec.path = PATHS.child;
-    rec.queuedNs = nowNs();
+    rec.queuedNs = now();
     children.run({ n: q.n, fault: q.fault, payload }).then((r) => {
       if (r.full) return error(503, 'the child-process limit and its queue are full', { 'Retry-After': '1' });
       rec.threadOrTask = r.taskPid || 0;
       if (r.timedOut) return error(504, `the child ran past its ${o.taskTimeoutMs} ms limit and was killed`);
       if (r.died) return error(502, r.died);
       rec.queuedNs = r.dispatchNs;
-      rec.computeStartNs = r.startNs;
-      rec.computeEndNs = r.endNs;
+      rec.computeStartNs = r.startNs = sinceBase(r.startNs);
+      rec.computeEndNs = r.endNs = sinceBase(r.endNs);
       const spawnMs = msBetween(r.dispatchNs, r.startNs) + msBetween(r.endNs, r.answerNs);
       rec.spawnNs = Math.round(spawnMs * 1e6);
       return answer('child', r.result, { queueMs: msBetween(rec.headersNs, r.dispatchNs),

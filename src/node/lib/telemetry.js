@@ -11,7 +11,7 @@
 // a batch (a stalled channel drops the rest, counted in "dropped").
 
 const { monitorEventLoopDelay } = require('perf_hooks');
-const { nowNs } = require('./clock');
+const { BASE_NS, now } = require('./clock');
 
 const MAX_PENDING = 100000;
 const RESOLUTION_MS = 10;
@@ -21,8 +21,10 @@ const OTHER_ROUTE = 5;
 const PATHS = { none: 0, main: 1, thread: 2, child: 3 };
 
 class Telemetry {
-  constructor(enabled, gauges, send) {
+  constructor(enabled, index, gauges, send) {
     this.enabled = enabled;
+    this.index = index;
+    this.base = BASE_NS.toString();
     this.gauges = gauges;
     this.send = send;
     this.pending = [];
@@ -38,7 +40,7 @@ class Telemetry {
     this.sampleTimer = setInterval(() => this.sample(), 100);
   }
 
-  // r: { headersNs, queuedNs, computeStartNs, computeEndNs, writtenNs (BigInt or 0n),
+  // r: { headersNs, queuedNs, computeStartNs, computeEndNs, writtenNs (ns since BASE_NS, or null),
   //      spawnNs (Number), requestSeq, connectionId, threadOrTask, bytes, status, n, route, path }
   add(r) {
     ++this.served;
@@ -55,7 +57,7 @@ class Telemetry {
     const mean = this.delay.mean;
     this.delay.reset();
     this.samples.push({
-      t: nowNs(),
+      t: now(),
       // The histogram records each interval between its 10 ms ticks: the
       // lag is what exceeds the tick (timer drift, as the native worker's).
       lagMaxUs: lagUs(max),
@@ -69,16 +71,15 @@ class Telemetry {
 
   flush() {
     if (!this.enabled || (this.pending.length === 0 && this.samples.length === 0)) return;
-    const base = this.pending.length > 0 ? this.pending[0].headersNs : this.samples[0].t;
-    const off = (t) => (t ? Number(t - base) : null);
-    const records = this.pending.map((r) => [off(r.headersNs), off(r.queuedNs), off(r.computeStartNs),
-      off(r.computeEndNs), off(r.writtenNs), r.spawnNs, r.requestSeq, r.connectionId, r.threadOrTask, r.bytes,
-      r.status, r.n, r.route, r.path]);
-    const samples = this.samples.map((s) => Object.assign({}, s, { t: off(s.t) }));
+    // Times are already offsets from this process's BASE_NS: the batch is
+    // written as the protocol line itself, once (the primary forwards it).
+    const records = this.pending.map((r) => [r.headersNs, r.queuedNs, r.computeStartNs, r.computeEndNs, r.writtenNs,
+      r.spawnNs, r.requestSeq, r.connectionId, r.threadOrTask, r.bytes, r.status, r.n, r.route, r.path]);
+    const line = JSON.stringify({ type: 'telemetry', index: this.index, pid: process.pid, batch: ++this.batch,
+      served: this.served, dropped: this.dropped, base: this.base, records, samples: this.samples });
     this.pending = [];
     this.samples = [];
-    this.send({ type: 'telemetry', batch: ++this.batch, served: this.served, dropped: this.dropped,
-      base: base.toString(), records, samples });
+    this.send(line);
   }
 
   stop() {
