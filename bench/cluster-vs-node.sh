@@ -49,10 +49,7 @@ NODE_RSS=$(rss "$(pgrep -P "$NODE_PID" -f node-cluster-demo.js | head -1)")
 CL_RSS=$(rss "$(pgrep -P "$SERVE_PID" | head -1)")
 
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" # -c1000 needs more than 1024 descriptors
-# rps and p99 (ms) from wrk (connections: $2, default 16), or from ab
-wrk_run() { wrk -t1 -c"${2:-16}" -d"$DURATION" --latency "$1" >"$OUT/wrk.txt" 2>&1 || true
-  awk '/Requests\/sec/ {r=$2} /^ +99%/ {v=$2; u=v; gsub(/[0-9.]/,"",u); gsub(/[a-z]/,"",v);
-       p=(u=="us")?v/1000:(u=="s")?v*1000:v} END {printf "%s %s\n", r, p}' "$OUT/wrk.txt"; }
+# rps and p99 (ms) from wrk (wrk_run, bench/common.sh), or from ab
 ab_run() { ab -q -c4 -n "$2" "$1" >"$OUT/ab.txt" 2>&1 || true
   awk '/Requests per second/ {r=$4} /^ +99%/ {p=$2} /Failed requests/ {f=$3} END {printf "%s %s %s\n", r, p, f}' "$OUT/ab.txt"; }
 leaked() { pgrep -fc "$PEER child" || true; }

@@ -25,3 +25,9 @@ http {
 NGINX
   nginx -c "$3/nginx.conf" -p "$3"
 }
+
+# "REQ/S P99_MS" of wrk -t1 on URL with CONNECTIONS (default 16) for
+# $DURATION, its output kept in $OUT/wrk.txt.
+wrk_run() { wrk -t1 -c"${2:-16}" -d"$DURATION" --latency "$1" >"$OUT/wrk.txt" 2>&1 || true
+  awk '/Requests\/sec/ {r=$2} /^ +99%/ {v=$2; u=v; gsub(/[0-9.]/,"",u); gsub(/[a-z]/,"",v);
+       p=(u=="us")?v/1000:(u=="s")?v*1000:v} END {printf "%s %s\n", r, p}' "$OUT/wrk.txt"; }

@@ -50,9 +50,6 @@ serve 3003 --threads per-request --children per-request --no-telemetry
 for p in 3000 3001 3002 3003; do wait_port $p; done
 sleep 0.5
 
-wrk_run() { wrk -t1 -c"${2:-16}" -d"$DURATION" --latency "$1" >"$OUT/wrk.txt" 2>&1 || true
-  awk '/Requests\/sec/ {r=$2} /^ +99%/ {v=$2; u=v; gsub(/[0-9.]/,"",u); gsub(/[a-z]/,"",v);
-       p=(u=="us")?v/1000:(u=="s")?v*1000:v} END {printf "%s %s\n", r, p}' "$OUT/wrk.txt"; }
 ab_run() { ab -q -c2 -n "$2" "$1" >"$OUT/ab.txt" 2>&1 || true
   awk '/Requests per second/ {r=$4} /^ +99%/ {p=$2} END {printf "%s %s\n", r, p}' "$OUT/ab.txt"; }
 

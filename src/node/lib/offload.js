@@ -67,6 +67,36 @@ class Runner {
     }
   }
 
+  // The job an executor was running, now over (null when none was): its
+  // time limit cleared, the executor free of it.
+  settle(ex) {
+    const entry = ex.entry;
+    if (!entry) return null;
+    clearTimeout(ex.timer);
+    ex.entry = null;
+    return entry;
+  }
+
+  // An answer: the job's outcome; a pooled executor takes the next job
+  // (a per-request one ends by itself once it has answered).
+  answered(ex, outcome) {
+    const entry = this.settle(ex);
+    if (!entry) return;
+    entry.done(Object.assign({ queuedNs: entry.queuedNs, dispatchNs: entry.dispatchNs }, outcome));
+    if (this.mode === 'pool') { this.idle.push(ex); this.next(); }
+  }
+
+  // No answer (threw, hung, died): the outcome says why, and the executor
+  // is not reused: it is ended, and a pool makes a new one when needed.
+  failed(ex, outcome) {
+    const entry = this.settle(ex);
+    if (!entry) return;
+    entry.done(Object.assign({ queuedNs: entry.queuedNs, dispatchNs: entry.dispatchNs }, outcome));
+    this.all.delete(ex);
+    this.idle = this.idle.filter((e) => e !== ex);
+    this.kill(ex);
+  }
+
   // Ends every executor (a worker's graceful stop, or its exit).
   close() {
     for (const ex of this.all) this.kill(ex);
@@ -95,36 +125,16 @@ class ThreadRunner extends Runner {
   startOne(entry, ex) {
     ex.entry = entry;
     entry.dispatchNs = now();
-    ex.timer = setTimeout(() => {
-      this.fail(ex, { timedOut: true });
-      ex.w.terminate();
-    }, this.timeoutMs);
+    ex.timer = setTimeout(() => this.fail(ex, { timedOut: true }), this.timeoutMs); // fail() ends the thread
     const { n, fault, payload } = entry.job;
     ex.w.postMessage({ n, fault, payload });
   }
 
   answer(ex, m) {
-    const entry = ex.entry;
-    if (!entry) return;
-    clearTimeout(ex.timer);
-    ex.entry = null;
-    entry.done({ result: m.result, startNs: m.startNs, endNs: m.endNs, checksum: m.checksum, threadId: m.threadId,
-      queuedNs: entry.queuedNs, dispatchNs: entry.dispatchNs });
-    if (this.mode === 'pool') { this.idle.push(ex); this.next(); }
-    // per-request: the thread ends by itself once it has answered.
+    this.answered(ex, { result: m.result, startNs: m.startNs, endNs: m.endNs, checksum: m.checksum, threadId: m.threadId });
   }
 
-  fail(ex, outcome) {
-    const entry = ex.entry;
-    if (!entry) return;
-    clearTimeout(ex.timer);
-    ex.entry = null;
-    entry.done(Object.assign({ queuedNs: entry.queuedNs, dispatchNs: entry.dispatchNs }, outcome));
-    // A thread that threw or hung is not reused: the pool makes a new one.
-    this.all.delete(ex);
-    this.idle = this.idle.filter((e) => e !== ex);
-    ex.w.terminate();
-  }
+  fail(ex, outcome) { this.failed(ex, outcome); }
 
   kill(ex) { ex.w.terminate(); }
 }
@@ -153,35 +163,17 @@ class ChildRunner extends Runner {
   startOne(entry, ex) {
     ex.entry = entry;
     entry.dispatchNs = ex.spawnNs > entry.queuedNs ? ex.spawnNs : now();
-    ex.timer = setTimeout(() => {
-      this.fail(ex, { timedOut: true });
-    }, this.timeoutMs);
+    ex.timer = setTimeout(() => this.fail(ex, { timedOut: true }), this.timeoutMs); // fail() kills the child
     const { n, fault, payload } = entry.job;
     ex.c.send({ n, fault, payload: payload ? Buffer.from(payload.buffer, payload.byteOffset, payload.length) : null });
   }
 
   answer(ex, m) {
-    const entry = ex.entry;
-    if (!entry) return;
-    clearTimeout(ex.timer);
-    ex.entry = null;
-    entry.done({ result: m.result, startNs: m.startNs, endNs: m.endNs, checksum: m.checksum, taskPid: ex.c.pid,
-      queuedNs: entry.queuedNs, dispatchNs: entry.dispatchNs, answerNs: now(), peakRssKiB: m.peakRssKiB });
-    if (this.mode === 'pool') { this.idle.push(ex); this.next(); }
-    // per-request: the child disconnects and exits by itself once it has answered.
+    this.answered(ex, { result: m.result, startNs: m.startNs, endNs: m.endNs, checksum: m.checksum, taskPid: ex.c.pid,
+      answerNs: now(), peakRssKiB: m.peakRssKiB });
   }
 
-  fail(ex, outcome) {
-    const entry = ex.entry;
-    if (!entry) return;
-    clearTimeout(ex.timer);
-    ex.entry = null;
-    entry.done(Object.assign({ queuedNs: entry.queuedNs, dispatchNs: entry.dispatchNs, answerNs: now(),
-      taskPid: ex.c.pid }, outcome));
-    this.all.delete(ex);
-    this.idle = this.idle.filter((e) => e !== ex);
-    if (!ex.exited) ex.c.kill('SIGKILL');
-  }
+  fail(ex, outcome) { this.failed(ex, Object.assign({ answerNs: now(), taskPid: ex.c.pid }, outcome)); }
 
   kill(ex) { if (!ex.exited) ex.c.kill('SIGKILL'); }
 }
