@@ -17,6 +17,7 @@
 #include <QStandardPaths>
 #include <QtTest>
 
+#include <algorithm>
 #include <memory>
 
 using namespace clusterlab;
