@@ -197,7 +197,9 @@ expected_paths() {
         printf '%s\n' /usr/bin/clusterlab /usr/bin/clusterlab-cli /usr/bin/clusterlab-task /usr/bin/clusterlab-worker
       else
         printf '%s\n' /usr/bin/clusterlab-cli /usr/bin/clusterlab-task /usr/bin/clusterlab-worker
-      fi ;;
+      fi
+      # The Node.js engine's JavaScript, as in src/node/.
+      (cd src/node && find . -name '*.js' | sed 's|^\./|/usr/share/clusterlab/node/|') ;;
     clusterlab)
       printf '%s\n' /usr/bin/clusterlab /usr/share/applications/clusterlab.desktop \
         /usr/share/icons/hicolor/scalable/apps/clusterlab.svg \
