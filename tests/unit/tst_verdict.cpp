@@ -2,6 +2,7 @@
 // The experiments' arithmetic and rules on synthetic results: confidence
 // intervals, comparisons, Jain's index, every verdict rule's outcomes, and
 // the report's charts and page.
+#include "experiment/distributionstats.h"
 #include "experiment/report.h"
 #include "experiment/runner.h"
 #include "experiment/stats.h"
@@ -79,6 +80,7 @@ private Q_SLOTS:
     void estimateHasAStudentInterval();
     void compareNeedsSeparateIntervals();
     void jainIndex();
+    void distributionOfConnections();
     void rules_data();
     void rules();
     void tableHasTheSeedsShape();
@@ -446,6 +448,56 @@ void TestVerdict::reportPageHasTheTableFirst()
     QVERIFY(html.contains(QStringLiteral("Measured &lt;carefully&gt; &amp; well.")));
     QVERIFY(html.contains(report.machine.cpuModel.toHtmlEscaped()));
     QVERIFY(!html.contains(QStringLiteral("\"metrics\""))); // no raw JSON in the page
+}
+
+// Issue 24: the distribution experiment's rules on synthetic sequences:
+// what Node's SCHED_RR, SCHED_NONE and a kernel's hash look like.
+void TestVerdict::distributionOfConnections()
+{
+    const QList<qint64> two { 101, 102 };
+    // SCHED_RR as measured: W2 W1 W2 W1 … over 20 new connections.
+    QList<qint64> rr;
+    for (int i = 0; i < 20; ++i)
+        rr << (i % 2 ? 101 : 102);
+    DistributionStats s = analyzeDistribution(rr, two);
+    QCOMPARE(s.connections, 20);
+    QCOMPARE(s.strictRotation, 1.0);
+    QCOMPARE(s.longestRun, 1);
+    QCOMPARE(s.repeats, 0);
+    QCOMPARE(s.jain, 1.0);
+    QCOMPARE(s.maxShare, 0.5);
+    QCOMPARE(classifyDistribution(s), Distribution::StrictRotation);
+    // SCHED_NONE as measured: 12/8, the same worker twice in a row 7 times of 19.
+    const QList<qint64> none { 101, 101, 102, 101, 101, 101, 102, 102, 101, 102, 101, 101, 102, 101, 102, 102, 101, 101, 102, 101 };
+    s = analyzeDistribution(none, two);
+    QCOMPARE(s.repeats, 7);
+    QCOMPARE(s.longestRun, 3);
+    QCOMPARE(s.maxShare, 12.0 / 20);
+    QVERIFY(s.strictRotation < 0.95);
+    QVERIFY(qAbs(s.jain - 400.0 / (2 * (144 + 64))) < 1e-12);
+    QCOMPARE(classifyDistribution(s), Distribution::KernelSpread);
+    // Everything on one of three workers (a hash of one client's ports, or a busy sibling).
+    const QList<qint64> three { 101, 102, 103 };
+    s = analyzeDistribution(QList<qint64>(12, 103), three);
+    QCOMPARE(s.longestRun, 12);
+    QVERIFY(qAbs(s.jain - 1.0 / 3) < 1e-12);
+    QCOMPARE(s.maxShare, 1.0);
+    QCOMPARE(classifyDistribution(s), Distribution::OneWorker);
+    // Three workers visited in a changing order: spread, not a rotation.
+    s = analyzeDistribution({ 101, 102, 103, 101, 103, 102, 102, 101, 103, 103, 102, 101 }, three);
+    QVERIFY(s.strictRotation < 0.95);
+    QCOMPARE(classifyDistribution(s), Distribution::KernelSpread);
+    // Three in strict turn; a pid that is no worker's is counted apart.
+    s = analyzeDistribution({ 101, 102, 103, 101, 102, 999, 103, 101, 102, 103 }, three);
+    QCOMPARE(s.unattributed, 1);
+    QCOMPARE(s.connections, 9);
+    QCOMPARE(s.strictRotation, 1.0);
+    QCOMPARE(classifyDistribution(s), Distribution::StrictRotation);
+    // Too few to tell: fewer than two connections a worker, or one worker.
+    QCOMPARE(classifyDistribution(analyzeDistribution({ 101, 102, 101 }, two)), Distribution::TooFew);
+    QCOMPARE(classifyDistribution(analyzeDistribution(QList<qint64>(10, 101), { 101 })), Distribution::TooFew);
+    QCOMPARE(analyzeDistribution({}, two).jain, 0.0);
+    QCOMPARE(distributionName(Distribution::StrictRotation), QStringLiteral("strict rotation"));
 }
 
 QTEST_GUILESS_MAIN(TestVerdict)
