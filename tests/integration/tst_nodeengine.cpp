@@ -11,7 +11,9 @@
 #include "telemetry/telemetryaggregator.h"
 #include "workerprocess.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -94,6 +96,7 @@ private Q_SLOTS:
     void poolsAnswer503WhenFull();
     void telemetryReachesTheAggregator();
     void protocolGarbageIsCountedAndSurvived();
+    void aStalledChannelDropsTelemetryNotMemory();
     void destroyingTheEngineLeavesNoProcess();
 };
 
@@ -386,6 +389,38 @@ void TestNodeEngine::protocolGarbageIsCountedAndSurvived()
     QCOMPARE(engine.telemetry()->records().size(), std::size_t(1));
     QCOMPARE(engine.workers().size(), 1);
     QCOMPARE(engine.workers().at(0).pid, qint64(4242));
+}
+
+// A worker whose channel to the primary stops taking batches (the lab not
+// reading) keeps at most MAX_UNSENT_BATCHES of them; the rest are dropped
+// and counted. The worker's own telemetry code, run by node.
+void TestNodeEngine::aStalledChannelDropsTelemetryNotMemory()
+{
+    REQUIRE_NODE();
+    const QString lib = QCoreApplication::applicationDirPath() + QStringLiteral("/../share/clusterlab/node/lib/telemetry.js");
+    const QString script = QStringLiteral(
+        "const { Telemetry, MAX_UNSENT_BATCHES } = require(%1);"
+        "let handed = 0;"
+        "const t = new Telemetry(true, 0, () => ({ inFlight: 0, poolBusy: 0, tasks: 0, connections: 0 }),"
+        "  (line, done) => { ++handed; return true; });" // never written: done is never called
+        "clearInterval(t.flushTimer); clearInterval(t.sampleTimer);"
+        "for (let b = 0; b < MAX_UNSENT_BATCHES + 10; ++b) {"
+        "  for (let i = 0; i < 5; ++i) t.add({ headersNs: 1, status: 200 });"
+        "  t.flush();"
+        "}"
+        "console.log(JSON.stringify({ handed, dropped: t.dropped, served: t.served, limit: MAX_UNSENT_BATCHES }));"
+        "process.exit(0);")
+                               .arg(QString::fromUtf8(QJsonDocument(QJsonArray { lib }).toJson(QJsonDocument::Compact)).mid(1).chopped(1));
+    QProcess node;
+    node.start(QStandardPaths::findExecutable(QStringLiteral("node")), { QStringLiteral("-e"), script });
+    QVERIFY(node.waitForFinished(20000));
+    QCOMPARE(node.exitCode(), 0);
+    const QJsonObject o = QJsonDocument::fromJson(node.readAllStandardOutput()).object();
+    const int limit = o.value(QStringLiteral("limit")).toInt();
+    QVERIFY2(limit > 0, node.readAllStandardError().constData());
+    QCOMPARE(o.value(QStringLiteral("handed")).toInt(), limit);
+    QCOMPARE(o.value(QStringLiteral("dropped")).toInt(), 10 * 5);
+    QCOMPARE(o.value(QStringLiteral("served")).toInt(), (limit + 10) * 5);
 }
 
 void TestNodeEngine::destroyingTheEngineLeavesNoProcess()

@@ -48,11 +48,7 @@ void BlockingExperiment::run(Lab& lab, ExperimentResult& r)
                    .arg(num(heavyRate, 0))
                    .arg(num(static_cast<double>(step) / 1000.0, 1))
                    .arg(lab.rounds());
-    ClusterConfig config;
-    config.workers = 1;
-    config.poolThreads = cores;
-    config.telemetry = false;
-    if (!startClusterFor(lab, r, config, QStringLiteral("the worker")))
+    if (!startClusterFor(lab, r, oneQuietWorker(cores), QStringLiteral("the worker")))
         return;
     const QStringList scenarios { QStringLiteral("none"), QStringLiteral("main"), QStringLiteral("worker"),
                                   QStringLiteral("child") };

@@ -74,11 +74,7 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
                    .arg(num(static_cast<double>(stepOf.value(ns.last())) / 1000.0, 2))
                    .arg(ns.last())
                    .arg(lab.rounds());
-    ClusterConfig config;
-    config.workers = 1;
-    config.poolThreads = cores;
-    config.telemetry = false;
-    if (!startClusterFor(lab, r, config, QStringLiteral("the worker")))
+    if (!startClusterFor(lab, r, oneQuietWorker(cores), QStringLiteral("the worker")))
         return;
     lab.load(loadOf("/child?n=0", 1, 100)); // warm-up: the task binary in the page cache
     const int total = static_cast<int>(ns.size()) * lab.rounds();

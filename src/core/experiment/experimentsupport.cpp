@@ -109,6 +109,15 @@ bool stopIfCancelled(Lab& lab, ExperimentResult& r)
 
 // Starts the experiment's cluster; false (and the result says why, or that
 // it was cancelled) when it could not.
+ClusterConfig oneQuietWorker(int poolThreads)
+{
+    ClusterConfig config;
+    config.workers = 1;
+    config.poolThreads = poolThreads;
+    config.telemetry = false;
+    return config;
+}
+
 bool startClusterFor(Lab& lab, ExperimentResult& r, const ClusterConfig& config, const QString& what)
 {
     QString error;

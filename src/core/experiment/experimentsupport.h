@@ -43,6 +43,11 @@ bool failRun(ExperimentResult& r, const QString& why);
 // Stops the run early (cancelled) and says so; true when it did.
 bool stopIfCancelled(Lab& lab, ExperimentResult& r);
 
+// The cluster of the experiments that measure one worker's paths: one
+// worker, telemetry off (its cost is not what they measure), poolThreads
+// pool threads (0: the default).
+ClusterConfig oneQuietWorker(int poolThreads = 0);
+
 // Starts the experiment's cluster; false (and the result says why, or that
 // it was cancelled) when it could not.
 bool startClusterFor(Lab& lab, ExperimentResult& r, const ClusterConfig& config, const QString& what);

@@ -33,10 +33,8 @@ void SharingExperiment::run(Lab& lab, ExperimentResult& r)
                               "path, %2 rounds; the task reports its own peak resident memory.")
                    .arg(k)
                    .arg(lab.rounds());
-    ClusterConfig config;
-    config.workers = 1;
-    config.telemetry = false;
-    config.faultInjection = true;
+    ClusterConfig config = oneQuietWorker();
+    config.faultInjection = true; // payload= is an experiment parameter
     if (!startClusterFor(lab, r, config, QStringLiteral("the worker")))
         return;
     // The worker builds its buffer once, at the largest size: not timed.

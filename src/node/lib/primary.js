@@ -19,6 +19,8 @@ const { parseOptions, supportsReusePort, POLICIES } = require('./options');
 
 const PROTOCOL = 1;
 const MAX_COMMAND_LINE = 64 * 1024;
+const MAX_UNWRITTEN = 16 * 1024 * 1024;
+let droppedLines = 0;
 
 function out(message) {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -127,7 +129,15 @@ function runPrimary(argv) {
     });
     worker.on('message', (m) => {
       if (typeof m === 'string' && m.startsWith('{"type":"telemetry"')) {
-        process.stdout.write(`${m}\n`); // a protocol line, written by the worker as it is
+        // A protocol line, written by the worker as it is. A reader that
+        // stops reading would make stdout buffer without end: past 16 MiB
+        // unwritten, telemetry lines are dropped (events never are), and counted.
+        if (process.stdout.writableLength > MAX_UNWRITTEN) {
+          if (droppedLines++ % 100 === 0)
+            event('info', null, null, { detail: `${droppedLines} telemetry batch(es) dropped: the lab is not reading` });
+        } else {
+          process.stdout.write(`${m}\n`);
+        }
       } else if (m && m.type === 'listen-error') {
         if (!everListened) {
           stopAll(true);

@@ -83,18 +83,24 @@ function runWorker() {
   let inFlight = 0;
   let connections = 0;
   let stopping = false;
-  const payloads = new Map(); // MiB -> the worker's copy, shared with threads (SharedArrayBuffer)
+  // One copy, the largest asked for (as the native worker): shared with the
+  // threads (SharedArrayBuffer); a smaller payload is a view of its start.
+  let payloadBytes = new Uint8Array(0);
   const telemetry = new Telemetry(o.telemetry, index,
     () => ({ inFlight, poolBusy: threads.busy, tasks: children.busy, connections }),
-    (batch) => { if (process.connected) process.send(batch); });
+    (line, sent) => {
+      if (!process.connected) return false;
+      process.send(line, sent);
+      return true;
+    });
 
   const payloadOf = (mb) => {
-    if (!payloads.has(mb)) {
-      const bytes = new Uint8Array(new SharedArrayBuffer(mb * 1024 * 1024));
-      fillPayload(bytes);
-      payloads.set(mb, bytes);
+    const size = mb * 1024 * 1024;
+    if (payloadBytes.length < size) {
+      payloadBytes = new Uint8Array(new SharedArrayBuffer(size));
+      fillPayload(payloadBytes);
     }
-    return payloads.get(mb);
+    return payloadBytes.subarray(0, size);
   };
 
   function handle(req, res) {

@@ -8,12 +8,18 @@
 // to the primary every 50 ms over the cluster's IPC channel. Batches carry
 // a sequence number and the running count of responses written, so the
 // primary can tell a gap from silence. At most MAX_PENDING records wait for
-// a batch (a stalled channel drops the rest, counted in "dropped").
+// a batch, and at most MAX_UNSENT_BATCHES batches wait in the channel (a
+// stalled channel drops the rest, counted in "dropped"). `send(line, done)`
+// returns false when the line was not handed over (done is then never called).
 
 const { monitorEventLoopDelay } = require('perf_hooks');
 const { BASE_NS, now } = require('./clock');
 
 const MAX_PENDING = 100000;
+// Batches handed to the IPC channel and not yet written: a primary that stops
+// reading would make Node queue them without end; past this, a batch's
+// records are dropped (and counted in "dropped").
+const MAX_UNSENT_BATCHES = 64;
 const RESOLUTION_MS = 10;
 const lagUs = (ns) => (Number.isFinite(ns) ? Math.max(0, Math.round(ns / 1000) - RESOLUTION_MS * 1000) : 0);
 const ROUTES = { '/': 0, '/main': 1, '/worker': 2, '/child': 3, '/healthz': 4 };
@@ -30,6 +36,7 @@ class Telemetry {
     this.pending = [];
     this.samples = [];
     this.batch = 0;
+    this.unsent = 0;
     this.served = 0;
     this.dropped = 0;
     if (!enabled) return;
@@ -77,9 +84,12 @@ class Telemetry {
       r.spawnNs, r.requestSeq, r.connectionId, r.threadOrTask, r.bytes, r.status, r.n, r.route, r.path]);
     const line = JSON.stringify({ type: 'telemetry', index: this.index, pid: process.pid, batch: ++this.batch,
       served: this.served, dropped: this.dropped, base: this.base, records, samples: this.samples });
+    const count = this.pending.length;
     this.pending = [];
     this.samples = [];
-    this.send(line);
+    if (this.unsent >= MAX_UNSENT_BATCHES) { this.dropped += count; return; }
+    ++this.unsent;
+    if (!this.send(line, () => { --this.unsent; })) --this.unsent;
   }
 
   stop() {
@@ -90,4 +100,4 @@ class Telemetry {
   }
 }
 
-module.exports = { Telemetry, ROUTES, OTHER_ROUTE, PATHS };
+module.exports = { Telemetry, ROUTES, OTHER_ROUTE, PATHS, MAX_UNSENT_BATCHES };
