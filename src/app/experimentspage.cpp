@@ -93,12 +93,31 @@ ExperimentsPage::ExperimentsPage(QWidget* parent)
         m_boxes.append(box);
         ++i;
     }
+    layout->addLayout(picks);
+    // The engines, and quick or full, on one line.
+    auto* options = new QHBoxLayout();
+    options->addWidget(new QLabel(tr("Engines:"), this));
+    m_native = new QCheckBox(tr("Native"), this);
+    m_native->setObjectName(QStringLiteral("engine-native"));
+    m_native->setChecked(true);
+    m_native->setToolTip(tr("ClusterLab's own C++ workers."));
+    m_node = new QCheckBox(tr("Node.js"), this);
+    m_node->setObjectName(QStringLiteral("engine-node"));
+    const QString nodeMissing = EngineVariant::nodeUnavailableReason();
+    m_node->setChecked(nodeMissing.isEmpty());
+    m_node->setEnabled(nodeMissing.isEmpty());
+    m_node->setToolTip(nodeMissing.isEmpty() ? tr("Node's own cluster, worker_threads and child_process: twice where /worker "
+                                                  "or /child matter, with the seed's per-request offloading and pooled.")
+                                             : nodeMissing);
     m_quick = new QCheckBox(tr("Quick"), this);
     m_quick->setChecked(true);
-    m_quick->setToolTip(tr("Short steps, about a minute for all. Unchecked: longer steps and a finer sweep, a few minutes."));
-    connect(m_quick, &QCheckBox::toggled, this, &ExperimentsPage::updateButtons);
-    picks->addWidget(m_quick, i / 4, i % 4);
-    layout->addLayout(picks);
+    m_quick->setToolTip(tr("Short steps, about a minute per engine. Unchecked: longer steps and a finer sweep, a few minutes."));
+    for (QCheckBox* b : { m_native, m_node, m_quick }) {
+        connect(b, &QCheckBox::toggled, this, &ExperimentsPage::updateButtons);
+        options->addWidget(b);
+    }
+    options->addStretch(1);
+    layout->addLayout(options);
 
     auto* buttons = new QHBoxLayout();
     m_run = new QPushButton(tr("Run"), this);
@@ -216,6 +235,27 @@ void ExperimentsPage::setQuick(bool quick)
     m_quick->setChecked(quick);
 }
 
+void ExperimentsPage::setEngines(bool native, bool node)
+{
+    m_native->setChecked(native);
+    m_node->setChecked(node && m_node->isEnabled());
+}
+
+ExperimentSettings ExperimentsPage::settings() const
+{
+    ExperimentSettings s;
+    s.quick = m_quick->isChecked();
+    s.timeScale = m_timeScale;
+    s.rounds = m_rounds;
+    QList<EngineKind> engines;
+    if (m_native->isChecked())
+        engines.append(EngineKind::Native);
+    if (m_node->isChecked() && m_node->isEnabled())
+        engines.append(EngineKind::Node);
+    s.variants = EngineVariant::forEngines(engines);
+    return s;
+}
+
 void ExperimentsPage::setTestScale(double timeScale, int rounds)
 {
     m_timeScale = timeScale;
@@ -232,7 +272,8 @@ void ExperimentsPage::updateButtons()
 {
     const bool running = isRunning();
     const QStringList names = selectedExperiments();
-    m_run->setEnabled(!running && !names.isEmpty());
+    const bool anEngine = m_native->isChecked() || (m_node->isChecked() && m_node->isEnabled());
+    m_run->setEnabled(!running && !names.isEmpty() && anEngine);
     m_cancel->setEnabled(running);
     m_open->setEnabled(!running);
     m_saveReport->setEnabled(!running && m_hasReport);
@@ -240,13 +281,12 @@ void ExperimentsPage::updateButtons()
     for (QCheckBox* b : m_boxes)
         b->setEnabled(!running);
     m_quick->setEnabled(!running);
+    m_native->setEnabled(!running);
+    m_node->setEnabled(!running && EngineVariant::nodeUnavailableReason().isEmpty());
     if (!running) {
-        ExperimentSettings s;
-        s.quick = m_quick->isChecked();
-        s.timeScale = m_timeScale;
-        s.rounds = m_rounds;
         m_estimate->setText(names.isEmpty() ? tr("Nothing selected.")
-                                            : tr("About %1.").arg(clockText(ExperimentRunner::estimatedSeconds(names, s))));
+                            : !anEngine     ? tr("No engine selected.")
+                                            : tr("About %1.").arg(clockText(ExperimentRunner::estimatedSeconds(names, settings()))));
     }
 }
 
@@ -265,10 +305,7 @@ void ExperimentsPage::run()
 
 void ExperimentsPage::startNow()
 {
-    ExperimentSettings s;
-    s.quick = m_quick->isChecked();
-    s.timeScale = m_timeScale;
-    s.rounds = m_rounds;
+    const ExperimentSettings s = settings();
     QString error;
     m_waitingToStart = false;
     m_live.lines.clear();
@@ -352,48 +389,125 @@ void ExperimentsPage::showReport(const RunReport& report)
     updateButtons();
 }
 
+namespace {
+QString engineLines(const VerdictClaim& claim)
+{
+    QStringList lines;
+    for (const VerdictCell& e : claim.engines) {
+        lines.append(claim.engines.size() == 1
+                         ? QStringLiteral("%1 %2").arg(verdictSymbol(e.verdict), verdictName(e.verdict))
+                         : QStringLiteral("%1 %2: %3").arg(verdictSymbol(e.verdict),
+                                                           claim.perEngine ? EngineVariant::of(e.variant).engineLabel()
+                                                                           : EngineVariant::of(e.variant).shortLabel(),
+                                                           verdictName(e.verdict)));
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+QColor claimColour(const VerdictClaim& claim)
+{
+    return claim.enginesDiffer() ? QColor(0xec, 0xe6, 0xf6) : verdictColour(claim.first().verdict);
+}
+} // namespace
+
+const VerdictClaim* ExperimentsPage::claimAt(int row, int column) const
+{
+    if (!m_hasReport || row < 0 || column < 0)
+        return nullptr;
+    const VerdictTable& t = m_report.verdicts;
+    if (row < t.rows.size())
+        return column <= 2 ? &t.rows[row].cells[static_cast<std::size_t>(column)] : nullptr;
+    const qsizetype d = row - t.rows.size();
+    return d < t.distribution.size() ? &t.distribution[d].claim : nullptr;
+}
+
 void ExperimentsPage::fillTable()
 {
     const VerdictTable table = m_hasReport ? m_report.verdicts : VerdictTable::decide({}, 1);
-    for (int row = 0; row < table.rows.size(); ++row) {
-        auto* useCase = new QTableWidgetItem(table.rows[row].useCase);
+    m_table->clearSpans();
+    m_table->setRowCount(static_cast<int>(table.rows.size() + table.distribution.size()));
+    const auto useCaseItem = [this](int row, const QString& text) {
+        auto* useCase = new QTableWidgetItem(text);
         QFont bold = useCase->font();
         bold.setBold(true);
         useCase->setFont(bold);
         m_table->setItem(row, 0, useCase);
+    };
+    for (int row = 0; row < table.rows.size(); ++row) {
+        useCaseItem(row, table.rows[row].useCase);
         for (int c = 0; c < 3; ++c) {
-            const VerdictCell& cell = table.rows[row].cells[static_cast<std::size_t>(c)];
-            auto* item = new QTableWidgetItem(m_hasReport ? QStringLiteral("%1 %2\nseed: %3")
-                                                                .arg(verdictSymbol(cell.verdict), verdictName(cell.verdict), claimText(cell))
-                                                          : tr("seed: %1").arg(claimText(cell)));
-            item->setBackground(m_hasReport ? verdictColour(cell.verdict) : QColor(Qt::white));
-            item->setToolTip(m_hasReport ? cell.evidence : QString());
+            const VerdictClaim& claim = table.rows[row].cells[static_cast<std::size_t>(c)];
+            auto* item = new QTableWidgetItem(m_hasReport ? QStringLiteral("seed: %1\n%2").arg(claimText(claim), engineLines(claim))
+                                                          : tr("seed: %1").arg(claimText(claim)));
+            item->setBackground(m_hasReport ? claimColour(claim) : QColor(Qt::white));
+            item->setToolTip(m_hasReport ? (claim.why.isEmpty() ? claim.first().evidence : claim.why) : QString());
             m_table->setItem(row, c + 1, item);
         }
+    }
+    // The seed's Q2 below: a mode, and one cell across the three columns.
+    for (int d = 0; d < table.distribution.size(); ++d) {
+        const int row = static_cast<int>(table.rows.size()) + d;
+        const DistributionRow& dr = table.distribution[d];
+        useCaseItem(row, tr("Q2 · %1").arg(dr.platform));
+        auto* item = new QTableWidgetItem(QStringLiteral("seed: %1\n%2").arg(dr.claim.seedClaim, engineLines(dr.claim)));
+        item->setBackground(claimColour(dr.claim));
+        item->setToolTip(dr.claim.why.isEmpty() ? dr.claim.first().evidence : dr.claim.why);
+        m_table->setItem(row, 1, item);
+        m_table->setSpan(row, 1, 1, 3);
     }
 }
 
 void ExperimentsPage::showCell(int row, int column)
 {
-    if (!m_hasReport || row < 0 || row >= m_report.verdicts.rows.size() || column < 0 || column > 2)
+    if (row >= m_report.verdicts.rows.size())
+        column = 0; // a Q2 row: one cell across the columns
+    const VerdictClaim* claim = claimAt(row, column);
+    if (claim == nullptr)
         return;
-    const VerdictCell& cell = m_report.verdicts.rows[row].cells[static_cast<std::size_t>(column)];
-    m_evidenceText->setText(tr("<b>%1 — %2.</b> The seed says %3; measured here: <b>%4</b>.<br>%5")
-                                .arg(m_report.verdicts.rows[row].useCase.toHtmlEscaped(), VerdictTable::columns()[column],
-                                     claimText(cell), verdictName(cell.verdict), cell.evidence.toHtmlEscaped()));
-    bool found = false;
+    const bool q2 = row >= m_report.verdicts.rows.size();
+    const QString title = q2 ? tr("Q2 — %1").arg(m_report.verdicts.distribution[row - m_report.verdicts.rows.size()].platform)
+                             : QStringLiteral("%1 — %2").arg(m_report.verdicts.rows[row].useCase, VerdictTable::columns()[column]);
+    QString text = tr("<b>%1.</b> The seed says: %2.").arg(title.toHtmlEscaped(), (q2 ? claim->seedClaim : claimText(*claim)).toHtmlEscaped());
+    for (const VerdictCell& e : claim->engines)
+        text += QStringLiteral("<br>%1 <b>%2</b>: %3. %4")
+                    .arg(verdictSymbol(e.verdict), engineLabel(*claim, e).toHtmlEscaped(), verdictName(e.verdict),
+                         e.evidence.toHtmlEscaped());
+    if (!claim->why.isEmpty())
+        text += QStringLiteral("<br><i>%1</i>").arg(claim->why.toHtmlEscaped());
+    // The chart of the engine that decided differently (else the first).
+    const VerdictCell* shown = &claim->first();
+    for (const VerdictCell& e : claim->engines) {
+        if (e.verdict != claim->first().verdict) {
+            shown = &e;
+            break;
+        }
+    }
+    m_evidenceText->setText(text);
+    const ExperimentResult* source = nullptr;
     for (const ExperimentResult& r : m_report.results) {
-        if (r.name != cell.source)
+        if (r.name != shown->source)
             continue;
-        for (const Chart& c : r.charts) {
-            if (c.id == cell.chart) {
-                m_evidenceChart->setChart(c);
+        if (r.variant == shown->variant) {
+            source = &r;
+            break;
+        }
+        if (source == nullptr && EngineVariant::of(r.variant).engine == EngineVariant::of(shown->variant).engine)
+            source = &r;
+    }
+    bool found = false;
+    if (source != nullptr) {
+        for (const Chart& c : source->charts) {
+            if (c.id == shown->chart) {
+                Chart titled = c;
+                if (claim->engines.size() > 1)
+                    titled.title += QStringLiteral(" (%1)").arg(EngineVariant::of(source->variant).label());
+                m_evidenceChart->setChart(titled);
                 found = true;
             }
         }
     }
     if (!found)
-        m_evidenceChart->setChart(Chart { QString(), tr("No chart: %1").arg(verdictName(cell.verdict)), QString(), QString(),
+        m_evidenceChart->setChart(Chart { QString(), tr("No chart: %1").arg(verdictName(shown->verdict)), QString(), QString(),
                                           false, false, false, {}, {} });
     m_right->setCurrentIndex(2);
 }

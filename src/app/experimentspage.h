@@ -56,6 +56,10 @@ public:
     QStringList selectedExperiments() const;
     void setSelectedExperiments(const QStringList& names);
     void setQuick(bool quick);
+    // Which engines a run measures (Node only when it is installed).
+    void setEngines(bool native, bool node);
+    // What Run would start with.
+    experiment::ExperimentSettings settings() const;
     // Tests: shorter steps and fewer rounds than a real run.
     void setTestScale(double timeScale, int rounds);
     // Starts a run of the selected experiments (after the before-run hook).
@@ -93,6 +97,8 @@ private:
     void onFinished(const experiment::RunReport& report);
     void updateButtons();
     void fillTable();
+    // The claim at a row of the table (the seed's table, then its Q2 rows).
+    const experiment::VerdictClaim* claimAt(int row, int column) const;
 
     experiment::ExperimentRunner m_runner;
     std::function<void(std::function<void()>)> m_beforeRun;
@@ -104,6 +110,8 @@ private:
 
     QList<QCheckBox*> m_boxes;
     QCheckBox* m_quick = nullptr;
+    QCheckBox* m_native = nullptr;
+    QCheckBox* m_node = nullptr;
     QPushButton* m_run = nullptr;
     QPushButton* m_cancel = nullptr;
     QPushButton* m_open = nullptr;

@@ -96,13 +96,18 @@ int runExperiment(const QStringList& args)
                                   QStringLiteral("Measure nothing: read a run saved with --json, decide its table again "
                                                  "and print it (and write --report or --json from it)."),
                                   QStringLiteral("FILE.json"));
+    const QCommandLineOption engine(QStringLiteral("engine"),
+                                    QStringLiteral("The engines to measure: native, node, or native,node (default: both "
+                                                   "when Node.js is installed, else native). Node runs twice where "
+                                                   "/worker or /child matter: the seed's per-request offloading, and pooled."),
+                                    QStringLiteral("LIST"));
     QCommandLineOption timeScale(QStringLiteral("time-scale"), QStringLiteral("Scale every step's duration (tests)."),
                                  QStringLiteral("F"));
     timeScale.setFlags(QCommandLineOption::HiddenFromHelp);
     QCommandLineOption workerProgram(QStringLiteral("worker-program"), QStringLiteral("Worker executable."),
                                      QStringLiteral("PATH"));
     workerProgram.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({ quick, workers, rounds, seed, json, report, list, open, timeScale, workerProgram });
+    parser.addOptions({ quick, workers, rounds, seed, engine, json, report, list, open, timeScale, workerProgram });
     if (!parser.parse(QStringList { QStringLiteral("clusterlab experiment") } + args)) {
         std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(parser.errorText()));
         return 2;
@@ -143,6 +148,23 @@ int runExperiment(const QStringList& args)
     }
     if (parser.isSet(workerProgram))
         settings.workerProgram = parser.value(workerProgram);
+    const QString nodeMissing = EngineVariant::nodeUnavailableReason();
+    QList<EngineKind> engines { EngineKind::Native };
+    if (parser.isSet(engine)) {
+        if (!EngineVariant::parseEngines(parser.value(engine), &engines, &error)) {
+            std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+            return 2;
+        }
+        if (engines.contains(EngineKind::Node) && !nodeMissing.isEmpty() && !parser.isSet(open)) {
+            std::fprintf(stderr, "clusterlab experiment: --engine node: %s\n", qPrintable(nodeMissing));
+            return 2;
+        }
+    } else if (nodeMissing.isEmpty()) {
+        engines.append(EngineKind::Node);
+    } else if (!parser.isSet(open)) {
+        std::fprintf(stderr, "%s: measuring the native engine only.\n", qPrintable(nodeMissing));
+    }
+    settings.variants = EngineVariant::forEngines(engines);
     const QString reportPath = parser.value(report);
     if (!reportPath.isEmpty()) {
         const QString suffix = QFileInfo(reportPath).suffix().toLower();
@@ -188,8 +210,12 @@ int runExperiment(const QStringList& args)
     }
     const bool terminal = platform::stdoutIsTerminal();
     if (!done) {
-        std::printf("Running %s (%s, about %s); Ctrl-C stops and keeps what was measured.\n",
-                    qPrintable(names.join(QStringLiteral(", "))), settings.quick ? "quick" : "full",
+        QStringList engineLabels;
+        for (const EngineVariant& v : settings.variants)
+            engineLabels.append(v.label());
+        std::printf("Running %s on %s (%s, about %s); Ctrl-C stops and keeps what was measured.\n",
+                    qPrintable(names.join(QStringLiteral(", "))), qPrintable(engineLabels.join(QStringLiteral("; "))),
+                    settings.quick ? "quick" : "full",
                     qPrintable(clock(ExperimentRunner::estimatedSeconds(names, settings))));
         std::fflush(stdout);
     }
@@ -219,9 +245,10 @@ int runExperiment(const QStringList& args)
         if (terminal)
             std::fprintf(stderr, "\r%-100s\r", "");
         if (!r.error.isEmpty())
-            std::fprintf(stderr, "%s: could not run: %s\n", qPrintable(r.name), qPrintable(r.error));
+            std::fprintf(stderr, "%s (%s): could not run: %s\n", qPrintable(r.name), qPrintable(r.variant), qPrintable(r.error));
         else
-            std::fprintf(stderr, "%s: %s in %.1f s\n", qPrintable(r.name), r.cancelled ? "cancelled" : "done", r.seconds);
+            std::fprintf(stderr, "%s (%s): %s in %.1f s\n", qPrintable(r.name), qPrintable(r.variant),
+                         r.cancelled ? "cancelled" : "done", r.seconds);
     });
     QObject::connect(&runner, &ExperimentRunner::finished, &loop, [&](const RunReport& r) {
         result = r;

@@ -394,8 +394,10 @@ void TestMainWindow::experimentsRunAndPutTheClusterBack()
     m_window->centreTabs()->setCurrentWidget(page);
     page->setSelectedExperiments({ QStringLiteral("footprint") });
     page->setQuick(true);
+    page->setEngines(true, false);
     page->setTestScale(0.25, 2);
     QCOMPARE(page->selectedExperiments(), QStringList { QStringLiteral("footprint") });
+    QCOMPARE(page->settings().effectiveVariants().size(), 1);
     QSignalSpy started(page, &ExperimentsPage::runStarted);
     QSignalSpy finished(page, &ExperimentsPage::runFinished);
     QSignalSpy listening(m_window->lab(), &LabController::clusterListening);

@@ -132,6 +132,10 @@ void TestCli::badUsage_data()
                                               << QStringList { QStringLiteral("experiment"), QStringLiteral("--report"),
                                                                QStringLiteral("out.txt") }
                                               << QByteArray("expected FILE.html or FILE.pdf");
+    QTest::addRow("experiment unknown engine") << QStringLiteral("clusterlab")
+                                               << QStringList { QStringLiteral("experiment"), QStringLiteral("--engine"),
+                                                                QStringLiteral("native,deno") }
+                                               << QByteArray("--engine: expected native, node or native,node, got 'deno'");
     QTest::addRow("experiment rounds 0") << QStringLiteral("clusterlab")
                                          << QStringList { QStringLiteral("experiment"), QStringLiteral("--rounds"), QStringLiteral("0") }
                                          << QByteArray("--rounds: expected an integer 1..20");
@@ -178,8 +182,8 @@ void TestCli::experimentPrintsTheTableAndWritesItsFiles()
     const QString json = dir.filePath(QStringLiteral("run.json"));
     const QString html = dir.filePath(QStringLiteral("report.html"));
     QStringList args { QStringLiteral("experiment"), QStringLiteral("footprint"), QStringLiteral("sharing"),
-                       QStringLiteral("--quick"), QStringLiteral("--rounds"), QStringLiteral("2"),
-                       QStringLiteral("--time-scale"), QStringLiteral("0.2"), QStringLiteral("--json"), json,
+                       QStringLiteral("--quick"), QStringLiteral("--rounds"), QStringLiteral("2"), QStringLiteral("--engine"),
+                       QStringLiteral("native"), QStringLiteral("--time-scale"), QStringLiteral("0.2"), QStringLiteral("--json"), json,
                        QStringLiteral("--report"), html };
 #if defined(CLUSTERLAB_HAS_GUI)
     const QString pdf = dir.filePath(QStringLiteral("report.pdf"));
@@ -189,7 +193,7 @@ void TestCli::experimentPrintsTheTableAndWritesItsFiles()
     QVERIFY2(out.contains("Need shared memory"), out.constData());
     QVERIFY(out.contains("confirmed"));
     QVERIFY(out.contains("not measured")); // the experiments that did not run
-    QVERIFY2(err.contains("footprint: done") && err.contains("sharing: done"), err.constData());
+    QVERIFY2(err.contains("footprint (native): done") && err.contains("sharing (native): done"), err.constData());
     QFile j(json);
     QVERIFY(j.open(QIODevice::ReadOnly));
     const QJsonObject o = QJsonDocument::fromJson(j.readAll()).object();

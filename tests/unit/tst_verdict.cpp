@@ -66,7 +66,7 @@ ExperimentResult crossover(double main0, double worker0, double child0, const QL
 
 Verdict at(const QList<ExperimentResult>& results, int row, int column, int cores = 2)
 {
-    return VerdictTable::decide(results, cores).rows.at(row).cells.at(static_cast<std::size_t>(column)).verdict;
+    return VerdictTable::decide(results, cores).rows.at(row).cells.at(static_cast<std::size_t>(column)).first().verdict;
 }
 
 } // namespace
@@ -294,7 +294,7 @@ void TestVerdict::rules()
     QFETCH(int, cores);
     QFETCH(Verdict, expected);
     const VerdictTable table = VerdictTable::decide(results, cores);
-    const VerdictCell& c = table.rows.at(row).cells.at(static_cast<std::size_t>(column));
+    const VerdictCell& c = table.rows.at(row).cells.at(static_cast<std::size_t>(column)).first();
     QVERIFY2(c.verdict == expected, qPrintable(verdictName(c.verdict) + QStringLiteral(": ") + c.evidence));
     QVERIFY(!c.evidence.isEmpty());
     if (c.verdict != Verdict::NotMeasured)
@@ -352,7 +352,7 @@ void TestVerdict::reportRoundTripsThroughJson()
     QCOMPARE(back.results[0].metrics, r.metrics);
     QCOMPARE(back.results[0].charts[0].xCategories, r.charts[0].xCategories);
     QCOMPARE(back.results[0].charts[0].lines[0].intervals, r.charts[0].lines[0].intervals);
-    QCOMPARE(back.verdicts.rows[4].cells[2].verdict, Verdict::Confirmed);
+    QCOMPARE(back.verdicts.rows[4].cells[2].first().verdict, Verdict::Confirmed);
     // Not ours, or from the future: refused with a reason.
     QVERIFY(!RunReport::fromJson(QJsonObject { { QStringLiteral("format"), QStringLiteral("x") } }, &back, &error));
     QVERIFY(error.contains(QStringLiteral("not a ClusterLab")));

@@ -215,6 +215,7 @@ void NodeEngine::handleLine(const QByteArray& line)
         }
         m_port = static_cast<quint16>(port);
         m_nodeVersion = o.value(QStringLiteral("node")).toString().left(32);
+        m_scheduling = o.value(QStringLiteral("scheduling")).toString().left(16);
         m_helloSeen = true;
     } else if (type == QLatin1String("all-listening")) {
         if (!m_allListeningEmitted) {

@@ -55,6 +55,9 @@ public:
     // The Node primary's pid (0 when not running), and how many protocol
     // lines could not be read: for diagnostics and tests.
     qint64 primaryPid() const;
+    // How Node's primary hands out connections, as it said in its hello:
+    // "rr" (SCHED_RR), "none" (SCHED_NONE: the OS), "reuseport".
+    QString scheduling() const { return m_scheduling; }
     quint64 protocolErrors() const { return m_protocolErrors; }
     // Feeds protocol bytes as if Node had written them (tests of the reader).
     void feedForTest(const QByteArray& bytes) { consume(bytes); }
@@ -80,6 +83,7 @@ private:
     bool m_helloSeen = false;
     QString m_fatal;        // the engine's own "error" line
     QString m_nodeVersion;  // "v20.20.2"
+    QString m_scheduling;
     QByteArray m_buffer;    // an incomplete line
     bool m_discarding = false; // inside a line past kMaxLineBytes
     quint64 m_protocolErrors = 0;

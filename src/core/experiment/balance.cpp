@@ -54,8 +54,22 @@ void BalanceExperiment::run(Lab& lab, ExperimentResult& r)
         config.workers = workers;
         config.policy = policies[i];
         config.telemetry = false;
-        if (!startClusterFor(lab, r, config, QStringLiteral("the %1 cluster").arg(names[i])))
+        QString error;
+        if (!lab.startCluster(config, &error)) {
+            if (stopIfCancelled(lab, r))
+                return;
+            // A policy this runtime refuses (Node's reusePort before 22.12)
+            // is "not available here", with the runtime's reason.
+            if (lab.onNode() && policies[i] == DistributionPolicy::ReusePort) {
+                skipped.append(names[i] + QStringLiteral(" (") + error + QLatin1Char(')'));
+                names.removeAt(i);
+                policies.removeAt(i);
+                --i;
+                continue;
+            }
+            failRun(r, QStringLiteral("cannot start the %1 cluster: %2").arg(names[i], error));
             return;
+        }
         for (int round = 0; round < lab.rounds(); ++round) {
             lab.progress(QStringLiteral("%1, round %2/%3").arg(names[i]).arg(round + 1).arg(lab.rounds()),
                          static_cast<double>(i * lab.rounds() + round) / static_cast<double>(policies.size() * lab.rounds()));

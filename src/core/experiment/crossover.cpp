@@ -13,21 +13,35 @@ namespace clusterlab::experiment {
 using namespace support;
 using namespace rules;
 
-QList<int> CrossoverExperiment::sweep(bool quick)
+QList<int> CrossoverExperiment::sweep(bool quick, EngineKind engine)
 {
+    // Node's JavaScript fib costs ~5x the native one (fib(32) there ~
+    // fib(35) here): its sweep ends 3 lower, at about the same cost, and
+    // keeps the seed's own n = 30.
+    if (engine == EngineKind::Node)
+        return quick ? QList<int> { 0, 30, 32 } : QList<int> { 0, 10, 15, 20, 25, 28, 30, 32 };
     if (quick)
         return { 0, 20, 30, 35 };
     return { 0, 10, 15, 20, 25, 28, 30, 32, 35 };
 }
 
 namespace {
-// A step long enough for `requests` serial computations (heavy n), and
-// never shorter than the base step.
-std::int64_t crossoverStepMs(const ExperimentSettings& s, double costMs)
+// Serial computations a heavy step is long enough for.
+int computationsPerStep(const ExperimentSettings& s)
+{
+    return s.quick ? 20 : 100;
+}
+
+// A step long enough for computationsPerStep() serial computations (heavy
+// n), and for four requests in a row on the path (its hand-off: a new
+// Worker or fork per request costs 50-150 ms), never shorter than the base
+// step.
+std::int64_t crossoverStepMs(const ExperimentSettings& s, double costMs, double handoffMs = 0)
 {
     const double base = s.quick ? 0.15 : 0.3;
-    const double wanted = (s.quick ? 30 : 100) * costMs / 1000.0;
-    return qMax<std::int64_t>(50, static_cast<std::int64_t>(qMax(base, wanted) * s.timeScale * 1000.0));
+    const double wanted = computationsPerStep(s) * costMs / 1000.0;
+    const double fourRequests = 4 * (costMs + handoffMs) / 1000.0;
+    return qMax<std::int64_t>(50, static_cast<std::int64_t>(qMax(base, qMax(wanted, fourRequests)) * s.timeScale * 1000.0));
 }
 } // namespace
 
@@ -40,27 +54,61 @@ QString CrossoverExperiment::question() const
 double CrossoverExperiment::estimatedSeconds(const ExperimentSettings& s, int) const
 {
     double perRound = 0;
-    for (int n : sweep(s.quick))
+    for (int n : sweep(s.quick, EngineKind::Native))
         perRound += 6 * (static_cast<double>(crossoverStepMs(s, fibCostMs(n, false))) / 1000.0 + 0.02);
     return perRound * s.effectiveRounds() + 1;
 }
 
 void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
 {
-    const QList<int> ns = sweep(lab.settings().quick);
+    const QList<int> ns = sweep(lab.settings().quick, lab.variant().engine);
     const int cores = lab.cores();
     const QList<int> concurrencies { 1, cores > 1 ? cores : 2 };
     const int wide = concurrencies.last();
-    QHash<int, std::int64_t> stepOf;
-    for (int n : ns)
-        stepOf.insert(n, crossoverStepMs(lab.settings(), fibCostMs(n, n >= 25)));
     const QList<QPair<QString, QByteArray>> paths { { QStringLiteral("main"), "/main" },
                                                     { QStringLiteral("worker"), "/worker" },
                                                     { QStringLiteral("child"), "/child" } };
-    r.method = QStringLiteral("One worker (round-robin, %1 pool threads, telemetry off). For each n in %2, each "
+    if (!startClusterFor(lab, r, oneQuietWorker(cores), QStringLiteral("the worker")))
+        return;
+    lab.load(loadOf("/child?n=0", 1, 100)); // warm-up: the task binary in the page cache
+    // What a trivial request costs on each path, over the event loop's
+    // (round trips, median of three): the steps on a slow path are long
+    // enough for a few requests.
+    QHash<QString, double> handoff;
+    for (const auto& [path, route] : paths) {
+        QList<double> ms;
+        for (int i = 0; i < 3 && !lab.cancelled(); ++i) {
+            const Lab::Response resp = lab.get(route + "?n=0");
+            if (resp.status == 200)
+                ms.append(resp.ms);
+        }
+        handoff.insert(path, ms.isEmpty() ? 0.0 : medianOf(ms));
+    }
+    for (const QString& path : { QStringLiteral("worker"), QStringLiteral("child") })
+        handoff[path] = qMax(0.0, handoff.value(path) - handoff.value(QStringLiteral("main")));
+    handoff[QStringLiteral("main")] = 0;
+    QHash<QString, std::int64_t> stepOf; // "n/path"
+    std::int64_t shortest = -1;
+    std::int64_t longest = 0;
+    for (int n : ns) {
+        const double cost = n >= 25 ? lab.fibCostMs(n) : fibCostMs(n, false);
+        if (stopIfCancelled(lab, r))
+            return;
+        if (cost < 0)
+            return void(failRun(r, QStringLiteral("/main?n=%1 got no answer").arg(n)));
+        for (const auto& [path, route] : paths) {
+            const std::int64_t ms = crossoverStepMs(lab.settings(), cost, handoff.value(path));
+            stepOf.insert(QStringLiteral("%1/%2").arg(n).arg(path), ms);
+            shortest = shortest < 0 ? ms : qMin(shortest, ms);
+            longest = qMax(longest, ms);
+        }
+    }
+    r.method = QStringLiteral("One worker (%9; round-robin, %1 pool threads, telemetry off; /worker runs on %10, /child "
+                              "on %11). For each n in %2, each "
                               "concurrency (1 and %3 keep-alive connections) and each path (/main, /worker, /child), "
                               "the load generator runs for %4 s (for heavy n, long enough for %5 computations in a "
-                              "row: %6 s at n = %7); %8 rounds, paths interleaved within a round.")
+                              "row, and on a slow path for four requests: up to %6 s at n = %7); %8 rounds, paths "
+                              "interleaved within a round.")
                    .arg(cores)
                    .arg([&ns]() {
                        QStringList t;
@@ -69,14 +117,13 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
                        return t.join(QStringLiteral(", "));
                    }())
                    .arg(wide)
-                   .arg(num(static_cast<double>(stepOf.value(ns.first())) / 1000.0, 2))
-                   .arg(lab.settings().quick ? 30 : 100)
-                   .arg(num(static_cast<double>(stepOf.value(ns.last())) / 1000.0, 2))
+                   .arg(num(static_cast<double>(shortest) / 1000.0, 2))
+                   .arg(computationsPerStep(lab.settings()))
+                   .arg(num(static_cast<double>(longest) / 1000.0, 2))
                    .arg(ns.last())
-                   .arg(lab.rounds());
-    if (!startClusterFor(lab, r, oneQuietWorker(cores), QStringLiteral("the worker")))
-        return;
-    lab.load(loadOf("/child?n=0", 1, 100)); // warm-up: the task binary in the page cache
+                   .arg(lab.rounds())
+                   .arg(lab.variant().label(), lab.variant().pathNoun(QStringLiteral("worker")),
+                        lab.variant().pathNoun(QStringLiteral("child")));
     const int total = static_cast<int>(ns.size()) * lab.rounds();
     int done = 0;
     for (int n : ns) {
@@ -85,7 +132,7 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
                          static_cast<double>(done) / total);
             for (int c : concurrencies) {
                 for (const auto& [path, route] : paths) {
-                    const Lab::LoadRun run = loadStep(lab, loadOf(route + "?n=" + QByteArray::number(n), c, stepOf.value(n)), r);
+                    const Lab::LoadRun run = loadStep(lab, loadOf(route + "?n=" + QByteArray::number(n), c, stepOf.value(QStringLiteral("%1/%2").arg(n).arg(path))), r);
                     if (stopIfCancelled(lab, r))
                         return;
                     if (!run.error.isEmpty() || run.summary.succeeded == 0) {
@@ -151,22 +198,30 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
     const auto fromText = [](int n) {
         return n < 0 ? QStringLiteral("nowhere in the sweep") : QStringLiteral("from n = %1 on").arg(n);
     };
-    r.findings.append(QStringLiteral("At %1 connections on one worker, the thread pool out-runs the event loop %2; a "
-                                     "child process %3.")
+    const EngineVariant& v = lab.variant();
+    r.findings.append(QStringLiteral("At %1 connections on one worker, %2 out-runs the event loop %3; %4 %5.")
                           .arg(wide)
-                          .arg(fromText(threadFrom), fromText(childFrom)));
+                          .arg(v.pathNoun(QStringLiteral("worker")), fromText(threadFrom), v.pathNoun(QStringLiteral("child")),
+                               fromText(childFrom)));
     const double mainP50 = r.value(QStringLiteral("p50ms.main.c1.n0"), 0);
     const double threadP50 = r.value(QStringLiteral("p50ms.worker.c1.n0"), 0);
     const double childP50 = r.value(QStringLiteral("p50ms.child.c1.n0"), 0);
     r.findings.append(QStringLiteral("For a trivial task (n = 0) the median round trip is %1 ms on the event loop, %2 ms "
-                                     "through the thread pool and %3 ms through a child process.")
-                          .arg(num(mainP50, 3), num(threadP50, 3), num(childP50, 3)));
+                                     "through %3 and %4 ms through %5.")
+                          .arg(num(mainP50, 3), num(threadP50, 3), v.pathNoun(QStringLiteral("worker")), num(childP50, 3),
+                               v.pathNoun(QStringLiteral("child"))));
+    // What one hand-off costs on this engine: a trivial task's round trip
+    // through the path, less the event loop's (the start-up of a new Worker
+    // or fork when per request).
+    r.add(QStringLiteral("handoffMs.worker"), threadP50 - mainP50);
+    r.add(QStringLiteral("handoffMs.child"), childP50 - mainP50);
     const int top = ns.last();
-    r.findings.append(QStringLiteral("At n = %1: %2 on the event loop, %3 on the pool, %4 in child processes.")
+    r.findings.append(QStringLiteral("At n = %1: %2 on the event loop, %3 %5, %4 %6.")
                           .arg(top)
                           .arg(rpsText(r.metric(QStringLiteral("rps.main.c%1.n%2").arg(wide).arg(top))),
                                rpsText(r.metric(QStringLiteral("rps.worker.c%1.n%2").arg(wide).arg(top))),
-                               rpsText(r.metric(QStringLiteral("rps.child.c%1.n%2").arg(wide).arg(top)))));
+                               rpsText(r.metric(QStringLiteral("rps.child.c%1.n%2").arg(wide).arg(top))),
+                               v.onPath(QStringLiteral("worker")), v.onPath(QStringLiteral("child"))));
 }
 
 // ---- its verdicts
@@ -187,7 +242,7 @@ VerdictCell CrossoverExperiment::offloadDoesNotScaleHttp(const Results& results,
                                "%4; the loop's advantage%5.")
                     .arg(wide)
                     .arg(n0(estimate(mainRounds).mean), n0(estimate(otherRounds).mean),
-                         path == QLatin1String("worker") ? QStringLiteral("the thread pool") : QStringLiteral("child processes"),
+                         EngineVariant::of(r->variant).pathNoun(path),
                          ratioText(mainRounds, otherRounds)));
 }
 
@@ -241,7 +296,7 @@ VerdictCell CrossoverExperiment::offloadBeatsLoop(const Results& results, const 
                     .arg(n)
                     .arg(wide)
                     .arg(n0(other.mean),
-                         path == QLatin1String("worker") ? QStringLiteral("on the thread pool") : QStringLiteral("in child processes"),
+                         EngineVariant::of(r->variant).onPath(path),
                          n0(main.mean), ratioText(otherRounds, mainRounds),
                          from < 0 ? QStringLiteral("nowhere in the sweep") : QStringLiteral("from n = %1 on").arg(from)));
 }
@@ -261,7 +316,7 @@ VerdictCell CrossoverExperiment::parallelWithin(const Results& results, const QS
     return cell(QLatin1String(kName), QStringLiteral("crossover-throughput"), claimGreaterPaired(manyRounds, oneRounds),
                 QStringLiteral("fib(%1) %2 in one worker: %3 req/s at 1 connection, %4 req/s at %5%6.")
                     .arg(n,
-                         path == QLatin1String("worker") ? QStringLiteral("on the thread pool") : QStringLiteral("in child processes"),
+                         EngineVariant::of(r->variant).onPath(path),
                          n0(estimate(oneRounds).mean), n0(estimate(manyRounds).mean))
                     .arg(wide)
                     .arg(ratioText(manyRounds, oneRounds)));

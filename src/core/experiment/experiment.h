@@ -33,6 +33,9 @@ public:
     // Seconds it should take with these settings (for progress and ETA).
     virtual double estimatedSeconds(const ExperimentSettings& settings, int cores) const = 0;
     virtual void run(Lab& lab, ExperimentResult& result) = 0;
+    // Whether what it measures goes through /worker or /child, so that the
+    // Node engine's two offload modes (per request, pooled) each need a run.
+    virtual bool perOffloadMode() const { return true; }
 
     // Every experiment, in the order `all` runs them.
     static std::vector<std::unique_ptr<Experiment>> all();

@@ -12,6 +12,7 @@ std::vector<std::unique_ptr<Experiment>> Experiment::all()
     list.push_back(std::make_unique<IsolationExperiment>());
     list.push_back(std::make_unique<SharingExperiment>());
     list.push_back(std::make_unique<BalanceExperiment>());
+    list.push_back(std::make_unique<DistributionExperiment>());
     list.push_back(std::make_unique<FootprintExperiment>());
     return list;
 }

@@ -22,7 +22,11 @@ public:
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;
+    bool perOffloadMode() const override { return false; }
 
+    // The load generator's CPU use (in cores, beside the cluster) from
+    // which `/` cannot show the cluster's scaling on this machine.
+    static constexpr double kGeneratorBoundCores = 0.5;
     // Its cells of the seed's table (verdict.cpp lays them out).
     static VerdictCell clusterScales(const QList<ExperimentResult>& results, int cores, bool multiCore);
 };
@@ -38,7 +42,7 @@ public:
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;
-    static QList<int> sweep(bool quick);
+    static QList<int> sweep(bool quick, EngineKind engine = EngineKind::Native);
 
     // Its cells of the seed's table (verdict.cpp lays them out).
     static VerdictCell offloadDoesNotScaleHttp(const QList<ExperimentResult>& results, const QString& path);
@@ -91,7 +95,8 @@ public:
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;
-    static QList<int> sizesMb() { return { 1, 8, 64 }; }
+    // Quick runs stop at 32 MiB (a copy to a Node child takes ~1 s at 64).
+    static QList<int> sizesMb(bool quick) { return quick ? QList<int> { 1, 8, 32 } : QList<int> { 1, 8, 64 }; }
 
     // Its cells of the seed's table (verdict.cpp lays them out).
     static VerdictCell sharing(const QList<ExperimentResult>& results, bool threads);
@@ -108,6 +113,25 @@ public:
     QString question() const override;
     double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
     void run(Lab& lab, ExperimentResult& result) override;
+    bool perOffloadMode() const override { return false; }
+};
+
+class DistributionExperiment : public Experiment
+{
+public:
+    static constexpr const char* kName = "distribution";
+    DistributionExperiment()
+        : Experiment(kName, "Which worker serves each new connection")
+    {
+    }
+    QString question() const override;
+    double estimatedSeconds(const ExperimentSettings& settings, int cores) const override;
+    void run(Lab& lab, ExperimentResult& result) override;
+    bool perOffloadMode() const override { return false; }
+
+    // The seed's Q2 table (and its 10-request example), one verdict per
+    // engine: decided from each engine's default policy.
+    static QList<DistributionRow> rows(const QList<ExperimentResult>& results);
 };
 
 class FootprintExperiment : public Experiment

@@ -27,11 +27,12 @@ void FootprintExperiment::run(Lab& lab, ExperimentResult& r)
 {
     const int threads = 8;
     const int k = lab.repeats(5, 20);
-    r.method = QStringLiteral("Worker start: a one-worker cluster started %1 times, from fork to listening. Memory from "
+    const EngineVariant& v = lab.variant();
+    r.method = v.label() + QStringLiteral(". Worker start: a one-worker cluster started %1 times, from fork to listening. Memory from "
                               "the worker's own 100 ms health samples: idle after one request, then after %2 concurrent "
                               "/worker jobs made the pool start %2 threads (the difference per thread). A task's memory "
-                              "is its own peak resident size; its start-up is the spawn time of /child?n=0, and a pool "
-                              "hand-off is the queue time of /worker?n=0 (medians of %3).")
+                              "is its own peak resident size; its start-up is the spawn time of /child?n=0, and a "
+                              "thread's is the queue and start time of /worker?n=0 (medians of %3).")
                    .arg(lab.rounds())
                    .arg(threads)
                    .arg(k);
@@ -82,8 +83,8 @@ void FootprintExperiment::run(Lab& lab, ExperimentResult& r)
             spawn.append(c.json.value(QStringLiteral("spawnMs")).toDouble());
         }
         const Lab::Response w = lab.get("/worker?n=0");
-        if (w.status == 200)
-            queue.append(w.json.value(QStringLiteral("queueMs")).toDouble());
+        if (w.status == 200) // a new Worker's start-up is its spawnMs; the pool's is 0
+            queue.append(w.json.value(QStringLiteral("queueMs")).toDouble() + w.json.value(QStringLiteral("spawnMs")).toDouble());
     }
     if (stopIfCancelled(lab, r))
         return;
@@ -95,29 +96,36 @@ void FootprintExperiment::run(Lab& lab, ExperimentResult& r)
     r.add(QStringLiteral("taskKiB"), medianOf(taskRss));
     r.add(QStringLiteral("taskStartMs"), medianOf(spawn));
     r.add(QStringLiteral("threadStartMs"), medianOf(queue));
-    const QStringList memLabels { QStringLiteral("idle worker"), QStringLiteral("per pool thread"), QStringLiteral("per child task") };
+    const QStringList memLabels { QStringLiteral("idle worker"), QStringLiteral("per ") + v.unit(QStringLiteral("worker")),
+                                  QStringLiteral("per ") + v.unit(QStringLiteral("child")) };
     Chart memory { QStringLiteral("footprint-memory"), QStringLiteral("Resident memory of each unit"), QString(),
                    QStringLiteral("MiB"), false, true, true, memLabels, {} };
     const auto mib = [&r](const QString& key) { return inMiB(r.metric(key)); };
     memory.lines = { lineOf(QStringLiteral("resident memory"), categoryXs(3),
                             { mib(QStringLiteral("workerIdleKiB")), mib(QStringLiteral("threadKiB")), mib(QStringLiteral("taskKiB")) }) };
-    const QStringList startLabels { QStringLiteral("worker process"), QStringLiteral("pool hand-off"), QStringLiteral("child task") };
+    const QStringList startLabels { QStringLiteral("worker process"),
+                                    v.engine == EngineKind::Node && v.offload == OffloadMode::PerRequest
+                                        ? QStringLiteral("new Worker thread")
+                                        : QStringLiteral("hand-off to a ") + v.unit(QStringLiteral("worker")),
+                                    v.unit(QStringLiteral("child")) };
     Chart start { QStringLiteral("footprint-start"), QStringLiteral("Start-up time of each unit"), QString(),
                   QStringLiteral("ms"), false, true, true, startLabels, {} };
     start.lines = { lineOf(QStringLiteral("start-up"), categoryXs(3),
                            { r.metric(QStringLiteral("workerStartMs")), r.metric(QStringLiteral("threadStartMs")),
                              r.metric(QStringLiteral("taskStartMs")) }) };
     r.charts = { memory, start };
-    r.findings.append(QStringLiteral("An idle worker holds %1 MiB; each pool thread adds about %2 MiB; each child task "
+    r.findings.append(QStringLiteral("An idle worker holds %1 MiB; each %4 adds about %2 MiB; each %5 "
                                      "peaks at %3 MiB of its own.")
                           .arg(num(r.value(QStringLiteral("workerIdleKiB"), 0) / 1024, 1),
                                num(r.value(QStringLiteral("threadKiB"), 0) / 1024, 2),
-                               num(r.value(QStringLiteral("taskKiB"), 0) / 1024, 1)));
-    r.findings.append(QStringLiteral("Start-up: a worker process %1 ms (fork to listening), a pool hand-off %2 ms, a child "
-                                     "task %3 ms (spawn and reap).")
+                               num(r.value(QStringLiteral("taskKiB"), 0) / 1024, 1), v.unit(QStringLiteral("worker")),
+                               v.unit(QStringLiteral("child"))));
+    r.findings.append(QStringLiteral("Start-up: a worker process %1 ms (fork to listening), /worker (%4) %2 ms to "
+                                     "start computing, /child (%5) %3 ms (spawn and reap).")
                           .arg(num(r.value(QStringLiteral("workerStartMs"), 0), 0),
                                num(r.value(QStringLiteral("threadStartMs"), 0), 3),
-                               num(r.value(QStringLiteral("taskStartMs"), 0), 2)));
+                               num(r.value(QStringLiteral("taskStartMs"), 0), 2), v.onPath(QStringLiteral("worker")),
+                               v.onPath(QStringLiteral("child"))));
 }
 
 // ---- its verdicts
@@ -138,16 +146,16 @@ VerdictCell FootprintExperiment::clusterSharesNothing(const Results& results)
 VerdictCell FootprintExperiment::externalTools(const Results& results, bool child)
 {
     if (!child)
-        return notMeasured(QString(), QStringLiteral("By construction: a worker or a pool thread runs this program's own "
+        return notMeasured(QString(), QStringLiteral("By construction: a worker or a thread runs this program's own "
                                                      "code; running another program takes a process."));
     const ExperimentResult* r = find(results, QLatin1String(kName));
     if (r == nullptr || !r->has(QStringLiteral("taskStartMs")))
         return notMeasured(QLatin1String(kName));
     return cell(QLatin1String(kName), QStringLiteral("footprint-start"), Verdict::Confirmed,
-                QStringLiteral("Every /child request ran clusterlab-task, a separate program: %1 ms to start and reap, "
+                QStringLiteral("Every /child request ran %3: %1 ms to start and reap, "
                                "%2 MiB at its peak.")
                     .arg(n2(r->value(QStringLiteral("taskStartMs"), 0)),
-                         n2(r->value(QStringLiteral("taskKiB"), 0) / 1024)));
+                         n2(r->value(QStringLiteral("taskKiB"), 0) / 1024), EngineVariant::of(r->variant).childProgram()));
 }
 
 } // namespace clusterlab::experiment

@@ -32,14 +32,17 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
     r.method = QStringLiteral("A cluster of %1 workers started with --fault-injection. Background load (8 connections, a "
                               "new connection per request, so no request is silently retried) sends fib(27) to the "
                               "same path for %2 s; a third of the way in, one request asks that path to crash "
-                              "(/worker?fault=crash aborts on a pool thread; /child?fault=crash aborts the task). "
+                              "(/worker?fault=crash aborts on a %4; /child?fault=crash aborts a %5). A thrown "
+                              "exception (fault=throw) is tried once per round on each path too, without load. "
                               "Counted: background requests that failed (collateral), whether the worker died, the "
                               "time from its exit to its replacement listening, and what the other workers served "
                               "meanwhile. Restart rules are relaxed so that injected crashes are not taken for a crash "
                               "loop. %3 rounds.")
                    .arg(workers)
                    .arg(num(static_cast<double>(step) / 1000.0, 1))
-                   .arg(lab.rounds());
+                   .arg(lab.rounds())
+                   .arg(lab.variant().unit(QStringLiteral("worker")), lab.variant().unit(QStringLiteral("child")));
+    r.method.prepend(lab.variant().label() + QStringLiteral(": "));
     ClusterConfig config;
     config.workers = workers;
     config.telemetry = false;
@@ -61,7 +64,7 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
         for (qsizetype k = 0; k < kinds.size(); ++k) {
             const auto& [kind, route] = kinds[k];
             lab.progress(QStringLiteral("crash in a %1, round %2/%3")
-                             .arg(kind == QLatin1String("thread") ? QStringLiteral("pool thread") : QStringLiteral("child task"))
+                             .arg(lab.variant().unit(kind))
                              .arg(round + 1)
                              .arg(lab.rounds()),
                          static_cast<double>(round * 2 + k) / (2.0 * lab.rounds()));
@@ -145,16 +148,36 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
                 r.add(kind + QStringLiteral(".recoveryMs"), msOf(backNs - exitNs));
                 r.add(kind + QStringLiteral(".othersServed"), static_cast<double>(othersServed));
             }
+            // A thrown exception on the same path, alone: does it stay
+            // within its request (500) or take the worker with it?
+            if (!lab.waitUntil(allListening, 20000))
+                continue;
+            int restartsBeforeThrow = 0;
+            for (const Engine::WorkerInfo& w : lab.cluster()->workers())
+                restartsBeforeThrow += w.restarts;
+            const Lab::Response thrown = lab.get(route + "?n=1&fault=throw", 10000);
+            const bool throwKilled = lab.waitUntil(
+                [&]() {
+                    int restarts = 0;
+                    for (const Engine::WorkerInfo& w : lab.cluster()->workers())
+                        restarts += w.restarts;
+                    return restarts > restartsBeforeThrow;
+                },
+                kind == QLatin1String("thread") ? 300 : 0);
+            r.add(kind + QStringLiteral(".throwStatus"), thrown.status);
+            r.add(kind + QStringLiteral(".throwKilledWorker"), throwKilled ? 1 : 0);
         }
     }
     lab.stopCluster();
-    const QStringList labels { QStringLiteral("crash on a pool thread"), QStringLiteral("crash in a child task") };
+    const EngineVariant& v = lab.variant();
+    const QStringList labels { QStringLiteral("crash on a ") + v.unit(QStringLiteral("worker")),
+                               QStringLiteral("crash in a ") + v.unit(QStringLiteral("child")) };
     Chart chart { QStringLiteral("isolation-collateral"), QStringLiteral("Requests lost besides the one that crashed"),
                   QString(), QStringLiteral("failed background requests"), false, false, true, labels, {} };
     chart.lines = { lineOf(QStringLiteral("collateral failures"), categoryXs(2),
                            { r.metric(QStringLiteral("thread.collateral")), r.metric(QStringLiteral("child.collateral")) }) };
     r.charts = { chart };
-    r.findings.append(QStringLiteral("A crash on a pool thread killed its worker in %1 of %2 rounds, failing %3 "
+    r.findings.append(QStringLiteral("A crash on a %8 killed its worker in %1 of %2 rounds, failing %3 "
                                      "background requests on average (of %4 sent); the supervisor had a replacement "
                                      "listening %5 ms after the exit; the other %6 worker(s) lived on and served %7 "
                                      "requests of that run.")
@@ -164,16 +187,44 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
                           .arg(num(r.metric(QStringLiteral("thread.backgroundSent")).mean, 0))
                           .arg(num(r.value(QStringLiteral("thread.recoveryMs"), 0), 0))
                           .arg(workers - 1)
-                          .arg(num(r.value(QStringLiteral("thread.othersServedInRun"), 0), 0)));
-    r.findings.append(QStringLiteral("A crash in a child task answered that one request with %1 and failed %2 others "
+                          .arg(num(r.value(QStringLiteral("thread.othersServedInRun"), 0), 0))
+                          .arg(v.unit(QStringLiteral("worker"))));
+    r.findings.append(QStringLiteral("A crash in a %5 answered that one request with %1 and failed %2 others "
                                      "on average; its worker died in %3 of %4 rounds.")
                           .arg(num(r.value(QStringLiteral("child.faultStatus"), 0), 0))
                           .arg(num(r.metric(QStringLiteral("child.collateral")).mean, 1))
                           .arg(r.metrics.value(QStringLiteral("child.workerDied")).count(1.0))
-                          .arg(lab.rounds()));
+                          .arg(lab.rounds())
+                          .arg(v.unit(QStringLiteral("child"))));
+    for (const QString& kind : { QStringLiteral("thread"), QStringLiteral("child") }) {
+        const QList<double> status = r.metrics.value(kind + QStringLiteral(".throwStatus"));
+        if (status.isEmpty())
+            continue;
+        r.findings.append(QStringLiteral("A thrown exception %1 was answered %2 in %3 of %4 rounds; its worker died in %5.")
+                              .arg(v.onPath(kind), num(medianOf(status), 0))
+                              .arg(status.count(medianOf(status)))
+                              .arg(status.size())
+                              .arg(r.metrics.value(kind + QStringLiteral(".throwKilledWorker")).count(1.0)));
+    }
 }
 
 // ---- its verdicts
+
+namespace {
+// " A thrown exception on it was answered 500 and its worker lived." (the
+// difference between an exception and a native crash, which Node's Worker
+// threads make: the host gets an 'error' event).
+QString throwText(const ExperimentResult& r, const QString& kind)
+{
+    const QList<double> status = r.metrics.value(kind + QStringLiteral(".throwStatus"));
+    if (status.isEmpty())
+        return QString();
+    const int killed = static_cast<int>(r.metrics.value(kind + QStringLiteral(".throwKilledWorker")).count(1.0));
+    return QStringLiteral(" A thrown exception there was answered %1 and %2.")
+        .arg(QString::number(medianOf(status), 'f', 0),
+             killed == 0 ? QStringLiteral("its worker lived on") : QStringLiteral("its worker died in %1 of %2 rounds").arg(killed).arg(status.size()));
+}
+} // namespace
 
 VerdictCell IsolationExperiment::isolation(const Results& results, int column)
 {
@@ -217,11 +268,12 @@ VerdictCell IsolationExperiment::isolation(const Results& results, int column)
         else if (all(threadDied, 0))
             v = Verdict::Contradicted;
         return cell(source, chart, v,
-                    QStringLiteral("A crash on a pool thread took its whole worker down in %1 of %2 rounds, failing %3 "
-                                   "other requests on average.")
+                    QStringLiteral("A crash on a %4 took its whole worker down in %1 of %2 rounds, failing %3 "
+                                   "other requests on average.%5")
                         .arg(threadDied.count(1.0))
                         .arg(threadDied.size())
-                        .arg(QString::number(r->metric(QStringLiteral("thread.collateral")).mean, 'f', 1)));
+                        .arg(QString::number(r->metric(QStringLiteral("thread.collateral")).mean, 'f', 1))
+                        .arg(EngineVariant::of(r->variant).unit(QStringLiteral("worker")), throwText(*r, QStringLiteral("thread"))));
     }
     Verdict v = Verdict::NotDecided;
     if (any(childDied, [](double x) { return x > 0; }) || any(childCollateral, [](double x) { return x > 0; }))
@@ -229,10 +281,11 @@ VerdictCell IsolationExperiment::isolation(const Results& results, int column)
     else if (all(childStatus, 502) && all(childDied, 0) && all(childCollateral, 0))
         v = Verdict::Confirmed;
     return cell(source, chart, v,
-                QStringLiteral("A crash in a child task: that request got %1, %2 other requests failed, and the worker %3.")
+                QStringLiteral("A crash in a %4: that request got %1, %2 other requests failed, and the worker %3.")
                     .arg(n0(r->value(QStringLiteral("child.faultStatus"), 0)),
                          n0(r->metric(QStringLiteral("child.collateral")).mean),
-                         any(childDied, [](double x) { return x > 0; }) ? QStringLiteral("died") : QStringLiteral("went on")));
+                         any(childDied, [](double x) { return x > 0; }) ? QStringLiteral("died") : QStringLiteral("went on"),
+                         EngineVariant::of(r->variant).unit(QStringLiteral("child"))));
 }
 
 } // namespace clusterlab::experiment

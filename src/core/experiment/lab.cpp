@@ -3,6 +3,9 @@
 
 #include "logging.h"
 
+#include "experimentsupport.h"
+#include "stats.h"
+
 #include "load/loadgenerator.h"
 
 #include <QElapsedTimer>
@@ -51,6 +54,20 @@ std::int64_t Lab::stepMs(double quickSeconds, double fullSeconds) const
     return qMax<std::int64_t>(50, static_cast<std::int64_t>(s * 1000.0));
 }
 
+double Lab::fibCostMs(int n)
+{
+    if (!m_cluster)
+        return onNode() ? -1.0 : support::fibCostMs(n, true);
+    QList<double> t;
+    for (int i = 0; i < 3 && !cancelled(); ++i) {
+        const Response r = get("/main?n=" + QByteArray::number(n));
+        if (r.status != 200 || !r.json.contains(QStringLiteral("computeMs")))
+            return -1.0;
+        t.append(r.json.value(QStringLiteral("computeMs")).toDouble());
+    }
+    return t.isEmpty() ? -1.0 : medianOf(t);
+}
+
 void Lab::progress(const QString& step, double fraction)
 {
     qCDebug(lcExperiment).noquote() << step << QStringLiteral("(%1%)").arg(static_cast<int>(fraction * 100));
@@ -89,6 +106,7 @@ bool Lab::startCluster(ClusterConfig config, QString* error)
     config.host = QHostAddress(QHostAddress::LocalHost);
     if (!m_settings.workerProgram.isEmpty())
         config.workerProgram = m_settings.workerProgram;
+    m_variant.applyTo(config);
     m_cluster = createEngine(config);
     QObject::connect(m_cluster.get(), &Engine::clusterEvent, m_cluster.get(),
                      [this](const ClusterEvent& e) { m_events.append(e); });
@@ -103,6 +121,8 @@ bool Lab::startCluster(ClusterConfig config, QString* error)
     }
     const bool ready = waitUntil([&listening]() { return listening; }, 30000);
     QObject::disconnect(watch);
+    if (ready && onNode())
+        m_runtime = m_cluster->runtime();
     if (!ready) {
         *error = cancelled() ? QStringLiteral("cancelled") : QStringLiteral("the cluster's workers did not all listen within 30 s");
         stopCluster();

@@ -33,6 +33,13 @@ public:
     Lab& operator=(const Lab&) = delete;
 
     const ExperimentSettings& settings() const { return m_settings; }
+    // The engine this run's clusters use (startCluster applies it).
+    const EngineVariant& variant() const { return m_variant; }
+    void setVariant(const EngineVariant& v) { m_variant = v; }
+    bool onNode() const { return m_variant.engine == EngineKind::Node; }
+    // What the last cluster started ran on ("Node.js v20.19.2"; the native
+    // engine's is empty).
+    const QString& runtime() const { return m_runtime; }
     bool cancelled() const { return m_cancel != nullptr && m_cancel->load(); }
     int cores() const { return m_cores; }
     // The cluster size for experiments that take the user's (--workers).
@@ -81,12 +88,20 @@ public:
     void startGet(const QByteArray& target);
     Response waitForGet(int timeoutMs = 30000);
 
+    // fib(n)'s cost in ms on this engine (Node's is JavaScript, ~5x the
+    // native one): the median compute time of three /main?n=N answers of the
+    // running cluster; without a cluster (native only), measured here.
+    // -1 when the cluster did not answer.
+    double fibCostMs(int n);
+
     // Runs the event loop until pred() holds, the timeout passes, or the
     // run is cancelled. True when pred() held.
     bool waitUntil(const std::function<bool()>& pred, int timeoutMs);
 
 private:
     ExperimentSettings m_settings;
+    EngineVariant m_variant;
+    QString m_runtime;
     const std::atomic<bool>* m_cancel;
     Progress m_progress;
     LoadWatch m_loadWatch;

@@ -238,29 +238,110 @@ QString chartSvg(const Chart& chart, int width, int height)
     return s;
 }
 
+QString chartAnchor(const QString& variant, const QString& chartId)
+{
+    return variant.isEmpty() || variant == QLatin1String("native") ? chartId : variant + QLatin1Char('-') + chartId;
+}
+
+namespace {
+
+const char* verdictColour(Verdict v)
+{
+    return v == Verdict::Confirmed      ? "#e6f4e6"
+        : v == Verdict::Contradicted    ? "#fbe3e3"
+        : v == Verdict::NotDecided      ? "#fff6d9"
+                                        : "#f4f4f4";
+}
+
+// A claim's cell: one engine's verdict and evidence, or, with several
+// engines, a line per engine (their evidence follows the table).
+QString claimCellHtml(const VerdictClaim& claim, const QString& seedWords, bool chartLinks)
+{
+    const bool one = claim.engines.size() == 1;
+    const char* colour = claim.enginesDiffer() ? "#ece6f6" : verdictColour(claim.first().verdict);
+    QString h = QStringLiteral("<td bgcolor=\"%1\"><small>seed says: %2</small>").arg(QLatin1String(colour), esc(seedWords));
+    for (const VerdictCell& c : claim.engines) {
+        const QString link = !chartLinks || c.chart.isEmpty()
+            ? QString()
+            : QStringLiteral(" <a href=\"#%1\">chart</a>").arg(esc(chartAnchor(c.variant, c.chart)));
+        if (one)
+            h += QStringLiteral("<br><b>%1 %2</b><br><small>%3%4</small>")
+                     .arg(verdictSymbol(c.verdict), esc(verdictName(c.verdict)), esc(c.evidence), link);
+        else
+            h += QStringLiteral("<br>%1 <b>%2</b>: %3<small>%4</small>")
+                     .arg(verdictSymbol(c.verdict), esc(engineLabel(claim, c)), esc(verdictName(c.verdict)), link);
+    }
+    if (!one && claim.enginesDiffer())
+        h += QStringLiteral("<br><small><i>the engines differ: see below</i></small>");
+    h += QStringLiteral("</td>");
+    return h;
+}
+
+QString evidenceItemsHtml(const QString& title, const VerdictClaim& claim)
+{
+    QString h = QStringLiteral("<li><b>%1</b> (seed: %2)<ul>").arg(esc(title), esc(claimText(claim)));
+    for (const VerdictCell& c : claim.engines)
+        h += QStringLiteral("<li>%1 %2, %3: %4</li>")
+                 .arg(verdictSymbol(c.verdict), esc(engineLabel(claim, c)), esc(verdictName(c.verdict)), esc(c.evidence));
+    if (!claim.why.isEmpty())
+        h += QStringLiteral("<li><i>Why they differ:</i> %1</li>").arg(esc(claim.why));
+    h += QStringLiteral("</ul></li>\n");
+    return h;
+}
+
+} // namespace
+
 QString verdictTableHtml(const VerdictTable& table, bool chartLinks)
 {
-    QString h = QStringLiteral("<table border=\"1\" cellspacing=\"0\" cellpadding=\"5\" width=\"100%\"><tr><th>Use case</th>");
+    QString h;
+    if (table.variants.size() > 1) {
+        QStringList labels;
+        for (const QString& v : table.variants)
+            labels.append(EngineVariant::of(v).label());
+        h += QStringLiteral("<p>Each cell: the seed's claim, then a verdict per engine (%1).</p>\n")
+                 .arg(esc(labels.join(QStringLiteral("; "))));
+    }
+    h += QStringLiteral("<table border=\"1\" cellspacing=\"0\" cellpadding=\"5\" width=\"100%\"><tr><th>Use case</th>");
     for (const QString& c : VerdictTable::columns())
         h += QStringLiteral("<th>%1</th>").arg(esc(c));
     h += QStringLiteral("</tr>\n");
     for (const VerdictRow& row : table.rows) {
         h += QStringLiteral("<tr><th align=\"left\">%1</th>").arg(esc(row.useCase));
-        for (const VerdictCell& c : row.cells) {
-            const char* colour = c.verdict == Verdict::Confirmed  ? "#e6f4e6"
-                : c.verdict == Verdict::Contradicted              ? "#fbe3e3"
-                : c.verdict == Verdict::NotDecided                ? "#fff6d9"
-                                                                  : "#f4f4f4";
-            const QString link = !chartLinks || c.chart.isEmpty()
-                ? QString()
-                : QStringLiteral(" <a href=\"#%1\">chart</a>").arg(esc(c.chart));
-            h += QStringLiteral("<td bgcolor=\"%1\"><small>seed says: %2</small><br><b>%3 %4</b><br><small>%5%6</small></td>")
-                     .arg(QLatin1String(colour), esc(claimText(c)), verdictSymbol(c.verdict), esc(verdictName(c.verdict)),
-                          esc(c.evidence), link);
-        }
+        for (const VerdictClaim& c : row.cells)
+            h += claimCellHtml(c, claimText(c), chartLinks);
         h += QStringLiteral("</tr>\n");
     }
     h += QStringLiteral("</table>\n");
+    if (table.variants.size() > 1) {
+        h += QStringLiteral("<h3>Evidence, per cell and engine</h3>\n<ul>\n");
+        for (const VerdictRow& row : table.rows) {
+            for (int c = 0; c < 3; ++c)
+                h += evidenceItemsHtml(QStringLiteral("%1 / %2").arg(row.useCase, VerdictTable::columns()[c]),
+                                       row.cells[static_cast<std::size_t>(c)]);
+        }
+        h += QStringLiteral("</ul>\n");
+    }
+    return h;
+}
+
+QString distributionTableHtml(const VerdictTable& table, bool chartLinks)
+{
+    if (table.distribution.isEmpty())
+        return QString();
+    QString h = QStringLiteral("<table border=\"1\" cellspacing=\"0\" cellpadding=\"5\" width=\"100%\"><tr><th>Mode</th>"
+                               "<th>Who assigns a connection</th></tr>\n");
+    for (const DistributionRow& row : table.distribution) {
+        h += QStringLiteral("<tr><th align=\"left\">%1</th>").arg(esc(row.platform));
+        h += claimCellHtml(row.claim, row.claim.seedClaim, chartLinks);
+        h += QStringLiteral("</tr>\n");
+    }
+    h += QStringLiteral("</table>\n<ul>\n");
+    for (const DistributionRow& row : table.distribution) {
+        QString items = evidenceItemsHtml(row.platform, row.claim);
+        items.replace(QStringLiteral(" (seed: yes)"), QStringLiteral(" (seed: \"%1\")").arg(esc(row.claim.seedClaim)));
+        h += items;
+    }
+    h += QStringLiteral("</ul>\n");
     return h;
 }
 
@@ -278,8 +359,13 @@ QList<ReportPiece> reportPieces(const RunReport& report)
     h += QStringLiteral("<h2>The seed's table, measured</h2>\n");
     h += verdictTableHtml(report.verdicts, true);
     h += QStringLiteral("<p>Confirmed: the measurement agrees with the seed; contradicted: it disagrees; not "
-                        "decided here: the 95% intervals of the quantities compared overlap on this machine; not "
-                        "measured: no experiment covers it (or it did not run).</p>\n");
+                        "decided here: the 95% intervals of the quantities compared overlap on this machine, or the "
+                        "machine cannot show it (the cell says why); not measured: no experiment covers it (or it did "
+                        "not run).</p>\n");
+    if (!report.verdicts.distribution.isEmpty()) {
+        h += QStringLiteral("<h2>The seed's Q2: 10 requests come to port 3000 — which server?</h2>\n");
+        h += distributionTableHtml(report.verdicts, true);
+    }
     h += QStringLiteral("<h2>Machine and settings</h2>\n<table border=\"1\" cellspacing=\"0\" cellpadding=\"4\">");
     const auto kv = [&h](const QString& k, const QString& v) {
         h += QStringLiteral("<tr><th align=\"left\">%1</th><td>%2</td></tr>").arg(esc(k), esc(v));
@@ -290,17 +376,27 @@ QList<ReportPiece> reportPieces(const RunReport& report)
     kv(QStringLiteral("Qt"), report.machine.qtVersion);
     kv(QStringLiteral("Build"), report.machine.buildType);
     kv(QStringLiteral("ClusterLab"), report.machine.clusterlabVersion);
+    if (!report.machine.nodeVersion.isEmpty())
+        kv(QStringLiteral("Node.js"), report.machine.nodeVersion);
+    QStringList engineLabels;
+    for (const EngineVariant& v : report.settings.effectiveVariants())
+        engineLabels.append(v.label());
+    kv(QStringLiteral("Engines"), engineLabels.join(QStringLiteral("; ")));
     kv(QStringLiteral("Mode"), report.settings.quick ? QStringLiteral("quick") : QStringLiteral("full"));
     kv(QStringLiteral("Workers (where the experiment takes a size)"),
        report.settings.workers > 0 ? QString::number(report.settings.workers) : QStringLiteral("one per core"));
     kv(QStringLiteral("Rounds"), QString::number(report.settings.effectiveRounds()));
     kv(QStringLiteral("Seed"), QString::number(report.settings.seed));
     h += QStringLiteral("</table>\n");
-    pieces.append({ h, nullptr });
+    pieces.append({ h, nullptr, QString() });
     for (const ExperimentResult& r : report.results) {
         QString s;
-        s += QStringLiteral("<h2><a name=\"%1\"></a>%2 <small>(%1, %3 s)</small></h2>\n")
-                 .arg(esc(r.name), esc(r.title), QString::number(r.seconds, 'f', 1));
+        const QString engine = report.settings.effectiveVariants().size() > 1
+            ? QStringLiteral(" — ") + EngineVariant::of(r.variant).label()
+            : QString();
+        s += QStringLiteral("<h2><a name=\"%1\"></a>%2%4 <small>(%5, %3 s)</small></h2>\n")
+                 .arg(esc(chartAnchor(r.variant, r.name)), esc(r.title), QString::number(r.seconds, 'f', 1), esc(engine),
+                      esc(r.name));
         if (!r.error.isEmpty())
             s += QStringLiteral("<p><b>Could not run:</b> %1</p>\n").arg(esc(r.error));
         if (r.cancelled)
@@ -315,9 +411,9 @@ QList<ReportPiece> reportPieces(const RunReport& report)
                 s += QStringLiteral("<li>%1</li>").arg(esc(f));
             s += QStringLiteral("</ul>\n");
         }
-        pieces.append({ s, nullptr });
+        pieces.append({ s, nullptr, QString() });
         for (const Chart& c : r.charts)
-            pieces.append({ QString(), &c });
+            pieces.append({ QString(), &c, chartAnchor(r.variant, c.id) });
     }
     return pieces;
 }
@@ -335,7 +431,7 @@ QString reportHtml(const RunReport& report)
                         "</style></head><body>\n");
     for (const ReportPiece& p : reportPieces(report)) {
         if (p.chart != nullptr)
-            h += QStringLiteral("<figure id=\"%1\">\n%2</figure>\n").arg(esc(p.chart->id), chartSvg(*p.chart));
+            h += QStringLiteral("<figure id=\"%1\">\n%2</figure>\n").arg(esc(p.anchor), chartSvg(*p.chart));
         else
             h += p.html;
     }

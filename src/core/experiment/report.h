@@ -21,12 +21,21 @@ struct ReportPiece
 {
     QString html;                 // empty for a chart
     const Chart* chart = nullptr; // points into the report: keep it alive
+    QString anchor;               // the chart's anchor (chartAnchor)
 };
 QList<ReportPiece> reportPieces(const RunReport& report);
 
 // The seed's table with a verdict per cell, as an HTML table (the subset
 // above); `chartLinks` adds a link from each cell to its chart's anchor.
+// With several engines, each cell has a line per engine and the evidence
+// follows the table.
 QString verdictTableHtml(const VerdictTable& table, bool chartLinks);
+// The seed's Q2 table (who assigns a new connection), one verdict per
+// engine; empty when the distribution experiment did not run.
+QString distributionTableHtml(const VerdictTable& table, bool chartLinks);
+// A chart's anchor in the report: its id, prefixed by the engine when it is
+// not the native one ("node-crossover-throughput").
+QString chartAnchor(const QString& variant, const QString& chartId);
 
 // The report as one self-contained HTML page: the verdict table first (each
 // cell's evidence linking to the chart it came from), then the machine and

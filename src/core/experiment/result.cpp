@@ -68,7 +68,8 @@ QJsonObject MachineInfo::toJson() const
     return { { QStringLiteral("cpuModel"), cpuModel },       { QStringLiteral("cores"), cores },
              { QStringLiteral("os"), os },                   { QStringLiteral("kernel"), kernel },
              { QStringLiteral("qtVersion"), qtVersion },     { QStringLiteral("buildType"), buildType },
-             { QStringLiteral("clusterlabVersion"), clusterlabVersion } };
+             { QStringLiteral("clusterlabVersion"), clusterlabVersion },
+             { QStringLiteral("nodeVersion"), nodeVersion } };
 }
 
 MachineInfo MachineInfo::fromJson(const QJsonObject& o)
@@ -81,20 +82,26 @@ MachineInfo MachineInfo::fromJson(const QJsonObject& o)
     m.qtVersion = o.value(QStringLiteral("qtVersion")).toString();
     m.buildType = o.value(QStringLiteral("buildType")).toString();
     m.clusterlabVersion = o.value(QStringLiteral("clusterlabVersion")).toString();
+    m.nodeVersion = o.value(QStringLiteral("nodeVersion")).toString();
     return m;
 }
 
 QString MachineInfo::oneLine() const
 {
-    return QStringLiteral("%1, %2 cores, %3, Qt %4, %5 build, ClusterLab %6")
+    return QStringLiteral("%1, %2 cores, %3, Qt %4, %5 build, ClusterLab %6%7")
         .arg(cpuModel)
         .arg(cores)
-        .arg(os, qtVersion, buildType, clusterlabVersion);
+        .arg(os, qtVersion, buildType, clusterlabVersion,
+             nodeVersion.isEmpty() ? QString() : QStringLiteral(", ") + nodeVersion);
 }
 
 QJsonObject ExperimentSettings::toJson() const
 {
+    QJsonArray engineArray;
+    for (const EngineVariant& v : effectiveVariants())
+        engineArray.append(v.id());
     return { { QStringLiteral("quick"), quick },
+             { QStringLiteral("variants"), engineArray },
              { QStringLiteral("workers"), workers },
              { QStringLiteral("rounds"), effectiveRounds() },
              { QStringLiteral("timeScale"), timeScale },
@@ -156,6 +163,7 @@ QJsonObject ExperimentResult::toJson() const
         chartArray.append(c.toJson());
     QJsonObject o { { QStringLiteral("name"), name },
                     { QStringLiteral("title"), title },
+                    { QStringLiteral("variant"), variant },
                     { QStringLiteral("method"), method },
                     { QStringLiteral("metrics"), metricObject },
                     { QStringLiteral("findings"), QJsonArray::fromStringList(findings) },
@@ -173,6 +181,7 @@ ExperimentResult ExperimentResult::fromJson(const QJsonObject& o)
     ExperimentResult r;
     r.name = o.value(QStringLiteral("name")).toString();
     r.title = o.value(QStringLiteral("title")).toString();
+    r.variant = o.value(QStringLiteral("variant")).toString(QStringLiteral("native"));
     r.method = o.value(QStringLiteral("method")).toString();
     const QJsonObject m = o.value(QStringLiteral("metrics")).toObject();
     for (auto it = m.begin(); it != m.end(); ++it) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "stats.h"
+#include "variant.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -23,6 +24,7 @@ struct MachineInfo
     QString qtVersion;
     QString buildType;
     QString clusterlabVersion;
+    QString nodeVersion; // "Node.js v20.19.2" when the Node engine ran; else empty
 
     static MachineInfo current();
     QJsonObject toJson() const;
@@ -42,6 +44,10 @@ struct ExperimentSettings
     double timeScale = 1.0;
     quint64 seed = 1;          // of the load generator's route draws
     QString workerProgram;     // empty -> clusterlab-worker beside this executable
+    // The engines every experiment runs on, in the table's order; empty:
+    // the native engine only.
+    QList<EngineVariant> variants;
+    QList<EngineVariant> effectiveVariants() const { return variants.isEmpty() ? QList<EngineVariant> { EngineVariant {} } : variants; }
 
     QJsonObject toJson() const;
 };
@@ -78,6 +84,7 @@ struct ExperimentResult
 {
     QString name;
     QString title;
+    QString variant = QStringLiteral("native"); // the engine it ran on (EngineVariant::id)
     QString method;             // how it was measured, one paragraph
     QMap<QString, QList<double>> metrics;
     QStringList findings;

@@ -50,11 +50,26 @@ bool RunReport::fromJson(const QJsonObject& o, RunReport* out, QString* error)
     r.settings.rounds = s.value(QStringLiteral("rounds")).toInt(0);
     r.settings.timeScale = s.value(QStringLiteral("timeScale")).toDouble(1.0);
     r.settings.seed = s.value(QStringLiteral("seed")).toString().toULongLong();
+    for (const QJsonValue& v : s.value(QStringLiteral("variants")).toArray()) {
+        EngineVariant variant;
+        if (!EngineVariant::fromId(v.toString(), &variant)) {
+            *error = QStringLiteral("unknown engine '%1' in the settings").arg(v.toString());
+            return false;
+        }
+        if (!r.settings.variants.contains(variant))
+            r.settings.variants.append(variant);
+    }
     r.started = QDateTime::fromString(o.value(QStringLiteral("started")).toString(), Qt::ISODate);
     r.seconds = o.value(QStringLiteral("seconds")).toDouble();
     r.cancelled = o.value(QStringLiteral("cancelled")).toBool();
-    for (const QJsonValue& v : o.value(QStringLiteral("results")).toArray())
+    for (const QJsonValue& v : o.value(QStringLiteral("results")).toArray()) {
         r.results.append(ExperimentResult::fromJson(v.toObject()));
+        EngineVariant known;
+        if (!EngineVariant::fromId(r.results.last().variant, &known)) {
+            *error = QStringLiteral("%1 ran on an unknown engine '%2'").arg(r.results.last().name, r.results.last().variant);
+            return false;
+        }
+    }
     // Measurements are finite numbers; anything else (a number past 1e308
     // reads as infinity) is not a run this program wrote.
     for (const ExperimentResult& result : std::as_const(r.results)) {
@@ -123,13 +138,29 @@ QStringList ExperimentRunner::resolve(const QStringList& names, QString* error)
     return out;
 }
 
+QList<ExperimentRunner::Step> ExperimentRunner::plan(const QStringList& names, const ExperimentSettings& settings)
+{
+    // Engine by engine (one engine's clusters at a time); an experiment
+    // that does not use /worker or /child runs once per engine, not once
+    // per offload mode (the pooled Node variant reads the per-request one's).
+    QList<Step> steps;
+    for (const EngineVariant& v : settings.effectiveVariants()) {
+        for (const QString& n : names) {
+            if (v.engine == EngineKind::Node && v.offload == OffloadMode::Pool && !Experiment::byName(n)->perOffloadMode())
+                continue;
+            steps.append(Step { n, v });
+        }
+    }
+    return steps;
+}
+
 double ExperimentRunner::estimatedSeconds(const QStringList& names, const ExperimentSettings& settings)
 {
     QString error;
     double total = 0;
     const int cores = qMax(1, QThread::idealThreadCount());
-    for (const QString& n : resolve(names, &error))
-        total += Experiment::byName(n)->estimatedSeconds(settings, cores);
+    for (const Step& st : plan(resolve(names, &error), settings))
+        total += Experiment::byName(st.name)->estimatedSeconds(settings, cores) * st.variant.costFactor();
     return total;
 }
 
@@ -167,18 +198,23 @@ bool ExperimentRunner::start(const QStringList& names, const ExperimentSettings&
         QElapsedTimer clock;
         clock.start();
         const int cores = report.machine.cores;
+        const QList<Step> steps = plan(toRun, settings);
         QList<double> estimates;
         double totalEstimate = 0;
-        for (const QString& n : toRun) {
-            estimates.append(Experiment::byName(n)->estimatedSeconds(settings, cores));
+        for (const Step& st : steps) {
+            estimates.append(Experiment::byName(st.name)->estimatedSeconds(settings, cores) * st.variant.costFactor());
             totalEstimate += estimates.last();
         }
         double estimateDone = 0;
-        for (qsizetype i = 0; i < toRun.size(); ++i) {
-            std::unique_ptr<Experiment> e = Experiment::byName(toRun[i]);
+        for (qsizetype i = 0; i < steps.size(); ++i) {
+            std::unique_ptr<Experiment> e = Experiment::byName(steps[i].name);
+            const EngineVariant variant = steps[i].variant;
+            const bool several = settings.effectiveVariants().size() > 1;
             ExperimentResult result;
             result.name = e->name();
             result.title = e->title();
+            result.variant = variant.id();
+            const QString shownName = several ? QStringLiteral("%1 (%2)").arg(result.name, variant.shortLabel()) : result.name;
             QElapsedTimer stepClock;
             stepClock.start();
             qint64 lastEmitMs = -1000;
@@ -193,11 +229,11 @@ bool ExperimentRunner::start(const QStringList& names, const ExperimentSettings&
                             return;
                         lastEmitMs = now;
                         RunProgress p;
-                        p.experiment = toRun[i];
+                        p.experiment = shownName;
                         p.title = result.title;
                         p.step = step;
                         p.index = static_cast<int>(i);
-                        p.count = static_cast<int>(toRun.size());
+                        p.count = static_cast<int>(steps.size());
                         const double doneEstimate = before + mine * fraction;
                         p.fraction = totalEstimate > 0 ? doneEstimate / totalEstimate : 0;
                         p.elapsedSeconds = static_cast<double>(now) / 1000.0;
@@ -206,29 +242,36 @@ bool ExperimentRunner::start(const QStringList& names, const ExperimentSettings&
                         p.etaSeconds = qMax(0.0, (totalEstimate - doneEstimate) * pace);
                         post([p](ExperimentRunner* r) { Q_EMIT r->progress(p); });
                     });
+            lab.setVariant(variant);
             qint64 lastLoadMs = -1000;
-            lab.setLoadWatch([&, i](const LoadProgress& p) {
+            lab.setLoadWatch([&](const LoadProgress& p) {
                 const qint64 now = clock.elapsed();
                 if (now - lastLoadMs < 200)
                     return;
                 lastLoadMs = now;
-                const QString name = toRun[i];
+                const QString name = shownName;
                 const QString step = currentStep;
                 const double rps = p.recentRps;
                 const double p99 = p.p99Ms;
                 post([name, step, rps, p99](ExperimentRunner* r) { Q_EMIT r->stepLoad(name, step, rps, p99); });
             });
             lab.progress(QStringLiteral("starting"), 0);
-            qCInfo(lcExperiment).noquote() << "starting" << result.name;
-            e->run(lab, result);
+            qCInfo(lcExperiment).noquote() << "starting" << shownName;
+            const QString unavailable = variant.engine == EngineKind::Node ? EngineVariant::nodeUnavailableReason() : QString();
+            if (!unavailable.isEmpty())
+                result.error = unavailable;
+            else
+                e->run(lab, result);
             lab.stopCluster();
+            if (!lab.runtime().isEmpty())
+                report.machine.nodeVersion = lab.runtime();
             result.seconds = static_cast<double>(stepClock.elapsed()) / 1000.0;
             if (cancel->load())
                 result.cancelled = true;
             if (!result.error.isEmpty())
-                qCWarning(lcExperiment).noquote() << result.name << "could not run:" << result.error;
+                qCWarning(lcExperiment).noquote() << shownName << "could not run:" << result.error;
             else
-                qCInfo(lcExperiment).noquote() << result.name << (result.cancelled ? "cancelled" : "done") << "in"
+                qCInfo(lcExperiment).noquote() << shownName << (result.cancelled ? "cancelled" : "done") << "in"
                                                 << result.seconds << "s";
             report.results.append(result);
             post([result](ExperimentRunner* r) { Q_EMIT r->experimentFinished(result); });

@@ -64,6 +64,14 @@ public:
     // {"all"} or a list -> the names to run, in the canonical order; empty
     // with *error set for an unknown name.
     static QStringList resolve(const QStringList& names, QString* error);
+    // What a run does, in order: each experiment on each engine variant
+    // (settings.variants) it applies to.
+    struct Step
+    {
+        QString name;
+        EngineVariant variant;
+    };
+    static QList<Step> plan(const QStringList& names, const ExperimentSettings& settings);
 
 Q_SIGNALS:
     void progress(const clusterlab::experiment::RunProgress& progress);

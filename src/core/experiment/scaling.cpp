@@ -20,12 +20,14 @@ QString ScalingExperiment::question() const
 double ScalingExperiment::estimatedSeconds(const ExperimentSettings& s, int cores) const
 {
     const double step = qMax(0.05, (s.quick ? 0.3 : 1.0) * s.timeScale);
-    return 2 * cores * (s.effectiveRounds() * 2 * (step + 0.02) + 0.4);
+    return (s.quick ? cores + 1 : 2 * cores) * (s.effectiveRounds() * 2 * (step + 0.02) + 0.4);
 }
 
 void ScalingExperiment::run(Lab& lab, ExperimentResult& r)
 {
-    const int maxWorkers = 2 * lab.cores();
+    // Past the cores, to see it flatten: twice the cores, or one more in a
+    // quick run.
+    const int maxWorkers = lab.settings().quick ? lab.cores() + 1 : 2 * lab.cores();
     const std::int64_t step = lab.stepMs(0.3, 1.0);
     const int connections = 32;
     // `/` is what the seed's row is about; on a small machine the load
@@ -148,15 +150,21 @@ VerdictCell ScalingExperiment::clusterScales(const Results& results, int cores, 
     if (cores < 2 || !many.valid())
         return cell(QLatin1String(kName), QStringLiteral("scaling-throughput"), Verdict::NotDecided,
                     QStringLiteral("One core here: there is nothing to scale onto."));
-    // `/` is the row's own question; when the generator caps it, the
-    // server-bound route decides (either rising decidedly confirms; both
-    // falling decidedly contradicts).
+    // "Scale HTTP server" is decided on `/`, the I/O-bound server the seed
+    // means, and nothing else: when `/` does not rise and the load generator
+    // (on the same cores) took a large share of them, the machine cannot
+    // tell, and the cell says so. "Multi-core parallelism (same code)" may
+    // also be shown by the server-bound route.
     const Verdict root = claimGreater(many, one);
     const Verdict fib = claimGreater(fibMany, fibOne);
+    const double generatorCores = r->value(QStringLiteral("generatorCoresAtCores"), 0);
+    const bool generatorBound = generatorCores >= kGeneratorBoundCores;
     Verdict v = Verdict::NotDecided;
-    if (root == Verdict::Confirmed || fib == Verdict::Confirmed)
+    if (root == Verdict::Confirmed)
         v = Verdict::Confirmed;
-    else if (root == Verdict::Contradicted && (fib == Verdict::Contradicted || !fibOne.valid()))
+    else if (multiCore && fib == Verdict::Confirmed)
+        v = Verdict::Confirmed;
+    else if (!generatorBound && root == Verdict::Contradicted && (!multiCore || fib != Verdict::Confirmed))
         v = Verdict::Contradicted;
     const auto ratio = [](const Estimate& a, const Estimate& b) { return n2(b.mean > 0 ? a.mean / b.mean : 0); };
     const QString what = multiCore ? QStringLiteral("The same server code in %1 processes. ").arg(cores) : QString();
@@ -170,6 +178,12 @@ VerdictCell ScalingExperiment::clusterScales(const Results& results, int cores, 
                         .arg(n0(fibOne.mean), n0(fibMany.mean))
                         .arg(cores)
                         .arg(ratio(fibMany, fibOne));
+    if (!multiCore && v == Verdict::NotDecided && generatorBound)
+        evidence += QStringLiteral(" Not decided here: `/` did not rise, and the load generator, on the same %1 cores, "
+                                   "used %2 of them (%3 or more caps what the workers can get), so this machine cannot "
+                                   "show whether more workers serve `/` faster; run the load from another machine.")
+                        .arg(cores)
+                        .arg(n2(generatorCores), n2(kGeneratorBoundCores));
     return cell(QLatin1String(kName), QStringLiteral("scaling-throughput"), v, evidence);
 }
 

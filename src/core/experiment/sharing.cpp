@@ -24,15 +24,19 @@ double SharingExperiment::estimatedSeconds(const ExperimentSettings& s, int) con
 
 void SharingExperiment::run(Lab& lab, ExperimentResult& r)
 {
-    const QList<int> sizes = sizesMb();
+    const QList<int> sizes = sizesMb(lab.settings().quick);
     const int k = lab.repeats(2, 5);
-    r.method = QStringLiteral("One worker started with --fault-injection, which enables payload=S: the worker holds S "
-                              "MiB; /worker?payload=S checksums them in place on a pool thread, /child?payload=S writes "
-                              "them to a task's standard input and the task checksums its own copy. Then both compute "
+    const EngineVariant& v = lab.variant();
+    r.method = QStringLiteral("One worker (%3) started with --fault-injection, which enables payload=S: the worker holds S "
+                              "MiB; /worker?payload=S checksums them in place %4, /child?payload=S sends "
+                              "them to a %5 (%6) and the child checksums its own copy. Then both compute "
                               "fib(20). Round trips from the client, median of %1 sequential requests per size and "
-                              "path, %2 rounds; the task reports its own peak resident memory.")
+                              "path, %2 rounds; the child reports its own peak resident memory.")
                    .arg(k)
-                   .arg(lab.rounds());
+                   .arg(lab.rounds())
+                   .arg(v.label(), v.onPath(QStringLiteral("worker")), v.unit(QStringLiteral("child")),
+                        v.engine == EngineKind::Native ? QStringLiteral("through its standard input")
+                                                       : QStringLiteral("through its IPC channel, serialized"));
     ClusterConfig config = oneQuietWorker();
     config.faultInjection = true; // payload= is an experiment parameter
     if (!startClusterFor(lab, r, config, QStringLiteral("the worker")))
@@ -80,19 +84,19 @@ void SharingExperiment::run(Lab& lab, ExperimentResult& r)
     }
     Chart time { QStringLiteral("sharing-time"), QStringLiteral("Round trip by payload size"), QStringLiteral("payload (MiB)"),
                  QStringLiteral("round trip (ms)"), true, true, false, {}, {} };
-    time.lines = { lineOf(QStringLiteral("pool thread (in place)"), xs, thread),
-                   lineOf(QStringLiteral("child process (through a pipe)"), xs, child) };
-    Chart memory { QStringLiteral("sharing-memory"), QStringLiteral("A child task's peak memory by payload size"),
-                   QStringLiteral("payload (MiB)"), QStringLiteral("task peak resident memory (MiB)"), true, true, false, {}, {} };
-    memory.lines = { lineOf(QStringLiteral("child task"), xs, childRss) };
+    time.lines = { lineOf(v.unit(QStringLiteral("worker")) + QStringLiteral(" (in place)"), xs, thread),
+                   lineOf(v.unit(QStringLiteral("child")) + QStringLiteral(" (a copy)"), xs, child) };
+    Chart memory { QStringLiteral("sharing-memory"), QStringLiteral("A child's peak memory by payload size"),
+                   QStringLiteral("payload (MiB)"), QStringLiteral("child's peak resident memory (MiB)"), true, true, false, {}, {} };
+    memory.lines = { lineOf(v.unit(QStringLiteral("child")), xs, childRss) };
     r.charts = { time, memory };
     const int big = sizes.last();
-    r.findings.append(QStringLiteral("With %1 MiB: %2 ms on a pool thread reading in place, %3 ms through a child "
-                                     "process (%4×); the task needed %5 MiB of its own memory for it.")
+    r.findings.append(QStringLiteral("With %1 MiB: %2 ms on a %6 reading in place, %3 ms through a %7 "
+                                     "(%4×); the child needed %5 MiB of its own memory for it.")
                           .arg(big)
                           .arg(num(thread.last().mean, 1), num(child.last().mean, 1),
                                num(thread.last().mean > 0 ? child.last().mean / thread.last().mean : 0, 1),
-                               num(childRss.last().mean, 1)));
+                               num(childRss.last().mean, 1), v.unit(QStringLiteral("worker")), v.unit(QStringLiteral("child"))));
 }
 
 // ---- its verdicts
@@ -115,15 +119,18 @@ VerdictCell SharingExperiment::sharing(const Results& results, bool threads)
     Verdict v = claimGreaterPaired(childRounds, threadRounds);
     if (!threads && v == Verdict::Confirmed && rssMiB < 0.9 * s)
         v = Verdict::NotDecided; // slower, but the copy is not visible in the task's memory
+    const EngineVariant ev = EngineVariant::of(r->variant);
+    const QString threadUnit = ev.unit(QStringLiteral("worker"));
+    const QString childUnit = ev.unit(QStringLiteral("child"));
     return cell(QLatin1String(kName), QStringLiteral("sharing-time"), v,
-                threads ? QStringLiteral("%1 MiB read in place by a pool thread: %2 ms; the same through a pipe to a child: "
+                threads ? QStringLiteral("%1 MiB read in place by a %4: %2 ms; the same copied to a %5: "
                                          "%3 ms.")
                               .arg(s)
-                              .arg(n2(thread.mean), n2(child.mean))
-                        : QStringLiteral("%1 MiB through a pipe to a child: %2 ms and %3 MiB of the task's own memory; read "
-                                         "in place by a pool thread: %4 ms, no copy.")
+                              .arg(n2(thread.mean), n2(child.mean), threadUnit, childUnit)
+                        : QStringLiteral("%1 MiB copied to a %5: %2 ms and %3 MiB of the child's own memory; read "
+                                         "in place by a %6: %4 ms, no copy.")
                               .arg(s)
-                              .arg(n2(child.mean), n2(rssMiB), n2(thread.mean)));
+                              .arg(n2(child.mean), n2(rssMiB), n2(thread.mean), childUnit, threadUnit));
 }
 
 } // namespace clusterlab::experiment

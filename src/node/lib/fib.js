@@ -26,6 +26,9 @@ function fillPayload(bytes) {
 }
 
 function payloadChecksum(bytes) {
+  // A view of 32-bit words needs an offset that is a multiple of 4; a
+  // Buffer read from a child's IPC channel may start anywhere: copied.
+  if (bytes.byteOffset % 4 !== 0) bytes = new Uint8Array(bytes);
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
   let h = 2166136261 >>> 0;
   for (let i = 0; i < words.length; ++i)

@@ -5,7 +5,10 @@ const os = require('os');
 
 // The engine's command line (what the clusterlab primary passes; see
 // docs/NODE-ENGINE.md). Throws an Error with a one-line message on bad usage.
-const POLICIES = { 'round-robin': 'rr', shared: 'none', reuseport: 'reuseport' };
+// node-default: whatever Node's cluster module chose (SCHED_RR except on
+// Windows, or NODE_CLUSTER_SCHED_POLICY): what the distribution experiment
+// measures as "Node's default".
+const POLICIES = { 'round-robin': 'rr', shared: 'none', reuseport: 'reuseport', 'node-default': 'default' };
 const MODES = ['per-request', 'pool'];
 
 function cores() {
@@ -50,7 +53,7 @@ function parseOptions(argv) {
     case '--host': o.host = value(); break;
     case '--workers': o.workers = int(a, value(), 1, 256); break;
     case '--policy': o.policy = value();
-      if (!(o.policy in POLICIES)) throw new Error(`--policy must be round-robin, shared or reuseport, got '${o.policy}'`);
+      if (!(o.policy in POLICIES)) throw new Error(`--policy must be round-robin, shared, reuseport or node-default, got '${o.policy}'`);
       break;
     case '--threads': o.threads = value();
       if (!MODES.includes(o.threads)) throw new Error(`--threads must be per-request or pool, got '${o.threads}'`);

@@ -87,7 +87,8 @@ function runPrimary(argv) {
     fatal(2, `reuseport needs Node.js 22.12, 23.1 or newer (reusePort in net.Server#listen); this is ${process.version}`);
     return;
   }
-  cluster.schedulingPolicy = o.policy === 'round-robin' ? cluster.SCHED_RR : cluster.SCHED_NONE;
+  if (o.policy !== 'node-default')
+    cluster.schedulingPolicy = o.policy === 'round-robin' ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: path.join(__dirname, '..', 'clusterlab-node.js'), silent: true });
 
   const slots = [];
@@ -272,7 +273,8 @@ function runPrimary(argv) {
   findPort(o).then((port) => {
     o.port = port;
     out({ type: 'hello', protocol: PROTOCOL, node: process.version, pid: process.pid, port, host: o.host,
-      policy: o.policy, scheduling: POLICIES[o.policy], threads: o.threads, children: o.children,
+      policy: o.policy,
+      scheduling: o.policy === 'reuseport' ? 'reuseport' : (cluster.schedulingPolicy === cluster.SCHED_RR ? 'rr' : 'none'), threads: o.threads, children: o.children,
       poolThreads: o.poolThreads, maxChildren: o.maxChildren, workers: o.workers });
     scale(o.workers);
   }, (err) => fatal(1, err.message));
