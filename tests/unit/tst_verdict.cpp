@@ -84,6 +84,9 @@ private Q_SLOTS:
     void rules_data();
     void rules();
     void tableHasTheSeedsShape();
+    void eachEngineHasItsVerdictAndTheDifferenceIsSaid();
+    void distributionRowsFollowEachEnginesDefault_data();
+    void distributionRowsFollowEachEnginesDefault();
     void failedOrCancelledExperimentsAreNotMeasured();
     void reportRoundTripsThroughJson();
     void niceTicksAreRound_data();
@@ -146,16 +149,25 @@ void TestVerdict::rules_data()
     QTest::addColumn<Verdict>("expected");
 
     const auto scaling = [](const QList<double>& w1, const QList<double>& w2, const QList<double>& f1,
-                            const QList<double>& f2) {
+                            const QList<double>& f2, double generatorCores = 0.2) {
         return result(QStringLiteral("scaling"), { { QStringLiteral("rps.w1"), w1 }, { QStringLiteral("rps.w2"), w2 },
                                                    { QStringLiteral("rps.fib25.w1"), f1 },
-                                                   { QStringLiteral("rps.fib25.w2"), f2 } });
+                                                   { QStringLiteral("rps.fib25.w2"), f2 },
+                                                   { QStringLiteral("generatorCoresAtCores"), { generatorCores } } });
     };
-    // Row 0 / row 5, cluster: scaling.
+    // Row 0 / row 5, cluster: scaling. "Scale HTTP server" is decided on `/`
+    // alone; "Multi-core parallelism" by either route.
     QTest::addRow("scale: `/` rises") << QList<ExperimentResult> { scaling(around(100), around(180), around(10), around(10)) }
                                       << 0 << 0 << 2 << Verdict::Confirmed;
-    QTest::addRow("scale: `/` capped, fib rises")
-        << QList<ExperimentResult> { scaling(around(100), around(80), around(10), around(19)) } << 0 << 0 << 2 << Verdict::Confirmed;
+    QTest::addRow("scale: `/` capped by the generator, fib rises: the HTTP row")
+        << QList<ExperimentResult> { scaling(around(100), around(80), around(10), around(19), 0.65) } << 0 << 0 << 2
+        << Verdict::NotDecided;
+    QTest::addRow("scale: `/` capped by the generator, fib rises: multi-core")
+        << QList<ExperimentResult> { scaling(around(100), around(80), around(10), around(19), 0.65) } << 5 << 0 << 2
+        << Verdict::Confirmed;
+    QTest::addRow("scale: `/` falls with a light generator")
+        << QList<ExperimentResult> { scaling(around(100), around(80), around(10), around(19), 0.2) } << 0 << 0 << 2
+        << Verdict::Contradicted;
     QTest::addRow("scale: both fall") << QList<ExperimentResult> { scaling(around(100), around(80), around(10), around(8)) }
                                       << 5 << 0 << 2 << Verdict::Contradicted;
     QTest::addRow("scale: noise") << QList<ExperimentResult> { scaling(noisy(100), noisy(110), noisy(10), noisy(11)) } << 0 << 0
@@ -318,6 +330,135 @@ void TestVerdict::tableHasTheSeedsShape()
     QVERIFY(text.contains(QStringLiteral("Process-level isolation")));
     for (const QString& line : text.split(QLatin1Char('\n')).mid(0, 9))
         QVERIFY2(line.size() <= 36 + 3 * 26, qPrintable(line)); // the table part fits 114 columns
+}
+
+void TestVerdict::eachEngineHasItsVerdictAndTheDifferenceIsSaid()
+{
+    // The same claim, three engines: the pool beats the loop (native, Node
+    // pooled); a new Worker per request loses to it (Node per request).
+    const QList<double> a100 = around(100);
+    const QList<double> a190 = around(190);
+    const QList<double> a40 = around(40);
+    ExperimentResult native = crossover(1000, 500, 50, a100, a100, a100, a190, a100, a190);
+    native.metrics.insert(QStringLiteral("handoffMs.worker"), { 0.04, 0.04, 0.04 });
+    ExperimentResult node = crossover(1000, 10, 5, a100, a100, a40, a40, a40, a40);
+    node.variant = QStringLiteral("node");
+    node.metrics.insert(QStringLiteral("handoffMs.worker"), { 60, 61, 59 });
+    ExperimentResult pooled = crossover(1000, 500, 50, a100, a100, a100, a190, a100, a190);
+    pooled.variant = QStringLiteral("node-pool");
+    pooled.metrics.insert(QStringLiteral("handoffMs.worker"), { 0.05, 0.05, 0.05 });
+    // Scaling ran once on Node: the pooled variant reads the per-request run.
+    ExperimentResult scaling = result(QStringLiteral("scaling"), { { QStringLiteral("rps.w1"), around(100) },
+                                                                   { QStringLiteral("rps.w2"), around(180) } });
+    scaling.variant = QStringLiteral("node");
+    const VerdictTable t = VerdictTable::decide({ native, node, pooled, scaling }, 2);
+    QCOMPARE(t.variants, (QStringList { QStringLiteral("native"), QStringLiteral("node"), QStringLiteral("node-pool") }));
+    const VerdictClaim& cpuThreads = t.rows[1].cells[1];
+    QCOMPARE(cpuThreads.engines.size(), 3);
+    QCOMPARE(cpuThreads.on(QStringLiteral("native"))->verdict, Verdict::Confirmed);
+    QCOMPARE(cpuThreads.on(QStringLiteral("node"))->verdict, Verdict::Contradicted);
+    QCOMPARE(cpuThreads.on(QStringLiteral("node-pool"))->verdict, Verdict::Confirmed);
+    QVERIFY(cpuThreads.on(QStringLiteral("node"))->evidence.contains(QStringLiteral("a new Worker per request")));
+    QVERIFY(cpuThreads.on(QStringLiteral("native"))->evidence.contains(QStringLiteral("the thread pool")));
+    QVERIFY(cpuThreads.enginesDiffer());
+    QVERIFY2(cpuThreads.why.contains(QStringLiteral("a new Worker per request: 60.00 ms")), qPrintable(cpuThreads.why));
+    QVERIFY(cpuThreads.why.contains(QStringLiteral("Node.js, per request contradicted")));
+    // Agreeing engines say nothing more.
+    QVERIFY(t.rows[0].cells[2].why.isEmpty() || t.rows[0].cells[2].enginesDiffer());
+    // Scaling: measured on Node only; native's cell says not measured, both
+    // Node variants read the one run.
+    const VerdictClaim& scale = t.rows[0].cells[0];
+    QCOMPARE(scale.on(QStringLiteral("native"))->verdict, Verdict::NotMeasured);
+    QCOMPARE(scale.on(QStringLiteral("node"))->verdict, Verdict::Confirmed);
+    QCOMPARE(scale.on(QStringLiteral("node-pool"))->verdict, Verdict::Confirmed);
+    // Counted per engine; the text has a symbol per engine and the reasons.
+    QCOMPARE(t.count(Verdict::Contradicted) >= 1, true);
+    const QString text = t.toText();
+    QVERIFY2(text.contains(QStringLiteral("yes: ✓ ✗ ✓")), qPrintable(text));
+    QVERIFY(text.contains(QStringLiteral("[Node.js, pooled]")));
+    QVERIFY(text.contains(QStringLiteral("≠ Decided differently")));
+    // Saved and read again: the same per-engine table.
+    RunReport report;
+    report.machine = MachineInfo::current();
+    report.results = { native, node, pooled, scaling };
+    report.verdicts = t;
+    RunReport back;
+    QString error;
+    QVERIFY2(RunReport::fromJson(report.toJson(), &back, &error), qPrintable(error));
+    QCOMPARE(back.verdicts.rows[1].cells[1].on(QStringLiteral("node"))->verdict, Verdict::Contradicted);
+    QCOMPARE(back.verdicts.toText(), text);
+    // An engine this program does not know is refused, not guessed.
+    QJsonObject o = report.toJson();
+    QJsonArray results = o.value(QStringLiteral("results")).toArray();
+    QJsonObject first = results.first().toObject();
+    first.insert(QStringLiteral("variant"), QStringLiteral("deno"));
+    results.replace(0, first);
+    o.insert(QStringLiteral("results"), results);
+    QVERIFY(!RunReport::fromJson(o, &back, &error));
+    QVERIFY2(error.contains(QStringLiteral("unknown engine 'deno'")), qPrintable(error));
+    // The report: a line per engine in the cell, and the evidence after.
+    const QString html = verdictTableHtml(t, false);
+    QVERIFY(html.contains(QStringLiteral("Node.js, per request</b>: contradicted")));
+    QVERIFY(html.contains(QStringLiteral("Why they differ")));
+}
+
+void TestVerdict::distributionRowsFollowEachEnginesDefault_data()
+{
+    QTest::addColumn<QString>("os");
+    QTest::addColumn<int>("defaultClass"); // Distribution of the default policy's sequence
+    QTest::addColumn<double>("pinned");
+    QTest::addColumn<Verdict>("linux");
+    QTest::addColumn<Verdict>("windowsMac");
+    QTest::addColumn<Verdict>("requests");
+    const int rr = static_cast<int>(Distribution::StrictRotation);
+    const int spread = static_cast<int>(Distribution::KernelSpread);
+    const int few = static_cast<int>(Distribution::TooFew);
+    // Linux, Node's SCHED_RR: the primary deals in turn, not the OS.
+    QTest::addRow("linux, strict rotation") << QStringLiteral("linux") << rr << 1.0 << Verdict::Contradicted
+                                            << Verdict::NotDecided << Verdict::Contradicted;
+    // Linux, SCHED_NONE (or NODE_CLUSTER_SCHED_POLICY=none): the OS picks.
+    QTest::addRow("linux, spread by the OS") << QStringLiteral("linux") << spread << 1.0 << Verdict::Confirmed
+                                             << Verdict::NotDecided << Verdict::Contradicted;
+    QTest::addRow("linux, too few") << QStringLiteral("linux") << few << 0.4 << Verdict::NotDecided << Verdict::NotDecided
+                                    << Verdict::Confirmed;
+    // Windows: the second row is decided there, the first is not.
+    QTest::addRow("windows, strict rotation") << QStringLiteral("windows") << rr << 1.0 << Verdict::NotDecided
+                                              << Verdict::Confirmed << Verdict::Contradicted;
+    QTest::addRow("windows, spread") << QStringLiteral("windows") << spread << 1.0 << Verdict::NotDecided
+                                     << Verdict::Contradicted << Verdict::Contradicted;
+}
+
+void TestVerdict::distributionRowsFollowEachEnginesDefault()
+{
+    QFETCH(QString, os);
+    QFETCH(int, defaultClass);
+    QFETCH(double, pinned);
+    QFETCH(Verdict, linux);
+    QFETCH(Verdict, windowsMac);
+    QFETCH(Verdict, requests);
+    ExperimentResult r = result(QStringLiteral("distribution"),
+                                { { QStringLiteral("class.default"), { static_cast<double>(defaultClass) } },
+                                  { QStringLiteral("rotation.default"), { 1.0 } },
+                                  { QStringLiteral("connections.default"), { 20 } },
+                                  { QStringLiteral("pinned.default"), { pinned, pinned } } },
+                                QJsonObject { { QStringLiteral("os"), os },
+                                              { QStringLiteral("engine"), QStringLiteral("node") },
+                                              { QStringLiteral("defaultPolicy"), QStringLiteral("default") },
+                                              { QStringLiteral("nodeDefaultScheduling"), QStringLiteral("rr") },
+                                              { QStringLiteral("policies"), QJsonArray { QStringLiteral("default") } } });
+    r.variant = QStringLiteral("node");
+    const VerdictTable t = VerdictTable::decide({ r }, 2);
+    QCOMPARE(t.distribution.size(), 3);
+    QCOMPARE(t.distribution[0].claim.engines.size(), 1);
+    QVERIFY(t.distribution[0].claim.perEngine);
+    QCOMPARE(engineLabel(t.distribution[0].claim, t.distribution[0].claim.first()), QStringLiteral("Node.js"));
+    QCOMPARE(t.distribution[0].claim.first().verdict, linux);
+    QCOMPARE(t.distribution[1].claim.first().verdict, windowsMac);
+    QCOMPARE(t.distribution[2].claim.first().verdict, requests);
+    const int decidedHere = os == QLatin1String("linux") ? 0 : 1;
+    QVERIFY(t.distribution[decidedHere].claim.first().evidence.contains(QStringLiteral("Node's default policy (SCHED_RR")));
+    // Without the experiment, no Q2 rows.
+    QVERIFY(VerdictTable::decide({}, 2).distribution.isEmpty());
 }
 
 void TestVerdict::failedOrCancelledExperimentsAreNotMeasured()

@@ -21,13 +21,13 @@ QString BalanceExperiment::question() const
 
 double BalanceExperiment::estimatedSeconds(const ExperimentSettings& s, int) const
 {
-    return 3 * (2 * s.effectiveRounds() * (qMax(0.05, (s.quick ? 0.3 : 0.6) * s.timeScale) + 0.02) + 0.4);
+    return 3 * (2 * s.effectiveRounds() * (qMax(0.05, (s.quick ? 0.2 : 0.6) * s.timeScale) + 0.02) + 0.4);
 }
 
 void BalanceExperiment::run(Lab& lab, ExperimentResult& r)
 {
     const int workers = qMax(2, lab.workers());
-    const std::int64_t step = lab.stepMs(0.3, 0.6);
+    const std::int64_t step = lab.stepMs(0.2, 0.6);
     r.method = QStringLiteral("%1 workers serve `/` under each distribution policy available here. \"New connection\": "
                               "8 connections, each request on a fresh one. \"Keep-alive\": %2 connections kept open "
                               "(one more than the workers). Each worker's share of the requests from the X-Worker-Pid "

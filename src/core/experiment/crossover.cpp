@@ -105,7 +105,7 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
     }
     r.method = QStringLiteral("One worker (%9; round-robin, %1 pool threads, telemetry off; /worker runs on %10, /child "
                               "on %11). For each n in %2, each "
-                              "concurrency (1 and %3 keep-alive connections) and each path (/main, /worker, /child), "
+                              "concurrency (1 and %3 keep-alive connections; 1 only at the first and last n in a quick run) and each path (/main, /worker, /child), "
                               "the load generator runs for %4 s (for heavy n, long enough for %5 computations in a "
                               "row, and on a slow path for four requests: up to %6 s at n = %7); %8 rounds, paths "
                               "interleaved within a round.")
@@ -131,6 +131,10 @@ void CrossoverExperiment::run(Lab& lab, ExperimentResult& r)
             lab.progress(QStringLiteral("fib(%1), round %2/%3").arg(n).arg(round + 1).arg(lab.rounds()),
                          static_cast<double>(done) / total);
             for (int c : concurrencies) {
+                // A quick run measures one connection only where the rules
+                // read it (the hand-off at n = 0, the heaviest n).
+                if (c == 1 && lab.settings().quick && n != ns.first() && n != ns.last())
+                    continue;
                 for (const auto& [path, route] : paths) {
                     const Lab::LoadRun run = loadStep(lab, loadOf(route + "?n=" + QByteArray::number(n), c, stepOf.value(QStringLiteral("%1/%2").arg(n).arg(path))), r);
                     if (stopIfCancelled(lab, r))
