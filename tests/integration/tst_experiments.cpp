@@ -3,6 +3,7 @@
 // (two rounds, steps scaled down): it runs, measures what its verdict rules
 // read, draws its charts, leaves no process behind; and a run cancels
 // promptly, keeping what it measured.
+#include "experiment/distributionstats.h"
 #include "experiment/experiments.h"
 #include "experiment/runner.h"
 #include "workerprocess.h"
@@ -167,7 +168,7 @@ void TestExperiments::eachExperimentRuns()
         // Sequential new connections under round-robin: the primary deals
         // them out in turn (native and Node's SCHED_RR alike); keep-alive
         // connections keep their requests on one worker.
-        QVERIFY2(r.value(QStringLiteral("rotation.round-robin")) >= 0.95,
+        QVERIFY2(r.value(QStringLiteral("rotation.round-robin")) >= kStrictRotationAtLeast,
                  qPrintable(QString::number(r.value(QStringLiteral("rotation.round-robin")))));
         QCOMPARE(r.value(QStringLiteral("pinned.round-robin")), 1.0);
         QCOMPARE(report.verdicts.distribution.size(), 3);
@@ -189,7 +190,11 @@ void TestExperiments::eachExperimentRuns()
     if (name == QLatin1String("balance")) {
         // Round-robin with a new connection per request hands each to the
         // next free worker: no worker is left out (2:1 would be 0.9).
-        QVERIFY2(r.value(QStringLiteral("jain.round-robin.new")) > 0.9,
+        // Node's SCHED_RR hands a connection to the next *free* worker: a
+        // worker slowed by the machine is skipped for a while, so only "no
+        // worker left out" holds there (all on one would be 0.5).
+        const double floor = engine.engine == clusterlab::EngineKind::Node ? 0.75 : 0.9;
+        QVERIFY2(r.value(QStringLiteral("jain.round-robin.new")) > floor,
                  qPrintable(QString::number(r.value(QStringLiteral("jain.round-robin.new")))));
     }
 }

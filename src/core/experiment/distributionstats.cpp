@@ -54,7 +54,7 @@ Distribution classifyDistribution(const DistributionStats& s)
 {
     if (s.workers < 2 || s.connections < 2 * s.workers)
         return Distribution::TooFew;
-    if (s.strictRotation >= 0.95)
+    if (s.strictRotation >= kStrictRotationAtLeast)
         return Distribution::StrictRotation;
     if (s.maxShare > 0.75)
         return Distribution::OneWorker;
