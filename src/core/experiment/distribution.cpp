@@ -78,7 +78,9 @@ double DistributionExperiment::estimatedSeconds(const ExperimentSettings& s, int
 void DistributionExperiment::run(Lab& lab, ExperimentResult& r)
 {
     const int workers = qMax(2, lab.workers());
-    const int k = lab.repeats(10 * workers, 25 * workers);
+    // Enough that one hiccup of a busy machine (a phase shift: up to
+    // workers + 1 misses) leaves a rotation above kStrictRotationAtLeast.
+    const int k = lab.repeats(20 * workers, 50 * workers);
     const int keepAliveConnections = 2 * workers + 1;
     const int perConnection = lab.repeats(10, 20);
     const bool node = lab.onNode();
