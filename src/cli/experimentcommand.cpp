@@ -91,6 +91,9 @@ int runExperiment(const QStringList& args)
     const QCommandLineOption report(QStringLiteral("report"),
                                     QStringLiteral("Write the report: FILE.html (anywhere) or FILE.pdf (the desktop build)."),
                                     QStringLiteral("FILE"));
+    const QCommandLineOption markdown(QStringLiteral("markdown"),
+                                      QStringLiteral("Write the verdict table as Markdown (as README shows it)."),
+                                      QStringLiteral("FILE"));
     const QCommandLineOption list(QStringLiteral("list"), QStringLiteral("List the experiments and what each asks."));
     const QCommandLineOption open(QStringLiteral("open"),
                                   QStringLiteral("Measure nothing: read a run saved with --json, decide its table again "
@@ -107,7 +110,7 @@ int runExperiment(const QStringList& args)
     QCommandLineOption workerProgram(QStringLiteral("worker-program"), QStringLiteral("Worker executable."),
                                      QStringLiteral("PATH"));
     workerProgram.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({ quick, workers, rounds, seed, engine, json, report, list, open, timeScale, workerProgram });
+    parser.addOptions({ quick, workers, rounds, seed, engine, json, report, markdown, list, open, timeScale, workerProgram });
     if (!parser.parse(QStringList { QStringLiteral("clusterlab experiment") } + args)) {
         std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(parser.errorText()));
         return 2;
@@ -180,7 +183,7 @@ int runExperiment(const QStringList& args)
         }
     }
     // The output files are checked before minutes of measuring, not after.
-    for (const QString& path : { parser.value(json), reportPath }) {
+    for (const QString& path : { parser.value(json), reportPath, parser.value(markdown) }) {
         if (path.isEmpty())
             continue;
         const QFileInfo dir(QFileInfo(path).absolutePath());
@@ -273,6 +276,14 @@ int runExperiment(const QStringList& args)
     if (!parser.value(json).isEmpty()) {
         if (writeFile(parser.value(json), QJsonDocument(result.toJson()).toJson(QJsonDocument::Indented), &error))
             std::printf("Measurements: %s\n", qPrintable(parser.value(json)));
+        else {
+            std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+            code = 1;
+        }
+    }
+    if (!parser.value(markdown).isEmpty()) {
+        if (writeFile(parser.value(markdown), result.verdicts.toMarkdown().toUtf8(), &error))
+            std::printf("Markdown table: %s\n", qPrintable(parser.value(markdown)));
         else {
             std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
             code = 1;

@@ -91,6 +91,8 @@ private Q_SLOTS:
     void pipelinedResponsesComeInOrder();
     void faultsNeedFaultInjection();
     void faultsWithFaultInjection();
+    void payloadsReachThreadsAndChildrenWhole_data();
+    void payloadsReachThreadsAndChildrenWhole();
     void aKilledWorkerIsReplaced();
     void perRequestOffloadingLeavesNoProcess();
     void poolsAnswer503WhenFull();
@@ -272,6 +274,45 @@ void TestNodeEngine::faultsWithFaultInjection()
     const qint64 replacement = get(port, "/").header("X-Worker-Pid").toLongLong();
     QVERIFY(replacement > 0 && replacement != pid);
     QVERIFY(!test::processAlive(pid));
+}
+
+void TestNodeEngine::payloadsReachThreadsAndChildrenWhole_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addRow("per-request") << QStringLiteral("per-request");
+    QTest::addRow("pool") << QStringLiteral("pool");
+}
+
+// Regression: a payload of 8 or 64 MiB reached a child at an offset that is
+// no multiple of 4 (a Buffer from the IPC channel), the child's checksum
+// threw, and the request got 502. Every size checksums the same on a thread
+// (the shared buffer in place) and in a child (its own copy).
+void TestNodeEngine::payloadsReachThreadsAndChildrenWhole()
+{
+    REQUIRE_NODE();
+    QFETCH(QString, mode);
+    ClusterConfig c = nodeConfig(1);
+    c.faultInjection = true;
+    OffloadMode m {};
+    QVERIFY(parseOffloadMode(mode, &m));
+    c.threads = m;
+    c.children = m;
+    QString error;
+    const auto engine = started(c, &error);
+    QVERIFY2(engine, qPrintable(error));
+    for (const int mb : { 1, 8, 64 }) {
+        const QByteArray size = QByteArray::number(mb);
+        const ParsedResponse thread = get(engine->port(), "/worker?n=1&payload=" + size, "Accept: application/json\r\n");
+        const ParsedResponse child = get(engine->port(), "/child?n=1&payload=" + size, "Accept: application/json\r\n");
+        QVERIFY2(thread.status == 200, thread.body.constData());
+        QVERIFY2(child.status == 200, child.body.constData());
+        const QString sum = jsonOf(thread).value(QStringLiteral("payloadChecksum")).toString();
+        QVERIFY(!sum.isEmpty());
+        QCOMPARE(jsonOf(child).value(QStringLiteral("payloadChecksum")).toString(), sum);
+        QCOMPARE(jsonOf(child).value(QStringLiteral("payloadMb")).toInt(), mb);
+        // The child held its own copy.
+        QVERIFY(jsonOf(child).value(QStringLiteral("taskPeakRssKiB")).toDouble() >= mb * 1024.0);
+    }
 }
 
 void TestNodeEngine::aKilledWorkerIsReplaced()

@@ -5,6 +5,9 @@
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStandardPaths>
 #include <QRegularExpression>
 
 #if defined(Q_OS_UNIX)
@@ -24,11 +27,58 @@ QString WorkerProcess::binary(const QString& name)
     return QDir(QCoreApplication::applicationDirPath()).filePath(name);
 }
 
-WorkerProcess::WorkerProcess(QStringList extraArgs, QProcessEnvironment env)
-    : m_args(std::move(extraArgs))
+WorkerProcess::WorkerProcess(QStringList extraArgs, QProcessEnvironment env, TestEngine engine)
+    : m_engine(engine)
+    , m_args(std::move(extraArgs))
 {
-    m_process.setProgram(binary(QStringLiteral("clusterlab-worker")));
+    m_process.setProgram(engine == TestEngine::Node ? nodeProgram() : binary(QStringLiteral("clusterlab-worker")));
     m_process.setProcessEnvironment(env);
+}
+
+QString WorkerProcess::nodeProgram()
+{
+    for (const QString& name : { QStringLiteral("node"), QStringLiteral("nodejs") }) {
+        const QString found = QStandardPaths::findExecutable(name);
+        if (!found.isEmpty())
+            return found;
+    }
+    return QString();
+}
+
+QString WorkerProcess::nodeScript()
+{
+    return QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("../share/clusterlab/node/clusterlab-node.js"));
+}
+
+bool WorkerProcess::startNode(int timeoutMs)
+{
+    QStringList args { nodeScript(), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--workers"),
+                       QStringLiteral("1"), QStringLiteral("--no-telemetry") };
+    args += m_args;
+    m_process.setArguments(args);
+    m_process.start(); // its standard input stays open: the primary lives until it closes
+    if (!m_process.waitForStarted(timeoutMs))
+        return false;
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (!m_process.waitForReadyRead(static_cast<int>(qMax<qint64>(1, deadline.remainingTime()))))
+            break;
+        m_stdout += m_process.readAllStandardOutput();
+        qsizetype end = 0;
+        while ((end = m_stdout.indexOf('\n')) >= 0) {
+            const QJsonObject o = QJsonDocument::fromJson(m_stdout.left(end)).object();
+            m_stdout.remove(0, end + 1);
+            const QString type = o.value(QStringLiteral("type")).toString();
+            if (type == QLatin1String("hello"))
+                m_port = static_cast<quint16>(o.value(QStringLiteral("port")).toInt());
+            else if (type == QLatin1String("event") && o.value(QStringLiteral("kind")).toString() == QLatin1String("listening"))
+                m_servingPid = o.value(QStringLiteral("pid")).toInteger();
+            else if (type == QLatin1String("all-listening") && m_port != 0 && m_servingPid != 0)
+                return true;
+        }
+    }
+    m_stderr += m_process.readAllStandardError();
+    return false;
 }
 
 WorkerProcess::~WorkerProcess()
@@ -38,6 +88,8 @@ WorkerProcess::~WorkerProcess()
 
 bool WorkerProcess::start(int timeoutMs)
 {
+    if (m_engine == TestEngine::Node)
+        return startNode(timeoutMs);
     QStringList args { QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--die-with-parent") };
     args += m_args;
     m_process.setArguments(args);
@@ -64,7 +116,10 @@ int WorkerProcess::stop(int timeoutMs)
 {
     if (m_process.state() == QProcess::NotRunning)
         return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
-    m_process.terminate();
+    if (m_engine == TestEngine::Node)
+        m_process.closeWriteChannel(); // the Node primary stops its workers and exits
+    else
+        m_process.terminate();
     if (!m_process.waitForFinished(timeoutMs)) {
         m_process.kill();
         m_process.waitForFinished(timeoutMs);

@@ -10,18 +10,32 @@
 
 namespace clusterlab::test {
 
+// Which engine serves: the native clusterlab-worker, or the Node.js engine
+// (node clusterlab-node.js, one worker) for the suites that run on both.
+enum class TestEngine { Native, Node };
+
 // A real clusterlab-worker on an ephemeral port, for integration tests.
 // start() waits (on signals, not sleeps) for its "listening on" line. The
 // destructor stops it and reaps it, so a test leaves no process behind.
+//
+// With TestEngine::Node: the Node engine's primary with one worker and no
+// telemetry, the same options (--max-connections, the timeouts, …); start()
+// waits for its hello and its worker listening; pid() is the worker's (the
+// process that serves, as the native one).
 class WorkerProcess
 {
 public:
-    explicit WorkerProcess(QStringList extraArgs = {}, QProcessEnvironment env = QProcessEnvironment::systemEnvironment());
+    explicit WorkerProcess(QStringList extraArgs = {}, QProcessEnvironment env = QProcessEnvironment::systemEnvironment(),
+                           TestEngine engine = TestEngine::Native);
+    WorkerProcess(TestEngine engine, QStringList extraArgs = {})
+        : WorkerProcess(std::move(extraArgs), QProcessEnvironment::systemEnvironment(), engine)
+    {
+    }
     ~WorkerProcess();
 
     bool start(int timeoutMs = 10000);
     quint16 port() const { return m_port; }
-    qint64 pid() const { return m_process.processId(); }
+    qint64 pid() const { return m_engine == TestEngine::Node ? m_servingPid : m_process.processId(); }
     QProcess& process() { return m_process; }
     // Terminates gracefully (SIGTERM) and returns the exit code, or -1.
     int stop(int timeoutMs = 10000);
@@ -33,8 +47,15 @@ public:
     }
 
     static QString binary(const QString& name);
+    // `node` (or `nodejs`) on the PATH, empty when there is none; the Node
+    // engine's script in this build.
+    static QString nodeProgram();
+    static QString nodeScript();
 
 private:
+    bool startNode(int timeoutMs);
+    TestEngine m_engine = TestEngine::Native;
+    qint64 m_servingPid = 0;
     QProcess m_process;
     QStringList m_args;
     quint16 m_port = 0;

@@ -19,17 +19,17 @@ QList<int> CrossoverExperiment::sweep(bool quick, EngineKind engine)
     // fib(35) here): its sweep ends 3 lower, at about the same cost, and
     // keeps the seed's own n = 30.
     if (engine == EngineKind::Node)
-        return quick ? QList<int> { 0, 30, 32 } : QList<int> { 0, 10, 15, 20, 25, 28, 30, 32 };
+        return quick ? QList<int> { 0, 30, 32 } : QList<int> { 0, 10, 20, 25, 28, 30, 32 };
     if (quick)
         return { 0, 20, 30, 35 };
-    return { 0, 10, 15, 20, 25, 28, 30, 32, 35 };
+    return { 0, 10, 20, 25, 28, 30, 32, 35 };
 }
 
 namespace {
 // Serial computations a heavy step is long enough for.
 int computationsPerStep(const ExperimentSettings& s)
 {
-    return s.quick ? 20 : 100;
+    return s.quick ? 20 : 50;
 }
 
 // A step long enough for computationsPerStep() serial computations (heavy

@@ -25,7 +25,7 @@ double SharingExperiment::estimatedSeconds(const ExperimentSettings& s, int) con
 void SharingExperiment::run(Lab& lab, ExperimentResult& r)
 {
     const QList<int> sizes = sizesMb(lab.settings().quick);
-    const int k = lab.repeats(2, 5);
+    const int k = lab.repeats(2, 3);
     const EngineVariant& v = lab.variant();
     r.method = QStringLiteral("One worker (%3) started with --fault-injection, which enables payload=S: the worker holds S "
                               "MiB; /worker?payload=S checksums them in place %4, /child?payload=S sends "

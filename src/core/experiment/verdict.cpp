@@ -345,4 +345,45 @@ QString VerdictTable::toText() const
     return out;
 }
 
+QString VerdictTable::toMarkdown() const
+{
+    const auto cellText = [](const VerdictClaim& claim, const QString& seed) {
+        QStringList parts;
+        for (const VerdictCell& e : claim.engines) {
+            parts.append(claim.engines.size() == 1 ? QStringLiteral("%1 %2").arg(verdictSymbol(e.verdict), verdictName(e.verdict))
+                                                   : QStringLiteral("%1 %2").arg(verdictSymbol(e.verdict), engineLabel(claim, e)));
+        }
+        return QStringLiteral("%1: %2").arg(seed, parts.join(QStringLiteral(" · ")));
+    };
+    QStringList legend;
+    for (const QString& v : variants)
+        legend.append(labelOf(v));
+    QString out = QStringLiteral("| Use case | Cluster | Worker Threads | Child Process |\n|---|---|---|---|\n");
+    for (const VerdictRow& row : rows) {
+        out += QStringLiteral("| %1 |").arg(row.useCase);
+        for (const VerdictClaim& c : row.cells)
+            out += QStringLiteral(" %1 |").arg(cellText(c, claimText(c)));
+        out += QLatin1Char('\n');
+    }
+    out += QStringLiteral("\nEach cell: the seed's claim, then a verdict per engine (%1): ✓ confirmed, ✗ contradicted, ? not "
+                          "decided here, – not measured.\n")
+               .arg(legend.join(QStringLiteral("; ")));
+    if (!distribution.isEmpty()) {
+        out += QStringLiteral("\n| The seed's Q2 | Its claim | Measured |\n|---|---|---|\n");
+        for (const DistributionRow& row : distribution)
+            out += QStringLiteral("| %1 | %2 | %3 |\n").arg(row.platform, row.claim.seedClaim, cellText(row.claim, QString()).mid(2));
+    }
+    QString why;
+    for (const VerdictRow& row : rows) {
+        for (int c = 0; c < 3; ++c) {
+            const VerdictClaim& claim = row.cells[static_cast<std::size_t>(c)];
+            if (!claim.why.isEmpty())
+                why += QStringLiteral("- **%1 / %2.** %3\n").arg(row.useCase, columns()[c], claim.why);
+        }
+    }
+    if (!why.isEmpty())
+        out += QStringLiteral("\nWhere the engines differ:\n\n") + why;
+    return out;
+}
+
 } // namespace clusterlab::experiment

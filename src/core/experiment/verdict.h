@@ -84,6 +84,10 @@ struct VerdictTable
     QJsonObject toJson() const;
     // A fixed-width table for the terminal, then the evidence per cell.
     QString toText() const;
+    // The table as Markdown (the seed's rows and columns, a verdict per
+    // engine in each cell, then the Q2 rows and, per cell where the engines
+    // differ, why): what README and docs/EXPERIMENTS.md show.
+    QString toMarkdown() const;
     // Cells with this verdict, over every engine.
     int count(Verdict v) const;
 };

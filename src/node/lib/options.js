@@ -34,6 +34,8 @@ function parseOptions(argv) {
     taskTimeoutMs: 60000,
     idleTimeoutMs: 5000,
     headerTimeoutMs: 10000,
+    writeTimeoutMs: 10000,
+    maxConnections: 1000,
     restart: { backoffMs: 100, capMs: 15000, healthyResetMs: 30000, quickFailureMs: 1000, crashLoopLimit: 5, erroredRetryMs: 60000 },
   };
   const int = (name, v, min, max) => {
@@ -69,6 +71,10 @@ function parseOptions(argv) {
     case '--no-telemetry': o.telemetry = false; break;
     case '--graceful-stop-ms': o.gracefulStopMs = int(a, value(), 0, 3600000); break;
     case '--task-timeout-ms': o.taskTimeoutMs = int(a, value(), 1, 3600000); break;
+    case '--max-connections': o.maxConnections = int(a, value(), 1, 1000000); break;
+    case '--header-timeout-ms': o.headerTimeoutMs = int(a, value(), 1, 3600000); break;
+    case '--idle-timeout-ms': o.idleTimeoutMs = int(a, value(), 1, 3600000); break;
+    case '--write-timeout-ms': o.writeTimeoutMs = int(a, value(), 1, 3600000); break;
     case '--restart-backoff-ms': o.restart.backoffMs = int(a, value(), 1, 3600000); break;
     case '--crash-loop-limit': o.restart.crashLoopLimit = int(a, value(), 1, 1000); break;
     default: throw new Error(`unknown option '${a}'`);

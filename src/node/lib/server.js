@@ -9,6 +9,7 @@
 // X-Connection-Id, X-Request-Seq and Server-Timing.
 
 const http = require('http');
+const net = require('net');
 const { now, sinceBase, msBetween } = require('./clock');
 const { fib, fillPayload, MAX_FIB_N, DEFAULT_FIB_N, MAX_PAYLOAD_MB } = require('./fib');
 const { HostPolicy } = require('./hostpolicy');
@@ -152,7 +153,18 @@ function runWorker() {
       if (bodyBytes > MAX_BODY && !res.headersSent) error(413, `the body is longer than ${MAX_BODY} bytes`, { Connection: 'close' });
     });
     req.resume(); // read and discard
+    // A request with a body is answered once the body is in (as the native
+    // worker does): a body that trickles stalls on the request timeout (408),
+    // not on an early 405 that leaves the connection waiting for the rest.
+    const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody) {
+      req.on('end', () => route(req, rec, json, send, error));
+      return undefined;
+    }
+    return route(req, rec, json, send, error);
+  }
 
+  function route(req, rec, json, send, error) {
     const qmark = req.url.indexOf('?');
     const pathname = qmark < 0 ? req.url : req.url.slice(0, qmark);
     const query = qmark < 0 ? '' : req.url.slice(qmark + 1);
@@ -247,14 +259,54 @@ function runWorker() {
     return undefined;
   }
 
+  // A started request must be complete within headerTimeoutMs (headers and
+  // body: 408, as the native worker); Node checks its clocks every
+  // connectionsCheckingInterval.
   const server = http.createServer({ maxHeaderSize: 16 * 1024, headersTimeout: o.headerTimeoutMs,
-    requestTimeout: 0, keepAliveTimeout: o.idleTimeoutMs }, handle);
-  server.maxConnections = 1000;
-  server.on('connection', (socket) => {
+    requestTimeout: o.headerTimeoutMs, keepAliveTimeout: o.idleTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(o.headerTimeoutMs / 2))) }, handle);
+  // A client that shut down its write side after its requests still gets
+  // their answers (Node's default aborts the requests still running at the
+  // end of input: an async /worker or /child answer was lost), then the
+  // connection closes after the last one.
+  server.httpAllowHalfOpen = true;
+  // The listening socket is a plain net.Server that hands connections to
+  // the HTTP server while they are under the cap, and answers the rest with
+  // 503 and Retry-After itself (Node's own maxConnections drops them
+  // silently). Node's cluster scheduling is the same for it.
+  const open = new Set();
+  const tcp = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     socket.clusterlabId = ++connectionSeq;
+    if (open.size >= o.maxConnections || stopping) {
+      const body = '503 Service Unavailable: this worker has too many open connections\n';
+      socket.on('error', () => {});
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nX-Worker-Pid: ${pid}\r\n` +
+        `X-Worker-Index: ${index}\r\nX-Request-Seq: ${++requestSeq}\r\nConnection: close\r\n\r\n${body}`);
+      socket.resume(); // read and discard what the client sends until it closes
+      return;
+    }
+    open.add(socket);
     ++connections;
-    socket.on('close', () => { --connections; });
+    socket.on('close', () => { --connections; open.delete(socket); });
+    server.emit('connection', socket);
   });
+  // A client that takes none of our output for writeTimeoutMs is dropped
+  // (its buffered responses with it), as the native worker does; Node
+  // itself stops reading a connection whose output backs up.
+  const sweepMs = Math.max(25, Math.min(1000, Math.floor(o.writeTimeoutMs / 4)));
+  setInterval(() => {
+    const now = Date.now();
+    for (const socket of open) {
+      const flushed = socket.bytesWritten - socket.writableLength;
+      if (socket.writableLength === 0 || socket.clusterlabFlushed !== flushed) {
+        socket.clusterlabFlushed = flushed;
+        socket.clusterlabSince = now;
+      } else if (now - socket.clusterlabSince >= o.writeTimeoutMs) {
+        socket.destroy();
+      }
+    }
+  }, sweepMs).unref();
   server.on('clientError', (err, socket) => {
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     if (socket.writable && !socket.destroyed) {
@@ -284,7 +336,7 @@ function runWorker() {
   process.on('message', (m) => {
     if (!m || m.cmd !== 'stop' || stopping) return;
     stopping = true;
-    server.close();
+    tcp.close();
     server.closeIdleConnections();
     setTimeout(exitWhenDrained, o.gracefulStopMs).unref();
     if (inFlight === 0) exitWhenDrained();
@@ -292,11 +344,14 @@ function runWorker() {
 
   const listenOptions = { port: o.port, host: o.host };
   if (o.policy === 'reuseport') { listenOptions.exclusive = true; listenOptions.reusePort = true; }
-  server.on('error', (err) => {
+  tcp.on('error', (err) => {
     process.send({ type: 'listen-error', message: `${err.code || ''} ${err.message}`.trim() });
     process.exit(3);
   });
-  server.listen(listenOptions);
+  // The HTTP server never listens itself: 'listening' starts its clocks
+  // (headers and request timeouts, idle connections).
+  tcp.on('listening', () => server.emit('listening'));
+  tcp.listen(listenOptions);
 }
 
 module.exports = { runWorker, parseQuery };
