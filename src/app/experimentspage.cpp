@@ -18,6 +18,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QSvgRenderer>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -153,7 +154,7 @@ ExperimentsPage::ExperimentsPage(QWidget* parent)
     // One view at a time, each with the whole page: the table, the running
     // step, a cell's evidence (a click on the cell opens it).
     m_right = new QTabWidget(this);
-    m_table = new QTableWidget(7, 4, m_right);
+    m_table = new QTableWidget(7, 4);
     m_table->setHorizontalHeaderLabels(QStringList { tr("Use case") } + VerdictTable::columns());
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -163,7 +164,14 @@ ExperimentsPage::ExperimentsPage(QWidget* parent)
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     connect(m_table, &QTableWidget::cellClicked, this, [this](int row, int column) { showCell(row, column - 1); });
-    m_right->addTab(m_table, tr("Verdicts"));
+    auto* verdicts = new QWidget(m_right);
+    auto* verdictsLayout = new QVBoxLayout(verdicts);
+    verdictsLayout->setContentsMargins(0, 0, 0, 0);
+    verdictsLayout->addWidget(m_table, 1);
+    m_legend = new QLabel(verdicts);
+    m_legend->setWordWrap(true);
+    verdictsLayout->addWidget(m_legend);
+    m_right->addTab(verdicts, tr("Verdicts"));
     m_liveChart = new SvgChartView(m_right);
     m_right->addTab(m_liveChart, tr("Running step"));
     auto* evidence = new QWidget(m_right);
@@ -172,7 +180,15 @@ ExperimentsPage::ExperimentsPage(QWidget* parent)
     m_evidenceText->setWordWrap(true);
     m_evidenceText->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_evidenceChart = new SvgChartView(evidence);
-    evidenceLayout->addWidget(m_evidenceText);
+    // With three engines the evidence is a paragraph each: it scrolls, the
+    // chart keeps its half.
+    auto* evidenceScroll = new QScrollArea(evidence);
+    evidenceScroll->setWidgetResizable(true);
+    evidenceScroll->setFrameShape(QFrame::NoFrame);
+    evidenceScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    evidenceScroll->setWidget(m_evidenceText);
+    m_evidenceText->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    evidenceLayout->addWidget(evidenceScroll, 1);
     evidenceLayout->addWidget(m_evidenceChart, 1);
     m_right->addTab(evidence, tr("Evidence"));
     layout->addWidget(m_right, 1);
@@ -394,12 +410,14 @@ QString engineLines(const VerdictClaim& claim)
 {
     QStringList lines;
     for (const VerdictCell& e : claim.engines) {
+        // Several engines: a symbol and the engine per line (the legend
+        // under the table says what the symbols mean), so that a cell stays
+        // a few short lines at 1280 px.
         lines.append(claim.engines.size() == 1
                          ? QStringLiteral("%1 %2").arg(verdictSymbol(e.verdict), verdictName(e.verdict))
-                         : QStringLiteral("%1 %2: %3").arg(verdictSymbol(e.verdict),
-                                                           claim.perEngine ? EngineVariant::of(e.variant).engineLabel()
-                                                                           : EngineVariant::of(e.variant).shortLabel(),
-                                                           verdictName(e.verdict)));
+                         : QStringLiteral("%1 %2").arg(verdictSymbol(e.verdict),
+                                                       claim.perEngine ? EngineVariant::of(e.variant).engineLabel()
+                                                                       : EngineVariant::of(e.variant).shortLabel()));
     }
     return lines.join(QLatin1Char('\n'));
 }
@@ -424,6 +442,12 @@ const VerdictClaim* ExperimentsPage::claimAt(int row, int column) const
 void ExperimentsPage::fillTable()
 {
     const VerdictTable table = m_hasReport ? m_report.verdicts : VerdictTable::decide({}, 1);
+    QStringList engines;
+    for (const QString& v : table.variants)
+        engines.append(QStringLiteral("%1 = %2").arg(EngineVariant::of(v).shortLabel(), EngineVariant::of(v).label()));
+    m_legend->setText(tr("✓ confirmed · ✗ contradicted · ? not decided here · – not measured%1. Purple: the engines "
+                         "differ. Click a cell for its evidence.")
+                          .arg(table.variants.size() > 1 ? QStringLiteral(" · ") + engines.join(QStringLiteral(", ")) : QString()));
     m_table->clearSpans();
     m_table->setRowCount(static_cast<int>(table.rows.size() + table.distribution.size()));
     const auto useCaseItem = [this](int row, const QString& text) {

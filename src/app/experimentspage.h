@@ -111,6 +111,7 @@ private:
     QList<QCheckBox*> m_boxes;
     QCheckBox* m_quick = nullptr;
     QCheckBox* m_native = nullptr;
+    QLabel* m_legend = nullptr;
     QCheckBox* m_node = nullptr;
     QPushButton* m_run = nullptr;
     QPushButton* m_cancel = nullptr;

@@ -371,6 +371,8 @@ void TestVerdict::eachEngineHasItsVerdictAndTheDifferenceIsSaid()
     QCOMPARE(scale.on(QStringLiteral("native"))->verdict, Verdict::NotMeasured);
     QCOMPARE(scale.on(QStringLiteral("node"))->verdict, Verdict::Confirmed);
     QCOMPARE(scale.on(QStringLiteral("node-pool"))->verdict, Verdict::Confirmed);
+    QCOMPARE(scale.on(QStringLiteral("node-pool"))->sourceVariant, QStringLiteral("node")); // its chart is the Node run's
+    QCOMPARE(cpuThreads.on(QStringLiteral("node-pool"))->sourceVariant, QStringLiteral("node-pool"));
     // Counted per engine; the text has a symbol per engine and the reasons.
     QCOMPARE(t.count(Verdict::Contradicted) >= 1, true);
     const QString text = t.toText();

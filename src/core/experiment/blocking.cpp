@@ -75,7 +75,7 @@ void BlockingExperiment::run(Lab& lab, ExperimentResult& r)
                 heavy.rate = heavyRate;
                 configs.push_back(heavy);
             }
-            const std::vector<Lab::LoadRun> runs = lab.loadTogether(configs);
+            const std::vector<Lab::LoadRun> runs = loadTogetherStep(lab, configs, r);
             if (stopIfCancelled(lab, r))
                 return;
             const LoadSummary& p = runs.front().summary;

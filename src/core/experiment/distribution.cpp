@@ -417,6 +417,7 @@ QList<DistributionRow> DistributionExperiment::rows(const QList<ExperimentResult
         for (const ExperimentResult* r : runs) {
             VerdictCell c = row.rule(r);
             c.variant = r->variant;
+            c.sourceVariant = r->variant;
             d.claim.engines.append(c);
         }
         if (d.claim.enginesDiffer()) {

@@ -92,6 +92,21 @@ Lab::LoadRun loadStep(Lab& lab, const LoadConfig& config, ExperimentResult& r)
     return run;
 }
 
+std::vector<Lab::LoadRun> loadTogetherStep(Lab& lab, std::vector<LoadConfig> configs, ExperimentResult& r)
+{
+    std::vector<Lab::LoadRun> runs = lab.loadTogether(configs);
+    const auto answered = [&runs]() { return !runs.empty() && runs.front().summary.succeeded > 0; };
+    for (int again = 0; again < 2 && !lab.cancelled() && !runs.empty() && runs.front().error.isEmpty() && !answered(); ++again) {
+        r.data.insert(QStringLiteral("stepsRunAgain"), r.data.value(QStringLiteral("stepsRunAgain")).toInt() + 1);
+        for (LoadConfig& c : configs) {
+            if (c.durationMs > 0)
+                c.durationMs = std::min<std::int64_t>(c.durationMs * 4, 5000);
+        }
+        runs = lab.loadTogether(configs);
+    }
+    return runs;
+}
+
 bool failRun(ExperimentResult& r, const QString& why)
 {
     r.error = why;

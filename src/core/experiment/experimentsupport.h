@@ -37,6 +37,10 @@ QString whyNothing(const Lab::LoadRun& run);
 // twice at most; the result counts how often that happened.
 Lab::LoadRun loadStep(Lab& lab, const LoadConfig& config, ExperimentResult& r);
 
+// The same for loads run side by side: when the first (the probe) got no
+// answer, all of them run again, four times as long, twice at most.
+std::vector<Lab::LoadRun> loadTogetherStep(Lab& lab, std::vector<LoadConfig> configs, ExperimentResult& r);
+
 // Marks the run failed with the reason; false, for `return failRun(…)`.
 bool failRun(ExperimentResult& r, const QString& why);
 

@@ -263,7 +263,8 @@ QString claimCellHtml(const VerdictClaim& claim, const QString& seedWords, bool 
     for (const VerdictCell& c : claim.engines) {
         const QString link = !chartLinks || c.chart.isEmpty()
             ? QString()
-            : QStringLiteral(" <a href=\"#%1\">chart</a>").arg(esc(chartAnchor(c.variant, c.chart)));
+            : QStringLiteral(" <a href=\"#%1\">chart</a>")
+                  .arg(esc(chartAnchor(c.sourceVariant.isEmpty() ? c.variant : c.sourceVariant, c.chart)));
         if (one)
             h += QStringLiteral("<br><b>%1 %2</b><br><small>%3%4</small>")
                      .arg(verdictSymbol(c.verdict), esc(verdictName(c.verdict)), esc(c.evidence), link);

@@ -234,8 +234,14 @@ VerdictTable VerdictTable::decide(const QList<ExperimentResult>& results, int co
             claim.seedClaim = QString::fromUtf8(row.claims[c]);
             claim.claimYes = claim.seedClaim.startsWith(QStringLiteral("✅"));
             for (const QString& v : std::as_const(t.variants)) {
-                VerdictCell cell = row.rules[c](byVariant.value(v));
+                const Results& mine = byVariant[v];
+                VerdictCell cell = row.rules[c](mine);
                 cell.variant = v;
+                cell.sourceVariant = v;
+                for (const ExperimentResult& r : mine) {
+                    if (r.name == cell.source)
+                        cell.sourceVariant = r.variant;
+                }
                 claim.engines.append(cell);
             }
             if (claim.enginesDiffer())
@@ -350,8 +356,10 @@ QString VerdictTable::toMarkdown() const
     const auto cellText = [](const VerdictClaim& claim, const QString& seed) {
         QStringList parts;
         for (const VerdictCell& e : claim.engines) {
+            const EngineVariant v = EngineVariant::of(e.variant);
             parts.append(claim.engines.size() == 1 ? QStringLiteral("%1 %2").arg(verdictSymbol(e.verdict), verdictName(e.verdict))
-                                                   : QStringLiteral("%1 %2").arg(verdictSymbol(e.verdict), engineLabel(claim, e)));
+                                                   : QStringLiteral("%1 %2").arg(verdictSymbol(e.verdict),
+                                                                                 claim.perEngine ? v.engineLabel() : v.shortLabel()));
         }
         return QStringLiteral("%1: %2").arg(seed, parts.join(QStringLiteral(" · ")));
     };
@@ -365,9 +373,12 @@ QString VerdictTable::toMarkdown() const
             out += QStringLiteral(" %1 |").arg(cellText(c, claimText(c)));
         out += QLatin1Char('\n');
     }
+    QStringList shortLegend;
+    for (const QString& v : variants)
+        shortLegend.append(QStringLiteral("%1 = %2").arg(EngineVariant::of(v).shortLabel(), labelOf(v)));
     out += QStringLiteral("\nEach cell: the seed's claim, then a verdict per engine (%1): ✓ confirmed, ✗ contradicted, ? not "
                           "decided here, – not measured.\n")
-               .arg(legend.join(QStringLiteral("; ")));
+               .arg(variants.size() > 1 ? shortLegend.join(QStringLiteral("; ")) : legend.join(QStringLiteral("; ")));
     if (!distribution.isEmpty()) {
         out += QStringLiteral("\n| The seed's Q2 | Its claim | Measured |\n|---|---|---|\n");
         for (const DistributionRow& row : distribution)

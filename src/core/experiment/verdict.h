@@ -25,6 +25,9 @@ struct VerdictCell
     QString source;      // experiment name; empty when nothing was measured
     QString chart;       // chart id within it
     QString variant = QStringLiteral("native"); // the engine (EngineVariant::id)
+    // The run the evidence came from: the variant's own, or, for an
+    // experiment that ran once per engine, the engine's other variant.
+    QString sourceVariant;
 
     QJsonObject toJson() const;
 };
