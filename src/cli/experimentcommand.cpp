@@ -76,7 +76,7 @@ int runExperiment(const QStringList& args)
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("names"), QStringLiteral("Experiments to run, or all."),
                                  QStringLiteral("[NAME…|all]"));
-    const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Short steps: about a minute for all."));
+    const QCommandLineOption quick(QStringLiteral("quick"), QStringLiteral("Short steps: about a minute per engine (the full run: a few minutes per engine)."));
     const QCommandLineOption workers(QStringLiteral("workers"),
                                      QStringLiteral("Cluster size for isolation and balance (default: one per core)."),
                                      QStringLiteral("N"));

@@ -17,7 +17,10 @@
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QThread>
 #include <QtTest>
+
+#include <atomic>
 
 #include <algorithm>
 #include <memory>
@@ -94,6 +97,9 @@ private Q_SLOTS:
     void payloadsReachThreadsAndChildrenWhole_data();
     void payloadsReachThreadsAndChildrenWhole();
     void aKilledWorkerIsReplaced();
+    void scaleTwoFourOne();
+    void rollingRestartLosesNothing();
+    void gracefulStopFinishesInFlight();
     void perRequestOffloadingLeavesNoProcess();
     void poolsAnswer503WhenFull();
     void telemetryReachesTheAggregator();
@@ -335,6 +341,134 @@ void TestNodeEngine::aKilledWorkerIsReplaced()
     QVERIFY(exited);
     QVERIFY(!test::processAlive(victim));
     QCOMPARE(engine->workers().at(1).restarts, 0);
+}
+
+// The lifecycle the window's Scale and Rolling restart drive, as the native
+// cluster suite checks it (tst_cluster): the same events, nothing lost.
+void TestNodeEngine::scaleTwoFourOne()
+{
+    REQUIRE_NODE();
+    QString error;
+    const auto engine = started(nodeConfig(2), &error);
+    QVERIFY2(engine, qPrintable(error));
+    QSignalSpy events(engine.get(), &Engine::clusterEvent);
+    QSignalSpy ready(engine.get(), &Engine::allListening);
+    engine->setWorkerCount(4);
+    QVERIFY(ready.wait(20000));
+    QCOMPARE(engine->workerCount(), 4);
+    QSet<qint64> pids;
+    for (const Engine::WorkerInfo& w : engine->workers())
+        pids.insert(w.pid);
+    QCOMPARE(pids.size(), 4);
+    const qint64 survivor = engine->workers().at(0).pid;
+    engine->setWorkerCount(1);
+    QCOMPARE(engine->workerCount(), 1);
+    // The three others finish and exit, as asked: not crashes.
+    const auto exits = [&events]() {
+        int n = 0;
+        for (const QList<QVariant>& e : std::as_const(events)) {
+            const auto ev = e.at(0).value<ClusterEvent>();
+            n += ev.kind == ClusterEvent::Kind::Exited ? 1 : 0;
+        }
+        return n;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(exits(), 3, 20000);
+    for (const QList<QVariant>& e : std::as_const(events)) {
+        const auto ev = e.at(0).value<ClusterEvent>();
+        if (ev.kind == ClusterEvent::Kind::Exited) {
+            QVERIFY2(!ev.crash, qPrintable(ev.toLine()));
+            QVERIFY(ev.index >= 1);
+        }
+    }
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(get(engine->port(), "/").header("X-Worker-Pid").toLongLong(), survivor);
+}
+
+void TestNodeEngine::rollingRestartLosesNothing()
+{
+    REQUIRE_NODE();
+    QString error;
+    const auto engine = started(nodeConfig(2), &error);
+    QVERIFY2(engine, qPrintable(error));
+    QSet<qint64> before;
+    for (const Engine::WorkerInfo& w : engine->workers())
+        before.insert(w.pid);
+    // A steady trickle of requests, each on a new connection, from a thread
+    // of its own (this thread reads the engine's protocol).
+    std::atomic<bool> stop { false };
+    std::atomic<int> ok { 0 };
+    std::atomic<int> failed { 0 };
+    const quint16 port = engine->port();
+    std::unique_ptr<QThread> trickle(QThread::create([&]() {
+        while (!stop.load()) {
+            ParsedResponse r;
+            if (RawHttpClient::get(port, "/main?n=15", &r) && r.status == 200)
+                ++ok;
+            else
+                ++failed;
+        }
+    }));
+    trickle->start();
+    QTRY_VERIFY_WITH_TIMEOUT(ok.load() > 20, 10000);
+    QSignalSpy done(engine.get(), &Engine::rollingRestartFinished);
+    engine->rollingRestart();
+    QVERIFY(done.wait(60000));
+    const int atEnd = ok.load();
+    QTRY_VERIFY_WITH_TIMEOUT(ok.load() > atEnd + 20, 10000);
+    stop = true;
+    trickle->wait();
+    QCOMPARE(failed.load(), 0);
+    QSet<qint64> after;
+    for (const Engine::WorkerInfo& w : engine->workers()) {
+        QCOMPARE(w.state, Engine::WorkerState::Listening);
+        after.insert(w.pid);
+    }
+    QCOMPARE(after.size(), 2);
+    QVERIFY(!after.intersects(before));
+    for (qint64 pid : before)
+        QTRY_VERIFY_WITH_TIMEOUT(!test::processAlive(pid), 10000);
+}
+
+void TestNodeEngine::gracefulStopFinishesInFlight()
+{
+    REQUIRE_NODE();
+    ClusterConfig c = nodeConfig(1);
+    c.threads = OffloadMode::Pool;
+    QString error;
+    const auto engine = started(c, &error);
+    QVERIFY2(engine, qPrintable(error));
+    const quint16 port = engine->port();
+    const qint64 worker = engine->workers().at(0).pid;
+    std::atomic<bool> sent { false };
+    ParsedResponse r;
+    bool answered = false;
+    std::unique_ptr<QThread> client(QThread::create([&]() {
+        RawHttpClient conn;
+        ParsedResponse first;
+        if (!conn.connectTo(port) || !conn.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") || !conn.readResponse(&first))
+            return;
+        // fib(41) in JavaScript: over a second here, still running when the
+        // stop comes (the telemetry that shows it in flight is up to a
+        // sample and a batch old).
+        if (!conn.send("GET /worker?n=41 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+            return;
+        sent = true;
+        answered = conn.readResponse(&r, false, 60000);
+    }));
+    QSignalSpy clientDone(client.get(), &QThread::finished);
+    client->start();
+    QTRY_VERIFY_WITH_TIMEOUT(sent.load() || clientDone.count() > 0, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(engine->telemetry()->snapshot()->lastSample.value(0).inFlight >= 1 || clientDone.count() > 0, 20000);
+    QSignalSpy stopped(engine.get(), &Engine::stopped);
+    engine->stop();
+    QVERIFY(clientDone.count() > 0 || clientDone.wait(60000));
+    QVERIFY(answered);
+    QCOMPARE(r.status, 200);
+    QVERIFY2(r.body.startsWith("fib(41) = 165580141"), r.body.constData());
+    QCOMPARE(r.header("Connection"), QByteArray("close"));
+    QVERIFY(stopped.count() > 0 || stopped.wait(30000));
+    QVERIFY(!engine->isRunning());
+    QTRY_VERIFY_WITH_TIMEOUT(!test::processAlive(worker), 10000);
 }
 
 void TestNodeEngine::perRequestOffloadingLeavesNoProcess()

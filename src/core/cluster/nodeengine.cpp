@@ -218,10 +218,10 @@ void NodeEngine::handleLine(const QByteArray& line)
         m_scheduling = o.value(QStringLiteral("scheduling")).toString().left(16);
         m_helloSeen = true;
     } else if (type == QLatin1String("all-listening")) {
-        if (!m_allListeningEmitted) {
-            m_allListeningEmitted = true;
-            Q_EMIT allListening();
-        }
+        // Node's primary says it each time every slot listens again (after
+        // a start, a scale-up, a replacement), as the native engine emits it.
+        m_allListeningEmitted = true;
+        Q_EMIT allListening();
     } else if (type == QLatin1String("rolling-finished")) {
         Q_EMIT rollingRestartFinished();
     } else if (type == QLatin1String("error")) {

@@ -81,9 +81,11 @@ Lab::LoadRun loadStep(Lab& lab, const LoadConfig& config, ExperimentResult& r)
     // No answer at all: a stall of the shared machine, or a step shorter
     // than one request on this path (a child process under a sanitizer
     // takes ~75 ms to spawn; a scaled-down quick step can be 50 ms). Run
-    // again, four times as long each time, twice at most.
+    // again, four times as long each time (5 s at most), three times at
+    // most (a new Node fork per request on a machine busy with other work
+    // once answered nothing within 140, 560 and 2240 ms).
     LoadConfig longer = config;
-    for (int again = 0; again < 2 && !lab.cancelled() && run.error.isEmpty() && run.summary.succeeded == 0; ++again) {
+    for (int again = 0; again < kRunsAgain && !lab.cancelled() && run.error.isEmpty() && run.summary.succeeded == 0; ++again) {
         r.data.insert(QStringLiteral("stepsRunAgain"), r.data.value(QStringLiteral("stepsRunAgain")).toInt() + 1);
         if (longer.durationMs > 0)
             longer.durationMs = std::min<std::int64_t>(longer.durationMs * 4, 5000);
@@ -96,7 +98,7 @@ std::vector<Lab::LoadRun> loadTogetherStep(Lab& lab, std::vector<LoadConfig> con
 {
     std::vector<Lab::LoadRun> runs = lab.loadTogether(configs);
     const auto answered = [&runs]() { return !runs.empty() && runs.front().summary.succeeded > 0; };
-    for (int again = 0; again < 2 && !lab.cancelled() && !runs.empty() && runs.front().error.isEmpty() && !answered(); ++again) {
+    for (int again = 0; again < kRunsAgain && !lab.cancelled() && !runs.empty() && runs.front().error.isEmpty() && !answered(); ++again) {
         r.data.insert(QStringLiteral("stepsRunAgain"), r.data.value(QStringLiteral("stepsRunAgain")).toInt() + 1);
         for (LoadConfig& c : configs) {
             if (c.durationMs > 0)

@@ -34,11 +34,12 @@ QString whyNothing(const Lab::LoadRun& run);
 
 // A step that got no answer at all (a stall of the shared machine, or a step
 // shorter than one request on its path) is run again, four times as long,
-// twice at most; the result counts how often that happened.
+// kRunsAgain times at most; the result counts how often that happened.
+constexpr int kRunsAgain = 3;
 Lab::LoadRun loadStep(Lab& lab, const LoadConfig& config, ExperimentResult& r);
 
 // The same for loads run side by side: when the first (the probe) got no
-// answer, all of them run again, four times as long, twice at most.
+// answer, all of them run again, four times as long, kRunsAgain times at most.
 std::vector<Lab::LoadRun> loadTogetherStep(Lab& lab, std::vector<LoadConfig> configs, ExperimentResult& r);
 
 // Marks the run failed with the reason; false, for `return failRun(…)`.

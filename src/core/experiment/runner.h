@@ -72,6 +72,7 @@ public:
         EngineVariant variant;
     };
     static QList<Step> plan(const QStringList& names, const ExperimentSettings& settings);
+    static double stepEstimate(const Step& step, const ExperimentSettings& settings, int cores);
 
 Q_SIGNALS:
     void progress(const clusterlab::experiment::RunProgress& progress);

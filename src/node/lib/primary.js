@@ -164,7 +164,10 @@ function runPrimary(argv) {
     const asked = worker.clusterlabStopping === true;
     const signalNumber = signal ? require('os').constants.signals[signal] || 0 : 0;
     event('exited', slot, worker, { crash: !asked, exitCode: code === null ? 0 : code, signal: signalNumber });
-    if (slot.worker === worker) slot.worker = null;
+    if (slot.worker === worker) {
+      slot.worker = null;
+      allListeningSaid = false; // said again once the slot's replacement listens (as the native engine)
+    }
     if (rolling && rolling.old === worker) { rolling.old = null; rollNext(); }
     if (stopping) { maybeStopped(); return; }
     if (asked || !slots.includes(slot) || slot.worker) return;
@@ -204,6 +207,7 @@ function runPrimary(argv) {
   }
 
   function scale(count) {
+    if (slots.length < count) allListeningSaid = false; // said again when the new ones listen
     while (slots.length < count) {
       const slot = { index: slots.length, worker: null, restarts: 0, errored: false, timer: null, policy: new RestartPolicy(o.restart) };
       slots.push(slot);
