@@ -398,6 +398,14 @@ void TestVerdict::eachEngineHasItsVerdictAndTheDifferenceIsSaid()
     o.insert(QStringLiteral("results"), results);
     QVERIFY(!RunReport::fromJson(o, &back, &error));
     QVERIFY2(error.contains(QStringLiteral("unknown engine 'deno'")), qPrintable(error));
+    // Markdown, as README shows it: a symbol and the engine per verdict, the
+    // legend, and why the engines differ.
+    const QString md = t.toMarkdown();
+    QVERIFY2(md.contains(QStringLiteral("| CPU-intensive tasks | ")), qPrintable(md));
+    QVERIFY(md.contains(QStringLiteral("yes: ✓ native · ✗ node · ✓ node pool")));
+    QVERIFY(md.contains(QStringLiteral("node = Node.js, per request")));
+    QVERIFY(!md.contains(QStringLiteral("native = native")));
+    QVERIFY(md.contains(QStringLiteral("**CPU-intensive tasks / Worker Threads.** Decided differently")));
     // The report: a line per engine in the cell, and the evidence after.
     const QString html = verdictTableHtml(t, false);
     QVERIFY(html.contains(QStringLiteral("Node.js, per request</b>: contradicted")));

@@ -375,7 +375,8 @@ QString VerdictTable::toMarkdown() const
     }
     QStringList shortLegend;
     for (const QString& v : variants)
-        shortLegend.append(QStringLiteral("%1 = %2").arg(EngineVariant::of(v).shortLabel(), labelOf(v)));
+        if (EngineVariant::of(v).shortLabel() != labelOf(v))
+            shortLegend.append(QStringLiteral("%1 = %2").arg(EngineVariant::of(v).shortLabel(), labelOf(v)));
     out += QStringLiteral("\nEach cell: the seed's claim, then a verdict per engine (%1): ✓ confirmed, ✗ contradicted, ? not "
                           "decided here, – not measured.\n")
                .arg(variants.size() > 1 ? shortLegend.join(QStringLiteral("; ")) : legend.join(QStringLiteral("; ")));
