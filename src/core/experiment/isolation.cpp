@@ -53,6 +53,13 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
         return;
     const QList<QPair<QString, QByteArray>> kinds { { QStringLiteral("thread"), "/worker" },
                                                     { QStringLiteral("child"), "/child" } };
+    // Restarts over every slot: a crash that took a worker shows as one more.
+    const auto restarts = [&lab]() {
+        int n = 0;
+        for (const Engine::WorkerInfo& w : lab.cluster()->workers())
+            n += w.restarts;
+        return n;
+    };
     const auto allListening = [&lab, workers]() {
         const QList<Engine::WorkerInfo> infos = lab.cluster()->workers();
         int listening = 0;
@@ -73,12 +80,10 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
                     failRun(r, QStringLiteral("the cluster did not recover from the previous crash within 20 s"));
                 return;
             }
-            int restartsBefore = 0;
+            const int restartsBefore = restarts();
             QList<qint64> pidsBefore;
-            for (const Engine::WorkerInfo& w : lab.cluster()->workers()) {
-                restartsBefore += w.restarts;
+            for (const Engine::WorkerInfo& w : lab.cluster()->workers())
                 pidsBefore.append(w.pid);
-            }
             const qsizetype eventsBefore = lab.events().size();
             LoadConfig background = loadOf(route + "?n=27", 8, step, false);
             background.keepRecords = true;
@@ -94,14 +99,8 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
             if (stopIfCancelled(lab, r))
                 return;
             // The crashed worker's replacement, when there is one.
-            const bool died = lab.waitUntil(
-                [&]() {
-                    int restarts = 0;
-                    for (const Engine::WorkerInfo& w : lab.cluster()->workers())
-                        restarts += w.restarts;
-                    return restarts > restartsBefore;
-                },
-                kind == QLatin1String("thread") ? 10000 : 0);
+            const bool died = lab.waitUntil([&]() { return restarts() > restartsBefore; },
+                                            kind == QLatin1String("thread") ? 10000 : 0);
             if (died)
                 lab.waitUntil(allListening, 20000);
             std::int64_t exitNs = 0;
@@ -152,18 +151,10 @@ void IsolationExperiment::run(Lab& lab, ExperimentResult& r)
             // within its request (500) or take the worker with it?
             if (!lab.waitUntil(allListening, 20000))
                 continue;
-            int restartsBeforeThrow = 0;
-            for (const Engine::WorkerInfo& w : lab.cluster()->workers())
-                restartsBeforeThrow += w.restarts;
+            const int restartsBeforeThrow = restarts();
             const Lab::Response thrown = lab.get(route + "?n=1&fault=throw", 10000);
-            const bool throwKilled = lab.waitUntil(
-                [&]() {
-                    int restarts = 0;
-                    for (const Engine::WorkerInfo& w : lab.cluster()->workers())
-                        restarts += w.restarts;
-                    return restarts > restartsBeforeThrow;
-                },
-                kind == QLatin1String("thread") ? 300 : 0);
+            const bool throwKilled = lab.waitUntil([&]() { return restarts() > restartsBeforeThrow; },
+                                                   kind == QLatin1String("thread") ? 300 : 0);
             r.add(kind + QStringLiteral(".throwStatus"), thrown.status);
             r.add(kind + QStringLiteral(".throwKilledWorker"), throwKilled ? 1 : 0);
         }
