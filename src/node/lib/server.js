@@ -116,7 +116,7 @@ function runWorker() {
       rec.writtenNs = now();
       if (!finished) rec.status = 0; // its client left first: dropped
       telemetry.add(rec);
-      if (stopping && inFlight === 0) exitWhenDrained();
+      if (stopping && inFlight === 0) server.closeIdleConnections();
     });
     res.on('finish', () => { finished = true; });
 
@@ -277,7 +277,9 @@ function runWorker() {
   const open = new Set();
   const tcp = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     socket.clusterlabId = ++connectionSeq;
-    if (open.size >= o.maxConnections || stopping) {
+    // While stopping, a connection still handed over is served (with
+    // Connection: close), not refused: a rolling restart loses nothing.
+    if (open.size >= o.maxConnections) {
       const body = '503 Service Unavailable: this worker has too many open connections\n';
       socket.on('error', () => {});
       socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n` +
@@ -336,10 +338,16 @@ function runWorker() {
   process.on('message', (m) => {
     if (!m || m.cmd !== 'stop' || stopping) return;
     stopping = true;
-    tcp.close();
+    // The listener closes; its callback comes once every connection it
+    // handed over has ended (idle ones now, busy ones after their answer,
+    // which says Connection: close). Then a short grace: under SCHED_RR a
+    // connection the primary was handing over as the close reached it is
+    // answered "not accepted" by this live process and dealt to another
+    // worker; a process that exited at once lost it, and its client waited
+    // (found by a rolling restart under a trickle of requests).
+    tcp.close(() => setTimeout(exitWhenDrained, 100));
     server.closeIdleConnections();
     setTimeout(exitWhenDrained, o.gracefulStopMs).unref();
-    if (inFlight === 0) exitWhenDrained();
   });
 
   const listenOptions = { port: o.port, host: o.host };
