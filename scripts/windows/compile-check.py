@@ -82,8 +82,9 @@ def check(entry):
     # The Linux build compiles a platform file's *_unix.cpp; on Windows
     # CMake picks its *_win.cpp twin, with the same flags.
     source = entry["file"]
-    if source.endswith("_unix.cpp"):
-        twin = source[: -len("_unix.cpp")] + "_win.cpp"
+    suffix = next((s for s in ("_unix.cpp", "_linux.cpp") if source.endswith(s)), None)
+    if suffix:
+        twin = source[: -len(suffix)] + "_win.cpp"
         if os.path.exists(twin):
             entry = dict(entry)
             entry["command"] = entry["command"].replace(source, twin) if "command" in entry else None

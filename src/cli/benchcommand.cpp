@@ -16,7 +16,9 @@
 #include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
+#include <QHostAddress>
 #include <QJsonDocument>
+#include <QNetworkInterface>
 #include <QJsonParseError>
 #include <QSaveFile>
 #include <QTcpSocket>
@@ -336,6 +338,21 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
     return 0;
 }
 
+// True for localhost, a loopback address or an address of one of this
+// machine's interfaces: where attribution through the OS can look.
+bool isAddressOfThisMachine(const QString& host)
+{
+    if (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
+        return true;
+    QHostAddress a;
+    if (!a.setAddress(host))
+        return false;
+    if (a.isLoopback() || a == QHostAddress::AnyIPv4 || a == QHostAddress::AnyIPv6)
+        return true;
+    const QList<QHostAddress> mine = QNetworkInterface::allAddresses();
+    return std::any_of(mine.cbegin(), mine.cend(), [&](const QHostAddress& m) { return m.isEqual(a, QHostAddress::TolerantConversion); });
+}
+
 // The wall-clock time (seconds since the epoch) of a steady-clock instant.
 double epochSecondsOf(std::int64_t steadyNs)
 {
@@ -368,7 +385,12 @@ int runBench(const QStringList& args)
                                                        "session file, which the window opens and compares."),
                                         QStringLiteral("FILE.sqlite"));
     const QCommandLineOption mergeOpt(QStringLiteral("merge"), QStringLiteral("Merge the bench JSON files given instead of a URL (runs of several load machines)."));
-    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, jsonOpt, csvOpt, seedOpt, hdrLogOpt, sessionOpt, mergeOpt });
+    const QCommandLineOption attributeOpt(QStringLiteral("attribute"),
+                                          QStringLiteral("Find which process on this machine served each connection, through the operating "
+                                                         "system (any local server, unchanged): a per-process table in the summary, "
+                                                         "--json and --session."));
+    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, jsonOpt, csvOpt, seedOpt, hdrLogOpt, sessionOpt, mergeOpt,
+                        attributeOpt });
     auto usage = [](const QString& message) {
         std::fprintf(stderr, "clusterlab bench: %s\n(see clusterlab bench --help)\n", qPrintable(message));
         return 2;
@@ -380,7 +402,8 @@ int runBench(const QStringList& args)
         return 0;
     }
     if (parser.isSet(mergeOpt)) {
-        for (const QCommandLineOption* o : { &nOpt, &zOpt, &cOpt, &noKa, &rateOpt, &routeOpt, &timeoutOpt, &csvOpt, &seedOpt, &hdrLogOpt, &sessionOpt }) {
+        for (const QCommandLineOption* o : { &nOpt, &zOpt, &cOpt, &noKa, &rateOpt, &routeOpt, &timeoutOpt, &csvOpt, &seedOpt, &hdrLogOpt, &sessionOpt,
+                                             &attributeOpt }) {
             if (parser.isSet(*o))
                 return usage(QStringLiteral("--merge takes bench JSON files (and --json FILE), not %1%2")
                                  .arg(o->names().constFirst().size() == 1 ? QStringLiteral("-") : QStringLiteral("--"), o->names().constFirst()));
@@ -439,6 +462,12 @@ int runBench(const QStringList& args)
                 return usage(QStringLiteral("--route ") + why);
             config.routes.append(r);
         }
+    }
+    if (parser.isSet(attributeOpt)) {
+        if (!isAddressOfThisMachine(config.host))
+            return usage(QStringLiteral("--attribute finds the serving process on this machine: '%1' is not one of its addresses")
+                             .arg(config.host));
+        config.attribute = true;
     }
     config.keepRecords = false; // --csv and --hdr-log stream them (CsvStream, HdrIntervalStream)
     const QString invalid = config.validate();

@@ -3,6 +3,7 @@
 
 #include "benchcommand.h"
 #include "experimentcommand.h"
+#include "observecommand.h"
 #include "servecommand.h"
 #include "version.h"
 
@@ -32,10 +33,13 @@ void printUsage(std::FILE* out, const char* program, bool hasWindow)
                  "                             run the cluster headless (%s serve --help)\n"
                  "  %s bench URL [-n N | -z SECONDS] [-c CONNECTIONS] [--no-keepalive] [--rate R]\n"
                  "                   [--route PATH[:WEIGHT]]... [--json FILE] [--csv FILE]\n"
+                 "                   [--attribute]\n"
                  "                             load-test any http:// server (%s bench --help)\n"
                  "  %s experiment [NAME...|all] [--quick] [--workers N] [--json FILE] [--report FILE.html|pdf]\n"
-                 "                             cluster, threads or child processes? measured here (%s experiment --help)\n",
-                 program, program, program, program, program, program);
+                 "                             cluster, threads or child processes? measured here (%s experiment --help)\n"
+                 "  %s observe --port P | [--port P] -- COMMAND [ARGS...]\n"
+                 "                             any local server's processes, live (%s observe --help)\n",
+                 program, program, program, program, program, program, program, program);
     const std::string help = std::string(program) + " --help";
     const std::string version = std::string(program) + " --version";
     std::fprintf(out,
@@ -89,10 +93,12 @@ std::optional<int> runCommandLine(int argc, char** argv, const char* program, bo
         QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
         return runExperiment(args.mid(1));
     }
-    if (first == QLatin1String("serve") || first == QLatin1String("bench")) {
+    if (first == QLatin1String("serve") || first == QLatin1String("bench") || first == QLatin1String("observe")) {
         QCoreApplication app(argc, argv);
         QCoreApplication::setApplicationName(QString::fromLatin1(program));
         QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
+        if (first == QLatin1String("observe"))
+            return runObserve(args.mid(1));
         return first == QLatin1String("serve") ? runServe(args.mid(1)) : runBench(args.mid(1));
     }
     std::fprintf(stderr, "%s: unknown %s '%s'\n\n", program, first.startsWith(QLatin1Char('-')) ? "option" : "command",

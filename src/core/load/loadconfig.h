@@ -31,6 +31,7 @@ struct LoadConfig
     int timeoutMs = 30000;              // per request
     QList<QPair<QByteArray, QByteArray>> headers; // extra request headers
     bool keepRecords = true;            // one LoadRecord per request, for export
+    bool attribute = false;             // find each connection's serving process through the OS (a local server)
 
     // http://host[:port][/path] -> host, port, one route. False with a
     // one-line reason for anything else (https, no host, bad port).

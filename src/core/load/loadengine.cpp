@@ -4,6 +4,7 @@
 #include "logging.h"
 
 #include "compute/clock.h"
+#include "platform/attribution.h"
 
 #include <QMetaObject>
 
@@ -159,10 +160,95 @@ int LoadEngine::onMessageComplete(llhttp_t* p)
     return HPE_PAUSED;
 }
 
+void LoadEngine::connected(Conn& c, std::int64_t now)
+{
+    c.connectedNs = now;
+    c.ownerPid = 0;
+    c.ownerGone = false;
+    c.answeredUnowned = 0;
+    c.unownedHeaderPid = 0;
+}
+
+bool LoadEngine::attribute(Conn& c, std::int64_t now, bool rescanNow)
+{
+    if (!m_owners || c.fd < 0 || c.ownerPid != 0 || c.ownerGone)
+        return c.ownerPid != 0;
+    AttributionSummary& a = m_summary.attribution;
+    qint64 pid = 0;
+    ++a.lookups;
+    if (rescanNow)
+        m_lastForcedLookupNs = now;
+    const auto found = m_owners->ownerOf(c.fd, &pid, rescanNow ? platform::ConnectionOwners::Rescan::Now
+                                                               : platform::ConnectionOwners::Rescan::IfDue);
+    switch (found) {
+    case platform::ConnectionOwners::Lookup::Found:
+        c.ownerPid = pid;
+        if (!a.connections.contains(pid)) { // a process seen for the first time: its name, while it lives
+            platform::ProcessSample p;
+            a.names.insert(pid, platform::sampleProcess(pid, &p) ? p.name : QString());
+        }
+        ++a.connections[pid];
+        a.lag.recordNs(now - c.connectedNs);
+        if (c.answeredUnowned > 0) {
+            a.requests[pid] += c.answeredUnowned;
+            if (c.unownedHeaderPid != 0)
+                (c.unownedHeaderPid == pid ? a.agreed : a.disagreed) += c.answeredUnowned;
+            c.answeredUnowned = 0;
+        }
+        return true;
+    case platform::ConnectionOwners::Lookup::Gone:
+        c.ownerGone = true;
+        return false;
+    case platform::ConnectionOwners::Lookup::NotYet:
+        return false;
+    case platform::ConnectionOwners::Lookup::Failed:
+        if (a.note.isEmpty())
+            a.note = m_owners->note();
+        c.ownerGone = true;
+        return false;
+    }
+    return false;
+}
+
+void LoadEngine::settleAttribution(Conn& c)
+{
+    if (!m_owners || c.answeredUnowned == 0)
+        return;
+    // A scan of the target after this connection's last answer, while it is
+    // still open, is the last chance: one such scan serves every connection
+    // closing at once (the end of a run).
+    const std::int64_t now = steadyNowNs();
+    const bool rescanNow = m_lastForcedLookupNs < c.lastAnswerNs;
+    attribute(c, now, rescanNow);
+    if (c.ownerPid == 0) {
+        ++m_summary.attribution.unattributedConnections;
+        m_summary.attribution.unattributedRequests += c.answeredUnowned;
+    }
+    c.answeredUnowned = 0;
+}
+
+void LoadEngine::countAttributed(Conn& c, const LoadRecord& r)
+{
+    AttributionSummary& a = m_summary.attribution;
+    c.lastAnswerNs = r.endNs;
+    if (c.ownerPid == 0)
+        attribute(c, r.endNs, false);
+    if (c.ownerPid != 0) {
+        ++a.requests[c.ownerPid];
+        if (r.workerPid != 0)
+            ++(r.workerPid == c.ownerPid ? a.agreed : a.disagreed);
+    } else {
+        ++c.answeredUnowned;
+        if (r.workerPid != 0)
+            c.unownedHeaderPid = r.workerPid;
+    }
+}
+
 void LoadEngine::closeSocket(Conn& c)
 {
     if (c.fd < 0)
         return;
+    settleAttribution(c);
     m_poller.forget(c.index);
     loadplatform::closeSocket(c.fd);
     c.fd = -1;
@@ -227,6 +313,7 @@ void LoadEngine::openSocket(Conn& c, std::int64_t now)
     c.parser.data = &c;
     if (st == loadplatform::ConnectState::Connected) {
         c.rec.connectNs = steadyNowNs() - c.rec.startNs;
+        connected(c, now);
         c.state = State::Writing;
         writeSome(c, now);
     } else {
@@ -261,8 +348,14 @@ void LoadEngine::readSome(Conn& c, std::int64_t now)
     for (int chunk = 0; chunk < kMaxChunksPerRead; ++chunk) {
         const qint64 n = loadplatform::receiveSome(c.fd, buf, sizeof buf);
         if (n > 0) {
-            if (c.rec.firstByteNs == 0)
+            if (c.rec.firstByteNs == 0) {
                 c.rec.firstByteNs = now;
+                // The server has accepted the connection by now: the
+                // earliest its owner can be known (and the last, for a
+                // server that closes after this answer).
+                if (m_owners && c.ownerPid == 0 && !c.ownerGone)
+                    attribute(c, now, false);
+            }
             c.rec.bytes += static_cast<std::uint32_t>(n);
             const llhttp_errno_t err = llhttp_execute(&c.parser, buf, static_cast<std::size_t>(n));
             if (err == HPE_PAUSED) {
@@ -322,6 +415,8 @@ void LoadEngine::finishRequest(Conn& c, std::int64_t now, LoadError error)
         m_summary.latency.recordNs(r.endNs - r.intendedNs);
         if (m_pacer.paced())
             m_summary.sendLag.recordNs(r.startNs - r.intendedNs);
+        if (m_owners)
+            countAttributed(c, r);
         if (r.workerPid != 0) {
             ++m_summary.perWorker[r.workerPid];
             // Requests per server connection; past the bound, only pairs
@@ -338,8 +433,17 @@ void LoadEngine::finishRequest(Conn& c, std::int64_t now, LoadError error)
         ++m_summary.failed;
         ++m_summary.errors[static_cast<std::size_t>(error)];
     }
-    if (m_sink)
-        m_sink(r);
+    if (m_sink) {
+        if (r.workerPid == 0 && c.ownerPid != 0) {
+            // The record says who served it, found through the OS, when the
+            // server does not say it itself.
+            LoadRecord withOwner = r;
+            withOwner.workerPid = c.ownerPid;
+            m_sink(withOwner);
+        } else {
+            m_sink(r);
+        }
+    }
     if (connectFailure) {
         ++m_connectFailuresInARow;
         c.backoffNs = c.backoffNs == 0 ? kMinBackoffNs : std::min(kMaxBackoffNs, c.backoffNs * 2);
@@ -356,6 +460,15 @@ void LoadEngine::finishRequest(Conn& c, std::int64_t now, LoadError error)
 
 void LoadEngine::cutAtDeadline()
 {
+    // Connections whose owner is still unknown get one last look while
+    // they are open, after one fresh scan of the target's descriptors.
+    bool rescanNow = true;
+    for (Conn& c : m_conns) {
+        if (m_owners && c.fd >= 0 && c.answeredUnowned > 0 && c.ownerPid == 0 && !c.ownerGone) {
+            attribute(c, steadyNowNs(), rescanNow);
+            rescanNow = false;
+        }
+    }
     for (Conn& c : m_conns) {
         if (c.state == State::Connecting || c.state == State::Writing || c.state == State::Reading
             || c.state == State::Waiting) {
@@ -389,6 +502,18 @@ void LoadEngine::reportProgress(std::int64_t now, bool force)
 
 LoadSummary LoadEngine::run()
 {
+    if (m_config.attribute) {
+        // Finds the target (the listener's owners and their tree) before
+        // the clock starts: one pass over the system's processes.
+        m_owners = std::make_unique<platform::ConnectionOwners>(m_config.port);
+        m_summary.attribution.enabled = true;
+        m_summary.attribution.note = m_owners->note();
+        if (!m_owners->isAvailable())
+            m_owners.reset();
+        else if (m_owners->listenerOwners().isEmpty() && m_summary.attribution.note.isEmpty())
+            m_summary.attribution.note = QStringLiteral("no process of this machine was found listening on port %1")
+                                             .arg(m_config.port);
+    }
     loadplatform::preciseTimers();
     const std::int64_t cpu0 = loadplatform::threadCpuNs();
     m_t0 = steadyNowNs();
@@ -484,6 +609,7 @@ LoadSummary LoadEngine::run()
                     continue;
                 }
                 c.rec.connectNs = now - c.rec.startNs;
+                connected(c, now);
                 c.state = State::Writing;
                 writeSome(c, now);
             } else if (c.state == State::Writing && e.writable) {
@@ -505,6 +631,11 @@ LoadSummary LoadEngine::run()
     m_summary.serverConnections = m_summary.perServerConnection.size();
     m_summary.cancelled = cancelled();
     m_summary.cpuSeconds = static_cast<double>(loadplatform::threadCpuNs() - cpu0) / 1e9;
+    if (m_owners) {
+        AttributionSummary& a = m_summary.attribution;
+        if (a.note.isEmpty())
+            a.note = m_owners->note();
+    }
     reportProgress(end, true);
     return m_summary;
 }

@@ -14,10 +14,15 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace clusterlab {
+
+namespace platform {
+class ConnectionOwners;
+}
 
 // The load generator's engine: C connections on one thread, non-blocking
 // sockets and a poller (loadplatform.h), no pipelining. Every failure
@@ -65,6 +70,13 @@ private:
         std::size_t headBytes = 0; // header bytes of this response so far
         bool headTooLong = false;
         int header = 0; // 1 X-Worker-Pid, 2 X-Connection-Id, 3 other, -1 between headers
+        // Attribution through the OS (LoadConfig::attribute), per socket:
+        std::int64_t connectedNs = 0;
+        qint64 ownerPid = 0;            // the server process holding this socket's other end, once known
+        bool ownerGone = false;         // the server side is gone: no more lookups
+        std::int64_t answeredUnowned = 0; // answered on this socket before its owner was known
+        qint64 unownedHeaderPid = 0;      // the X-Worker-Pid of those, when the server sent one
+        std::int64_t lastAnswerNs = 0;
     };
 
     static Conn* connOf(llhttp_t* p) { return static_cast<Conn*>(p->data); }
@@ -86,6 +98,13 @@ private:
     void readSome(Conn& c, std::int64_t now);
     void finishRequest(Conn& c, std::int64_t now, LoadError error);
     void closeSocket(Conn& c);
+    void connected(Conn& c, std::int64_t now);
+    // Looks up the owner of c's server side; true once it is known.
+    bool attribute(Conn& c, std::int64_t now, bool rescanNow);
+    // Before c's socket closes: a last lookup, or c's answers counted unattributed.
+    void settleAttribution(Conn& c);
+    // Counts an answered request for the process holding its connection.
+    void countAttributed(Conn& c, const LoadRecord& r);
     void cutAtDeadline();
     void reportProgress(std::int64_t now, bool force);
 
@@ -99,6 +118,8 @@ private:
     RouteMix m_mix;
     Pacer m_pacer;
     std::vector<Conn> m_conns;
+    std::unique_ptr<platform::ConnectionOwners> m_owners; // with LoadConfig::attribute
+    std::int64_t m_lastForcedLookupNs = 0; // the last lookup that rescanned the target now
     loadplatform::Poller m_poller;
     LoadSummary m_summary;
     std::int64_t m_issued = 0;

@@ -66,6 +66,27 @@ struct LoadProgress
     double p99Ms = 0;            // so far
 };
 
+// Which process on this machine served each connection, found through the
+// operating system (LoadConfig::attribute; platform/attribution.h): for any
+// local server, with no help from it. A connection counts for the process
+// holding its server side while it is open; one whose owner was never found
+// while open (closed by the server first, a process of another user) is
+// counted as unattributed, never guessed.
+struct AttributionSummary
+{
+    bool enabled = false;
+    QString note;                           // what limited the answers; empty when nothing did
+    QMap<qint64, std::int64_t> requests;    // answered requests, by the process holding their connection
+    QMap<qint64, std::int64_t> connections; // our connections, by that process
+    QMap<qint64, QString> names;            // the processes' short names
+    std::int64_t unattributedConnections = 0; // answered on, owner never found while open
+    std::int64_t unattributedRequests = 0;
+    std::int64_t agreed = 0;    // requests whose X-Worker-Pid (where the server sends one) names the same process
+    std::int64_t disagreed = 0;
+    HdrHistogram lag;           // from the connect to the owner known (µs)
+    std::int64_t lookups = 0;   // of the OS, for the cost
+};
+
 struct LoadSummary
 {
     std::int64_t sent = 0;       // = succeeded + failed, always
@@ -96,6 +117,7 @@ struct LoadSummary
     // Paced runs: how late the generator itself started each request
     // (start - intended), kept apart from the server's time.
     HdrHistogram sendLag;
+    AttributionSummary attribution;
     bool unreachable = false;  // every connection failed to connect and nothing ever succeeded: stopped early
     QString unreachableReason;
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "loadsummaryformat.h"
 
+#include "experiment/stats.h"
+
 #include <QJsonArray>
 #include <QTextStream>
 
@@ -25,6 +27,55 @@ QJsonObject histogramJson(const HdrHistogram& h)
                                    { "p999Ms", 99.9 } })
         o.insert(QLatin1String(name), h.percentileMs(p));
     o.insert(QStringLiteral("maxMs"), h.maxMs());
+    return o;
+}
+
+double jain(const QMap<qint64, std::int64_t>& counts)
+{
+    QList<double> v;
+    for (std::int64_t n : counts)
+        v.append(static_cast<double>(n));
+    return v.isEmpty() ? 0.0 : experiment::jainIndex(v);
+}
+
+std::int64_t total(const QMap<qint64, std::int64_t>& counts)
+{
+    std::int64_t t = 0;
+    for (std::int64_t n : counts)
+        t += n;
+    return t;
+}
+
+QJsonObject attributionJson(const AttributionSummary& a)
+{
+    QJsonObject o;
+    o.insert(QStringLiteral("method"), QStringLiteral("os"));
+    QJsonArray processes;
+    const std::int64_t requests = total(a.requests);
+    QList<qint64> pids = a.connections.keys();
+    for (qint64 pid : a.requests.keys()) {
+        if (!pids.contains(pid))
+            pids.append(pid);
+    }
+    for (qint64 pid : pids) {
+        const std::int64_t n = a.requests.value(pid, 0);
+        processes.append(QJsonObject { { QStringLiteral("pid"), pid },
+                                       { QStringLiteral("name"), a.names.value(pid) },
+                                       { QStringLiteral("requests"), static_cast<qint64>(n) },
+                                       { QStringLiteral("connections"), static_cast<qint64>(a.connections.value(pid, 0)) },
+                                       { QStringLiteral("share"), requests > 0 ? static_cast<double>(n) / static_cast<double>(requests) : 0.0 } });
+    }
+    o.insert(QStringLiteral("processes"), processes);
+    o.insert(QStringLiteral("jainRequests"), jain(a.requests));
+    o.insert(QStringLiteral("jainConnections"), jain(a.connections));
+    o.insert(QStringLiteral("unattributedConnections"), static_cast<qint64>(a.unattributedConnections));
+    o.insert(QStringLiteral("unattributedRequests"), static_cast<qint64>(a.unattributedRequests));
+    o.insert(QStringLiteral("agreedWithHeader"), static_cast<qint64>(a.agreed));
+    o.insert(QStringLiteral("disagreedWithHeader"), static_cast<qint64>(a.disagreed));
+    o.insert(QStringLiteral("lookups"), static_cast<qint64>(a.lookups));
+    o.insert(QStringLiteral("lag"), histogramJson(a.lag));
+    if (!a.note.isEmpty())
+        o.insert(QStringLiteral("note"), a.note);
     return o;
 }
 
@@ -87,6 +138,8 @@ QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s)
     o.insert(QStringLiteral("generatorCpuSeconds"), s.cpuSeconds);
     o.insert(QStringLiteral("seed"), QString::number(s.seed)); // a string: 64 bits do not fit a JSON double
     o.insert(QStringLiteral("retries"), static_cast<qint64>(s.retries));
+    if (s.attribution.enabled)
+        o.insert(QStringLiteral("attribution"), attributionJson(s.attribution));
     return o;
 }
 
@@ -157,6 +210,40 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s)
             << s.clientConnectionsOpened << " opened by us:\n";
         for (auto it = s.perWorker.cbegin(); it != s.perWorker.cend(); ++it)
             out << "  pid " << it.key() << ": " << it.value() << "\n";
+    }
+    if (s.attribution.enabled) {
+        const AttributionSummary& a = s.attribution;
+        const std::int64_t requests = total(a.requests);
+        const std::int64_t connections = total(a.connections);
+        out.setRealNumberPrecision(3);
+        out << "\nServed by, through the OS (the process holding each connection's server side): "
+            << a.connections.size() << (a.connections.size() == 1 ? " process" : " processes");
+        if (a.connections.size() > 1)
+            out << ", Jain's index " << jain(a.requests) << " by requests, " << jain(a.connections) << " by connections";
+        out << "\n";
+        out.setRealNumberPrecision(1);
+        for (auto it = a.connections.cbegin(); it != a.connections.cend(); ++it) {
+            const std::int64_t n = a.requests.value(it.key(), 0);
+            out << "  pid " << it.key() << (a.names.value(it.key()).isEmpty() ? QString() : QLatin1Char(' ') + a.names.value(it.key()))
+                << ": " << n << " requests ("
+                << (requests > 0 ? 100.0 * static_cast<double>(n) / static_cast<double>(requests) : 0.0) << "%), "
+                << it.value() << (it.value() == 1 ? " connection\n" : " connections\n");
+        }
+        out << "  Attributed " << connections << " of " << connections + a.unattributedConnections
+            << " connections answered on";
+        if (a.unattributedConnections > 0)
+            out << "; unattributed: " << a.unattributedConnections << " connections, " << a.unattributedRequests
+                << " requests (the server side closed, or was not readable, before its owner was found)";
+        out << "\n";
+        if (a.agreed + a.disagreed > 0)
+            out << "  X-Worker-Pid agrees on " << a.agreed << " of " << a.agreed + a.disagreed << " requests\n";
+        if (a.lag.totalCount() > 0) {
+            out.setRealNumberPrecision(3);
+            out << "  From connect to owner known: p50 " << a.lag.percentileMs(50) << " ms, p99 " << a.lag.percentileMs(99)
+                << " ms\n";
+        }
+        if (!a.note.isEmpty())
+            out << "  Note: " << a.note << "\n";
     }
     out << "\nSent " << s.sent << " = " << s.succeeded << " answered + " << s.failed << " failed; "
         << config.connections << (config.keepAlive ? " keep-alive" : " new-per-request") << " connections\n";

@@ -51,6 +51,14 @@ void raiseDescriptorLimit();
 // not take the CPU from a window's thread. Best effort.
 void lowerCurrentThreadPriority();
 
+// A command started for the user (`observe -- COMMAND`): Unix, it leads a
+// process group of its own, so that it and whatever it starts stop
+// together; Windows, it joins the kill-on-close Job Object.
+void startAsGroupLeader(QProcess* process);
+// Stops that group: Unix, the signal goes to every process of the group;
+// Windows, the process itself (the job ends the rest when we exit).
+void stopGroup(qint64 leaderPid, Stop how);
+
 // True when standard output is a terminal (for progress lines).
 bool stdoutIsTerminal();
 

@@ -127,6 +127,17 @@ void raiseDescriptorLimit()
     }
 }
 
+void startAsGroupLeader(QProcess* process)
+{
+    process->setChildProcessModifier([]() { ::setpgid(0, 0); });
+}
+
+void stopGroup(qint64 leaderPid, Stop how)
+{
+    if (leaderPid > 1)
+        ::kill(-static_cast<pid_t>(leaderPid), how == Stop::Terminate ? SIGTERM : SIGKILL);
+}
+
 bool stdoutIsTerminal()
 {
     return ::isatty(STDOUT_FILENO) != 0;

@@ -98,6 +98,21 @@ void raiseDescriptorLimit()
 {
 }
 
+void startAsGroupLeader(QProcess*)
+{
+    // Nothing before the start; the caller puts the started process in the
+    // kill-on-close job (assignToKillOnCloseJob).
+}
+
+void stopGroup(qint64 leaderPid, Stop)
+{
+    const HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(leaderPid));
+    if (h == nullptr)
+        return;
+    TerminateProcess(h, 1);
+    CloseHandle(h);
+}
+
 bool stdoutIsTerminal()
 {
     DWORD mode = 0;

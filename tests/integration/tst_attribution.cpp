@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Attribution through the OS (platform/attribution.h, bench --attribute,
+// observe): which process of a local server holds each connection, found
+// without the server's help, checked against what real servers say of
+// themselves (X-Worker-Pid): ClusterLab's own workers under every policy,
+// the Node.js engine, and a plain forking server written for the test
+// (tests/support/forkserver.cpp) in three shapes.
+#include "cluster/cluster.h"
+#include "cluster/engine.h"
+#include "load/loadgenerator.h"
+#include "platform/attribution.h"
+
+#include <QCoreApplication>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+
+#include <csignal>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace clusterlab;
+using platform::ConnectionOwners;
+
+namespace {
+
+bool haveNode()
+{
+    return !QStandardPaths::findExecutable(QStringLiteral("node")).isEmpty()
+        || !QStandardPaths::findExecutable(QStringLiteral("nodejs")).isEmpty();
+}
+
+QString binary(const char* name)
+{
+    return QCoreApplication::applicationDirPath() + QLatin1Char('/') + QLatin1String(name);
+}
+
+// The forking server of the test tree, started and read until it says its
+// port and children.
+struct ForkServer
+{
+    QProcess process;
+    quint16 port = 0;
+    QList<qint64> children;
+
+    bool start(const QStringList& args, bool asNobody = false)
+    {
+        if (asNobody)
+            process.setChildProcessModifier([]() {
+                if (::setgid(65534) != 0 || ::setuid(65534) != 0)
+                    ::_exit(3);
+            });
+        process.start(binary("clusterlab-fork-server"), args);
+        if (!process.waitForStarted(10000))
+            return false;
+        const int expected = args.constFirst() == QLatin1String("prefork") ? 2 : 0;
+        while (port == 0 || children.size() < expected) {
+            if (!process.canReadLine() && !process.waitForReadyRead(10000))
+                return false;
+            while (process.canReadLine()) {
+                const QList<QByteArray> w = process.readLine().trimmed().split(' ');
+                if (w.size() == 2 && w[0] == "port")
+                    port = static_cast<quint16>(w[1].toInt());
+                else if (w.size() == 2 && w[0] == "child")
+                    children.append(w[1].toLongLong());
+            }
+        }
+        return true;
+    }
+    ~ForkServer()
+    {
+        process.closeWriteChannel(); // it ends with its children
+        if (!process.waitForFinished(10000)) {
+            process.kill();
+            process.waitForFinished(10000);
+        }
+    }
+};
+
+LoadConfig loadFor(quint16 port, std::int64_t requests, int connections, bool keepAlive = true)
+{
+    LoadConfig c;
+    c.host = QStringLiteral("127.0.0.1");
+    c.port = port;
+    c.routes = { RouteWeight { "/", 1 } };
+    c.requests = requests;
+    c.connections = connections;
+    c.keepAlive = keepAlive;
+    c.keepRecords = false;
+    c.attribute = true;
+    return c;
+}
+
+bool runToEnd(LoadGenerator& g, const LoadConfig& c, LoadSummary* out)
+{
+    QSignalSpy done(&g, &LoadGenerator::finished);
+    QString error;
+    if (!g.start(c, &error)) {
+        qWarning("%s", qPrintable(error));
+        return false;
+    }
+    if (!done.wait(120000))
+        return false;
+    *out = done.constFirst().constFirst().value<LoadSummary>();
+    return true;
+}
+
+std::int64_t sum(const QMap<qint64, std::int64_t>& m)
+{
+    std::int64_t t = 0;
+    for (std::int64_t v : m)
+        t += v;
+    return t;
+}
+
+// Every answered request and every connection attributed, each to the
+// process that says it answered.
+void checkAllAttributedAndRight(const LoadSummary& s)
+{
+    const AttributionSummary& a = s.attribution;
+    QVERIFY(a.enabled);
+    QVERIFY2(a.note.isEmpty(), qPrintable(a.note));
+    QVERIFY(s.succeeded > 0);
+    QCOMPARE(a.unattributedConnections, 0);
+    QCOMPARE(a.unattributedRequests, 0);
+    QCOMPARE(sum(a.requests), s.succeeded);
+    QCOMPARE(sum(a.connections), s.clientConnectionsOpened);
+    QCOMPARE(a.disagreed, 0);
+    QCOMPARE(a.agreed, s.succeeded); // X-Worker-Pid names the same process, every time
+    for (auto it = s.perWorker.cbegin(); it != s.perWorker.cend(); ++it)
+        QCOMPARE(a.requests.value(it.key()), it.value());
+}
+
+bool startAndWait(Engine* engine, QString* error)
+{
+    QSignalSpy ready(engine, &Engine::allListening);
+    if (!engine->start(error))
+        return false;
+    return !ready.isEmpty() || ready.wait(30000);
+}
+
+} // namespace
+
+class TestAttribution : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void choosesTheHolderThatServes();
+    void processTreeFollowsDescendants();
+    void ownWorkersEveryPolicy_data();
+    void ownWorkersEveryPolicy();
+    void nodeEngine();
+    void forkingServer_data();
+    void forkingServer();
+    void aProcessThatExitsMidRun();
+    void closedBeforeLookupIsGone();
+    void closingServerCountsTheUnattributed();
+    void anotherUsersServer();
+    void observePrintsTheProcessTable();
+    void observeStartsAndStopsACommand();
+    void observeUsage();
+};
+
+void TestAttribution::choosesTheHolderThatServes()
+{
+    // 10 → 20, 21 (a primary and its workers); 20 → 30 (a worker's child).
+    const QHash<qint64, qint64> parents { { 10, 1 }, { 20, 10 }, { 21, 10 }, { 30, 20 } };
+    QCOMPARE(platform::chooseHolder({ 20 }, parents, { 10 }), 20);
+    // A hand-over in progress: the primary and the worker both hold it.
+    QCOMPARE(platform::chooseHolder({ 10, 21 }, parents, { 10 }), 21);
+    QCOMPARE(platform::chooseHolder({ 21, 10 }, parents, { 10 }), 21);
+    // A forked child still holding its parent's connection: the parent's.
+    QCOMPARE(platform::chooseHolder({ 20, 30 }, parents, { 10 }), 30);
+    // Two siblings (a descriptor passed between them): the one that does
+    // not listen, or nobody when both do.
+    QCOMPARE(platform::chooseHolder({ 20, 21 }, parents, { 10, 20 }), 21);
+    QCOMPARE(platform::chooseHolder({ 20, 21 }, parents, { 20, 21 }), 0);
+}
+
+void TestAttribution::processTreeFollowsDescendants()
+{
+    const QHash<qint64, qint64> parents { { 1, 0 }, { 10, 1 }, { 25, 10 }, { 21, 10 }, { 30, 21 }, { 40, 1 } };
+    QCOMPARE(platform::processTree({ 10 }, parents), (QList<qint64> { 10, 21, 25, 30 }));
+    QCOMPARE(platform::processTree({ 99 }, parents), QList<qint64>()); // gone
+    // This process, sampled from outside.
+    platform::ProcessSample me;
+    QVERIFY(platform::sampleProcess(QCoreApplication::applicationPid(), &me));
+    QCOMPARE(me.pid, QCoreApplication::applicationPid());
+    QVERIFY(me.name.startsWith(QLatin1String("tst_attribution")));
+    QVERIFY(me.threads >= 1);
+    QVERIFY(me.residentKiB > 0);
+    QVERIFY(me.cpuNs >= 0);
+    QCOMPARE(me.parentPid, static_cast<qint64>(::getppid()));
+}
+
+void TestAttribution::ownWorkersEveryPolicy_data()
+{
+    QTest::addColumn<int>("policy");
+    QTest::addRow("round-robin") << int(DistributionPolicy::RoundRobin);
+    QTest::addRow("shared") << int(DistributionPolicy::Shared);
+    QTest::addRow("reuseport") << int(DistributionPolicy::ReusePort);
+}
+
+void TestAttribution::ownWorkersEveryPolicy()
+{
+    QFETCH(int, policy);
+    ClusterConfig cc;
+    cc.workers = 2;
+    cc.port = 0;
+    cc.poolThreads = 1;
+    cc.policy = static_cast<DistributionPolicy>(policy);
+    Cluster cluster(cc);
+    QString error;
+    QVERIFY2(startAndWait(&cluster, &error), qPrintable(error));
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, loadFor(cluster.port(), 600, 12), &s));
+    QCOMPARE(s.failed, 0);
+    checkAllAttributedAndRight(s);
+    // ... and a new connection per request, one at a time: the server side
+    // of each is still open when its answer begins.
+    QVERIFY(runToEnd(g, loadFor(cluster.port(), 60, 1, false), &s));
+    QCOMPARE(s.failed, 0);
+    const AttributionSummary& a = s.attribution;
+    QCOMPARE(a.disagreed, 0);
+    QCOMPARE(sum(a.connections) + a.unattributedConnections, s.clientConnectionsOpened);
+}
+
+void TestAttribution::nodeEngine()
+{
+    if (!haveNode())
+        QSKIP("node is not on the PATH: the Node.js engine's attribution test needs Node.js 18 or newer (the native "
+              "engine's do not)");
+    ClusterConfig c;
+    c.engine = EngineKind::Node;
+    c.workers = 2;
+    c.port = 0;
+    c.nodeScript = QCoreApplication::applicationDirPath() + QStringLiteral("/../share/clusterlab/node/clusterlab-node.js");
+    std::unique_ptr<Engine> engine = createEngine(c);
+    QString error;
+    QVERIFY2(startAndWait(engine.get(), &error), qPrintable(error));
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, loadFor(engine->port(), 600, 12), &s));
+    QCOMPARE(s.failed, 0);
+    checkAllAttributedAndRight(s);
+    engine->stop();
+}
+
+void TestAttribution::forkingServer_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addRow("prefork (children accept on a shared socket)") << QStringList { QStringLiteral("prefork") };
+    QTest::addRow("a child per connection") << QStringList { QStringLiteral("per-connection") };
+    QTest::addRow("prefork, dual-stack [::] listener, IPv4 clients")
+        << QStringList { QStringLiteral("prefork"), QStringLiteral("--host"), QStringLiteral("::") };
+}
+
+void TestAttribution::forkingServer()
+{
+    QFETCH(QStringList, args);
+    ForkServer server;
+    QVERIFY(server.start(args));
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, loadFor(server.port, 400, 8), &s));
+    QCOMPARE(s.failed, 0);
+    checkAllAttributedAndRight(s);
+    // Never the parent: it listens (and, per connection, hands over) only.
+    QVERIFY(!s.attribution.connections.contains(server.process.processId()));
+    if (!server.children.isEmpty()) {
+        for (auto it = s.attribution.connections.cbegin(); it != s.attribution.connections.cend(); ++it)
+            QVERIFY(server.children.contains(it.key()));
+    }
+}
+
+void TestAttribution::aProcessThatExitsMidRun()
+{
+    ForkServer server;
+    QVERIFY(server.start({ QStringLiteral("prefork") }));
+    LoadGenerator g;
+    QSignalSpy progress(&g, &LoadGenerator::progress);
+    QSignalSpy done(&g, &LoadGenerator::finished);
+    LoadConfig c = loadFor(server.port, 0, 8);
+    c.durationMs = 60000;
+    QString error;
+    QVERIFY2(g.start(c, &error), qPrintable(error));
+    // Once answers flow, one child holding connections is killed.
+    QTRY_VERIFY_WITH_TIMEOUT(!progress.isEmpty() && progress.constLast().constFirst().value<LoadProgress>().succeeded > 200, 30000);
+    ConnectionOwners owners(server.port);
+    const QHash<qint64, int> held = owners.connectionsByOwner();
+    qint64 victim = 0;
+    for (qint64 child : server.children) {
+        if (held.value(child, 0) > 0)
+            victim = child;
+    }
+    QVERIFY2(victim != 0, "no child held a connection");
+    QCOMPARE(held.value(server.process.processId(), 0), 0);
+    QVERIFY(::kill(static_cast<pid_t>(victim), SIGKILL) == 0);
+    const qint64 survivor = server.children.value(0) == victim ? server.children.value(1) : server.children.value(0);
+    // The run goes on with the survivor; it is stopped after more answers.
+    const std::int64_t before = progress.constLast().constFirst().value<LoadProgress>().succeeded;
+    QTRY_VERIFY_WITH_TIMEOUT(progress.constLast().constFirst().value<LoadProgress>().succeeded > before + 300, 30000);
+    g.cancel();
+    QVERIFY(!done.isEmpty() || done.wait(30000));
+    const LoadSummary s = done.constFirst().constFirst().value<LoadSummary>();
+    const AttributionSummary& a = s.attribution;
+    QCOMPARE(a.disagreed, 0);
+    QVERIFY(a.requests.value(victim) > 0);
+    QVERIFY(a.requests.value(survivor) > 0);
+    QCOMPARE(sum(a.requests) + a.unattributedRequests, s.succeeded);
+    platform::ProcessSample gone;
+    QTRY_VERIFY_WITH_TIMEOUT(!platform::sampleProcess(victim, &gone) || gone.state == 'Z', 10000);
+    // The target follows exits (its tree is read again at most every 100 ms).
+    QTRY_VERIFY_WITH_TIMEOUT(!owners.targetProcesses().contains(victim), 10000);
+    QVERIFY(owners.targetProcesses().contains(survivor));
+}
+
+void TestAttribution::closedBeforeLookupIsGone()
+{
+    ForkServer server;
+    QVERIFY(server.start({ QStringLiteral("prefork"), QStringLiteral("--close") }));
+    ConnectionOwners owners(server.port);
+    QCOMPARE(owners.listenerOwners().size(), 3); // the parent and its two children hold the listener
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(server.port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    const char request[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    QCOMPARE(::send(fd, request, sizeof request - 1, 0), static_cast<ssize_t>(sizeof request - 1));
+    // Read to the end: the server has answered and closed its side.
+    char buf[512];
+    ssize_t n = 0;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
+    }
+    QCOMPARE(n, 0);
+    qint64 pid = -1;
+    QCOMPARE(owners.ownerOf(fd, &pid, ConnectionOwners::Rescan::Now), ConnectionOwners::Lookup::Gone);
+    QCOMPARE(pid, 0);
+    ::close(fd);
+}
+
+void TestAttribution::closingServerCountsTheUnattributed()
+{
+    // A server that closes after each answer, at full speed: some server
+    // sides are gone before their owner is found. Each connection answered
+    // on is counted once, attributed or not; none is guessed.
+    ForkServer server;
+    QVERIFY(server.start({ QStringLiteral("prefork"), QStringLiteral("--close") }));
+    LoadGenerator g;
+    LoadSummary s;
+    QVERIFY(runToEnd(g, loadFor(server.port, 600, 8, false), &s));
+    QCOMPARE(s.failed, 0);
+    const AttributionSummary& a = s.attribution;
+    QCOMPARE(sum(a.connections) + a.unattributedConnections, s.succeeded);
+    QCOMPARE(sum(a.requests) + a.unattributedRequests, s.succeeded);
+    QCOMPARE(a.unattributedRequests, a.unattributedConnections);
+    QCOMPARE(a.disagreed, 0);
+    QCOMPARE(a.agreed, sum(a.requests));
+}
+
+void TestAttribution::anotherUsersServer()
+{
+    if (::geteuid() != 0)
+        QSKIP("starting a server as another user needs root; as another user, attribution says it needs that user or "
+              "privileges (docs/ATTRIBUTION.md)");
+    // Root sees another user's processes: attributed whole.
+    {
+        ForkServer server;
+        QVERIFY(server.start({ QStringLiteral("prefork") }, true));
+        LoadGenerator g;
+        LoadSummary s;
+        QVERIFY(runToEnd(g, loadFor(server.port, 200, 4), &s));
+        checkAllAttributedAndRight(s);
+    }
+    // A user without privileges against root's server: the run is whole,
+    // nothing is attributed, and the summary says why (exit 0).
+    ForkServer server;
+    QVERIFY(server.start({ QStringLiteral("prefork") }));
+    QProcess bench;
+    bench.setChildProcessModifier([]() {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0)
+            ::_exit(3);
+    });
+    bench.start(binary("clusterlab"), { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:%1/").arg(server.port),
+                                        QStringLiteral("-n"), QStringLiteral("50"), QStringLiteral("-c"), QStringLiteral("2"),
+                                        QStringLiteral("--attribute") });
+    QVERIFY(bench.waitForFinished(60000));
+    const QString out = QString::fromUtf8(bench.readAllStandardOutput());
+    if (bench.exitCode() == 3 || bench.exitCode() == 126)
+        QSKIP("the test's binaries cannot be run by user nobody here");
+    QCOMPARE(bench.exitCode(), 0);
+    QVERIFY2(out.contains(QLatin1String("Attributed 0 of 2 connections")), qPrintable(out));
+    QVERIFY2(out.contains(QLatin1String("user or privileges")), qPrintable(out));
+}
+
+void TestAttribution::observePrintsTheProcessTable()
+{
+    ForkServer server;
+    QVERIFY(server.start({ QStringLiteral("prefork") }));
+    QProcess observe;
+    observe.start(binary("clusterlab"), { QStringLiteral("observe"), QStringLiteral("--port"), QString::number(server.port),
+                                          QStringLiteral("--count"), QStringLiteral("2"), QStringLiteral("--interval"),
+                                          QStringLiteral("100") });
+    QVERIFY(observe.waitForFinished(60000));
+    QCOMPARE(observe.exitCode(), 0);
+    const QString out = QString::fromUtf8(observe.readAllStandardOutput());
+    QVERIFY2(out.contains(QStringLiteral("port %1 — 3 processes").arg(server.port)), qPrintable(out));
+    for (qint64 pid : QList<qint64> { server.process.processId(), server.children[0], server.children[1] })
+        QVERIFY2(out.contains(QRegularExpression(QStringLiteral("\\b%1 +\\d+ listener").arg(pid))), qPrintable(out));
+    QVERIFY(out.contains(QLatin1String("clusterlab-fork-")));
+}
+
+void TestAttribution::observeStartsAndStopsACommand()
+{
+    QProcess observe;
+    observe.start(binary("clusterlab"), { QStringLiteral("observe"), QStringLiteral("--count"), QStringLiteral("3"),
+                                          QStringLiteral("--interval"), QStringLiteral("200"), QStringLiteral("--"),
+                                          binary("clusterlab-fork-server"), QStringLiteral("prefork") });
+    QVERIFY(observe.waitForFinished(60000));
+    QCOMPARE(observe.exitCode(), 0);
+    const QString out = QString::fromUtf8(observe.readAllStandardOutput());
+    // The command's line, then its children, found live.
+    const QRegularExpressionMatch port = QRegularExpression(QStringLiteral("^port (\\d+)$"), QRegularExpression::MultilineOption).match(out);
+    QVERIFY2(port.hasMatch(), qPrintable(out));
+    const QRegularExpressionMatch child = QRegularExpression(QStringLiteral("^child (\\d+)$"), QRegularExpression::MultilineOption).match(out);
+    QVERIFY2(child.hasMatch(), qPrintable(out));
+    QVERIFY2(out.contains(QLatin1String("3 processes")), qPrintable(out));
+    QVERIFY2(out.contains(QLatin1String("Stopping the command")), qPrintable(out));
+    // Nothing of it is left: its group was stopped.
+    const pid_t childPid = static_cast<pid_t>(child.captured(1).toLongLong());
+    platform::ProcessSample s;
+    QTRY_VERIFY_WITH_TIMEOUT(!platform::sampleProcess(childPid, &s) || s.state == 'Z', 10000);
+}
+
+void TestAttribution::observeUsage()
+{
+    auto run = [](const QStringList& args, QString* err) {
+        QProcess p;
+        p.start(binary("clusterlab"), QStringList { QStringLiteral("observe") } + args);
+        p.waitForFinished(30000);
+        *err = QString::fromUtf8(p.readAllStandardError());
+        return p.exitCode();
+    };
+    QString err;
+    QCOMPARE(run({}, &err), 2);
+    QVERIFY(err.contains(QLatin1String("expected --port P or -- COMMAND")));
+    QCOMPARE(run({ QStringLiteral("--port"), QStringLiteral("0") }, &err), 2);
+    QCOMPARE(run({ QStringLiteral("--port"), QStringLiteral("3000"), QStringLiteral("--interval"), QStringLiteral("5") }, &err), 2);
+    QCOMPARE(run({ QStringLiteral("--") }, &err), 2);
+    // A port nobody listens on: a runtime failure that says so.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0); // bound, never listening: a free port kept free
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    QCOMPARE(run({ QStringLiteral("--port"), QString::number(ntohs(a.sin_port)) }, &err), 1);
+    QVERIFY2(err.contains(QLatin1String("nothing on this machine listens on port")), qPrintable(err));
+    ::close(fd);
+    QCOMPARE(run({ QStringLiteral("--"), QStringLiteral("/nonexistent/program") }, &err), 1);
+    QVERIFY2(err.contains(QLatin1String("cannot start")), qPrintable(err));
+}
+
+QTEST_GUILESS_MAIN(TestAttribution)
+#include "tst_attribution.moc"
