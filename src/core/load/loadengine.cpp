@@ -167,6 +167,7 @@ void LoadEngine::connected(Conn& c, std::int64_t now)
     c.ownerGone = false;
     c.answeredUnowned = 0;
     c.unownedHeaderPid = 0;
+    c.firstAnswerNs = 0;
 }
 
 bool LoadEngine::attribute(Conn& c, std::int64_t now, bool rescanNow)
@@ -179,7 +180,8 @@ bool LoadEngine::attribute(Conn& c, std::int64_t now, bool rescanNow)
     if (rescanNow)
         m_lastForcedLookupNs = now;
     const auto found = m_owners->ownerOf(c.fd, &pid, rescanNow ? platform::ConnectionOwners::Rescan::Now
-                                                               : platform::ConnectionOwners::Rescan::IfDue);
+                                                               : platform::ConnectionOwners::Rescan::IfDue,
+                                      c.firstAnswerNs);
     switch (found) {
     case platform::ConnectionOwners::Lookup::Found:
         c.ownerPid = pid;
@@ -189,6 +191,8 @@ bool LoadEngine::attribute(Conn& c, std::int64_t now, bool rescanNow)
         }
         ++a.connections[pid];
         a.lag.recordNs(now - c.connectedNs);
+        if (c.firstAnswerNs > 0)
+            a.lagFromAnswer.recordNs(now - c.firstAnswerNs);
         if (c.answeredUnowned > 0) {
             a.requests[pid] += c.answeredUnowned;
             if (c.unownedHeaderPid != 0)
@@ -353,6 +357,8 @@ void LoadEngine::readSome(Conn& c, std::int64_t now)
                 // The server has accepted the connection by now: the
                 // earliest its owner can be known (and the last, for a
                 // server that closes after this answer).
+                if (c.firstAnswerNs == 0)
+                    c.firstAnswerNs = now;
                 if (m_owners && c.ownerPid == 0 && !c.ownerGone)
                     attribute(c, now, false);
             }

@@ -77,6 +77,7 @@ private:
         std::int64_t answeredUnowned = 0; // answered on this socket before its owner was known
         qint64 unownedHeaderPid = 0;      // the X-Worker-Pid of those, when the server sent one
         std::int64_t lastAnswerNs = 0;
+        std::int64_t firstAnswerNs = 0;   // the first byte of this socket's first answer
     };
 
     static Conn* connOf(llhttp_t* p) { return static_cast<Conn*>(p->data); }

@@ -84,6 +84,7 @@ struct AttributionSummary
     std::int64_t agreed = 0;    // requests whose X-Worker-Pid (where the server sends one) names the same process
     std::int64_t disagreed = 0;
     HdrHistogram lag;           // from the connect to the owner known (µs)
+    HdrHistogram lagFromAnswer; // from the first byte of the connection's first answer to the owner known (µs)
     std::int64_t lookups = 0;   // of the OS, for the cost
 };
 

@@ -74,6 +74,7 @@ QJsonObject attributionJson(const AttributionSummary& a)
     o.insert(QStringLiteral("disagreedWithHeader"), static_cast<qint64>(a.disagreed));
     o.insert(QStringLiteral("lookups"), static_cast<qint64>(a.lookups));
     o.insert(QStringLiteral("lag"), histogramJson(a.lag));
+    o.insert(QStringLiteral("lagFromAnswer"), histogramJson(a.lagFromAnswer));
     if (!a.note.isEmpty())
         o.insert(QStringLiteral("note"), a.note);
     return o;
@@ -239,8 +240,9 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s)
             out << "  X-Worker-Pid agrees on " << a.agreed << " of " << a.agreed + a.disagreed << " requests\n";
         if (a.lag.totalCount() > 0) {
             out.setRealNumberPrecision(3);
-            out << "  From connect to owner known: p50 " << a.lag.percentileMs(50) << " ms, p99 " << a.lag.percentileMs(99)
-                << " ms\n";
+            out << "  Owner known, from the connect: p50 " << a.lag.percentileMs(50) << " ms, p99 " << a.lag.percentileMs(99)
+                << " ms; from the first answer: p50 " << a.lagFromAnswer.percentileMs(50) << " ms, p99 "
+                << a.lagFromAnswer.percentileMs(99) << " ms\n";
         }
         if (!a.note.isEmpty())
             out << "  Note: " << a.note << "\n";

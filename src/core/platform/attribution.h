@@ -81,7 +81,12 @@ public:
     // Who holds the server side of our connected socket `fd`. Cheap when
     // the owner is cached; a rescan of the target's descriptors runs on a
     // miss when due (Rescan::IfDue: at most every few ms) or now.
-    Lookup ownerOf(qintptr fd, qint64* pid, Rescan rescan = Rescan::IfDue);
+    // `answeredAtNs` (steady clock), when the server's first answer on it
+    // began: whoever answered held it then, so a socket held only by a
+    // dispatcher (a primary that hands connections over) counts for it only
+    // when a scan after that instant still says so. 0: not known (then a
+    // scan 20 ms after the socket was first seen must).
+    Lookup ownerOf(qintptr fd, qint64* pid, Rescan rescan = Rescan::IfDue, std::int64_t answeredAtNs = 0);
 
     // Established connections to the port, by the process holding each
     // (0: no owner yet, or not readable). One dump.

@@ -438,11 +438,13 @@ struct ConnectionOwners::Impl
     }
 
     // The holder, or 0 while it may still be a hand-over in progress.
-    qint64 settled(std::uint64_t inode, const std::vector<qint64>& h) const
+    qint64 settled(std::uint64_t inode, const std::vector<qint64>& h, std::int64_t answeredAtNs) const
     {
         const qint64 pid = choose(h);
         if (pid == 0 || !dispatchers.contains(pid))
             return pid;
+        if (answeredAtNs > 0) // a scan after the answer began still finds only the dispatcher: it answered
+            return scanAt > answeredAtNs ? pid : 0;
         const auto seen = firstSeen.find(inode);
         return seen != firstSeen.end() && scanAt - seen->second >= kHandOverNs ? pid : 0;
     }
@@ -481,7 +483,7 @@ QString ConnectionOwners::note() const
     return d->note;
 }
 
-ConnectionOwners::Lookup ConnectionOwners::ownerOf(qintptr fd, qint64* pid, Rescan rescan)
+ConnectionOwners::Lookup ConnectionOwners::ownerOf(qintptr fd, qint64* pid, Rescan rescan, std::int64_t answeredAtNs)
 {
     *pid = 0;
     if (!d->netlink.isValid())
@@ -503,7 +505,7 @@ ConnectionOwners::Lookup ConnectionOwners::ownerOf(qintptr fd, qint64* pid, Resc
         return Lookup::NotYet; // in the accept queue: nobody has accepted it yet
     auto it = d->holders.find(s.inode);
     const std::int64_t now = nowNs();
-    if (it == d->holders.end() || d->settled(s.inode, it->second) == 0) {
+    if (it == d->holders.end() || d->settled(s.inode, it->second, answeredAtNs) == 0) {
         const bool due = rescan == Rescan::Now || now - d->scanAt >= std::max(kRescanGapNs, 4 * d->scanTookNs);
         if (!due)
             return Lookup::NotYet;
@@ -513,17 +515,22 @@ ConnectionOwners::Lookup ConnectionOwners::ownerOf(qintptr fd, qint64* pid, Resc
             // the listener's owners again, at most once a second.
             d->findListeners();
             d->refreshTree(true);
-        } else if (rescan == Rescan::Now || now - d->treeAt >= std::max(kRescanGapNs, 4 * d->treeTookNs)) {
-            // Perhaps held by a process the tree does not have yet (a
-            // child forked for this connection): the tree again first.
+        } else if (rescan == Rescan::Now) {
             d->refreshTree(true);
         }
         d->rescan();
         it = d->holders.find(s.inode);
+        if (it == d->holders.end() && nowNs() - d->treeAt >= std::max(kRescanGapNs, 4 * d->treeTookNs)) {
+            // Held by a process the tree did not have yet (a child forked
+            // for this connection): the tree again, then the scan.
+            d->refreshTree(true);
+            d->rescan();
+            it = d->holders.find(s.inode);
+        }
         if (it == d->holders.end())
             return Lookup::NotYet;
     }
-    *pid = d->settled(s.inode, it->second);
+    *pid = d->settled(s.inode, it->second, answeredAtNs);
     return *pid != 0 ? Lookup::Found : Lookup::NotYet;
 }
 

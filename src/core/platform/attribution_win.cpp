@@ -196,7 +196,7 @@ QString ConnectionOwners::note() const
     return d->note;
 }
 
-ConnectionOwners::Lookup ConnectionOwners::ownerOf(qintptr fd, qint64* pid, Rescan)
+ConnectionOwners::Lookup ConnectionOwners::ownerOf(qintptr fd, qint64* pid, Rescan, std::int64_t)
 {
     *pid = 0;
     sockaddr_storage client {};
