@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "loadsummaryformat.h"
 
-#include "experiment/stats.h"
-
 #include <QJsonArray>
 #include <QTextStream>
 
@@ -30,12 +28,17 @@ QJsonObject histogramJson(const HdrHistogram& h)
     return o;
 }
 
+// Jain's fairness index of the counts, (Σx)² / (n·Σx²): 1 when even, 1/n
+// when one takes all (0 for none).
 double jain(const QMap<qint64, std::int64_t>& counts)
 {
-    QList<double> v;
-    for (std::int64_t n : counts)
-        v.append(static_cast<double>(n));
-    return v.isEmpty() ? 0.0 : experiment::jainIndex(v);
+    double sum = 0;
+    double squares = 0;
+    for (std::int64_t n : counts) {
+        sum += static_cast<double>(n);
+        squares += static_cast<double>(n) * static_cast<double>(n);
+    }
+    return squares > 0 ? sum * sum / (static_cast<double>(counts.size()) * squares) : 0.0;
 }
 
 std::int64_t total(const QMap<qint64, std::int64_t>& counts)
