@@ -208,26 +208,37 @@ private:
                     continue;
                 return false;
             }
-            int left = static_cast<int>(n);
-            for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-                if (h->nlmsg_seq != m_seq)
+            // The messages are copied out, not cast in place: the buffer's
+            // alignment is the kernel's business, not the compiler's.
+            const auto total = static_cast<std::size_t>(n);
+            for (std::size_t off = 0; off + sizeof(nlmsghdr) <= total;) {
+                nlmsghdr h {};
+                std::memcpy(&h, buf + off, sizeof h);
+                if (h.nlmsg_len < sizeof(nlmsghdr) || off + h.nlmsg_len > total)
+                    break;
+                const char* payload = buf + off + NLMSG_HDRLEN;
+                const std::size_t payloadLen = h.nlmsg_len - NLMSG_HDRLEN;
+                off += NLMSG_ALIGN(h.nlmsg_len);
+                if (h.nlmsg_seq != m_seq)
                     continue;
-                if (h->nlmsg_type == NLMSG_DONE)
+                if (h.nlmsg_type == NLMSG_DONE)
                     return true;
-                if (h->nlmsg_type == NLMSG_ERROR) {
-                    const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
-                    if (err->error == -ENOENT && missing != nullptr) {
+                if (h.nlmsg_type == NLMSG_ERROR) {
+                    nlmsgerr err {};
+                    std::memcpy(&err, payload, std::min(sizeof err, payloadLen));
+                    if (err.error == -ENOENT && missing != nullptr) {
                         *missing = true;
                         return true;
                     }
-                    return err->error == 0;
+                    return err.error == 0;
                 }
-                if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+                if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY || payloadLen < sizeof(inet_diag_msg))
                     continue;
-                const auto* m = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
-                const quint16 local = ntohs(m->id.idiag_sport);
+                inet_diag_msg m {};
+                std::memcpy(&m, payload, sizeof m);
+                const quint16 local = ntohs(m.id.idiag_sport);
                 if (port == 0 || local == port)
-                    out->push_back({ m->idiag_inode, m->idiag_state, local });
+                    out->push_back({ m.idiag_inode, m.idiag_state, local });
                 if (!(flags & NLM_F_DUMP))
                     return true; // an exact lookup answers once
             }
