@@ -35,8 +35,8 @@ struct Previous
 class Observer
 {
 public:
-    Observer(quint16 port, int intervalMs, int count, QProcess* command)
-        : m_port(port), m_intervalMs(intervalMs), m_count(count), m_command(command)
+    Observer(quint16 port, int count, QProcess* command)
+        : m_port(port), m_count(count), m_command(command)
     {
     }
 
@@ -125,7 +125,6 @@ public:
 
 private:
     quint16 m_port;
-    int m_intervalMs;
     int m_count;
     QProcess* m_command;
     std::unique_ptr<platform::ConnectionOwners> m_owners;
@@ -197,7 +196,7 @@ int runObserve(const QStringList& allArgs)
         }
         platform::assignToKillOnCloseJob(child.get());
     }
-    Observer observer(port, intervalMs, count, child.get());
+    Observer observer(port, count, child.get());
     auto stopCommand = [&child]() {
         if (!child || child->state() == QProcess::NotRunning)
             return;
