@@ -18,6 +18,11 @@
 #include "platform/attribution.h"
 
 #include <QCoreApplication>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -164,6 +169,8 @@ private Q_SLOTS:
     void nodeEngine();
     void forkingServer_data();
     void forkingServer();
+    void processTablesAreBounded();
+    void benchAttributeWritesJsonAndSession();
     void aProcessThatExitsMidRun();
     void closedBeforeLookupIsGone();
     void closingServerCountsTheUnattributed();
@@ -284,6 +291,64 @@ void TestAttribution::forkingServer()
         for (auto it = s.attribution.connections.cbegin(); it != s.attribution.connections.cend(); ++it)
             QVERIFY(server.children.contains(it.key()));
     }
+}
+
+void TestAttribution::processTablesAreBounded()
+{
+    // A server forking a process per connection makes a process per
+    // connection: past the limit they are counted together, not itemised.
+    ForkServer server;
+    QVERIFY(server.start({ QStringLiteral("per-connection") }));
+    LoadGenerator g;
+    LoadSummary s;
+    LoadConfig c = loadFor(server.port, 80, 8);
+    c.attributionProcessLimit = 2;
+    QVERIFY(runToEnd(g, c, &s));
+    QCOMPARE(s.failed, 0);
+    const AttributionSummary& a = s.attribution;
+    QCOMPARE(a.connections.size(), 2);
+    QCOMPARE(a.names.size(), 2);
+    QCOMPARE(a.furtherConnections, 6);
+    QCOMPARE(sum(a.connections) + a.furtherConnections, s.clientConnectionsOpened);
+    QCOMPARE(sum(a.requests) + a.furtherRequests, s.succeeded);
+    QCOMPARE(a.disagreed, 0);
+}
+
+void TestAttribution::benchAttributeWritesJsonAndSession()
+{
+    ForkServer server;
+    QVERIFY(server.start({ QStringLiteral("prefork") }));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QProcess bench;
+    bench.start(binary("clusterlab"), { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:%1/").arg(server.port),
+                                        QStringLiteral("-n"), QStringLiteral("300"), QStringLiteral("-c"), QStringLiteral("6"),
+                                        QStringLiteral("--attribute"), QStringLiteral("--json"), dir.filePath(QStringLiteral("r.json")),
+                                        QStringLiteral("--session"), dir.filePath(QStringLiteral("r.sqlite")) });
+    QVERIFY(bench.waitForFinished(60000));
+    QCOMPARE(bench.exitCode(), 0);
+    const QString out = QString::fromUtf8(bench.readAllStandardOutput());
+    QVERIFY2(out.contains(QLatin1String("Served by, through the OS")), qPrintable(out));
+    QVERIFY2(out.contains(QLatin1String("Attributed 6 of 6 connections")), qPrintable(out));
+    QFile f(dir.filePath(QStringLiteral("r.json")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject a = QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("attribution")).toObject();
+    QCOMPARE(a.value(QStringLiteral("method")).toString(), QStringLiteral("os"));
+    qint64 requests = 0;
+    qint64 connections = 0;
+    for (const QJsonValue& p : a.value(QStringLiteral("processes")).toArray()) {
+        QVERIFY(server.children.contains(p.toObject().value(QStringLiteral("pid")).toInteger()));
+        requests += p.toObject().value(QStringLiteral("requests")).toInteger();
+        connections += p.toObject().value(QStringLiteral("connections")).toInteger();
+    }
+    QCOMPARE(requests, 300);
+    QCOMPARE(connections, 6);
+    QCOMPARE(a.value(QStringLiteral("agreedWithHeader")).toInteger(), 300);
+    QVERIFY(a.value(QStringLiteral("jainConnections")).toDouble() >= 0.5);
+    // The session keeps the same summary with the run.
+    QFile db(dir.filePath(QStringLiteral("r.sqlite")));
+    QVERIFY(db.open(QIODevice::ReadOnly));
+    QVERIFY(db.readAll().contains("\"attribution\""));
 }
 
 void TestAttribution::aProcessThatExitsMidRun()

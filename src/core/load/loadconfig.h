@@ -32,6 +32,7 @@ struct LoadConfig
     QList<QPair<QByteArray, QByteArray>> headers; // extra request headers
     bool keepRecords = true;            // one LoadRecord per request, for export
     bool attribute = false;             // find each connection's serving process through the OS (a local server)
+    int attributionProcessLimit = 4096; // processes itemised; connections of further ones are counted together
 
     // http://host[:port][/path] -> host, port, one route. False with a
     // one-line reason for anything else (https, no host, bad port).

@@ -185,16 +185,21 @@ bool LoadEngine::attribute(Conn& c, std::int64_t now, bool rescanNow)
     switch (found) {
     case platform::ConnectionOwners::Lookup::Found:
         c.ownerPid = pid;
-        if (!a.connections.contains(pid)) { // a process seen for the first time: its name, while it lives
-            platform::ProcessSample p;
-            a.names.insert(pid, platform::sampleProcess(pid, &p) ? p.name : QString());
+        c.ownerItemised = a.connections.contains(pid) || a.connections.size() < m_config.attributionProcessLimit;
+        if (!c.ownerItemised) {
+            ++a.furtherConnections;
+        } else {
+            if (!a.connections.contains(pid)) { // a process seen for the first time: its name, while it lives
+                platform::ProcessSample p;
+                a.names.insert(pid, platform::sampleProcess(pid, &p) ? p.name : QString());
+            }
+            ++a.connections[pid];
         }
-        ++a.connections[pid];
         a.lag.recordNs(now - c.connectedNs);
         if (c.firstAnswerNs > 0)
             a.lagFromAnswer.recordNs(now - c.firstAnswerNs);
         if (c.answeredUnowned > 0) {
-            a.requests[pid] += c.answeredUnowned;
+            (c.ownerItemised ? a.requests[pid] : a.furtherRequests) += c.answeredUnowned;
             if (c.unownedHeaderPid != 0)
                 (c.unownedHeaderPid == pid ? a.agreed : a.disagreed) += c.answeredUnowned;
             c.answeredUnowned = 0;
@@ -238,7 +243,7 @@ void LoadEngine::countAttributed(Conn& c, const LoadRecord& r)
     if (c.ownerPid == 0)
         attribute(c, r.endNs, false);
     if (c.ownerPid != 0) {
-        ++a.requests[c.ownerPid];
+        ++(c.ownerItemised ? a.requests[c.ownerPid] : a.furtherRequests);
         if (r.workerPid != 0)
             ++(r.workerPid == c.ownerPid ? a.agreed : a.disagreed);
     } else {

@@ -73,6 +73,7 @@ private:
         // Attribution through the OS (LoadConfig::attribute), per socket:
         std::int64_t connectedNs = 0;
         qint64 ownerPid = 0;            // the server process holding this socket's other end, once known
+        bool ownerItemised = true;      // false: a process past the limit, counted with the further ones
         bool ownerGone = false;         // the server side is gone: no more lookups
         std::int64_t answeredUnowned = 0; // answered on this socket before its owner was known
         qint64 unownedHeaderPid = 0;      // the X-Worker-Pid of those, when the server sent one

@@ -81,6 +81,11 @@ struct AttributionSummary
     QMap<qint64, QString> names;            // the processes' short names
     std::int64_t unattributedConnections = 0; // answered on, owner never found while open
     std::int64_t unattributedRequests = 0;
+    // Connections (and their requests) of processes past
+    // LoadConfig::attributionProcessLimit (a server forking a process per
+    // connection), counted together: the tables above stay bounded.
+    std::int64_t furtherConnections = 0;
+    std::int64_t furtherRequests = 0;
     std::int64_t agreed = 0;    // requests whose X-Worker-Pid (where the server sends one) names the same process
     std::int64_t disagreed = 0;
     HdrHistogram lag;           // from the connect to the owner known (µs)

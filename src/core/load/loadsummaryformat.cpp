@@ -54,7 +54,7 @@ QJsonObject attributionJson(const AttributionSummary& a)
     QJsonObject o;
     o.insert(QStringLiteral("method"), QStringLiteral("os"));
     QJsonArray processes;
-    const std::int64_t requests = total(a.requests);
+    const std::int64_t requests = total(a.requests) + a.furtherRequests;
     QList<qint64> pids = a.connections.keys();
     for (qint64 pid : a.requests.keys()) {
         if (!pids.contains(pid))
@@ -73,6 +73,10 @@ QJsonObject attributionJson(const AttributionSummary& a)
     o.insert(QStringLiteral("jainConnections"), jain(a.connections));
     o.insert(QStringLiteral("unattributedConnections"), static_cast<qint64>(a.unattributedConnections));
     o.insert(QStringLiteral("unattributedRequests"), static_cast<qint64>(a.unattributedRequests));
+    if (a.furtherConnections > 0) {
+        o.insert(QStringLiteral("furtherConnections"), static_cast<qint64>(a.furtherConnections));
+        o.insert(QStringLiteral("furtherRequests"), static_cast<qint64>(a.furtherRequests));
+    }
     o.insert(QStringLiteral("agreedWithHeader"), static_cast<qint64>(a.agreed));
     o.insert(QStringLiteral("disagreedWithHeader"), static_cast<qint64>(a.disagreed));
     o.insert(QStringLiteral("lookups"), static_cast<qint64>(a.lookups));
@@ -217,7 +221,7 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s)
     }
     if (s.attribution.enabled) {
         const AttributionSummary& a = s.attribution;
-        const std::int64_t requests = total(a.requests);
+        const std::int64_t requests = total(a.requests) + a.furtherRequests;
         const std::int64_t connections = total(a.connections);
         out.setRealNumberPrecision(3);
         out << "\nServed by, through the OS (the process holding each connection's server side): "
@@ -233,7 +237,11 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s)
                 << (requests > 0 ? 100.0 * static_cast<double>(n) / static_cast<double>(requests) : 0.0) << "%), "
                 << it.value() << (it.value() == 1 ? " connection\n" : " connections\n");
         }
-        out << "  Attributed " << connections << " of " << connections + a.unattributedConnections
+        if (a.furtherConnections > 0)
+            out << "  Further processes (past the first " << a.connections.size() << "): " << a.furtherConnections
+                << " connections, " << a.furtherRequests << " requests, not itemised\n";
+        out << "  Attributed " << connections + a.furtherConnections << " of "
+            << connections + a.furtherConnections + a.unattributedConnections
             << " connections answered on";
         if (a.unattributedConnections > 0)
             out << "; unattributed: " << a.unattributedConnections << " connections, " << a.unattributedRequests
