@@ -269,6 +269,63 @@ constexpr std::int64_t kHandOverNs = 20 * kMs;
 
 } // namespace
 
+QHash<qint64, qint64> processParents();
+
+namespace {
+
+// The parents of `roots` and of all their descendants, read down from the
+// roots through /proc/PID/task/TID/children: the cost follows the tree, not
+// the machine's process count. The whole process list where the kernel has
+// no such files (CONFIG_PROC_CHILDREN off).
+QHash<qint64, qint64> parentsAround(const QList<qint64>& roots)
+{
+    static const bool haveChildrenFiles = [] {
+        char path[64];
+        std::snprintf(path, sizeof path, "/proc/%d/task/%d/children", static_cast<int>(::getpid()), static_cast<int>(::getpid()));
+        return ::access(path, R_OK) == 0;
+    }();
+    if (!haveChildrenFiles)
+        return processParents();
+    QHash<qint64, qint64> parents;
+    QList<qint64> queue;
+    for (qint64 root : roots) {
+        const qint64 parent = readParent(root);
+        if (parent >= 0 && !parents.contains(root)) {
+            parents.insert(root, parent);
+            queue.append(root);
+        }
+    }
+    char path[320]; // "/proc/PID/task/" and a directory entry's name (at most 255 bytes)
+    char buf[4096];
+    for (qsizetype i = 0; i < queue.size() && queue.size() < 100000; ++i) {
+        const qint64 pid = queue[i];
+        std::snprintf(path, sizeof path, "/proc/%lld/task", static_cast<long long>(pid));
+        DIR* tasks = ::opendir(path);
+        if (tasks == nullptr)
+            continue;
+        while (dirent* t = ::readdir(tasks)) { // children are per thread: a child forked by any of them
+            if (t->d_name[0] < '0' || t->d_name[0] > '9')
+                continue;
+            std::snprintf(path, sizeof path, "/proc/%lld/task/%s/children", static_cast<long long>(pid), t->d_name);
+            std::size_t len = 0;
+            if (!readSmallFile(path, buf, sizeof buf, &len))
+                continue;
+            char* save = nullptr;
+            for (char* c = strtok_r(buf, " \n", &save); c != nullptr; c = strtok_r(nullptr, " \n", &save)) {
+                const qint64 child = std::strtoll(c, nullptr, 10);
+                if (child > 0 && !parents.contains(child)) {
+                    parents.insert(child, pid);
+                    queue.append(child);
+                }
+            }
+        }
+        ::closedir(tasks);
+    }
+    return parents;
+}
+
+} // namespace
+
 QHash<qint64, qint64> processParents()
 {
     QHash<qint64, qint64> parents;
@@ -382,22 +439,26 @@ struct ConnectionOwners::Impl
         if (!force && treeAt != 0 && now - treeAt < kTreeRefreshNs)
             return;
         treeAt = now;
-        const QHash<qint64, qint64> all = processParents();
-        treeTookNs = nowNs() - now;
         // Roots: the listener's owners whose parent does not also own it;
         // several sibling roots (reuseport workers) are lifted to their
         // common parent, the cluster's primary.
+        QHash<qint64, qint64> ownerParents;
+        for (qint64 p : listenerOwners) {
+            const qint64 parent = readParent(p);
+            if (parent >= 0)
+                ownerParents.insert(p, parent);
+        }
         QList<qint64> r;
         const QSet<qint64> owners(listenerOwners.cbegin(), listenerOwners.cend());
         for (qint64 p : listenerOwners) {
-            if (all.contains(p) && !owners.contains(all.value(p)))
+            if (ownerParents.contains(p) && !owners.contains(ownerParents.value(p)))
                 r.append(p);
         }
         if (r.size() > 1) {
-            const qint64 parent = all.value(r.first());
+            const qint64 parent = ownerParents.value(r.first());
             bool same = parent > 1;
             for (qint64 p : r)
-                same = same && all.value(p) == parent;
+                same = same && ownerParents.value(p) == parent;
             if (same && parent != ::getpid())
                 r = { parent };
         }
@@ -405,6 +466,8 @@ struct ConnectionOwners::Impl
             if (!r.contains(p))
                 r.append(p);
         }
+        const QHash<qint64, qint64> all = parentsAround(r);
+        treeTookNs = nowNs() - now;
         roots = r;
         tree = processTree(roots, all);
         parents.clear();
