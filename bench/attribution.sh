@@ -34,7 +34,7 @@ trap cleanup EXIT
 for p in 3002 3003; do
   if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "port $p is busy" >&2; exit 1; fi
 done
-sleep 3600 | "$BIN/clusterlab" serve --engine node --workers 2 --port 3003 >"$OUT/node.log" 2>&1 & PIDS+=($!)
+"$BIN/clusterlab" serve --engine node --workers 2 --port 3003 </dev/null >"$OUT/node.log" 2>&1 & PIDS+=($!)
 start_nginx 3002 2 "$OUT"
 wait_port 3002; wait_port 3003
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"

@@ -6,6 +6,8 @@
 #include "workertablemodel.h"
 
 #include <QComboBox>
+#include <QLineEdit>
+#include <QProcess>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHeaderView>
@@ -40,8 +42,16 @@ ClusterPanel::ClusterPanel(LabController* lab, QWidget* parent)
     m_engine = new QComboBox(this);
     m_engine->addItem(tr("Native (C++)"), QStringLiteral("native"));
     m_engine->addItem(tr("Node.js"), QStringLiteral("node"));
+    m_engine->addItem(tr("A server on this machine (port below)"), QStringLiteral("external"));
+    m_engine->addItem(tr("A command I start (below)"), QStringLiteral("command"));
     m_engine->setToolTip(tr("Native: clusterlab-worker processes. Node.js: Node's own cluster module, worker_threads "
-                            "and child_process, as the seed's demo uses them."));
+                            "and child_process, as the seed's demo uses them. A server on this machine, or a command "
+                            "the lab starts: any server, unchanged; which process took each connection is found "
+                            "through the operating system."));
+    m_command = new QLineEdit(this);
+    m_command->setPlaceholderText(tr("node ../shared/peers/node-cluster-demo.js"));
+    m_command->setToolTip(tr("The command to start (its process group is stopped with it); the port below is where it "
+                             "listens."));
     if (QStandardPaths::findExecutable(QStringLiteral("node")).isEmpty()
         && QStandardPaths::findExecutable(QStringLiteral("nodejs")).isEmpty()) {
         // Not a broken choice: a disabled one that says why.
@@ -61,16 +71,22 @@ ClusterPanel::ClusterPanel(LabController* lab, QWidget* parent)
     m_threads->setToolTip(tr("Node.js /worker: a new Worker thread per request (the seed's code) or a reused pool"));
     m_children->setToolTip(tr("Node.js /child: a new forked child per request (the seed's code) or a reused pool"));
     auto updateOffload = [this]() {
-        const bool node = m_engine->currentData().toString() == QLatin1String("node");
+        const QString engine = m_engine->currentData().toString();
+        const bool node = engine == QLatin1String("node");
+        const bool external = engine == QLatin1String("external") || engine == QLatin1String("command");
         m_threads->setEnabled(node);
         m_children->setEnabled(node);
+        m_workers->setEnabled(!external);
+        m_policy->setEnabled(!external);
+        m_command->setEnabled(engine == QLatin1String("command"));
+        m_port->setSpecialValueText(external ? tr("3000") : tr("3000 or the next free"));
     };
-    connect(m_engine, &QComboBox::currentIndexChanged, this, updateOffload);
-    updateOffload();
     m_port = new QSpinBox(this);
     m_port->setRange(0, 65535);
     m_port->setSpecialValueText(tr("3000 or the next free"));
     m_port->setValue(0);
+    connect(m_engine, &QComboBox::currentIndexChanged, this, updateOffload);
+    updateOffload();
     form->addRow(tr("Engine"), m_engine);
     // One row each: side by side they made the panel, and the window, wider than 1280 px.
     form->addRow(tr("/worker on"), m_threads);
@@ -78,6 +94,7 @@ ClusterPanel::ClusterPanel(LabController* lab, QWidget* parent)
     form->addRow(tr("Workers"), m_workers);
     form->addRow(tr("Policy"), m_policy);
     form->addRow(tr("Port"), m_port);
+    form->addRow(tr("Command"), m_command);
     layout->addLayout(form);
 
     auto* buttons = new QGridLayout;
@@ -154,6 +171,15 @@ ClusterConfig ClusterPanel::configFromForm() const
     config.workers = m_workers->value();
     config.policy = *policyFromName(m_policy->currentText());
     parseEngineKind(m_engine->currentData().toString(), &config.engine);
+    const QString engine = m_engine->currentData().toString();
+    if (engine == QLatin1String("external") || engine == QLatin1String("command")) {
+        // A server the lab did not start: its port as it is (the seed's 3000 by default).
+        config.engine = EngineKind::External;
+        config.port = m_port->value() != 0 ? static_cast<quint16>(m_port->value()) : kDefaultPort;
+        if (engine == QLatin1String("command"))
+            config.externalCommand = QProcess::splitCommand(m_command->text());
+        return config;
+    }
     parseOffloadMode(m_threads->currentData().toString(), &config.threads);
     parseOffloadMode(m_children->currentData().toString(), &config.children);
     if (m_port->value() != 0) {

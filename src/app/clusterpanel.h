@@ -12,6 +12,7 @@
 #include <memory>
 
 class QComboBox;
+class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
@@ -76,7 +77,8 @@ private:
     LabController* m_lab;
     QSpinBox* m_workers = nullptr;
     QComboBox* m_policy = nullptr;
-    QComboBox* m_engine = nullptr;   // native, node
+    QComboBox* m_engine = nullptr;   // native, node, external (a port), command (one the lab starts)
+    QLineEdit* m_command = nullptr;  // the command, for "command"
     QComboBox* m_threads = nullptr;  // Node: per-request, pool
     QComboBox* m_children = nullptr; // Node: per-request, pool
     QSpinBox* m_port = nullptr;

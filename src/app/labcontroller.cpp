@@ -47,7 +47,14 @@ LabController::~LabController()
     m_load = nullptr;
     m_feed->stop();
     m_feed->setCluster(nullptr);
+    forwardRecordsTo(nullptr);
     m_cluster.reset(); // kills and reaps every worker
+}
+
+void LabController::forwardRecordsTo(Engine* engine)
+{
+    QMutexLocker lock(&m_forward->mutex);
+    m_forward->engine = engine;
 }
 
 bool LabController::isRunning() const
@@ -64,6 +71,7 @@ bool LabController::start(const ClusterConfig& config, QString* errorOut)
         Q_EMIT clusterChanged(nullptr);
     }
     m_lastConfig = config;
+    forwardRecordsTo(nullptr);
     m_cluster = createEngine(config);
     connect(m_cluster.get(), &Engine::clusterEvent, this, [this](const ClusterEvent& e) { logEvent(e.toLine()); });
     connect(m_cluster.get(), &Engine::allListening, this, &LabController::clusterListening);
@@ -78,9 +86,16 @@ bool LabController::start(const ClusterConfig& config, QString* errorOut)
     }
     m_feed->setCluster(m_cluster.get());
     m_sessions->attach(m_cluster.get());
+    forwardRecordsTo(m_cluster.get());
     Q_EMIT clusterChanged(m_cluster.get());
     const QString note = m_cluster->port() != config.port ? tr(" (port %1 was busy)").arg(config.port) : QString();
     // Which engine runs, and on what: the one place the window says it.
+    if (config.engine == EngineKind::External) {
+        Q_EMIT urlChanged(m_cluster->url(), tr("Observing %1 from outside: which process took each connection, through "
+                                               "the OS (the event loop's lag cannot be known)")
+                                                .arg(m_cluster->runtime()));
+        return true;
+    }
     const QString engine = config.engine == EngineKind::Node
         ? tr("%1; /worker %2, /child %3")
               .arg(m_cluster->runtime(), offloadModeName(config.threads), offloadModeName(config.children))
@@ -160,9 +175,24 @@ bool LabController::startLoad(const LoadConfig& config, QString* error)
         *error = tr("a load test is already running");
         return false;
     }
+    // An external server says nothing of itself: each connection's process
+    // is found through the OS, and the records go to the target too.
+    LoadConfig run = config;
+    std::function<void(const LoadRecord&)> alsoTo;
+    if (m_cluster && m_cluster->needsAttribution() && config.port == m_cluster->port()) {
+        run.attribute = true;
+        QList<QByteArray> paths;
+        for (const RouteWeight& r : config.routes)
+            paths.append(r.path);
+        alsoTo = [forward = m_forward, paths](const LoadRecord& r) {
+            QMutexLocker lock(&forward->mutex);
+            if (forward->engine != nullptr)
+                forward->engine->clientRecord(r, paths.value(r.route));
+        };
+    }
     // The session's record sink is set on the generator before it starts.
-    m_sessions->loadTestStarting(m_load, config, QStringLiteral("http://%1:%2").arg(config.host).arg(config.port));
-    return m_load->start(config, error);
+    m_sessions->loadTestStarting(m_load, run, QStringLiteral("http://%1:%2").arg(config.host).arg(config.port), alsoTo);
+    return m_load->start(run, error);
 }
 
 void LabController::cancelLoad()

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "cluster/engine.h"
+
+#include <QMutex>
 #include "cluster/clusterfeed.h"
 #include "load/loadconfig.h"
 #include "load/loadresult.h"
@@ -106,6 +108,18 @@ Q_SIGNALS:
     void requestAnswered(const clusterlab::RequestOutcome& outcome);
 
 private:
+    // The load generator's records reach an external target (which knows
+    // what it served only through them) on the generator's thread: the
+    // engine is reached under this lock, and unhooked under it before it
+    // goes away.
+    struct RecordForward
+    {
+        QMutex mutex;
+        Engine* engine = nullptr;
+    };
+    void forwardRecordsTo(Engine* engine);
+
+    std::shared_ptr<RecordForward> m_forward = std::make_shared<RecordForward>();
     ClusterFeed* m_feed = nullptr;
     SessionController* m_sessions = nullptr;
     std::unique_ptr<Engine> m_cluster;

@@ -98,7 +98,8 @@ void SessionController::attach(Engine* cluster)
         recordCluster(&m_recorder, cluster);
 }
 
-void SessionController::loadTestStarting(LoadGenerator* generator, const LoadConfig& config, const QString& target)
+void SessionController::loadTestStarting(LoadGenerator* generator, const LoadConfig& config, const QString& target,
+                                         std::function<void(const LoadRecord&)> alsoTo)
 {
     QStringList routes;
     for (const RouteWeight& r : config.routes)
@@ -106,7 +107,11 @@ void SessionController::loadTestStarting(LoadGenerator* generator, const LoadCon
     const int id = m_recorder.beginLoadTest(target, summaryToJson(config, LoadSummary()).value(QStringLiteral("config")).toObject(), routes);
     m_loadTest = id;
     // On the generator's thread: a copy into the recorder's queue.
-    generator->setRecordSink([this, id](const LoadRecord& r) { m_recorder.addLoadRecord(id, r); });
+    generator->setRecordSink([this, id, alsoTo = std::move(alsoTo)](const LoadRecord& r) {
+        m_recorder.addLoadRecord(id, r);
+        if (alsoTo)
+            alsoTo(r);
+    });
 }
 
 void SessionController::loadTestFinished(const LoadConfig& config, const LoadSummary& summary)

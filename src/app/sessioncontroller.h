@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <functional>
+
 
 #include "session/sessionreader.h"
 #include "session/sessionrecorder.h"
@@ -45,7 +47,9 @@ public:
     // A new cluster to record (null: none); its telemetry keeps no records.
     void attach(Engine* cluster);
     // Each load test: its settings before it starts, its summary after.
-    void loadTestStarting(LoadGenerator* generator, const LoadConfig& config, const QString& target);
+    // `alsoTo`, when set, gets every record too (on the generator's thread).
+    void loadTestStarting(LoadGenerator* generator, const LoadConfig& config, const QString& target,
+                          std::function<void(const LoadRecord&)> alsoTo = {});
     void loadTestFinished(const LoadConfig& config, const LoadSummary& summary);
     void experimentsFinished(const QJsonObject& report);
 

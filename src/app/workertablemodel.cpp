@@ -31,7 +31,7 @@ void WorkerTableModel::update(const ChartFeed& feed)
             r.cpuPercent = static_cast<double>(last.cpuUs) / 1000.0; // per 100 ms -> %
             r.rssMiB = static_cast<double>(last.rssKiB) / 1024.0;
         }
-        r.lagMs = feed.lagP99Ms.value(w.index);
+        r.lagMs = feed.lagP99Ms.value(w.index, -1.0); // -1: not known (an external server's loop cannot be seen)
         rows.append(r);
     }
     if (rows.size() != m_rows.size()) {
@@ -99,7 +99,7 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
     case Child: return static_cast<qulonglong>(r.byRoute[3]);
     case InFlight: return r.inFlight;
     case Rps: return QString::number(r.rps, 'f', 0);
-    case LagP99: return QString::number(r.lagMs, 'f', 1);
+    case LagP99: return r.lagMs < 0 ? tr("n/a") : QString::number(r.lagMs, 'f', 1);
     case Cpu: return QString::number(r.cpuPercent, 'f', 0);
     case Rss: return QString::number(r.rssMiB, 'f', 1);
     case Restarts: return r.info.restarts;

@@ -36,7 +36,7 @@ private:
         std::array<std::uint64_t, 4> byRoute {};
         int inFlight = 0;
         double rps = 0;
-        double lagMs = 0;
+        double lagMs = -1; // -1: not known
         double cpuPercent = 0;
         double rssMiB = 0;
     };

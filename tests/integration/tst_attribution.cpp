@@ -14,6 +14,8 @@
 
 #include "cluster/cluster.h"
 #include "cluster/engine.h"
+#include "cluster/externaltarget.h"
+#include "telemetry/telemetryaggregator.h"
 #include "load/loadgenerator.h"
 #include "platform/attribution.h"
 
@@ -175,6 +177,8 @@ private Q_SLOTS:
     void closedBeforeLookupIsGone();
     void closingServerCountsTheUnattributed();
     void anotherUsersServer();
+    void externalTargetFollowsTheServer();
+    void externalTargetStartsACommand();
     void observePrintsTheProcessTable();
     void observeStartsAndStopsACommand();
     void observeUsage();
@@ -471,6 +475,95 @@ void TestAttribution::anotherUsersServer()
     QCOMPARE(bench.exitCode(), 0);
     QVERIFY2(out.contains(QLatin1String("Attributed 0 of 2 connections")), qPrintable(out));
     QVERIFY2(out.contains(QLatin1String("user or privileges")), qPrintable(out));
+}
+
+void TestAttribution::externalTargetFollowsTheServer()
+{
+    // The window's "a server on this machine": its processes as workers,
+    // sampled from outside, what it served from the load generator's view.
+    ForkServer server;
+    QVERIFY(server.start({ QStringLiteral("prefork") }));
+    ClusterConfig c;
+    c.engine = EngineKind::External;
+    c.port = server.port;
+    std::unique_ptr<Engine> target = createEngine(c);
+    QCOMPARE(target->engineName(), QStringLiteral("external"));
+    QVERIFY(target->needsAttribution());
+    QString error;
+    QVERIFY2(startAndWait(target.get(), &error), qPrintable(error));
+    QList<qint64> pids;
+    for (const Engine::WorkerInfo& w : target->workers())
+        pids.append(w.pid);
+    QCOMPARE(pids.size(), 3);
+    QVERIFY(pids.contains(server.process.processId()));
+    QVERIFY(pids.contains(server.children[0]) && pids.contains(server.children[1]));
+    // Samples arrive: memory known, the event loop's lag not (-1, never 0).
+    TelemetryAggregator* t = target->telemetry();
+    QTRY_VERIFY_WITH_TIMEOUT(t->snapshot() && t->snapshot()->lastSample.size() == 3, 10000);
+    for (const WorkerSample& s : t->snapshot()->lastSample) {
+        QVERIFY(s.rssKiB > 0);
+        QCOMPARE(s.lagMaxUs, -1);
+    }
+    // A load test with the target's record hook: per-process counts.
+    LoadGenerator g;
+    g.setRecordSink([&target](const LoadRecord& r) { target->clientRecord(r, "/"); });
+    LoadSummary s;
+    QVERIFY(runToEnd(g, loadFor(server.port, 300, 6), &s));
+    checkAllAttributedAndRight(s);
+    QTRY_VERIFY_WITH_TIMEOUT(t->snapshot() && t->snapshot()->totalRecords == 300, 10000);
+    std::uint64_t counted = 0;
+    for (const Engine::WorkerInfo& w : target->workers()) {
+        std::uint64_t n = 0;
+        for (const auto& byPath : t->snapshot()->counts.value(w.index))
+            for (std::uint64_t k : byPath)
+                n += k;
+        QCOMPARE(static_cast<std::int64_t>(n), s.attribution.requests.value(w.pid));
+        counted += n;
+    }
+    QCOMPARE(counted, 300U);
+    // Not ours: not scaled; a process that exits leaves the table.
+    QVERIFY(!target->reviveWorker(0));
+    const int before = static_cast<int>(target->workers().size());
+    target->setWorkerCount(8);
+    QCOMPARE(static_cast<int>(target->workers().size()), before);
+    QVERIFY(::kill(static_cast<pid_t>(server.children[0]), SIGKILL) == 0);
+    QTRY_COMPARE_WITH_TIMEOUT(static_cast<int>(target->workers().size()), 2, 10000);
+    QSignalSpy stopped(target.get(), &Engine::stopped);
+    target->stop();
+    QVERIFY(!stopped.isEmpty() || stopped.wait(10000));
+    QCOMPARE(server.process.state(), QProcess::Running); // the server is the user's: it runs on
+}
+
+void TestAttribution::externalTargetStartsACommand()
+{
+    // "A command I start": ready once its tree listens on the port given;
+    // its whole process group stopped with the target.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    const quint16 port = ntohs(a.sin_port);
+    ::close(fd); // free again for the command (ephemeral: nobody else asked for it)
+    ExternalTarget target(port, { binary("clusterlab-fork-server"), QStringLiteral("prefork"), QStringLiteral("--port"),
+                                  QString::number(port) });
+    QSignalSpy listening(&target, &Engine::allListening);
+    QString error;
+    QVERIFY2(target.start(&error), qPrintable(error));
+    QVERIFY(!listening.isEmpty() || listening.wait(20000));
+    QTRY_COMPARE_WITH_TIMEOUT(static_cast<int>(target.workers().size()), 3, 10000);
+    QList<qint64> pids;
+    for (const Engine::WorkerInfo& w : target.workers())
+        pids.append(w.pid);
+    QSignalSpy stopped(&target, &Engine::stopped);
+    target.stop();
+    QVERIFY(!stopped.isEmpty() || stopped.wait(10000));
+    for (qint64 pid : pids) {
+        platform::ProcessSample gone;
+        QTRY_VERIFY_WITH_TIMEOUT(!platform::sampleProcess(pid, &gone) || gone.state == 'Z', 10000);
+    }
 }
 
 void TestAttribution::observePrintsTheProcessTable()

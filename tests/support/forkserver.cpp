@@ -5,7 +5,7 @@
 // answer still says `X-Worker-Pid: <the answering process>`, which the
 // tests compare the attribution with.
 //
-//   clusterlab-fork-server prefork|per-connection [--host 127.0.0.1|::] [--close] [--workers N]
+//   clusterlab-fork-server prefork|per-connection [--host 127.0.0.1|::] [--port P] [--close] [--workers N]
 //
 // prefork: the parent listens and forks N children (default 2) that all
 //   accept on the shared socket (nginx's model); the parent never accepts.
@@ -144,6 +144,7 @@ int main(int argc, char** argv)
     const std::string mode = argv[1];
     std::string host = "127.0.0.1";
     int workers = 2;
+    int port = 0;
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--host" && i + 1 < argc)
@@ -152,6 +153,8 @@ int main(int argc, char** argv)
             g_close = true;
         else if (a == "--workers" && i + 1 < argc)
             workers = std::atoi(argv[++i]);
+        else if (a == "--port" && i + 1 < argc)
+            port = std::atoi(argv[++i]);
     }
     if ((mode != "prefork" && mode != "per-connection") || workers < 1) {
         std::fprintf(stderr, "%s: bad arguments\n", argv[0]);
@@ -168,11 +171,13 @@ int main(int argc, char** argv)
         sockaddr_in6 a {};
         a.sin6_family = AF_INET6;
         a.sin6_addr = in6addr_any;
+        a.sin6_port = htons(static_cast<uint16_t>(port));
         bound = ::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a);
     } else {
         sockaddr_in a {};
         a.sin_family = AF_INET;
         ::inet_pton(AF_INET, host.c_str(), &a.sin_addr);
+        a.sin_port = htons(static_cast<uint16_t>(port));
         bound = ::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a);
     }
     if (bound != 0 || ::listen(listener, 128) != 0) {
@@ -182,7 +187,7 @@ int main(int argc, char** argv)
     sockaddr_storage got {};
     socklen_t len = sizeof got;
     ::getsockname(listener, reinterpret_cast<sockaddr*>(&got), &len);
-    const int port = ntohs(v6 ? reinterpret_cast<sockaddr_in6&>(got).sin6_port : reinterpret_cast<sockaddr_in&>(got).sin_port);
+    port = ntohs(v6 ? reinterpret_cast<sockaddr_in6&>(got).sin6_port : reinterpret_cast<sockaddr_in&>(got).sin_port);
 
     // Non-blocking: every child wakes for a connection, one gets it, and the
     // others must not block in accept() with their own connections waiting.

@@ -14,7 +14,15 @@ namespace clusterlab {
 
 QString engineKindName(EngineKind kind)
 {
-    return kind == EngineKind::Node ? QStringLiteral("node") : QStringLiteral("native");
+    switch (kind) {
+    case EngineKind::Node:
+        return QStringLiteral("node");
+    case EngineKind::External:
+        return QStringLiteral("external");
+    case EngineKind::Native:
+        break;
+    }
+    return QStringLiteral("native");
 }
 
 bool parseEngineKind(const QString& name, EngineKind* out)

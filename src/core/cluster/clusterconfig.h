@@ -9,8 +9,10 @@
 
 namespace clusterlab {
 
-// The two engines (contract names: "native", "node").
-enum class EngineKind { Native, Node };
+// The two engines (contract names: "native", "node"), and a server the lab
+// did not start ("external": ExternalTarget, not an engine a command line
+// names; parseEngineKind does not accept it).
+enum class EngineKind { Native, Node, External };
 QString engineKindName(EngineKind kind);
 bool parseEngineKind(const QString& name, EngineKind* out);
 
@@ -53,6 +55,8 @@ struct ClusterConfig
     OffloadMode children = OffloadMode::PerRequest;
     QString nodeProgram; // empty -> `node` on the PATH
     QString nodeScript;  // empty -> clusterlab-node.js where this build or install keeps it
+    // External: the server on `port`, or this command started for the user.
+    QStringList externalCommand;
 
     // The defaults filled in: one worker per core, the worker program beside
     // this executable, the worker's pool and child limits.

@@ -102,8 +102,9 @@ void ClusterFeed::publish()
                                          [](std::int64_t t, const WorkerSample& x) { return t < x.t; });
             QList<QPointF>& lag = s.lagMs[w.index];
             for (auto it = from; it != samples.end(); ++it) {
-                ChartFeed::append(&lag, QPointF(static_cast<double>(it->t - m_originNs) / 1e9,
-                                                static_cast<double>(it->lagMaxUs) / 1000.0));
+                if (it->lagMaxUs >= 0) // -1: not known (an external server), drawn as nothing rather than 0
+                    ChartFeed::append(&lag, QPointF(static_cast<double>(it->t - m_originNs) / 1e9,
+                                                    static_cast<double>(it->lagMaxUs) / 1000.0));
                 last = it->t;
             }
             // p99 of the last 10 s of those 100 ms samples.

@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include "cluster.h"
+#include "externaltarget.h"
 #include "nodeengine.h"
 
 namespace clusterlab {
@@ -37,6 +38,8 @@ std::unique_ptr<Engine> createEngine(const ClusterConfig& config, QObject* paren
 {
     if (config.engine == EngineKind::Node)
         return std::make_unique<NodeEngine>(config, parent);
+    if (config.engine == EngineKind::External)
+        return std::make_unique<ExternalTarget>(config.port, config.externalCommand, parent);
     return std::make_unique<Cluster>(config, parent);
 }
 

@@ -14,6 +14,7 @@
 namespace clusterlab {
 
 class TelemetryAggregator;
+struct LoadRecord;
 
 // What runs a lab's workers, whichever runtime they are (DESIGN.md,
 // "Engines and targets"): the native engine (Cluster: clusterlab-worker
@@ -71,9 +72,20 @@ public:
     virtual QHash<qint64, quint64> handedByPid() const { return {}; }
     // What the workers report, aggregated (null when telemetry is off).
     virtual TelemetryAggregator* telemetry() const = 0;
-    // "native" or "node", and what runs it ("Node.js v20.20.2"; empty for native).
-    QString engineName() const { return engineKindName(config().engine); }
+    // "native", "node" or "external", and what runs it ("Node.js v20.20.2";
+    // empty for native; the command or the listener for an external server).
+    virtual QString engineName() const { return engineKindName(config().engine); }
     virtual QString runtime() const { return QString(); }
+    // An external server says nothing of itself: the load generator must
+    // find each connection's process through the OS (LoadConfig::attribute)
+    // and hand its records here. The engines of this project say it
+    // themselves (X-Worker-Pid, their own records): nothing to do.
+    virtual bool needsAttribution() const { return false; }
+    virtual void clientRecord(const LoadRecord& record, const QByteArray& path)
+    {
+        Q_UNUSED(record);
+        Q_UNUSED(path);
+    }
 
 Q_SIGNALS:
     void clusterEvent(const clusterlab::ClusterEvent& event); // not "event": that would hide QObject::event

@@ -515,10 +515,16 @@ struct ConnectionOwners::Impl
     qint64 settled(std::uint64_t inode, const std::vector<qint64>& h, std::int64_t answeredAtNs) const
     {
         const qint64 pid = choose(h);
-        if (pid == 0 || !dispatchers.contains(pid))
+        if (pid == 0)
+            return 0;
+        // A listener's owner may be about to hand the connection to a child
+        // the tree does not show yet (a forking server, Node's primary):
+        // it answered only if a scan, of a tree read, after the answer
+        // began still finds it alone.
+        if (answeredAtNs > 0 && listenerOwners.contains(pid))
+            return scanAt > answeredAtNs && treeAt > answeredAtNs ? pid : 0;
+        if (!dispatchers.contains(pid))
             return pid;
-        if (answeredAtNs > 0) // a scan after the answer began still finds only the dispatcher: it answered
-            return scanAt > answeredAtNs ? pid : 0;
         const auto seen = firstSeen.find(inode);
         return seen != firstSeen.end() && scanAt - seen->second >= kHandOverNs ? pid : 0;
     }
@@ -589,7 +595,9 @@ ConnectionOwners::Lookup ConnectionOwners::ownerOf(qintptr fd, qint64* pid, Resc
             // the listener's owners again, at most once a second.
             d->findListeners();
             d->refreshTree(true);
-        } else if (rescan == Rescan::Now) {
+        } else if (rescan == Rescan::Now
+                   || (answeredAtNs > 0 && d->treeAt <= answeredAtNs
+                       && now - d->treeAt >= std::max(kRescanGapNs, 4 * d->treeTookNs))) {
             d->refreshTree(true);
         }
         d->rescan();

@@ -59,6 +59,11 @@ void startAsGroupLeader(QProcess* process);
 // Windows, the process itself (the job ends the rest when we exit).
 void stopGroup(qint64 leaderPid, Stop how);
 
+// Stops a process we did not start (an external server's): Terminate asks
+// (SIGTERM; Windows has no such request for another process and ends it),
+// Kill ends it. False when it cannot be signalled (gone, not ours).
+bool stopPid(qint64 pid, Stop how);
+
 // True when standard output is a terminal (for progress lines).
 bool stdoutIsTerminal();
 

@@ -138,6 +138,11 @@ void stopGroup(qint64 leaderPid, Stop how)
         ::kill(-static_cast<pid_t>(leaderPid), how == Stop::Terminate ? SIGTERM : SIGKILL);
 }
 
+bool stopPid(qint64 pid, Stop how)
+{
+    return pid > 1 && ::kill(static_cast<pid_t>(pid), how == Stop::Terminate ? SIGTERM : SIGKILL) == 0;
+}
+
 bool stdoutIsTerminal()
 {
     return ::isatty(STDOUT_FILENO) != 0;

@@ -113,6 +113,16 @@ void stopGroup(qint64 leaderPid, Stop)
     CloseHandle(h);
 }
 
+bool stopPid(qint64 pid, Stop)
+{
+    const HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(pid));
+    if (h == nullptr)
+        return false;
+    const bool ok = TerminateProcess(h, 1) != 0;
+    CloseHandle(h);
+    return ok;
+}
+
 bool stdoutIsTerminal()
 {
     DWORD mode = 0;
