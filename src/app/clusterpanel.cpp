@@ -42,14 +42,17 @@ ClusterPanel::ClusterPanel(LabController* lab, QWidget* parent)
     m_engine = new QComboBox(this);
     m_engine->addItem(tr("Native (C++)"), QStringLiteral("native"));
     m_engine->addItem(tr("Node.js"), QStringLiteral("node"));
-    m_engine->addItem(tr("A server on this machine (port below)"), QStringLiteral("external"));
-    m_engine->addItem(tr("A command I start (below)"), QStringLiteral("command"));
+    m_engine->addItem(tr("A server on this machine"), QStringLiteral("external"));
+    m_engine->addItem(tr("A command I start"), QStringLiteral("command"));
+    // The panel keeps its width whatever the longest choice says.
+    m_engine->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_engine->setMinimumContentsLength(16);
     m_engine->setToolTip(tr("Native: clusterlab-worker processes. Node.js: Node's own cluster module, worker_threads "
                             "and child_process, as the seed's demo uses them. A server on this machine, or a command "
                             "the lab starts: any server, unchanged; which process took each connection is found "
                             "through the operating system."));
     m_command = new QLineEdit(this);
-    m_command->setPlaceholderText(tr("node ../shared/peers/node-cluster-demo.js"));
+    m_command->setPlaceholderText(tr("node server.js"));
     m_command->setToolTip(tr("The command to start (its process group is stopped with it); the port below is where it "
                              "listens."));
     if (QStandardPaths::findExecutable(QStringLiteral("node")).isEmpty()
@@ -253,6 +256,16 @@ void ClusterPanel::setEngineSetting(const QString& engine)
     auto* model = qobject_cast<QStandardItemModel*>(m_engine->model());
     if (i >= 0 && (model == nullptr || model->item(i)->isEnabled()))
         m_engine->setCurrentIndex(i);
+}
+
+void ClusterPanel::setPortSetting(int port)
+{
+    m_port->setValue(port);
+}
+
+void ClusterPanel::setCommandSetting(const QString& command)
+{
+    m_command->setText(command);
 }
 
 QString ClusterPanel::policySetting() const

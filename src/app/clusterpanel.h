@@ -64,6 +64,9 @@ public:
     // why, when no `node` is installed).
     QString engineSetting() const;
     void setEngineSetting(const QString& engine);
+    // The port field (0: the default) and the command of "A command I start".
+    void setPortSetting(int port);
+    void setCommandSetting(const QString& command);
     QString policySetting() const;
     void setPolicySetting(const QString& policy);
     void loadSettings();

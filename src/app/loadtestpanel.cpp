@@ -59,7 +59,7 @@ bool LoadTestPanel::buildConfig(LoadConfig* config, QString* error) const
 {
     const QString url = m_ui->target->currentIndex() == 0 ? m_embeddedUrl : m_ui->url->text().trimmed();
     if (url.isEmpty()) {
-        *error = tr("the embedded cluster is not running");
+        *error = tr("the lab's target is not running");
         return false;
     }
     if (!LoadConfig::fromUrl(url, config, error))

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // clusterlab-labtool: drives the real window for the docs, not a test.
 //   clusterlab-labtool screenshot FILE.png [WxH] [--empty | --experiments RESULTS.json [--evidence]
-//                                                  | --report REPORT.pdf|html]
+//                                                  | --report REPORT.pdf|html] [--external PORT]
+//        (--external: the window pointed at a server already running on PORT)
 //        a short load test (--empty: none), then the window (default
 //        1280x800) to PNG; --experiments: the Experiments tab showing a
 //        run saved by `clusterlab experiment --json`, one cell's evidence open
@@ -142,6 +143,12 @@ int main(int argc, char** argv)
     }
     window.resize(size);
     window.show();
+    const bool external = args.contains(QStringLiteral("--external"));
+    if (external) {
+        // A server the lab did not start (the seed's demo, run by hand): its port.
+        window.clusterPanel()->setEngineSetting(QStringLiteral("external"));
+        window.clusterPanel()->setPortSetting(args.value(args.indexOf(QStringLiteral("--external")) + 1).toInt());
+    }
     if (!window.clusterPanel()->startCluster() || !waitFor(window.lab(), SIGNAL(clusterListening()), 20000)) {
         std::fprintf(stderr, "labtool: the cluster did not start\n");
         return 1;
@@ -198,6 +205,8 @@ int main(int argc, char** argv)
         // runs (charts, and the topology with --topology FILE), the report
         // (--report FILE) after it.
         for (const QString& route : { QStringLiteral("/main"), QStringLiteral("/worker"), QStringLiteral("/child") }) {
+            if (external)
+                break; // the seed's demo knows no ?n=: its / only, below
             window.requestPanel()->setN(27);
             window.requestPanel()->send(route);
             waitFor(window.requestPanel(), SIGNAL(responseReceived(int, qint64, QString)), 20000);
@@ -210,6 +219,13 @@ int main(int argc, char** argv)
         load->setConnections(4);
         load->setKeepAlive(false);
         load->setRouteMix(QStringLiteral("/:4, /main?n=24:1, /worker?n=24:1, /child?n=24:1"));
+        if (external) {
+            // Keep-alive connections, each pinned to the process that
+            // accepted it: what the seed's demo shows for a browser.
+            load->setConnections(16);
+            load->setKeepAlive(true);
+            load->setRouteMix(QStringLiteral("/"));
+        }
         QString error;
         if (!load->start(&error)) {
             std::fprintf(stderr, "labtool: load test: %s\n", qPrintable(error));

@@ -88,7 +88,9 @@ bool ExternalTarget::start(QString* error)
           QStringLiteral("observing %1 from outside: processes and connections through the OS; the event loop's lag and the "
                          "server's own time breakdown cannot be known")
               .arg(m_description));
-    tick();
+    // The first look on the next turn of the event loop: allListening()
+    // arrives after start() returns, as the engines' does.
+    QMetaObject::invokeMethod(this, &ExternalTarget::tick, Qt::QueuedConnection);
     m_timer.start();
     return true;
 }
