@@ -4,17 +4,31 @@
 #include "clusterconfig.h"
 #include "clusterevent.h"
 
+#include <QByteArray>
 #include <QHash>
 #include <QList>
 #include <QObject>
 #include <QString>
 
+#include <cstdint>
 #include <memory>
 
 namespace clusterlab {
 
 class TelemetryAggregator;
-struct LoadRecord;
+
+// A request as a client saw it, for a target that knows nothing else of
+// what it served (ExternalTarget): the load generator's record, reduced.
+struct ClientRecord
+{
+    std::int64_t startNs = 0;        // steady clock: sent
+    std::int64_t endNs = 0;          // answered
+    qint64 pid = 0;                  // the process holding its connection (0: not known)
+    std::uint32_t bytes = 0;
+    std::uint32_t clientConnection = 0;
+    std::uint16_t status = 0;        // 0: failed
+    QByteArray path;                 // "/main?n=30"
+};
 
 // What runs a lab's workers, whichever runtime they are (DESIGN.md,
 // "Engines and targets"): the native engine (Cluster: clusterlab-worker
@@ -81,11 +95,7 @@ public:
     // and hand its records here. The engines of this project say it
     // themselves (X-Worker-Pid, their own records): nothing to do.
     virtual bool needsAttribution() const { return false; }
-    virtual void clientRecord(const LoadRecord& record, const QByteArray& path)
-    {
-        Q_UNUSED(record);
-        Q_UNUSED(path);
-    }
+    virtual void clientRecord(const ClientRecord& record) { Q_UNUSED(record); }
 
 Q_SIGNALS:
     void clusterEvent(const clusterlab::ClusterEvent& event); // not "event": that would hide QObject::event

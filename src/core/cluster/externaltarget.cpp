@@ -156,14 +156,14 @@ std::int64_t ExternalTarget::droppedRecords() const
     return m_dropped;
 }
 
-void ExternalTarget::clientRecord(const LoadRecord& record, const QByteArray& path)
+void ExternalTarget::clientRecord(const ClientRecord& record)
 {
     QMutexLocker lock(&m_mutex);
     if (m_pending.size() >= kMaxPendingRecords) {
         ++m_dropped;
         return;
     }
-    m_pending.emplace_back(record, path);
+    m_pending.push_back(record);
 }
 
 int ExternalTarget::slotOf(qint64 pid) const
@@ -227,14 +227,14 @@ void ExternalTarget::tick()
         Q_EMIT allListening();
     }
     // What the load generator saw, by the process holding each connection.
-    std::vector<std::pair<LoadRecord, QByteArray>> pending;
+    std::vector<ClientRecord> pending;
     {
         QMutexLocker lock(&m_mutex);
         pending.swap(m_pending);
     }
     QHash<int, std::vector<RequestRecord>> records;
-    for (const auto& [r, path] : pending) {
-        const int index = r.status != 0 && r.workerPid != 0 ? slotOf(r.workerPid) : -1;
+    for (const ClientRecord& r : pending) {
+        const int index = r.status != 0 && r.pid != 0 ? slotOf(r.pid) : -1;
         if (index < 0 || r.endNs <= r.startNs || r.startNs <= 0)
             continue;
         Slot& s = m_slots[static_cast<std::size_t>(index)];
@@ -248,7 +248,7 @@ void ExternalTarget::tick()
         q.bytes = r.bytes;
         q.workerIndex = static_cast<std::uint16_t>(index);
         q.status = r.status;
-        q.route = Router::routeOf(path);
+        q.route = Router::routeOf(r.path);
         records[index].push_back(q);
     }
     // One batch per process: its sample (lag unknown: -1) and its records.

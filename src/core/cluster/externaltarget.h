@@ -2,7 +2,6 @@
 #pragma once
 
 #include "engine.h"
-#include "load/loadresult.h"
 
 #include <QElapsedTimer>
 #include <QMutex>
@@ -58,7 +57,7 @@ public:
     QString engineName() const override { return QStringLiteral("external"); }
     QString runtime() const override { return m_description; }
     bool needsAttribution() const override { return true; }
-    void clientRecord(const LoadRecord& record, const QByteArray& path) override;
+    void clientRecord(const ClientRecord& record) override;
 
     // The most processes followed (slots); further ones are not shown.
     static constexpr int kMaxProcesses = 256;
@@ -95,7 +94,7 @@ private:
     QElapsedTimer m_since;
     std::vector<Slot> m_slots;
     mutable QMutex m_mutex; // guards the two below
-    std::vector<std::pair<LoadRecord, QByteArray>> m_pending;
+    std::vector<ClientRecord> m_pending;
     std::int64_t m_dropped = 0;
 };
 
