@@ -141,6 +141,16 @@ ClusterPanel::ClusterPanel(LabController* lab, QWidget* parent)
         else
             startCluster();
     });
+    // A server the lab did not start is not scaled, restarted or revived by
+    // it: those buttons wait for one of the lab's own engines.
+    connect(m_lab, &LabController::clusterChanged, this, [rolling, scaleUp, scaleDown, revive](const Engine* cluster) {
+        const bool ours = cluster == nullptr || !cluster->needsAttribution();
+        for (QPushButton* b : { rolling, scaleUp, scaleDown, revive }) {
+            b->setEnabled(ours);
+            b->setToolTip(ours ? b->toolTip().section(QLatin1Char('\n'), 0, 0)
+                               : b->toolTip().section(QLatin1Char('\n'), 0, 0) + tr("\n(not for a server the lab did not start)"));
+        }
+    });
     connect(scaleUp, &QPushButton::clicked, m_lab, [this]() { m_lab->scaleBy(+1); });
     connect(scaleDown, &QPushButton::clicked, m_lab, [this]() { m_lab->scaleBy(-1); });
     connect(rolling, &QPushButton::clicked, m_lab, &LabController::rollingRestart);

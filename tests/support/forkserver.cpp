@@ -14,7 +14,9 @@
 // --host ::  a dual-stack listener (IPv4 clients appear v4-mapped).
 // --close    answers with Connection: close and closes.
 // Prints "port N" on its first line; ends, with its children, when its
-// standard input closes. Linux and other Unix systems.
+// standard input closes. Linux and other Unix systems (built there only;
+// elsewhere this file compiles to a stub, for the Windows compile check).
+#if defined(__unix__) || defined(__APPLE__)
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -235,3 +237,10 @@ int main(int argc, char** argv)
         ::kill(c, SIGKILL);
     return 0;
 }
+
+#else
+int main()
+{
+    return 2; // POSIX only
+}
+#endif
