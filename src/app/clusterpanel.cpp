@@ -310,8 +310,14 @@ void ClusterPanel::saveSettings() const
     QSettings s;
     s.setValue(QStringLiteral("cluster/workers"), m_workers->value());
     s.setValue(QStringLiteral("cluster/policy"), m_policy->currentText());
-    s.setValue(QStringLiteral("cluster/port"), m_port->value());
-    s.setValue(QStringLiteral("cluster/engine"), engineSetting());
+    // A server the lab did not start is not where the next start begins: the
+    // window opens with its own cluster running (the last engine of its own
+    // and that engine's port are kept).
+    const QString engine = engineSetting();
+    if (engine != QLatin1String("external") && engine != QLatin1String("command")) {
+        s.setValue(QStringLiteral("cluster/port"), m_port->value());
+        s.setValue(QStringLiteral("cluster/engine"), engine);
+    }
     s.setValue(QStringLiteral("cluster/threads"), m_threads->currentData());
     s.setValue(QStringLiteral("cluster/children"), m_children->currentData());
 }

@@ -46,6 +46,7 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QThreadPool>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QSvgRenderer>
@@ -104,6 +105,7 @@ private Q_SLOTS:
     void openingWhatIsNotASessionChangesNothing();
     void theWindowEndsWhileAHostileSessionOpens();
     void theNodeEngineRunsInTheWindow();
+    void aServerTheLabDidNotStartIsAttributed();
 
 private:
     bool openWindow();
@@ -606,6 +608,70 @@ void TestMainWindow::theNodeEngineRunsInTheWindow()
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->routingChart()->showsEmptyHint(), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->lab()->feed()->latest() && m_window->lab()->feed()->latest()->snapshot
                                  && m_window->lab()->feed()->latest()->snapshot->totalRecords >= 4, 10000);
+}
+
+void TestMainWindow::aServerTheLabDidNotStartIsAttributed()
+{
+#if defined(Q_OS_UNIX)
+    // A plain forking server of the test tree (no ClusterLab code): the
+    // window pointed at its port shows its processes and, after a load
+    // test, which of them took each connection.
+    QProcess server;
+    server.start(QCoreApplication::applicationDirPath() + QStringLiteral("/clusterlab-fork-server"), { QStringLiteral("prefork") });
+    QVERIFY(server.waitForStarted(10000));
+    QVERIFY(server.waitForReadyRead(10000));
+    const QList<QByteArray> first = server.readLine().trimmed().split(' ');
+    QCOMPARE(first.value(0), QByteArray("port"));
+    const int port = first.value(1).toInt();
+    auto stopServer = qScopeGuard([&server]() {
+        server.closeWriteChannel(); // it ends with its children
+        if (!server.waitForFinished(10000))
+            server.kill();
+    });
+    QVERIFY(openWindow());
+    QSignalSpy stopped(m_window->lab(), &LabController::clusterStopped);
+    m_window->clusterPanel()->stopCluster();
+    QVERIFY(stopped.wait(20000));
+    m_window->clusterPanel()->setEngineSetting(QStringLiteral("external"));
+    m_window->clusterPanel()->setPortSetting(port);
+    QSignalSpy listening(m_window->lab(), &LabController::clusterListening);
+    QVERIFY(m_window->clusterPanel()->startCluster());
+    QVERIFY(!listening.isEmpty() || listening.wait(20000));
+    QCOMPARE(m_window->lab()->cluster()->engineName(), QStringLiteral("external"));
+    // The parent and its two children, with what can be sampled; the event
+    // loop's lag cannot be: "n/a", not 0.
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 3, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->index(1, WorkerTableModel::LagP99).data().toString(), QStringLiteral("n/a"), 10000);
+    LoadTestPanel* load = m_window->loadTestPanel();
+    load->useDuration(false);
+    load->setRequests(600);
+    load->setConnections(6);
+    load->setKeepAlive(true);
+    load->setRouteMix(QStringLiteral("/"));
+    QSignalSpy finished(load, &LoadTestPanel::finished);
+    QString error;
+    QVERIFY2(load->start(&error), qPrintable(error));
+    QVERIFY(finished.wait(60000));
+    const LoadSummary s = finished.constFirst().constFirst().value<LoadSummary>();
+    QCOMPARE(s.succeeded, 600);
+    QCOMPARE(s.attribution.unattributedConnections, 0);
+    QCOMPARE(s.attribution.agreed, 600); // the fork server says X-Worker-Pid too
+    QVERIFY(load->summaryText().contains(QStringLiteral("Served by, through the OS")));
+    // The routing chart's per-process counts: what the attribution found.
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->lab()->feed()->latest() && m_window->lab()->feed()->latest()->snapshot
+                                 && m_window->lab()->feed()->latest()->snapshot->totalRecords == 600,
+                             10000);
+    QVERIFY(!m_window->routingChart()->showsEmptyHint());
+    // The next start begins with the lab's own cluster, not this server's port.
+    m_window->clusterPanel()->saveSettings();
+    QCOMPARE(QSettings().value(QStringLiteral("cluster/engine"), QStringLiteral("native")).toString(), QStringLiteral("native"));
+    QCOMPARE(QSettings().value(QStringLiteral("cluster/port"), 0).toInt(), 0);
+    stopServer.dismiss();
+    server.closeWriteChannel();
+    QVERIFY(server.waitForFinished(10000));
+#else
+    QSKIP("the test's forking server is POSIX only");
+#endif
 }
 
 bool TestMainWindow::openWindow()
