@@ -62,7 +62,7 @@ bool ExternalTarget::start(QString* error)
         platform::assignToKillOnCloseJob(m_process);
         roots.append(m_process->processId());
         connect(m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
-            event(ClusterEvent::Kind::Info, -1, 0,
+            say(ClusterEvent::Kind::Info, -1, 0,
                   QStringLiteral("the command exited %1 %2").arg(status == QProcess::NormalExit ? QStringLiteral("with code") : QStringLiteral("by signal")).arg(code));
         });
         m_description = QStringLiteral("the command %1, port %2").arg(m_command.join(QLatin1Char(' '))).arg(m_port);
@@ -84,7 +84,7 @@ bool ExternalTarget::start(QString* error)
         m_telemetry = new TelemetryAggregator(this);
     m_running = true;
     m_since.start();
-    event(ClusterEvent::Kind::Info, -1, 0,
+    say(ClusterEvent::Kind::Info, -1, 0,
           QStringLiteral("observing %1 from outside: processes and connections through the OS; the event loop's lag and the "
                          "server's own time breakdown cannot be known")
               .arg(m_description));
@@ -112,12 +112,12 @@ void ExternalTarget::stop()
 
 void ExternalTarget::setWorkerCount(int)
 {
-    event(ClusterEvent::Kind::Info, -1, 0, QStringLiteral("an external server is not scaled by the lab"));
+    say(ClusterEvent::Kind::Info, -1, 0, QStringLiteral("an external server is not scaled by the lab"));
 }
 
 void ExternalTarget::rollingRestart()
 {
-    event(ClusterEvent::Kind::Info, -1, 0, QStringLiteral("an external server is not restarted by the lab"));
+    say(ClusterEvent::Kind::Info, -1, 0, QStringLiteral("an external server is not restarted by the lab"));
     Q_EMIT rollingRestartFinished();
 }
 
@@ -175,7 +175,7 @@ int ExternalTarget::slotOf(qint64 pid) const
     return -1;
 }
 
-void ExternalTarget::event(ClusterEvent::Kind kind, int index, qint64 pid, const QString& detail)
+void ExternalTarget::say(ClusterEvent::Kind kind, int index, qint64 pid, const QString& detail)
 {
     ClusterEvent e;
     e.kind = kind;
@@ -200,7 +200,7 @@ void ExternalTarget::tick()
         if (s.alive && !tree.contains(s.pid)) {
             s.alive = false;
             m_telemetry->workerExited(s.pid, 0, false);
-            event(ClusterEvent::Kind::Exited, static_cast<int>(i), s.pid, QStringLiteral("process %1 exited").arg(s.pid));
+            say(ClusterEvent::Kind::Exited, static_cast<int>(i), s.pid, QStringLiteral("process %1 exited").arg(s.pid));
         }
     }
     // New ones, each a slot while there is room.
@@ -218,7 +218,7 @@ void ExternalTarget::tick()
         m_slots.push_back(s);
         const int index = static_cast<int>(m_slots.size()) - 1;
         m_telemetry->workerStarted(index, pid);
-        event(ClusterEvent::Kind::Forked, index, pid,
+        say(ClusterEvent::Kind::Forked, index, pid,
               QStringLiteral("process %1 (%2, parent %3)%4").arg(pid).arg(p.name).arg(p.parentPid)
                   .arg(listeners.contains(pid) ? QStringLiteral(" listens on port %1").arg(m_port) : QString()));
     }

@@ -79,7 +79,7 @@ private:
     };
     void tick();
     int slotOf(qint64 pid) const;
-    void event(ClusterEvent::Kind kind, int index, qint64 pid, const QString& detail);
+    void say(ClusterEvent::Kind kind, int index, qint64 pid, const QString& detail);
 
     quint16 m_port;
     QStringList m_command;
