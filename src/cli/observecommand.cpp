@@ -84,6 +84,8 @@ public:
                 std::printf("- pid %lld exited\n", static_cast<long long>(pid));
         }
         m_seen = alive;
+        for (auto it = m_prev.begin(); it != m_prev.end();) // bounded: only the living are remembered
+            it = alive.contains(it.key()) ? std::next(it) : m_prev.erase(it);
         int total = 0;
         for (int n : conns)
             total += n;

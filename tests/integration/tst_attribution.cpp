@@ -179,6 +179,7 @@ private Q_SLOTS:
     void anotherUsersServer();
     void externalTargetFollowsTheServer();
     void externalTargetStartsACommand();
+    void externalTargetQueueIsBounded();
     void observePrintsTheProcessTable();
     void observeStartsAndStopsACommand();
     void observeUsage();
@@ -574,6 +575,21 @@ void TestAttribution::externalTargetStartsACommand()
         platform::ProcessSample gone;
         QTRY_VERIFY_WITH_TIMEOUT(!platform::sampleProcess(pid, &gone) || gone.state == 'Z', 10000);
     }
+}
+
+void TestAttribution::externalTargetQueueIsBounded()
+{
+    // Records wait for the next 100 ms tick; a generator faster than the
+    // ticks loses the excess, counted, and nothing grows past the bound.
+    ExternalTarget target(1, {});
+    ClientRecord r;
+    r.startNs = 1;
+    r.endNs = 2;
+    r.status = 200;
+    r.pid = 4242;
+    for (std::size_t i = 0; i < ExternalTarget::kMaxPendingRecords + 7; ++i)
+        target.clientRecord(r);
+    QCOMPARE(target.droppedRecords(), 7);
 }
 
 void TestAttribution::observePrintsTheProcessTable()

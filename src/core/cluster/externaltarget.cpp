@@ -83,7 +83,6 @@ bool ExternalTarget::start(QString* error)
     if (m_telemetry == nullptr)
         m_telemetry = new TelemetryAggregator(this);
     m_running = true;
-    m_since.start();
     say(ClusterEvent::Kind::Info, -1, 0,
           QStringLiteral("observing %1 from outside: processes and connections through the OS; the event loop's lag and the "
                          "server's own time breakdown cannot be known")
@@ -166,15 +165,6 @@ void ExternalTarget::clientRecord(const ClientRecord& record)
     m_pending.push_back(record);
 }
 
-int ExternalTarget::slotOf(qint64 pid) const
-{
-    for (std::size_t i = 0; i < m_slots.size(); ++i) {
-        if (m_slots[i].pid == pid && m_slots[i].alive)
-            return static_cast<int>(i);
-    }
-    return -1;
-}
-
 void ExternalTarget::say(ClusterEvent::Kind kind, int index, qint64 pid, const QString& detail)
 {
     ClusterEvent e;
@@ -199,24 +189,27 @@ void ExternalTarget::tick()
         Slot& s = m_slots[i];
         if (s.alive && !tree.contains(s.pid)) {
             s.alive = false;
+            m_slotOfPid.remove(s.pid);
             m_telemetry->workerExited(s.pid, 0, false);
             say(ClusterEvent::Kind::Exited, static_cast<int>(i), s.pid, QStringLiteral("process %1 exited").arg(s.pid));
         }
     }
-    // New ones, each a slot while there is room.
+    // New ones, each a slot while there is room: at most kMaxProcesses at
+    // once, and no more slots in all than the telemetry takes (an exited
+    // process keeps its slot: its counts stay its own).
     for (qint64 pid : tree) {
-        if (slotOf(pid) >= 0 || m_slots.size() >= static_cast<std::size_t>(kMaxProcesses))
+        if (m_slotOfPid.contains(pid) || m_slotOfPid.size() >= kMaxProcesses
+            || m_slots.size() >= static_cast<std::size_t>(TelemetryAggregator::kMaxWorkerIndex))
             continue;
         platform::ProcessSample p;
         if (!platform::sampleProcess(pid, &p))
             continue;
         Slot s;
         s.pid = pid;
-        s.parentPid = p.parentPid;
-        s.name = p.name;
         s.lastCpuNs = p.cpuNs;
         m_slots.push_back(s);
         const int index = static_cast<int>(m_slots.size()) - 1;
+        m_slotOfPid.insert(pid, index);
         m_telemetry->workerStarted(index, pid);
         say(ClusterEvent::Kind::Forked, index, pid,
               QStringLiteral("process %1 (%2, parent %3)%4").arg(pid).arg(p.name).arg(p.parentPid)
@@ -234,7 +227,7 @@ void ExternalTarget::tick()
     }
     QHash<int, std::vector<RequestRecord>> records;
     for (const ClientRecord& r : pending) {
-        const int index = r.status != 0 && r.pid != 0 ? slotOf(r.pid) : -1;
+        const int index = r.status != 0 && r.pid != 0 ? m_slotOfPid.value(r.pid, -1) : -1;
         if (index < 0 || r.endNs <= r.startNs || r.startNs <= 0)
             continue;
         Slot& s = m_slots[static_cast<std::size_t>(index)];
@@ -267,12 +260,12 @@ void ExternalTarget::tick()
         sample.insert(QStringLiteral("rssKiB"), static_cast<qint64>(qMax<qint64>(0, p.residentKiB)));
         sample.insert(QStringLiteral("connections"), conns.value(s.pid, 0));
         s.lastCpuNs = p.cpuNs;
-        const std::vector<RequestRecord> mine = records.value(static_cast<int>(i));
+        const auto mine = records.constFind(static_cast<int>(i));
         QCborMap batch;
         batch.insert(QStringLiteral("batch"), static_cast<qint64>(++s.batch));
         batch.insert(QStringLiteral("served"), static_cast<qint64>(s.seq));
         batch.insert(QStringLiteral("layout"), kRequestRecordLayout);
-        batch.insert(QStringLiteral("records"), packRecords(mine));
+        batch.insert(QStringLiteral("records"), packRecords(mine != records.cend() ? *mine : std::vector<RequestRecord>()));
         batch.insert(QStringLiteral("samples"), QCborArray { sample });
         m_telemetry->ingest(static_cast<int>(i), s.pid, batch);
     }

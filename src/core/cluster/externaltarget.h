@@ -3,7 +3,7 @@
 
 #include "engine.h"
 
-#include <QElapsedTimer>
+#include <QHash>
 #include <QMutex>
 #include <QStringList>
 #include <QTimer>
@@ -59,7 +59,8 @@ public:
     bool needsAttribution() const override { return true; }
     void clientRecord(const ClientRecord& record) override;
 
-    // The most processes followed (slots); further ones are not shown.
+    // The most processes followed at once; further ones are not shown (nor
+    // are processes past the telemetry's worker indexes, in all).
     static constexpr int kMaxProcesses = 256;
     // Client records waiting for the next 100 ms tick at most; past it the
     // oldest are dropped (counted).
@@ -70,15 +71,12 @@ private:
     struct Slot
     {
         qint64 pid = 0;
-        qint64 parentPid = 0;
-        QString name;
         bool alive = true;
         std::int64_t lastCpuNs = -1;
         std::uint64_t batch = 0;
         std::uint64_t seq = 0;
     };
     void tick();
-    int slotOf(qint64 pid) const;
     void say(ClusterEvent::Kind kind, int index, qint64 pid, const QString& detail);
 
     quint16 m_port;
@@ -91,8 +89,8 @@ private:
     QProcess* m_process = nullptr;
     TelemetryAggregator* m_telemetry = nullptr;
     QTimer m_timer;
-    QElapsedTimer m_since;
     std::vector<Slot> m_slots;
+    QHash<qint64, int> m_slotOfPid; // the live processes' slots
     mutable QMutex m_mutex; // guards the two below
     std::vector<ClientRecord> m_pending;
     std::int64_t m_dropped = 0;

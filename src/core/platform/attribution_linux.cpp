@@ -370,7 +370,6 @@ struct ConnectionOwners::Impl
     Netlink netlink;
     QString note;
     QList<qint64> listenerOwners; // who holds a listening socket on the port
-    QList<qint64> roots;
     QList<qint64> tree;
     QHash<qint64, qint64> parents; // of the tree's processes
     std::unordered_map<std::uint64_t, std::vector<qint64>> holders; // inode -> processes of the tree
@@ -468,8 +467,7 @@ struct ConnectionOwners::Impl
         }
         const QHash<qint64, qint64> all = parentsAround(r);
         treeTookNs = nowNs() - now;
-        roots = r;
-        tree = processTree(roots, all);
+        tree = processTree(r, all);
         parents.clear();
         dispatchers.clear();
         for (qint64 p : tree) {
