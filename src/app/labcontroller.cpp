@@ -186,17 +186,8 @@ bool LabController::startLoad(const LoadConfig& config, QString* error)
             paths.append(r.path);
         alsoTo = [forward = m_forward, paths](const LoadRecord& r) {
             QMutexLocker lock(&forward->mutex);
-            if (forward->engine == nullptr)
-                return;
-            ClientRecord c;
-            c.startNs = r.startNs;
-            c.endNs = r.endNs;
-            c.pid = r.workerPid;
-            c.bytes = r.bytes;
-            c.clientConnection = r.clientConnection;
-            c.status = r.status;
-            c.path = paths.value(r.route);
-            forward->engine->clientRecord(c);
+            if (forward->engine != nullptr)
+                forward->engine->clientRecord(toClientRecord(r, paths.value(r.route)));
         };
     }
     // The session's record sink is set on the generator before it starts.

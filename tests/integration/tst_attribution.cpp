@@ -507,17 +507,7 @@ void TestAttribution::externalTargetFollowsTheServer()
     }
     // A load test with the target's record hook: per-process counts.
     LoadGenerator g;
-    g.setRecordSink([&target](const LoadRecord& r) {
-        ClientRecord seen;
-        seen.startNs = r.startNs;
-        seen.endNs = r.endNs;
-        seen.pid = r.workerPid;
-        seen.bytes = r.bytes;
-        seen.clientConnection = r.clientConnection;
-        seen.status = r.status;
-        seen.path = "/";
-        target->clientRecord(seen);
-    });
+    g.setRecordSink([&target](const LoadRecord& r) { target->clientRecord(toClientRecord(r, "/")); });
     LoadSummary s;
     QVERIFY(runToEnd(g, loadFor(server.port, 300, 6), &s));
     checkAllAttributedAndRight(s);

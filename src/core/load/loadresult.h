@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "telemetry/clientrecord.h"
 #include "telemetry/histogram.h"
 
 #include <QList>
@@ -52,6 +53,21 @@ struct LoadRecord
     LoadError error = LoadError::None;
     std::uint8_t route = 0;        // index into LoadConfig::routes
 };
+
+// What a target that knows nothing else of what it served (an external
+// server) is told of a request: the record reduced, its route's path named.
+inline ClientRecord toClientRecord(const LoadRecord& r, const QByteArray& path)
+{
+    ClientRecord c;
+    c.startNs = r.startNs;
+    c.endNs = r.endNs;
+    c.pid = r.workerPid;
+    c.bytes = r.bytes;
+    c.clientConnection = r.clientConnection;
+    c.status = r.status;
+    c.path = path;
+    return c;
+}
 
 // Reported a few times a second while a run goes on.
 struct LoadProgress
