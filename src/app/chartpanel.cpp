@@ -32,7 +32,8 @@ ChartPanel::ChartPanel(const QString& title, const QString& explanation, QWidget
     m_view->setRenderHint(QPainter::Antialiasing);
     m_view->setMinimumSize(280, 220);
     // Over the plot while it is empty (one grid cell holds both).
-    m_emptyHint = new QLabel(tr("No data yet: send a request or start a load test"), this);
+    m_emptyHint = new QLabel(this);
+    setEmptyHint(QString());
     m_emptyHint->setAlignment(Qt::AlignCenter);
     m_emptyHint->setWordWrap(true);
     m_emptyHint->setStyleSheet(QStringLiteral("QLabel { color: #555; background: rgba(255,255,255,210); padding: 6px; }"));
@@ -115,6 +116,11 @@ bool ChartPanel::showsEmptyHint() const
     return !m_emptyHint->isHidden();
 }
 
+QString ChartPanel::emptyHintText() const
+{
+    return m_emptyHint->text();
+}
+
 void ChartPanel::setEmpty(bool empty)
 {
     if (m_emptyHint->isHidden() == empty)
@@ -123,7 +129,7 @@ void ChartPanel::setEmpty(bool empty)
 
 void ChartPanel::setEmptyHint(const QString& hint)
 {
-    m_emptyHint->setText(hint);
+    m_emptyHint->setText(hint.isEmpty() ? tr("No data yet: send a request or start a load test") : hint);
 }
 
 namespace {

@@ -46,6 +46,7 @@ public:
     QChartView* view() const { return m_view; }
     // True while the chart has nothing to draw and says what will fill it.
     bool showsEmptyHint() const;
+    QString emptyHintText() const;
     // The chart, live, in a window of its own (double-click the chart);
     // it comes back here when that window closes. Null when not open.
     void openLarge();
@@ -55,7 +56,8 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
     // Subclasses call this from refresh(): with no data the chart shows
-    // "send a request or start a load test" (or `hint`) over its axes.
+    // "send a request or start a load test" (or `hint`; empty: that one
+    // again) over its axes.
     void setEmpty(bool empty);
     void setEmptyHint(const QString& hint);
     QChart* m_chart = nullptr;

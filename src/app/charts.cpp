@@ -423,6 +423,23 @@ BreakdownChart::BreakdownChart(QWidget* parent)
 
 void BreakdownChart::refresh(const ChartFeed& feed)
 {
+    if (feed.seenFromOutside != m_outside) {
+        // A server the lab did not start says nothing of its own times: the
+        // client's whole time would read as transport. Unavailable, not zero.
+        m_outside = feed.seenFromOutside;
+        setEmptyHint(m_outside ? tr("Not available for a server the lab did not start: its own times (queue, "
+                                    "compute, spawn) cannot be seen from outside. The latency charts show the "
+                                    "client's side.")
+                               : QString());
+    }
+    if (m_outside) {
+        for (QBarSet* set : std::as_const(m_parts))
+            set->remove(0, set->count());
+        m_categories->setCategories({});
+        setNiceAxis(m_values, 0, false);
+        setEmpty(true);
+        return;
+    }
     if (!feed.snapshot)
         return;
     QStringList labels;

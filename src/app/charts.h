@@ -125,6 +125,7 @@ private:
     QList<QBarSet*> m_parts; // queue, compute, spawn, transport
     QBarCategoryAxis* m_categories = nullptr;
     QValueAxis* m_values = nullptr;
+    bool m_outside = false; // the server's own times are not known
 };
 
 } // namespace clusterlab

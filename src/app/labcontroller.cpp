@@ -7,6 +7,8 @@
 #include "load/loadgenerator.h"
 
 #include <QElapsedTimer>
+#include "load/attributedclient.h"
+
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -48,6 +50,7 @@ LabController::~LabController()
     m_feed->stop();
     m_feed->setCluster(nullptr);
     forwardRecordsTo(nullptr);
+    m_attributedClient.reset(); // its requests' callbacks do not run
     m_cluster.reset(); // kills and reaps every worker
 }
 
@@ -71,6 +74,7 @@ bool LabController::start(const ClusterConfig& config, QString* errorOut)
         Q_EMIT clusterChanged(nullptr);
     }
     m_lastConfig = config;
+    dropAttributedClient(tr("the target changed"));
     forwardRecordsTo(nullptr);
     m_cluster = createEngine(config);
     connect(m_cluster.get(), &Engine::clusterEvent, this, [this](const ClusterEvent& e) { logEvent(e.toLine()); });
@@ -111,6 +115,7 @@ void LabController::stop()
 {
     if (!m_cluster)
         return;
+    dropAttributedClient(tr("the cluster stopped"));
     connect(m_cluster.get(), &Engine::stopped, this,
             [this]() {
                 Q_EMIT urlChanged(QString(), tr("Cluster stopped."));
@@ -212,6 +217,10 @@ void LabController::sendRequest(const QString& target, bool keepAlive)
         Q_EMIT requestAnswered(refused);
         return;
     }
+    if (m_cluster->needsAttribution()) {
+        sendAttributed(target, keepAlive);
+        return;
+    }
     QNetworkRequest request(QUrl(m_cluster->url() + target));
     if (!keepAlive)
         request.setRawHeader("Connection", "close");
@@ -242,6 +251,47 @@ void LabController::sendRequest(const QString& target, bool keepAlive)
         o.workerPid = reply->rawHeader("X-Worker-Pid").toLongLong();
         if (o.status == 0)
             o.error = *truncated ? tr("the answer is longer than %1 MiB").arg(kMaxRequestBody >> 20) : reply->errorString();
+        Q_EMIT requestAnswered(o);
+    });
+}
+
+void LabController::dropAttributedClient(const QString& reason)
+{
+    if (!m_attributedClient)
+        return;
+    m_attributedClient->cancelAll(reason);
+    m_attributedClient.reset();
+}
+
+void LabController::sendAttributed(const QString& target, bool keepAlive)
+{
+    const QUrl url(m_cluster->url());
+    if (!m_attributedClient)
+        m_attributedClient = std::make_unique<AttributedClient>(url.host(), m_cluster->port(), kMaxRequestBody, 120000);
+    ++m_requestsInFlight;
+    m_attributedClient->get(target.toUtf8(), keepAlive, [this, target](const AttributedClient::Answer& a) {
+        --m_requestsInFlight;
+        RequestOutcome o;
+        o.target = target;
+        o.ms = a.ms;
+        o.status = a.status;
+        o.reason = a.reason;
+        o.headers = a.headers;
+        o.body = a.body;
+        o.truncated = a.truncated;
+        o.error = a.error;
+        if (o.status == 0 && o.error.isEmpty())
+            o.error = tr("no answer");
+        o.workerPid = o.header("X-Worker-Pid").toLongLong();
+        o.osPid = a.servedBy;
+        if (o.workerPid == 0 && a.servedBy != 0) {
+            o.workerPid = a.servedBy;
+            o.foundThroughOs = true;
+            o.processName = a.servedByName;
+        }
+        o.attributionNote = a.attributionNote;
+        o.connection = a.connection;
+        o.reusedConnection = a.reusedConnection;
         Q_EMIT requestAnswered(o);
     });
 }

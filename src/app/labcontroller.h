@@ -21,6 +21,7 @@ class QNetworkAccessManager;
 
 namespace clusterlab {
 
+class AttributedClient;
 class LoadGenerator;
 class SessionController;
 
@@ -35,7 +36,13 @@ struct RequestOutcome
     bool truncated = false;
     double ms = 0;        // sent -> finished, as the window measured it
     QString error;        // why there is no answer
-    qint64 workerPid = 0; // X-Worker-Pid, 0 when absent
+    qint64 workerPid = 0; // X-Worker-Pid, else (a server the lab did not start) the process found through the OS; 0: not known
+    bool foundThroughOs = false; // workerPid is the OS's answer, not the server's own
+    qint64 osPid = 0;     // the OS's answer (a server the lab did not start), 0: not asked or not known
+    QString processName;  // then: its executable's short name
+    QString attributionNote; // why the serving process is not known
+    quint64 connection = 0;  // which of the window's connections (through the OS only)
+    bool reusedConnection = false;
     QByteArray header(const char* name) const;
 };
 
@@ -118,6 +125,8 @@ private:
         Engine* engine = nullptr;
     };
     void forwardRecordsTo(Engine* engine);
+    void sendAttributed(const QString& target, bool keepAlive);
+    void dropAttributedClient(const QString& reason);
 
     std::shared_ptr<RecordForward> m_forward = std::make_shared<RecordForward>();
     ClusterFeed* m_feed = nullptr;
@@ -128,6 +137,10 @@ private:
     bool m_resumeAfterPause = false;
     LoadGenerator* m_load = nullptr;
     QNetworkAccessManager* m_network = nullptr;
+    // Click-to-send to a server the lab did not start: on sockets of its
+    // own, so that the OS can say who served (QNetworkAccessManager hides
+    // its sockets). One per target, replaced with it.
+    std::unique_ptr<AttributedClient> m_attributedClient;
     int m_requestsInFlight = 0;
 };
 

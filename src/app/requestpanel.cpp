@@ -129,6 +129,28 @@ void RequestPanel::onAnswered(const RequestOutcome& o)
     QString summary;
     if (o.status == 0) {
         summary = tr("GET %1 failed: %2").arg(o.target, o.error);
+    } else if (o.connection != 0) {
+        // A server the lab did not start: who served it, as the OS says
+        // (or the server itself, when it stamps X-Worker-Pid).
+        QString who;
+        if (o.workerPid == 0)
+            who = tr("from a process not known (%1)").arg(o.attributionNote.isEmpty() ? tr("no answer from the OS") : o.attributionNote);
+        else if (!o.foundThroughOs && o.osPid == o.workerPid)
+            who = tr("from pid %1 (found through the OS; its X-Worker-Pid agrees)").arg(o.workerPid);
+        else if (!o.foundThroughOs)
+            who = tr("from pid %1 (its X-Worker-Pid; the OS says %2)")
+                      .arg(o.workerPid)
+                      .arg(o.osPid != 0 ? QString::number(o.osPid) : o.attributionNote);
+        else if (o.processName.isEmpty())
+            who = tr("from pid %1 (found through the OS)").arg(o.workerPid);
+        else
+            who = tr("from pid %1, %2 (found through the OS)").arg(o.workerPid).arg(o.processName);
+        summary = tr("GET %1 → %2 %3, %4 connection %5, in %6 ms")
+                      .arg(o.target)
+                      .arg(o.status)
+                      .arg(who, o.reusedConnection ? tr("kept") : tr("new"))
+                      .arg(o.connection)
+                      .arg(o.ms, 0, 'f', 1);
     } else {
         summary = tr("GET %1 → %2 from worker %3 (pid %4), connection %5, in %6 ms")
                       .arg(o.target)

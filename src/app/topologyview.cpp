@@ -54,7 +54,27 @@ TopologyView::TopologyView(QWidget* parent)
 void TopologyView::update(const ChartFeed& feed)
 {
     m_policy = feed.policy;
+    m_port = feed.port;
+    if (m_outside != feed.seenFromOutside) {
+        m_outside = feed.seenFromOutside;
+        setToolTip(m_outside ? tr("The server's processes, seen from outside: each parent above its children (thin "
+                                  "grey line). A coloured edge shows where a process's connections arrive — from "
+                                  "the clients when it listens itself, else from the listening parent that hands "
+                                  "them over — its width following requests per second. Click a process to "
+                                  "select it in the table.")
+                             : tr("The primary and its workers. Squares: pool threads; circles: child-task slots; "
+                                  "filled while busy. Edge width follows each worker's requests per second; dots "
+                                  "move while requests flow. Click a worker to select it in the table."));
+    }
     m_nodes.clear();
+    if (m_outside) {
+        updateOutside(feed);
+        layoutNodes();
+        updateAnimation();
+        m_stillValid = false;
+        QWidget::update();
+        return;
+    }
     double maxRps = 0;
     for (const Engine::WorkerInfo& w : feed.workers) {
         Node n;
@@ -74,6 +94,7 @@ void TopologyView::update(const ChartFeed& feed)
             n.rps = feed.snapshot->recentRps.value(w.index);
         }
         maxRps = std::max(maxRps, n.rps);
+        n.flow = n.rps;
         m_nodes.append(n);
     }
     // Width by throughput: area-like (square root), so that a worker with a
@@ -84,6 +105,63 @@ void TopologyView::update(const ChartFeed& feed)
     updateAnimation();
     m_stillValid = false;
     QWidget::update();
+}
+
+void TopologyView::updateOutside(const ChartFeed& feed)
+{
+    QHash<qint64, int> at; // pid -> node
+    for (const Engine::WorkerInfo& w : feed.workers) {
+        Node n;
+        n.index = w.index;
+        n.pid = w.pid;
+        n.state = w.state;
+        n.parentPid = w.parentPid;
+        n.name = w.name.isEmpty() ? tr("process") : w.name;
+        n.listens = w.listens;
+        n.threads = w.threads;
+        n.status = w.listens ? tr("listens on port %1").arg(m_port) : tr("does not listen");
+        if (feed.snapshot) {
+            const WorkerSample s = feed.snapshot->lastSample.value(w.index);
+            n.connections = s.connections;
+            n.cpuPercent = static_cast<double>(s.cpuUs) / 1000.0; // µs of CPU per 100 ms sample
+            n.rssKiB = s.rssKiB;
+            n.rps = feed.snapshot->recentRps.value(w.index);
+        }
+        at.insert(n.pid, static_cast<int>(m_nodes.size()));
+        m_nodes.append(n);
+    }
+    // Each process's generation, and the listening ancestor its connections
+    // come through when it does not listen itself (a primary that hands
+    // them over). A bounded walk: a stale parent cannot loop it.
+    for (Node& n : m_nodes) {
+        qint64 up = n.parentPid;
+        for (int hops = 0; hops < 64; ++hops) {
+            const int k = at.value(up, -1);
+            if (k < 0)
+                break;
+            ++n.depth;
+            if (n.source < 0 && !n.listens && m_nodes[k].listens)
+                n.source = k;
+            up = m_nodes[k].parentPid;
+        }
+        n.flow = n.rps;
+    }
+    for (qsizetype i = 0; i < m_nodes.size(); ++i) {
+        if (m_nodes[i].source >= 0)
+            m_nodes[m_nodes[i].source].flow += m_nodes[i].rps;
+    }
+    double maxFlow = 0;
+    for (const Node& n : std::as_const(m_nodes))
+        maxFlow = std::max(maxFlow, n.flow);
+    for (Node& n : m_nodes)
+        n.edgeWidth = n.flow > 0 && maxFlow > 0 ? 2 + 8 * std::sqrt(n.flow / maxFlow) : 1;
+}
+
+QString TopologyView::topText() const
+{
+    if (m_outside)
+        return m_port != 0 ? tr("clients → port %1").arg(m_port) : tr("clients");
+    return tr("primary — %1").arg(m_policy.isEmpty() ? tr("stopped") : m_policy);
 }
 
 void TopologyView::setHighlightedPid(qint64 pid)
@@ -103,6 +181,14 @@ void TopologyView::setSelectedIndex(int index)
 QSizeF TopologyView::nodeSize(const Node& n) const
 {
     const QFontMetricsF fm(font());
+    if (m_outside) {
+        const double textW = std::max({ fm.horizontalAdvance(n.name) + 24,
+                                        fm.horizontalAdvance(tr("pid %1 · parent %2").arg(4194304).arg(4194304)),
+                                        fm.horizontalAdvance(tr("listens on port %1").arg(65535)),
+                                        fm.horizontalAdvance(tr("%1 connections · %2 req/s").arg(9999).arg(99999)),
+                                        fm.horizontalAdvance(tr("CPU %1% · %2 MiB · %3 threads").arg(200).arg(9999).arg(999)) });
+        return { std::min(textW, 320.0) + 2 * kPad, 2 * kPad + 5 * fm.lineSpacing() };
+    }
     const double slotsW = std::min(kSlotsPerRow, std::max(n.poolSlots, n.taskSlots)) * (kSlot + kSlotGap) - kSlotGap;
     const double textW = std::max({ fm.horizontalAdvance(tr("worker %1").arg(n.index)) + 24,
                                     fm.horizontalAdvance(QStringLiteral("pid %1").arg(n.pid)),
@@ -118,8 +204,7 @@ QSizeF TopologyView::nodeSize(const Node& n) const
 void TopologyView::layoutNodes()
 {
     const QFontMetricsF fm(font());
-    const QString primaryText = tr("primary — %1").arg(m_policy.isEmpty() ? tr("stopped") : m_policy);
-    const double pw = fm.horizontalAdvance(primaryText) + 3 * kPad;
+    const double pw = fm.horizontalAdvance(topText()) + 3 * kPad;
     m_primary = QRectF((width() - pw) / 2, 12, pw, fm.lineSpacing() + 2 * kPad);
     if (m_nodes.isEmpty()) {
         setMinimumHeight(0);
@@ -129,6 +214,10 @@ void TopologyView::layoutNodes()
     QSizeF size;
     for (const Node& n : std::as_const(m_nodes))
         size = size.expandedTo(nodeSize(n));
+    if (m_outside) {
+        layoutOutside(size);
+        return;
+    }
     const int columns = std::max(1, std::min(static_cast<int>(m_nodes.size()),
                                              static_cast<int>((width() - kGap) / (size.width() + kGap))));
     // Narrower than one node: the nodes shrink to fit (their slots wrap less).
@@ -146,9 +235,42 @@ void TopologyView::layoutNodes()
     setMinimumHeight(static_cast<int>(m_nodes.constLast().rect.bottom() + kGap + 2 * fm.lineSpacing() + 16));
 }
 
+void TopologyView::layoutOutside(QSizeF size)
+{
+    // One band per generation, parents above children, each band's
+    // processes by pid, wrapped into rows that fit.
+    const QFontMetricsF fm(font());
+    const int columns = std::max(1, static_cast<int>((width() - kGap) / (size.width() + kGap)));
+    const double nodeW = std::min(size.width(), width() - 2 * kGap);
+    int deepest = 0;
+    for (const Node& n : std::as_const(m_nodes))
+        deepest = std::max(deepest, n.depth);
+    double top = m_primary.bottom() + kEdgeRoom;
+    double bottom = top;
+    for (int depth = 0; depth <= deepest; ++depth) {
+        QList<int> band;
+        for (int i = 0; i < m_nodes.size(); ++i) {
+            if (m_nodes[i].depth == depth)
+                band.append(i);
+        }
+        std::sort(band.begin(), band.end(), [this](int a, int b) { return m_nodes[a].pid < m_nodes[b].pid; });
+        for (int k = 0; k < band.size(); ++k) {
+            const int row = k / columns, col = k % columns;
+            const int inRow = std::min(columns, static_cast<int>(band.size()) - row * columns);
+            const double rowW = inRow * nodeW + (inRow - 1) * kGap;
+            const double x = (width() - rowW) / 2 + col * (nodeW + kGap);
+            m_nodes[band[k]].rect = QRectF(x, top + row * (size.height() + kGap), nodeW, size.height());
+            bottom = std::max(bottom, m_nodes[band[k]].rect.bottom());
+        }
+        if (!band.isEmpty())
+            top = bottom + kEdgeRoom * 0.75;
+    }
+    setMinimumHeight(static_cast<int>(bottom + kGap + 2 * fm.lineSpacing() + 16));
+}
+
 void TopologyView::updateAnimation()
 {
-    const bool flowing = std::any_of(m_nodes.cbegin(), m_nodes.cend(), [](const Node& n) { return n.rps > 0; });
+    const bool flowing = std::any_of(m_nodes.cbegin(), m_nodes.cend(), [](const Node& n) { return n.flow > 0; });
     if (flowing && isVisible() && !m_animation.isActive()) {
         m_clock.start();
         m_animation.start();
@@ -162,7 +284,7 @@ void TopologyView::paintEdge(QPainter& p, const QPainterPath& path, const Node& 
     const QColor c = workerColor(n.index);
     const bool up = n.state == Engine::WorkerState::Listening;
     QPen pen(up ? c : palette().mid().color(), n.edgeWidth, up ? Qt::SolidLine : Qt::DashLine, Qt::RoundCap);
-    if (n.rps <= 0 && up)
+    if (n.flow <= 0 && up)
         pen.setColor(c.lighter(150));
     p.setPen(pen);
     p.setBrush(Qt::NoBrush);
@@ -180,10 +302,10 @@ void TopologyView::paintDots(QPainter& p) const
     for (int i = 0; i < m_nodes.size() && i < m_edges.size(); ++i) {
         const Node& n = m_nodes[i];
         const Edge& e = m_edges[i];
-        if (n.rps <= 0 || e.points.size() < 2)
+        if (n.flow <= 0 || e.points.size() < 2)
             continue;
         const QColor c = workerColor(n.index);
-        const double speed = 30 + 20 * std::log10(1 + n.rps); // px/s
+        const double speed = 30 + 20 * std::log10(1 + n.flow); // px/s
         const double r = std::max(2.0, n.edgeWidth / 2 + 1);
         p.setPen(QPen(c.darker(130), 1));
         p.setBrush(palette().base());
@@ -233,6 +355,17 @@ void TopologyView::paintNode(QPainter& p, const Node& n) const
         y += line;
     };
     const QColor ink = down ? QColor(0, 0, 0) : pal.text().color();
+    if (m_outside) {
+        text(n.name, c.darker(120), true);
+        text(n.parentPid > 0 ? tr("pid %1 · parent %2").arg(n.pid).arg(n.parentPid) : QStringLiteral("pid %1").arg(n.pid), ink);
+        text(n.status, ink, n.listens);
+        text(tr("%1 connections · %2 req/s").arg(n.connections).arg(n.rps, 0, 'f', 0), ink);
+        text(n.threads > 0 ? tr("CPU %1% · %2 MiB · %3 threads").arg(n.cpuPercent, 0, 'f', 0).arg(n.rssKiB / 1024).arg(n.threads)
+                           : tr("CPU %1% · %2 MiB").arg(n.cpuPercent, 0, 'f', 0).arg(n.rssKiB / 1024),
+             ink);
+        p.setFont(font());
+        return;
+    }
     text(tr("worker %1").arg(n.index), c.darker(120), true);
     text(n.pid > 0 ? QStringLiteral("pid %1").arg(n.pid) : tr("no process"), ink);
     text(n.status, down ? QColor(170, 20, 20) : ink, down);
@@ -268,27 +401,12 @@ void TopologyView::paintStill(QPainter& p)
     p.setPen(QPen(pal.text().color(), 1.5));
     p.setBrush(pal.alternateBase());
     p.drawRoundedRect(m_primary, 8, 8);
-    p.drawText(m_primary, Qt::AlignCenter, tr("primary — %1").arg(m_policy.isEmpty() ? tr("stopped") : m_policy));
-    // Edges leave the primary side by side, in the order of their workers.
+    p.drawText(m_primary, Qt::AlignCenter, topText());
     m_edges.clear();
-    const double spread = std::min(m_primary.width() - 40, 24.0 * static_cast<double>(m_nodes.size() - 1));
-    for (int i = 0; i < m_nodes.size(); ++i) {
-        const Node& n = m_nodes[i];
-        const double offset = m_nodes.size() > 1 ? -spread / 2 + spread * i / static_cast<double>(m_nodes.size() - 1) : 0;
-        const QPointF from(m_primary.center().x() + offset, m_primary.bottom());
-        const QPointF to(n.rect.center().x(), n.rect.top());
-        QPainterPath path(from);
-        const double dy = (to.y() - from.y()) / 2;
-        path.cubicTo(from + QPointF(0, dy), to - QPointF(0, dy), to);
-        paintEdge(p, path, n);
-        Edge e;
-        constexpr int kSteps = 48;
-        for (int k = 0; k <= kSteps; ++k) {
-            const QPointF pt = path.pointAtPercent(static_cast<double>(k) / kSteps);
-            e.at.append(e.points.isEmpty() ? 0.0 : e.at.constLast() + QLineF(e.points.constLast(), pt).length());
-            e.points.append(pt);
-        }
-        m_edges.append(e);
+    if (m_outside) {
+        paintOutsideEdges(p);
+    } else {
+        paintWorkerEdges(p);
     }
     for (const Node& n : std::as_const(m_nodes))
         paintNode(p, n);
@@ -296,7 +414,83 @@ void TopologyView::paintStill(QPainter& p)
     if (m_nodes.isEmpty()) {
         p.setPen(pal.placeholderText().color());
         p.drawText(rect().adjusted(0, static_cast<int>(m_primary.bottom()) + 20, 0, 0), Qt::AlignHCenter | Qt::AlignTop,
-                   tr("No workers: start the cluster (left)."));
+                   m_outside ? tr("No process of the server is visible yet: is something listening on port %1?").arg(m_port)
+                             : tr("No workers: start the cluster (left)."));
+    }
+}
+
+TopologyView::Edge TopologyView::flatten(const QPainterPath& path)
+{
+    Edge e;
+    constexpr int kSteps = 48;
+    for (int k = 0; k <= kSteps; ++k) {
+        const QPointF pt = path.pointAtPercent(static_cast<double>(k) / kSteps);
+        e.at.append(e.points.isEmpty() ? 0.0 : e.at.constLast() + QLineF(e.points.constLast(), pt).length());
+        e.points.append(pt);
+    }
+    return e;
+}
+
+namespace {
+QPainterPath edgePath(QPointF from, QPointF to)
+{
+    QPainterPath path(from);
+    const double dy = (to.y() - from.y()) / 2;
+    path.cubicTo(from + QPointF(0, dy), to - QPointF(0, dy), to);
+    return path;
+}
+} // namespace
+
+void TopologyView::paintOutsideEdges(QPainter& p)
+{
+    QHash<qint64, int> at;
+    for (int i = 0; i < m_nodes.size(); ++i)
+        at.insert(m_nodes[i].pid, i);
+    // Lineage first, thin and grey, where no edge of connections runs.
+    p.setPen(QPen(palette().mid().color(), 1));
+    p.setBrush(Qt::NoBrush);
+    for (const Node& n : std::as_const(m_nodes)) {
+        const int parent = at.value(n.parentPid, -1);
+        if (parent >= 0 && parent != n.source)
+            p.drawPath(edgePath(QPointF(m_nodes[parent].rect.center().x(), m_nodes[parent].rect.bottom()),
+                                QPointF(n.rect.center().x(), n.rect.top())));
+    }
+    // Where connections arrive: into each listener from the clients (side
+    // by side), into each other process from the listener handing them on.
+    int listeners = 0;
+    for (const Node& n : std::as_const(m_nodes))
+        listeners += n.listens ? 1 : 0;
+    const double spread = std::min(m_primary.width() - 40, 24.0 * std::max(0, listeners - 1));
+    int listener = 0;
+    for (const Node& n : std::as_const(m_nodes)) {
+        QPointF from;
+        if (n.listens) {
+            const double offset = listeners > 1 ? -spread / 2 + spread * listener++ / static_cast<double>(listeners - 1) : 0;
+            from = QPointF(m_primary.center().x() + offset, m_primary.bottom());
+        } else if (n.source >= 0) {
+            const QRectF& s = m_nodes[n.source].rect;
+            from = QPointF(s.center().x(), s.bottom());
+        } else {
+            m_edges.append(Edge()); // neither listens nor is handed connections: no edge
+            continue;
+        }
+        const QPainterPath path = edgePath(from, QPointF(n.rect.center().x(), n.rect.top()));
+        paintEdge(p, path, n);
+        m_edges.append(flatten(path));
+    }
+}
+
+void TopologyView::paintWorkerEdges(QPainter& p)
+{
+    // Edges leave the primary side by side, in the order of their workers.
+    const double spread = std::min(m_primary.width() - 40, 24.0 * static_cast<double>(m_nodes.size() - 1));
+    for (int i = 0; i < m_nodes.size(); ++i) {
+        const Node& n = m_nodes[i];
+        const double offset = m_nodes.size() > 1 ? -spread / 2 + spread * i / static_cast<double>(m_nodes.size() - 1) : 0;
+        const QPointF from(m_primary.center().x() + offset, m_primary.bottom());
+        const QPainterPath path = edgePath(from, QPointF(n.rect.center().x(), n.rect.top()));
+        paintEdge(p, path, n);
+        m_edges.append(flatten(path));
     }
 }
 
@@ -336,9 +530,16 @@ void TopologyView::paintLegend(QPainter& p) const
         p.drawText(QPointF(x, y + fm.ascent()), label);
         x += fm.horizontalAdvance(label) + 18;
     };
-    item(0, QColor(31, 119, 180), tr("busy pool thread"));
-    item(1, QColor(214, 39, 40), tr("running child task"));
-    item(2, QColor(214, 39, 40), tr("free slot"));
+    if (m_outside) {
+        p.setPen(ink);
+        p.drawText(QRectF(kGap, y, width() - 2 * kGap, fm.lineSpacing()), Qt::AlignLeft | Qt::AlignVCenter,
+                   fm.elidedText(tr("Grey line: parent → child. Coloured edge: where a process's connections arrive."),
+                                 Qt::ElideRight, width() - 2 * kGap));
+    } else {
+        item(0, QColor(31, 119, 180), tr("busy pool thread"));
+        item(1, QColor(214, 39, 40), tr("running child task"));
+        item(2, QColor(214, 39, 40), tr("free slot"));
+    }
     p.setPen(ink);
     p.drawText(QRectF(kGap, y + fm.lineSpacing(), width() - 2 * kGap, fm.lineSpacing()), Qt::AlignLeft | Qt::AlignVCenter,
                fm.elidedText(tr("Edge width: requests per second; dots move while requests flow."),

@@ -18,7 +18,12 @@ namespace clusterlab {
 // from the primary to each worker whose width follows its throughput and
 // along which dots travel while requests flow; killed, restarting, starting
 // and errored workers marked as such. Click a worker to select it in the
-// table; a worker selected in the table is outlined here. GUI thread.
+// table; a worker selected in the table is outlined here. A server the lab
+// did not start is drawn as its process tree: the clients, the processes
+// by generation (parent above child, a thin line between them), and a
+// coloured edge into each process where its connections arrive (from the
+// clients when it listens itself, else from the listening ancestor that
+// hands them over), as wide as the requests that go along it. GUI thread.
 class TopologyView : public QWidget
 {
     Q_OBJECT
@@ -36,6 +41,18 @@ public:
         double rps = 0;
         double edgeWidth = 1; // px
         QRectF rect;
+        // A server seen from outside (ChartFeed::seenFromOutside): the
+        // process tree instead of the primary and its slots.
+        qint64 parentPid = 0;
+        QString name;
+        bool listens = false;
+        int threads = -1;
+        int connections = 0;
+        double cpuPercent = 0;
+        qint64 rssKiB = 0;
+        int depth = 0;      // 0: no parent among the nodes
+        int source = -1;    // the node its connections come through (a listening ancestor), -1: the clients
+        double flow = 0;    // req/s along its incoming edge: its own and those it hands on
     };
 
     explicit TopologyView(QWidget* parent = nullptr);
@@ -63,10 +80,15 @@ private:
     void layoutNodes();
     void updateAnimation();
     QSizeF nodeSize(const Node& n) const;
+    void updateOutside(const ChartFeed& feed);
+    void layoutOutside(QSizeF size);
+    QString topText() const;
     void paintNode(QPainter& p, const Node& n) const;
     void paintEdge(QPainter& p, const QPainterPath& path, const Node& n) const;
     void paintLegend(QPainter& p) const;
     void paintStill(QPainter& p);   // everything but the moving dots
+    void paintWorkerEdges(QPainter& p);
+    void paintOutsideEdges(QPainter& p);
     void paintDots(QPainter& p) const;
 
     QList<Node> m_nodes;
@@ -78,11 +100,14 @@ private:
         QList<QPointF> points;
         QList<double> at; // length along the edge at each point
     };
-    QList<Edge> m_edges; // one per node
+    QList<Edge> m_edges; // one per node (empty: none)
+    static Edge flatten(const QPainterPath& path);
     QPixmap m_still;
     bool m_stillValid = false;
     QString m_policy;
-    QRectF m_primary;
+    bool m_outside = false; // the nodes are a server's processes seen from outside
+    quint16 m_port = 0;
+    QRectF m_primary;       // the primary, or (from outside) the clients
     qint64 m_highlight = 0;
     int m_selected = -1;
     QTimer m_animation;

@@ -662,6 +662,67 @@ void TestMainWindow::aServerTheLabDidNotStartIsAttributed()
                                  && m_window->lab()->feed()->latest()->snapshot->totalRecords == 600,
                              10000);
     QVERIFY(!m_window->routingChart()->showsEmptyHint());
+    // By connection: every connection under the process that held it, all
+    // 600 requests (the server's own X-Connection-Id is not needed).
+    const auto feed = m_window->lab()->feed()->latest();
+    QCOMPARE(feed->loadTestConnections.size(), 6);
+    qint64 onConnections = 0;
+    for (auto it = feed->loadTestConnections.cbegin(); it != feed->loadTestConnections.cend(); ++it) {
+        QVERIFY(s.attribution.connections.contains(it.key().first));
+        onConnections += it.value();
+    }
+    QCOMPARE(onConnections, 600);
+    // The topology draws the real tree: the parent on top, its two
+    // children under it.
+    QList<TopologyView::Node> nodes = m_window->topology()->nodes();
+    QCOMPARE(nodes.size(), 3);
+    std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.depth < b.depth; });
+    QCOMPARE(nodes[0].depth, 0);
+    QVERIFY(nodes[0].listens);
+    for (int i : { 1, 2 }) {
+        QCOMPARE(nodes[i].depth, 1);
+        QCOMPARE(nodes[i].parentPid, nodes[0].pid);
+        QVERIFY(nodes[i].rect.top() > nodes[0].rect.bottom());
+    }
+    // The server's own times cannot be seen from outside: said, not drawn as transport.
+    BreakdownChart* breakdown = nullptr;
+    for (ChartPanel* c : m_window->charts())
+        breakdown = breakdown != nullptr ? breakdown : qobject_cast<BreakdownChart*>(c);
+    QVERIFY(breakdown != nullptr);
+    QVERIFY(breakdown->showsEmptyHint());
+    QVERIFY(breakdown->emptyHintText().contains(QStringLiteral("cannot be seen from outside")));
+    // Click to send: the OS says which process served, and agrees with the
+    // server's own X-Worker-Pid; with keep-alive the next click goes on the
+    // same connection to the same process, without it on a new one.
+    RequestPanel* panel = m_window->requestPanel();
+    QSignalSpy answered(m_window->lab(), &LabController::requestAnswered);
+    panel->setKeepAlive(true);
+    panel->sendTarget(QStringLiteral("/"));
+    QVERIFY(answered.wait(20000));
+    const RequestOutcome one = answered.takeFirst().constFirst().value<RequestOutcome>();
+    QCOMPARE(one.status, 200);
+    QVERIFY2(one.osPid != 0, qPrintable(one.attributionNote));
+    QCOMPARE(one.osPid, one.header("X-Worker-Pid").toLongLong());
+    QVERIFY(s.attribution.connections.contains(one.osPid) || nodes[1].pid == one.osPid || nodes[2].pid == one.osPid);
+    QVERIFY(!one.reusedConnection);
+    panel->sendTarget(QStringLiteral("/"));
+    QVERIFY(answered.wait(20000));
+    const RequestOutcome two = answered.takeFirst().constFirst().value<RequestOutcome>();
+    QCOMPARE(two.status, 200);
+    QVERIFY(two.reusedConnection);
+    QCOMPARE(two.connection, one.connection);
+    QCOMPARE(two.osPid, one.osPid);
+    QCOMPARE(two.header("X-Worker-Pid").toLongLong(), one.osPid);
+    QVERIFY(panel->lastResponseText().contains(QStringLiteral("200")));
+    panel->setKeepAlive(false);
+    panel->sendTarget(QStringLiteral("/"));
+    QVERIFY(answered.wait(20000));
+    const RequestOutcome three = answered.takeFirst().constFirst().value<RequestOutcome>();
+    QCOMPARE(three.status, 200);
+    QVERIFY(!three.reusedConnection);
+    QVERIFY(three.connection > one.connection);
+    QVERIFY2(three.osPid != 0, qPrintable(three.attributionNote));
+    QCOMPARE(three.osPid, three.header("X-Worker-Pid").toLongLong());
     // The next start begins with the lab's own cluster, not this server's port.
     m_window->clusterPanel()->saveSettings();
     QCOMPARE(QSettings().value(QStringLiteral("cluster/engine"), QStringLiteral("native")).toString(), QStringLiteral("native"));

@@ -16,6 +16,7 @@
 #include "cluster/engine.h"
 #include "cluster/externaltarget.h"
 #include "telemetry/telemetryaggregator.h"
+#include "load/attributedclient.h"
 #include "load/loadgenerator.h"
 #include "platform/attribution.h"
 
@@ -29,6 +30,8 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <csignal>
@@ -183,6 +186,8 @@ private Q_SLOTS:
     void observePrintsTheProcessTable();
     void observeStartsAndStopsACommand();
     void observeUsage();
+    void clickToSendFindsTheServingProcess();
+    void clickToSendBounds();
 };
 
 void TestAttribution::choosesTheHolderThatServes()
@@ -649,6 +654,140 @@ void TestAttribution::observeUsage()
     ::close(fd);
     QCOMPARE(run({ QStringLiteral("--"), QStringLiteral("/nonexistent/program") }, &err), 1);
     QVERIFY2(err.contains(QLatin1String("cannot start")), qPrintable(err));
+}
+
+// Click-to-send for a server the lab did not start (AttributedClient): the
+// forking server's children answer, and the OS's answer agrees with what
+// each says of itself, on a kept connection and on new ones (the owner is
+// looked up while the answer arrives, before the client closes). A server
+// that closes as it answers leaves nothing to find once the answer is read:
+// then the answer says so.
+void TestAttribution::clickToSendFindsTheServingProcess()
+{
+    for (const bool serverCloses : { false, true }) {
+        ForkServer server;
+        QStringList args { QStringLiteral("prefork") };
+        if (serverCloses)
+            args << QStringLiteral("--close");
+        QVERIFY(server.start(args));
+        AttributedClient client(QStringLiteral("127.0.0.1"), server.port, 1 << 20, 60000);
+        QList<AttributedClient::Answer> answers;
+        for (const bool keepAlive : { true, true, false }) {
+            bool done = false;
+            client.get("/", keepAlive, [&](const AttributedClient::Answer& a) {
+                answers.append(a);
+                done = true;
+            });
+            QVERIFY(!done); // never from inside get()
+            QTRY_VERIFY_WITH_TIMEOUT(done, 20000);
+        }
+        for (const AttributedClient::Answer& a : answers) {
+            QVERIFY2(a.error.isEmpty(), qPrintable(a.error));
+            QCOMPARE(a.status, 200);
+            QCOMPARE(a.body, QByteArray("ok"));
+            if (serverCloses && a.servedBy == 0) {
+                // Closed by the server as soon as it answered: nothing left
+                // to find unless the lookup ran first, and said so.
+                QVERIFY2(a.attributionNote.contains(QLatin1String("gone")), qPrintable(a.attributionNote));
+                continue;
+            }
+            QVERIFY2(a.servedBy != 0, qPrintable(a.attributionNote));
+            QVERIFY(server.children.contains(a.servedBy));
+            QString stamped;
+            for (const auto& h : a.headers) {
+                if (h.first.compare("X-Worker-Pid", Qt::CaseInsensitive) == 0)
+                    stamped = QString::fromLatin1(h.second);
+            }
+            QCOMPARE(stamped.toLongLong(), a.servedBy);
+        }
+        // Kept alive when the server keeps it: the second on the first's connection.
+        QCOMPARE(answers[1].reusedConnection, !serverCloses);
+        QCOMPARE(answers[1].connection == answers[0].connection, !serverCloses);
+        QVERIFY(!answers[2].reusedConnection);
+        QVERIFY(!client.hasIdleConnection()); // keep-alive off drops the kept one
+        QCOMPARE(client.openRequests(), 0);
+    }
+}
+
+// Everything the click-to-send client holds has a bound: the answer's body
+// (cut, said), the time (an answer that never comes), the requests at once
+// (past kMaxOpen answered at once with the reason); and a server that
+// closes without answering, or sends something else than HTTP, is said as
+// such. The server is a QTcpServer of this process: the OS finds it here.
+void TestAttribution::clickToSendBounds()
+{
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    QList<QTcpSocket*> held;
+    QByteArray reply;
+    bool closeAfter = false;
+    connect(&server, &QTcpServer::newConnection, &server, [&]() {
+        while (QTcpSocket* s = server.nextPendingConnection()) {
+            held.append(s);
+            connect(s, &QTcpSocket::readyRead, s, [&, s]() {
+                s->readAll();
+                if (!reply.isEmpty())
+                    s->write(reply);
+                if (closeAfter)
+                    s->disconnectFromHost();
+            });
+        }
+    });
+    auto one = [&](AttributedClient& client) {
+        AttributedClient::Answer out;
+        bool done = false;
+        client.get("/", false, [&](const AttributedClient::Answer& a) {
+            out = a;
+            done = true;
+        });
+        if (!QTest::qWaitFor([&]() { return done; }, 20000))
+            out.error = QStringLiteral("the test waited in vain");
+        return out;
+    };
+    AttributedClient client(QStringLiteral("127.0.0.1"), server.serverPort(), 1000, 60000);
+    // A body longer than the bound: cut at it, and the process found.
+    reply = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + QByteArray(5000, 'x');
+    AttributedClient::Answer a = one(client);
+    QCOMPARE(a.status, 200);
+    QVERIFY(a.truncated);
+    QCOMPARE(a.body.size(), 1000);
+    QCOMPARE(a.servedBy, QCoreApplication::applicationPid());
+    // A body that ends with the connection.
+    reply = "HTTP/1.1 200 OK\r\n\r\nuntil the end";
+    closeAfter = true;
+    a = one(client);
+    QVERIFY2(a.error.isEmpty(), qPrintable(a.error));
+    QCOMPARE(a.body, QByteArray("until the end"));
+    // Closed without a word; then not HTTP at all.
+    reply.clear();
+    a = one(client);
+    QCOMPARE(a.status, 0);
+    QVERIFY2(a.error.contains(QLatin1String("closed the connection before answering")), qPrintable(a.error));
+    reply = "SSH-2.0-OpenSSH\r\n";
+    a = one(client);
+    QCOMPARE(a.status, 0);
+    QVERIFY2(a.error.contains(QLatin1String("not an HTTP answer")), qPrintable(a.error));
+    // No answer at all: the time bound.
+    reply.clear();
+    closeAfter = false;
+    AttributedClient quick(QStringLiteral("127.0.0.1"), server.serverPort(), 1000, 300);
+    a = one(quick);
+    QCOMPARE(a.status, 0);
+    QVERIFY2(a.error.contains(QLatin1String("no answer within")), qPrintable(a.error));
+    // At most kMaxOpen at once; the rest answered with the reason, and every
+    // open one ended by cancelAll.
+    AttributedClient busy(QStringLiteral("127.0.0.1"), server.serverPort(), 1000, 60000);
+    QStringList errors;
+    for (int i = 0; i <= AttributedClient::kMaxOpen; ++i)
+        busy.get("/", true, [&](const AttributedClient::Answer& x) { errors.append(x.error); });
+    QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 1, 20000);
+    QVERIFY2(errors.constFirst().contains(QLatin1String("still waiting")), qPrintable(errors.constFirst()));
+    QCOMPARE(busy.openRequests(), AttributedClient::kMaxOpen);
+    busy.cancelAll(QStringLiteral("the target changed"));
+    QCOMPARE(errors.size(), AttributedClient::kMaxOpen + 1);
+    QCOMPARE(errors.count(QStringLiteral("the target changed")), AttributedClient::kMaxOpen);
+    QCOMPARE(busy.openRequests(), 0);
+    qDeleteAll(held);
 }
 
 QTEST_GUILESS_MAIN(TestAttribution)

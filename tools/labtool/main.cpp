@@ -204,6 +204,11 @@ int main(int argc, char** argv)
         // A few clicks, then a mixed load test: the window is taken while it
         // runs (charts, and the topology with --topology FILE), the report
         // (--report FILE) after it.
+        if (external) {
+            // One click on /: the OS says which process served it.
+            window.requestPanel()->send(QStringLiteral("/"));
+            waitFor(window.requestPanel(), SIGNAL(responseReceived(int, qint64, QString)), 20000);
+        }
         for (const QString& route : { QStringLiteral("/main"), QStringLiteral("/worker"), QStringLiteral("/child") }) {
             if (external)
                 break; // the seed's demo knows no ?n=: its / only, below

@@ -78,11 +78,15 @@ void ClusterFeed::publish()
         s.running = false;
         s.policy.clear();
         s.url.clear();
+        s.port = 0;
+        s.seenFromOutside = false;
     } else {
         s.workers = m_cluster->workers();
         s.running = m_cluster->isRunning();
         s.policy = s.running ? policyName(m_cluster->config().policy) : QString();
         s.url = s.running ? m_cluster->url() : QString();
+        s.port = s.running ? m_cluster->port() : 0;
+        s.seenFromOutside = m_cluster->needsAttribution();
         const ClusterConfig& c = m_cluster->config(); // resolved by the cluster
         s.poolThreads = c.poolThreads;
         s.maxChildren = c.maxChildren;

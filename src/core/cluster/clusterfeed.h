@@ -28,6 +28,11 @@ struct ChartFeed
     bool running = false;
     QString policy;       // empty when stopped
     QString url;          // http://127.0.0.1:port, empty when stopped
+    quint16 port = 0;     // 0 when stopped
+    // A server the lab did not start (Engine::needsAttribution): its
+    // processes are seen from outside, so its own times (the breakdown),
+    // its loop's lag and its slots are not known.
+    bool seenFromOutside = false;
     int poolThreads = 1;  // per worker, resolved (never 0)
     int maxChildren = 1;  // per worker, resolved
     double nowSeconds = 0;

@@ -40,6 +40,13 @@ public:
         WorkerState state = WorkerState::Starting;
         int restarts = 0;
         QString lastExit;
+        // Seen from outside (an external target's processes; 0, empty or
+        // -1 for the lab's own workers): the process tree and what can be
+        // sampled.
+        qint64 parentPid = 0;
+        QString name;        // the executable's short name
+        bool listens = false; // holds the target's listening socket
+        int threads = -1;
     };
 
     // The one name of each state, for every view ("listening", "errored", …).

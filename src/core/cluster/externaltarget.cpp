@@ -144,6 +144,10 @@ QList<Engine::WorkerInfo> ExternalTarget::workers() const
         w.index = static_cast<int>(i);
         w.pid = s.pid;
         w.state = WorkerState::Listening;
+        w.parentPid = s.parentPid;
+        w.name = s.name;
+        w.listens = s.listens;
+        w.threads = s.threads;
         out.append(w);
     }
     return out;
@@ -207,6 +211,7 @@ void ExternalTarget::tick()
         Slot s;
         s.pid = pid;
         s.lastCpuNs = p.cpuNs;
+        s.name = p.name;
         m_slots.push_back(s);
         const int index = static_cast<int>(m_slots.size()) - 1;
         m_slotOfPid.insert(pid, index);
@@ -260,6 +265,10 @@ void ExternalTarget::tick()
         sample.insert(QStringLiteral("rssKiB"), static_cast<qint64>(qMax<qint64>(0, p.residentKiB)));
         sample.insert(QStringLiteral("connections"), conns.value(s.pid, 0));
         s.lastCpuNs = p.cpuNs;
+        s.parentPid = p.parentPid;
+        s.name = p.name; // after an exec, the new program's
+        s.threads = p.threads;
+        s.listens = listeners.contains(s.pid);
         const auto mine = records.constFind(static_cast<int>(i));
         QCborMap batch;
         batch.insert(QStringLiteral("batch"), static_cast<qint64>(++s.batch));

@@ -71,6 +71,10 @@ private:
     struct Slot
     {
         qint64 pid = 0;
+        qint64 parentPid = 0;
+        QString name;
+        bool listens = false;
+        int threads = -1;
         bool alive = true;
         std::int64_t lastCpuNs = -1;
         std::uint64_t batch = 0;

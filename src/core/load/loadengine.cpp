@@ -166,8 +166,19 @@ void LoadEngine::connected(Conn& c, std::int64_t now)
     c.ownerPid = 0;
     c.ownerGone = false;
     c.answeredUnowned = 0;
+    c.unownedUnstamped = 0;
     c.unownedHeaderPid = 0;
     c.firstAnswerNs = 0;
+}
+
+void LoadEngine::countOnServerConnection(qint64 pid, quint64 connection, qint64 requests)
+{
+    // Past the bound, only pairs already known are counted.
+    auto it = m_summary.perServerConnection.find({ pid, connection });
+    if (it != m_summary.perServerConnection.end())
+        it.value() += requests;
+    else if (m_summary.perServerConnection.size() < kMaxServerConnections)
+        m_summary.perServerConnection.insert({ pid, connection }, requests);
 }
 
 bool LoadEngine::attribute(Conn& c, std::int64_t now, bool rescanNow)
@@ -202,7 +213,10 @@ bool LoadEngine::attribute(Conn& c, std::int64_t now, bool rescanNow)
             (c.ownerItemised ? a.requests[pid] : a.furtherRequests) += c.answeredUnowned;
             if (c.unownedHeaderPid != 0)
                 (c.unownedHeaderPid == pid ? a.agreed : a.disagreed) += c.answeredUnowned;
+            if (c.unownedUnstamped > 0)
+                countOnServerConnection(pid, c.serial, c.unownedUnstamped);
             c.answeredUnowned = 0;
+            c.unownedUnstamped = 0;
         }
         return true;
     case platform::ConnectionOwners::Lookup::Gone:
@@ -246,10 +260,14 @@ void LoadEngine::countAttributed(Conn& c, const LoadRecord& r)
         ++(c.ownerItemised ? a.requests[c.ownerPid] : a.furtherRequests);
         if (r.workerPid != 0)
             ++(r.workerPid == c.ownerPid ? a.agreed : a.disagreed);
+        if (r.serverConnectionId == 0) // the server does not number its connections: this one, seen from the other end
+            countOnServerConnection(c.ownerPid, c.serial, 1);
     } else {
         ++c.answeredUnowned;
         if (r.workerPid != 0)
             c.unownedHeaderPid = r.workerPid;
+        if (r.serverConnectionId == 0)
+            ++c.unownedUnstamped;
     }
 }
 
@@ -317,7 +335,7 @@ void LoadEngine::openSocket(Conn& c, std::int64_t now)
         return;
     }
     c.fd = fd;
-    ++m_summary.clientConnectionsOpened;
+    c.serial = static_cast<quint64>(++m_summary.clientConnectionsOpened);
     llhttp_init(&c.parser, HTTP_RESPONSE, &m_settings);
     c.parser.data = &c;
     if (st == loadplatform::ConnectState::Connected) {
@@ -430,14 +448,8 @@ void LoadEngine::finishRequest(Conn& c, std::int64_t now, LoadError error)
             countAttributed(c, r);
         if (r.workerPid != 0) {
             ++m_summary.perWorker[r.workerPid];
-            // Requests per server connection; past the bound, only pairs
-            // already known are counted.
-            const QPair<qint64, quint64> key { r.workerPid, r.serverConnectionId };
-            auto it = m_summary.perServerConnection.find(key);
-            if (it != m_summary.perServerConnection.end())
-                ++it.value();
-            else if (m_summary.perServerConnection.size() < kMaxServerConnections)
-                m_summary.perServerConnection.insert(key, 1);
+            if (r.serverConnectionId != 0 || !m_owners) // else counted by the connection's owner (countAttributed)
+                countOnServerConnection(r.workerPid, r.serverConnectionId, 1);
         }
         m_connectFailuresInARow = 0;
     } else {

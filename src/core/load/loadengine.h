@@ -76,6 +76,8 @@ private:
         bool ownerItemised = true;      // false: a process past the limit, counted with the further ones
         bool ownerGone = false;         // the server side is gone: no more lookups
         std::int64_t answeredUnowned = 0; // answered on this socket before its owner was known
+        std::int64_t unownedUnstamped = 0; // of those, how many had no X-Connection-Id
+        quint64 serial = 0;             // which opening of a socket this is (1, 2, 3… per run)
         qint64 unownedHeaderPid = 0;      // the X-Worker-Pid of those, when the server sent one
         std::int64_t lastAnswerNs = 0;
         std::int64_t firstAnswerNs = 0;   // the first byte of this socket's first answer
@@ -107,6 +109,8 @@ private:
     void settleAttribution(Conn& c);
     // Counts an answered request for the process holding its connection.
     void countAttributed(Conn& c, const LoadRecord& r);
+    // Requests per server connection (LoadSummary::perServerConnection), bounded.
+    void countOnServerConnection(qint64 pid, quint64 connection, qint64 requests);
     void cutAtDeadline();
     void reportProgress(std::int64_t now, bool force);
 

@@ -117,9 +117,12 @@ struct LoadSummary
     std::array<std::int64_t, kLoadErrorKinds> errors {};
     QMap<int, std::int64_t> statuses;
     QMap<qint64, std::int64_t> perWorker;   // by X-Worker-Pid
-    std::int64_t serverConnections = 0;     // distinct (pid, X-Connection-Id) pairs seen
-    // Requests per (pid, X-Connection-Id): the routing chart's "by connection"
-    // view. At most 2^20 pairs (later pairs are not counted here).
+    std::int64_t serverConnections = 0;     // distinct (pid, connection) pairs seen
+    // Requests per (pid, X-Connection-Id), or, for a server that does not
+    // number its connections, per (the process holding the connection found through
+    // the OS, the client's count of sockets opened: the same TCP connection
+    // seen from this end): the routing chart's "by connection" view. At
+    // most 2^20 pairs (later pairs are not counted here).
     QHash<QPair<qint64, quint64>, qint64> perServerConnection;
     std::int64_t clientConnectionsOpened = 0;
     std::int64_t bytes = 0;
