@@ -32,6 +32,9 @@ void WorkerTableModel::update(const ChartFeed& feed)
             r.rssMiB = static_cast<double>(last.rssKiB) / 1024.0;
         }
         r.lagMs = feed.lagP99Ms.value(w.index, -1.0); // -1: not known (an external server's loop cannot be seen)
+        r.outside = feed.seenFromOutside;
+        if (r.outside)
+            r.inFlight = -1; // what a process is serving now cannot be seen from outside
         rows.append(r);
     }
     if (rows.size() != m_rows.size()) {
@@ -92,12 +95,15 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
     switch (index.column()) {
     case Index: return r.info.index;
     case Pid: return r.info.pid;
-    case State: return Engine::stateName(r.info.state);
+    case State:
+        if (r.outside) // which program, and its place in the tree
+            return r.info.listens ? tr("%1, listens").arg(r.info.name) : tr("%1, child of %2").arg(r.info.name).arg(r.info.parentPid);
+        return Engine::stateName(r.info.state);
     case Root: return static_cast<qulonglong>(r.byRoute[0]);
     case Main: return static_cast<qulonglong>(r.byRoute[1]);
     case Worker: return static_cast<qulonglong>(r.byRoute[2]);
     case Child: return static_cast<qulonglong>(r.byRoute[3]);
-    case InFlight: return r.inFlight;
+    case InFlight: return r.inFlight < 0 ? QVariant(tr("n/a")) : QVariant(r.inFlight);
     case Rps: return QString::number(r.rps, 'f', 0);
     case LagP99: return r.lagMs < 0 ? tr("n/a") : QString::number(r.lagMs, 'f', 1);
     case Cpu: return QString::number(r.cpuPercent, 'f', 0);

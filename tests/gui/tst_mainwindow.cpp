@@ -642,6 +642,8 @@ void TestMainWindow::aServerTheLabDidNotStartIsAttributed()
     // loop's lag cannot be: "n/a", not 0.
     QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->rowCount(), 3, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->workerModel()->index(1, WorkerTableModel::LagP99).data().toString(), QStringLiteral("n/a"), 10000);
+    QCOMPARE(m_window->workerModel()->index(1, WorkerTableModel::InFlight).data().toString(), QStringLiteral("n/a"));
+    QVERIFY(m_window->workerModel()->index(0, WorkerTableModel::State).data().toString().contains(QStringLiteral("clusterlab-fork")));
     LoadTestPanel* load = m_window->loadTestPanel();
     load->useDuration(false);
     load->setRequests(600);
