@@ -2,6 +2,7 @@
 #include "servecommand.h"
 
 #include "cluster/engine.h"
+#include "platform/eventdispatcher.h"
 #include "experiment/result.h"
 #include "session/sessionrecorder.h"
 #include "platform/socketplatform.h"
@@ -112,7 +113,13 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     const QCommandLineOption faultOpt(QStringLiteral("fault-injection"),
                                       QStringLiteral("Workers accept fault=crash|throw|hang and payload=MiB on /worker and "
                                                      "/child (for experiments; off by default: a 400)."));
-    parser.addOptions({ statsOpt, recordOpt, noTelemetryOpt, faultOpt });
+    const QCommandLineOption dispatcherOpt(
+        QStringLiteral("dispatcher"),
+        QStringLiteral("Native engine: how each worker's event loop waits: %1 (default %2; qt is Qt's own, for "
+                       "comparison).")
+            .arg(platform::eventDispatcherNames().join(QStringLiteral(" or ")), platform::defaultEventDispatcherName()),
+        QStringLiteral("NAME"));
+    parser.addOptions({ statsOpt, recordOpt, noTelemetryOpt, faultOpt, dispatcherOpt });
     QCommandLineOption workerArg(QStringLiteral("worker-arg"), QStringLiteral("Extra argument for every worker."),
                                  QStringLiteral("ARG"));
     workerArg.setFlags(QCommandLineOption::HiddenFromHelp);
@@ -193,6 +200,19 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         }
     }
     config.extraWorkerArgs = parser.values(workerArg);
+    if (parser.isSet(dispatcherOpt)) {
+        const QString name = parser.value(dispatcherOpt);
+        if (config.engine != EngineKind::Native) {
+            std::fprintf(stderr, "clusterlab serve: --dispatcher is for the native engine\n");
+            return 2;
+        }
+        if (!platform::eventDispatcherNames().contains(name)) {
+            std::fprintf(stderr, "clusterlab serve: --dispatcher: expected %s, got '%s'\n",
+                         qPrintable(platform::eventDispatcherNames().join(QStringLiteral(" or "))), qPrintable(name));
+            return 2;
+        }
+        config.extraWorkerArgs << QStringLiteral("--dispatcher") << name;
+    }
     config.faultInjection = parser.isSet(faultOpt);
     config.telemetry = !parser.isSet(noTelemetryOpt);
     if (!config.telemetry && (parser.isSet(statsOpt) || parser.isSet(recordOpt))) {

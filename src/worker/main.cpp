@@ -5,6 +5,7 @@
 // It prints "listening on http://HOST:PORT pid PID" once it accepts.
 // Exit codes: 0 after SIGINT/SIGTERM, 1 runtime failure, 2 bad usage.
 
+#include "platform/eventdispatcher.h"
 #include "platform/processplatform.h"
 #include "platform/signalwatcher.h"
 #include "platform/socketplatform.h"
@@ -13,6 +14,7 @@
 #include "server/workerserver.h"
 #include "version.h"
 
+#include <QAbstractEventDispatcher>
 #include <QCommandLineParser>
 #include <QCoreApplication>
 
@@ -21,12 +23,40 @@
 
 using namespace clusterlab;
 
+namespace {
+// --dispatcher NAME, read before the application exists (its dispatcher is
+// chosen then); the parser below checks the rest.
+QString dispatcherArgument(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--dispatcher" || a == "-dispatcher")
+            return i + 1 < argc ? QString::fromLocal8Bit(argv[i + 1]) : QString();
+        if (a.startsWith("--dispatcher="))
+            return QString::fromLocal8Bit(a.mid(13));
+        if (a == "--")
+            break;
+    }
+    return platform::defaultEventDispatcherName();
+}
+} // namespace
+
 int main(int argc, char** argv)
 {
-    // Qt's own Unix event dispatcher: less work per wake-up than glib's,
-    // and a worker wakes up for every request.
+    // How the event loop waits: epoll on Linux (platform/eventdispatcher.h),
+    // else Qt's own Unix dispatcher, which does less work per wake-up than
+    // glib's (a worker wakes up for every request).
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
+    const QString dispatcherName = dispatcherArgument(argc, argv);
+    QString dispatcherError;
+    QAbstractEventDispatcher* dispatcher = platform::createEventDispatcher(dispatcherName, &dispatcherError);
+    if (!dispatcherError.isEmpty()) {
+        std::fprintf(stderr, "clusterlab-worker: --dispatcher: %s\n", qPrintable(dispatcherError));
+        return 2;
+    }
+    if (dispatcher != nullptr)
+        QCoreApplication::setEventDispatcher(dispatcher); // the application owns it
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("clusterlab-worker"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
@@ -57,6 +87,12 @@ int main(int argc, char** argv)
                                           QStringLiteral("FD"));
     const QCommandLineOption noTelemetryOption(QStringLiteral("no-telemetry"),
                                                QStringLiteral("Send no per-request records (cluster mode)."));
+    const QCommandLineOption dispatcherOption(
+        QStringLiteral("dispatcher"),
+        QStringLiteral("How the event loop waits: %1 (default %2).")
+            .arg(platform::eventDispatcherNames().join(QStringLiteral(", ")), platform::defaultEventDispatcherName()),
+        QStringLiteral("NAME"));
+    parser.addOption(dispatcherOption);
     parser.addOption(servedOption);
     parser.addOption(noTelemetryOption);
     parser.addOption(controlOption);
