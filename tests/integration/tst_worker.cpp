@@ -2,6 +2,7 @@
 // A real clusterlab-worker process on an ephemeral port, driven over real
 // sockets: every route, every error status, pipelining, keep-alive, HEAD,
 // HTTP/1.0, client aborts, the task limit, and no process left behind.
+#include "platform/eventdispatcher.h"
 #include "compute/payload.h"
 #include "rawhttpclient.h"
 #include "workerprocess.h"
@@ -51,6 +52,8 @@ private Q_SLOTS:
     void jsonVariant_data();
     void jsonVariant();
     void healthz();
+    void eitherDispatcherServes_data();
+    void eitherDispatcherServes();
     void badRequestsKeepTheConnection_data();
     void badRequestsKeepTheConnection();
     void notFoundAndMethodNotAllowed();
@@ -338,6 +341,40 @@ void TestWorker::allowedHostNames()
     WorkerProcess bad({ QStringLiteral("--allow-host"), QStringLiteral("evil.example:80") });
     QVERIFY(!bad.start());
     QVERIFY2(bad.stderrText().contains("--allow-host"), bad.stderrText().constData());
+}
+
+void TestWorker::eitherDispatcherServes_data()
+{
+    QTest::addColumn<QString>("dispatcher");
+    for (const QString& name : clusterlab::platform::eventDispatcherNames())
+        QTest::addRow("%s", qPrintable(name)) << name;
+}
+
+// The worker's event loop on each dispatcher this build offers (the epoll
+// one is the default on Linux; --dispatcher qt is Qt's own, for
+// comparison): the loop, the pool and the tasks answer on one kept
+// connection, and a signal stops it cleanly. A name it does not offer is a
+// usage error.
+void TestWorker::eitherDispatcherServes()
+{
+    QFETCH(QString, dispatcher);
+    WorkerProcess worker({ QStringLiteral("--dispatcher"), dispatcher });
+    QVERIFY2(worker.start(), worker.stderrText().constData());
+    RawHttpClient c;
+    QVERIFY(c.connectTo(worker.port()));
+    QVERIFY(c.send(get("/") + get("/main?n=10") + get("/worker?n=10") + get("/child?n=10")));
+    const QByteArray where[] = { "Hello from worker", "on the event loop", "on the thread pool", "in a child process" };
+    for (const QByteArray& w : where) {
+        ParsedResponse r;
+        QVERIFY(c.readResponse(&r));
+        QCOMPARE(r.status, 200);
+        QVERIFY2(r.body.contains(w), r.body.constData());
+    }
+    QCOMPARE(worker.stop(), 0);
+
+    WorkerProcess bad({ QStringLiteral("--dispatcher"), QStringLiteral("select") });
+    QVERIFY(!bad.start());
+    QVERIFY2(bad.stderrText().contains("--dispatcher: expected"), bad.stderrText().constData());
 }
 
 void TestWorker::streamErrorsCloseOnlyThatConnection_data()
