@@ -111,11 +111,19 @@ void HttpResponse::addHeader(const char* name, std::int64_t value)
 
 QByteArray HttpResponse::serialize(bool headOnly) const
 {
+    QByteArray out;
+    serializeInto(&out, headOnly);
+    return out;
+}
+
+void HttpResponse::serializeInto(QByteArray* target, bool headOnly) const
+{
     const QByteArray date = httpDate();
     const char* reason = reasonPhrase(status);
     const qsizetype headMax = 160 + static_cast<qsizetype>(std::strlen(reason)) + date.size() + contentType.size()
         + extraHeaders.size() + stampSize;
-    QByteArray out(headMax + (headOnly ? 0 : body.size()), Qt::Uninitialized);
+    QByteArray& out = *target;
+    out.resize(headMax + (headOnly ? 0 : body.size())); // a buffer used before keeps its storage
     Writer w { out.data() };
     w.put("HTTP/1.1 ", 9);
     w.number(status);
@@ -138,7 +146,6 @@ QByteArray HttpResponse::serialize(bool headOnly) const
     if (!headOnly)
         w.put(body);
     out.truncate(w.p - out.constData());
-    return out;
 }
 
 HttpResponse errorResponse(int status, const QByteArray& reason, bool json)

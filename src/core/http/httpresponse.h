@@ -14,7 +14,7 @@ namespace clusterlab {
 struct HttpResponse
 {
     int status = 200;
-    QByteArray contentType = "text/plain; charset=utf-8";
+    QByteArray contentType = QByteArrayLiteral("text/plain; charset=utf-8"); // static data: no allocation per response
     QByteArray extraHeaders; // "Name: value\r\n" lines, in order (one buffer: no per-header allocation)
     // The identity and timing headers every response carries, written in
     // place (no allocation, no copy until the head is serialised).
@@ -30,6 +30,9 @@ struct HttpResponse
     // Status line, headers (with Content-Length of the body even for HEAD,
     // as RFC 9110 9.3.2 allows) and, unless headOnly, the body.
     QByteArray serialize(bool headOnly = false) const;
+    // The same into `out`, replacing what it held: a buffer used again keeps
+    // its storage (the worker's output path allocates nothing per request).
+    void serializeInto(QByteArray* out, bool headOnly = false) const;
 };
 
 // "OK", "Not Found", ...; "Unknown" for a code we never send.

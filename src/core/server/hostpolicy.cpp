@@ -12,11 +12,13 @@ bool equalsNoCase(const char* a, std::size_t an, const char* b, std::size_t bn)
     return an == bn && qstrnicmp(a, static_cast<qsizetype>(an), b, static_cast<qsizetype>(bn)) == 0;
 }
 
-// The host part of a Host value, lower case, without port or trailing dot;
-// empty when the value is not a host[:port] at all.
-QByteArray hostName(const QByteArray& value)
+// The host part of a Host value, without port or trailing dot, as a view
+// into it (no copy: this runs for every request); empty when the value is
+// not a host[:port] at all. Case is left as it came: compare with
+// equalsNoCase.
+QByteArrayView hostName(QByteArrayView value)
 {
-    QByteArray v = value.trimmed();
+    const QByteArrayView v = value.trimmed();
     qsizetype end = v.size();
     if (v.startsWith('[')) {
         end = v.indexOf(']');
@@ -36,9 +38,9 @@ QByteArray hostName(const QByteArray& value)
                 return {};
         }
     }
-    QByteArray name = v.left(end).toLower();
+    QByteArrayView name = v.first(end);
     if (name.endsWith('.') && !name.startsWith('['))
-        name.chop(1);
+        name = name.chopped(1);
     return name;
 }
 
@@ -85,12 +87,16 @@ HostPolicy::HostPolicy(const QHostAddress& bound, const QStringList& allowedName
     }
 }
 
-bool HostPolicy::allows(const QByteArray& hostValue) const
+bool HostPolicy::allows(QByteArrayView hostValue) const
 {
-    const QByteArray name = hostName(hostValue);
+    const QByteArrayView name = hostName(hostValue);
     if (name.isEmpty())
         return false;
-    return m_names.contains(name) || (m_anyLiteral && isIpLiteral(name));
+    for (const QByteArray& n : m_names) {
+        if (equalsNoCase(name.data(), static_cast<std::size_t>(name.size()), n.constData(), static_cast<std::size_t>(n.size())))
+            return true;
+    }
+    return m_anyLiteral && isIpLiteral(name.toByteArray().toLower()); // not one of ours by name: the rare path
 }
 
 bool HostPolicy::validName(const QString& name)
@@ -154,14 +160,16 @@ HostPolicy::Verdict HostPolicy::check(const HttpRequest& request, bool readOnlyR
     const bool http11 = request.versionMajor > 1 || (request.versionMajor == 1 && request.versionMinor >= 1);
     if (hosts == 0 && http11)
         return Verdict::MissingHost;
-    const QByteArray hostValue = hosts ? QByteArray(host, static_cast<qsizetype>(hostLen)).trimmed() : QByteArray();
+    // Views into the request's header block: nothing is copied for a
+    // request that passes.
+    const QByteArrayView hostValue = hosts ? QByteArrayView(host, static_cast<qsizetype>(hostLen)).trimmed() : QByteArrayView();
     if (hosts && !allows(hostValue))
         return Verdict::ForeignHost;
     if (!foreignFetch && origin != nullptr) {
         // Our own origin is http:// and the Host the browser connected to.
-        const QByteArray o = QByteArray(origin, static_cast<qsizetype>(originLen)).trimmed();
+        const QByteArrayView o = QByteArrayView(origin, static_cast<qsizetype>(originLen)).trimmed();
         foreignFetch = hostValue.isEmpty() || !o.startsWith("http://")
-            || !equalsNoCase(o.constData() + 7, static_cast<std::size_t>(o.size() - 7), hostValue.constData(),
+            || !equalsNoCase(o.data() + 7, static_cast<std::size_t>(o.size() - 7), hostValue.data(),
                              static_cast<std::size_t>(hostValue.size()));
     }
     if (foreignFetch && !readOnlyRoute)

@@ -44,7 +44,7 @@ public:
 
     // True when `hostValue` (a Host header's value, port and all) names
     // this server.
-    bool allows(const QByteArray& hostValue) const;
+    bool allows(QByteArrayView hostValue) const;
     // True when `name` can be given to --allow-host: a DNS name (letters,
     // digits, '-', '.') or an IP literal, with no port.
     static bool validName(const QString& name);

@@ -20,6 +20,8 @@ namespace {
 
 constexpr qsizetype kMaxUnparsed = 64 * 1024;      // our own unparsed input; the kernel holds the rest
 constexpr qint64 kMaxUnwrittenBytes = 256 * 1024;  // stop taking requests while this much is unsent
+constexpr std::size_t kMaxSpareSlots = 8;           // answered requests' slots kept for the next ones
+constexpr qsizetype kMaxKeptOutputBuffer = 64 * 1024; // an output buffer bigger than this is freed once sent
 constexpr int kMaxSlicesPerWrite = 32;             // responses handed to the kernel in one call
 constexpr int kResetProbeMs = 200;                 // half-closed client with answers owed: reset check period
 constexpr int kLingerMs = 2000;                    // drain the client's input after our last byte
@@ -134,7 +136,13 @@ void HttpConnection::destroy()
 
 HttpConnection::Pending* HttpConnection::newSlot()
 {
-    auto owned = std::make_unique<Pending>();
+    std::unique_ptr<Pending> owned;
+    if (!m_spare.empty()) { // cleared when it was put there
+        owned = std::move(m_spare.back());
+        m_spare.pop_back();
+    } else {
+        owned = std::make_unique<Pending>();
+    }
     Pending* slot = owned.get();
     slot->rec.requestSeq = m_server->nextRequestSeq();
     // The response's identity, built once for every use (headers, JSON).
@@ -342,14 +350,19 @@ void HttpConnection::flush()
         ++moved;
         if (slot->closeAfter)
             slot->response.keepAlive = false;
-        Outgoing out;
-        out.bytes = slot->response.serialize(slot->headOnly);
+        Outgoing& out = m_out.pushSlot(); // its buffer, if it had one, is written over
+        slot->response.serializeInto(&out.bytes, slot->headOnly);
+        out.sent = 0;
         out.rec = slot->rec;
         out.rec.status = static_cast<std::uint16_t>(slot->response.status);
         out.rec.bytes = static_cast<std::uint32_t>(out.bytes.size());
         m_outBytes += out.bytes.size();
-        m_out.push_back(std::move(out));
-        if (slot->closeAfter) {
+        const bool closeAfter = slot->closeAfter;
+        if (m_spare.size() < kMaxSpareSlots) {
+            *slot = Pending(); // its task, job flag and body let go now
+            m_spare.push_back(std::move(slot));
+        }
+        if (closeAfter) {
             m_closing = true;
             m_stopParsing = true;
             // Anything after the closing response is never answered.
@@ -387,6 +400,8 @@ void HttpConnection::writeOut()
             sent -= take;
             if (front.sent == front.bytes.size()) {
                 report(front.rec, true);
+                if (front.bytes.capacity() > kMaxKeptOutputBuffer)
+                    front.bytes = QByteArray(); // a big answer's buffer is not kept for the next
                 m_out.pop_front();
             }
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "ringqueue.h"
 #include "http/httprequestparser.h"
 #include "router.h"
 #include "http/httpresponse.h"
@@ -12,7 +13,6 @@
 #include <QTimer>
 
 #include <atomic>
-#include <deque>
 #include <memory>
 
 class QSocketNotifier;
@@ -109,8 +109,11 @@ private:
     HttpRequestParser m_parser;
     QByteArray m_in;
     qsizetype m_inPos = 0;
-    std::deque<std::unique_ptr<Pending>> m_pending;
-    std::deque<Outgoing> m_out;
+    RingQueue<std::unique_ptr<Pending>> m_pending;
+    // Slots of answered requests, kept for the next ones (at most
+    // kMaxSpareSlots): a request on a kept connection allocates none.
+    std::vector<std::unique_ptr<Pending>> m_spare;
+    RingQueue<Outgoing> m_out; // a slot's buffer is serialised into again
     qint64 m_outBytes = 0;   // not yet taken by the kernel
     QTimer m_timer;          // request, idle or linger
     QTimer m_writeTimer;     // output waiting without progress
