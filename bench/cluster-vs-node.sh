@@ -95,6 +95,13 @@ for _ in $(seq 7); do
   sed -nE 's/^\[ *([0-9.]+)\] all 4 workers listening.*/\1/p' "$OUT/start.log" | awk '{print $1*1000}' >>"$OUT/startms"
 done
 
+# The compute limit: fib(30) alone on one core (clusterlab-task's own
+# start/end stamps, median of 21), times the cores: what /main and /worker
+# could serve at best.
+for _ in $(seq 21); do "$BIN/clusterlab-task" 30 | awk '{print ($3-$2)/1e6}' >>"$OUT/fibms"; done
+FIB_MS=$(median <"$OUT/fibms")
+LIMIT=$(awk -v m="$FIB_MS" -v c="$WORKERS" 'BEGIN {printf "%.0f", c*1000/m}')
+
 col() { awk -v c="$2" '{print $c}' "$OUT/$1" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b+0 == 0) print "n/a"; else printf "%.2f×", a/b }'; }
 row() { # label file-suffix goal
@@ -119,6 +126,8 @@ echo "| nginx \`/\` at 1,000 connections, req/s | $(col nginx_1k 1) (p99 $(col n
 echo "| ClusterLab \`/\` at 1,000 connections as a share of nginx | $(ratio "$(col cl_1k 1)" "$(col nginx_1k 1)") (goal ≥ 1.0×; p99 $(col cl_1k 2) ms, goal ≤ nginx's + 2 ms) |"
 echo "| ClusterLab on Qt's dispatcher (\`--dispatcher qt\`), \`/\` at 16 / 1,000, req/s | $(col qt_ 1) (p99 $(col qt_ 2) ms) / $(col qt_1k 1) (p99 $(col qt_1k 2) ms) |"
 echo "| epoll against Qt's dispatcher, \`/\` at 16 / 1,000 | $(ratio "$(col cl_ 1)" "$(col qt_ 1)") / $(ratio "$(col cl_1k 1)" "$(col qt_1k 1)") |"
+echo "| compute limit: fib(30) in $FIB_MS ms on one core × $WORKERS cores, req/s | $LIMIT |"
+echo "| \`/main\` and \`/worker\` as a share of it | $(ratio "$(col cl_main 1)" "$LIMIT") and $(ratio "$(col cl_worker 1)" "$LIMIT") (goals ≥ 0.95× and ≥ 0.90×) |"
 echo "| node processes leaked by the demo's /child, per $CHILD_N requests | $(median <"$OUT/node_leaks") |"
 echo "| task processes left by ClusterLab after all rounds | $CL_LEFT |"
 echo "| idle worker RSS: Node.js demo / ClusterLab | $NODE_RSS MiB / $CL_RSS MiB ($(ratio "$CL_RSS" "$NODE_RSS") of Node's) |"

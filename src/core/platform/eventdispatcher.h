@@ -8,7 +8,7 @@ class QAbstractEventDispatcher;
 
 namespace clusterlab::platform {
 
-// The worker's event dispatcher (DESIGN.md, "The worker"): how its Qt event
+// The worker's event dispatcher (figures: docs/PERFORMANCE.md): how its Qt event
 // loop waits, not what it does. "epoll" (Linux, the default there): socket
 // notifiers stay in the kernel's interest list, a wake-up hands over only
 // what is ready (at most kEpollBatch at a time, each served once per
