@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "benchcommand.h"
+#include "commandline.h"
+#include "version.h"
 
 #include "load/loadsummaryformat.h"
 
@@ -15,6 +17,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QHostAddress>
 #include <QJsonDocument>
@@ -228,6 +231,30 @@ int readBenchFile(const QString& path, BenchFile* run, QString* error)
 // --merge: several runs (e.g. one per load machine) as one. Counters and
 // per-worker tables are summed, histograms added; the duration is the
 // longest run's, requests/s (and bytes/s) the sum of each run's.
+// `bytes` into `path`: "-" is standard output; a file that exists and is
+// not a regular one (/dev/stdout, a pipe) is written in place; anything
+// else through a temporary file that takes the name when complete.
+bool writeWhole(const QString& path, const QByteArray& bytes, QString* why)
+{
+    if (path == QLatin1String("-")) {
+        const bool ok = std::fwrite(bytes.constData(), 1, static_cast<std::size_t>(bytes.size()), stdout) == static_cast<std::size_t>(bytes.size());
+        std::fflush(stdout);
+        *why = QStringLiteral("standard output is closed");
+        return ok;
+    }
+    const QFileInfo info(path);
+    if (info.exists() && !info.isFile() && !info.isDir()) {
+        QFile f(path);
+        const bool ok = f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+        *why = f.errorString();
+        return ok;
+    }
+    QSaveFile f(path);
+    const bool ok = f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size() && f.commit();
+    *why = f.errorString();
+    return ok;
+}
+
 int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
 {
     std::vector<BenchFile> runs(static_cast<std::size_t>(paths.size()));
@@ -323,15 +350,16 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
     if (anyPaced && !allPaced)
         head += QStringLiteral("Note: only some runs were paced (--rate): latency is measured from the intended send time in "
                                "those, from the actual send in the others.\n");
-    std::fputs(qPrintable(head + QLatin1Char('\n') + summaryToText(config, s)), stdout);
-    std::fflush(stdout);
+    std::FILE* text = jsonPath == QLatin1String("-") ? stderr : stdout; // the JSON takes standard output
+    std::fputs(qPrintable(head + QLatin1Char('\n') + summaryToText(config, s)), text);
+    std::fflush(text);
     if (!jsonPath.isEmpty()) {
         QJsonObject o = summaryToJson(config, s);
         o.insert(QStringLiteral("merged"), QJsonObject { { QStringLiteral("runs"), static_cast<qint64>(runs.size()) },
                                                          { QStringLiteral("files"), files } });
-        QSaveFile f(jsonPath);
-        if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(o).toJson()) < 0 || !f.commit()) {
-            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(jsonPath), qPrintable(f.errorString()));
+        QString why;
+        if (!writeWhole(jsonPath, QJsonDocument(o).toJson(), &why)) {
+            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(jsonPath), qPrintable(why));
             return 1;
         }
     }
@@ -370,13 +398,16 @@ int runBench(const QStringList& args)
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("URL"), QStringLiteral("http://host[:port]/path"));
     const QCommandLineOption nOpt(QStringLiteral("n"), QStringLiteral("Number of requests (default 200)."), QStringLiteral("N"));
-    const QCommandLineOption zOpt(QStringLiteral("z"), QStringLiteral("Duration in seconds, instead of -n."), QStringLiteral("SECONDS"));
+    const QCommandLineOption zOpt(QStringLiteral("z"), QStringLiteral("Duration instead of -n: 10 or 10s, 500ms, 2m, 1h."), QStringLiteral("DURATION"));
+    const QCommandLineOption headerOpt(QStringLiteral("H"), QStringLiteral("Add a request header, 'Name: value' (repeatable)."), QStringLiteral("HEADER"));
+    const QCommandLineOption methodOpt(QStringLiteral("m"), QStringLiteral("Method: GET (default), HEAD, POST, PUT, PATCH, DELETE or OPTIONS."), QStringLiteral("METHOD"));
+    const QCommandLineOption dataOpt(QStringLiteral("d"), QStringLiteral("Request body, sent with every request (with Content-Length; at most 16 MiB)."), QStringLiteral("DATA"));
     const QCommandLineOption cOpt(QStringLiteral("c"), QStringLiteral("Connections (default 50, at most N)."), QStringLiteral("CONNECTIONS"));
     const QCommandLineOption noKa(QStringLiteral("no-keepalive"), QStringLiteral("A new connection per request."));
     const QCommandLineOption rateOpt(QStringLiteral("rate"), QStringLiteral("Requests/s overall (latency corrected for coordinated omission)."), QStringLiteral("R"));
     const QCommandLineOption routeOpt(QStringLiteral("route"), QStringLiteral("Add PATH[:WEIGHT] to a route mix (replaces the URL's path)."), QStringLiteral("PATH[:WEIGHT]"));
     const QCommandLineOption timeoutOpt(QStringLiteral("timeout"), QStringLiteral("Per-request timeout in seconds (default 30)."), QStringLiteral("S"));
-    const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Write the summary as JSON."), QStringLiteral("FILE"));
+    const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Write the summary as JSON (- : to standard output, the text summary then to standard error)."), QStringLiteral("FILE"));
     const QCommandLineOption csvOpt(QStringLiteral("csv"), QStringLiteral("Write one row per request."), QStringLiteral("FILE"));
     const QCommandLineOption seedOpt(QStringLiteral("seed"), QStringLiteral("Seed of the route draw (printed; the same seed repeats a run's sequence of routes)."), QStringLiteral("S"));
     const QCommandLineOption hdrLogOpt(QStringLiteral("hdr-log"), QStringLiteral("Write the latency as an HdrHistogram interval log (one interval per second, µs)."), QStringLiteral("FILE"));
@@ -389,21 +420,22 @@ int runBench(const QStringList& args)
                                           QStringLiteral("Find which process on this machine served each connection, through the operating "
                                                          "system (any local server, unchanged): a per-process table in the summary, "
                                                          "--json and --session."));
-    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, jsonOpt, csvOpt, seedOpt, hdrLogOpt, sessionOpt, mergeOpt,
-                        attributeOpt });
+    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, headerOpt, methodOpt, dataOpt, jsonOpt, csvOpt,
+                        seedOpt, hdrLogOpt, sessionOpt, mergeOpt, attributeOpt });
     auto usage = [](const QString& message) {
-        std::fprintf(stderr, "clusterlab bench: %s\n(see clusterlab bench --help)\n", qPrintable(message));
+        const QByteArray program = QCoreApplication::applicationName().toLocal8Bit();
+        std::fprintf(stderr, "%s bench: %s\n(see %s bench --help)\n", program.constData(), qPrintable(message), program.constData());
         return 2;
     };
     if (!parser.parse(QStringList { QStringLiteral("clusterlab bench") } + args))
         return usage(parser.errorText());
     if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) { // Qt lists --help-all beside --help
-        std::fputs(qPrintable(parser.helpText()), stdout);
+        std::fputs(qPrintable(subcommandHelp(parser, QStringLiteral("bench"))), stdout);
         return 0;
     }
     if (parser.isSet(mergeOpt)) {
-        for (const QCommandLineOption* o : { &nOpt, &zOpt, &cOpt, &noKa, &rateOpt, &routeOpt, &timeoutOpt, &csvOpt, &seedOpt, &hdrLogOpt, &sessionOpt,
-                                             &attributeOpt }) {
+        for (const QCommandLineOption* o : { &nOpt, &zOpt, &cOpt, &noKa, &rateOpt, &routeOpt, &timeoutOpt, &headerOpt, &methodOpt, &dataOpt,
+                                             &csvOpt, &seedOpt, &hdrLogOpt, &sessionOpt, &attributeOpt }) {
             if (parser.isSet(*o))
                 return usage(QStringLiteral("--merge takes bench JSON files (and --json FILE), not %1%2")
                                  .arg(o->names().constFirst().size() == 1 ? QStringLiteral("-") : QStringLiteral("--"), o->names().constFirst()));
@@ -422,10 +454,8 @@ int runBench(const QStringList& args)
         return usage(QStringLiteral("-n and -z exclude each other"));
     bool ok = true;
     if (parser.isSet(zOpt)) {
-        const double z = parser.value(zOpt).toDouble(&ok);
-        if (!ok || z <= 0 || z > 86400)
-            return usage(QStringLiteral("-z: expected seconds > 0, got '%1'").arg(parser.value(zOpt)));
-        config.durationMs = static_cast<std::int64_t>(z * 1000);
+        if (!parseDurationSpec(parser.value(zOpt), &config.durationMs, &error))
+            return usage(QStringLiteral("-z: ") + error);
     } else {
         config.requests = parser.isSet(nOpt) ? parser.value(nOpt).toLongLong(&ok) : 200;
         if (!ok || config.requests < 1)
@@ -463,6 +493,16 @@ int runBench(const QStringList& args)
             config.routes.append(r);
         }
     }
+    for (const QString& spec : parser.values(headerOpt)) {
+        QPair<QByteArray, QByteArray> h;
+        if (!parseHeaderSpec(spec, &h, &error))
+            return usage(error);
+        config.headers.append(h);
+    }
+    if (parser.isSet(methodOpt))
+        config.method = parser.value(methodOpt).toUpper().toLatin1();
+    if (parser.isSet(dataOpt))
+        config.body = parser.value(dataOpt).toUtf8();
     if (parser.isSet(attributeOpt)) {
         if (!isAddressOfThisMachine(config.host))
             return usage(QStringLiteral("--attribute finds the serving process on this machine: '%1' is not one of its addresses")
@@ -554,13 +594,22 @@ int runBench(const QStringList& args)
             QCoreApplication::exit(1);
             return;
         }
-        std::fputs(qPrintable(summaryToText(config, s)), stdout);
-        std::fflush(stdout);
+        // The JSON on standard output takes it: the text goes to standard error.
+        const bool jsonToStdout = parser.isSet(jsonOpt) && parser.value(jsonOpt) == QLatin1String("-");
+        std::fputs(qPrintable(summaryToText(config, s)), jsonToStdout ? stderr : stdout);
+        std::fflush(jsonToStdout ? stderr : stdout);
         if (parser.isSet(jsonOpt)) {
-            QSaveFile f(parser.value(jsonOpt));
-            if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(summaryToJson(config, s)).toJson()) < 0 || !f.commit()) {
-                std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(jsonOpt)),
-                             qPrintable(f.errorString()));
+            QJsonObject json = summaryToJson(config, s);
+            // Which program wrote it, and when the run began (wall clock, UTC).
+            json.insert(QStringLiteral("program"), QCoreApplication::applicationName());
+            json.insert(QStringLiteral("version"), QStringLiteral(CLUSTERLAB_VERSION));
+            json.insert(QStringLiteral("startedUtc"),
+                        QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(epochSecondsOf(s.startNs) * 1000.0))
+                            .toUTC()
+                            .toString(Qt::ISODateWithMs));
+            QString why;
+            if (!writeWhole(parser.value(jsonOpt), QJsonDocument(json).toJson(), &why)) {
+                std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(jsonOpt)), qPrintable(why));
                 exitCode = 1;
             }
         }
@@ -582,6 +631,11 @@ int runBench(const QStringList& args)
         }
         if (s.succeeded == 0 && s.failed > 0 && s.errors[static_cast<int>(LoadError::Refused)] == s.failed) {
             std::fprintf(stderr, "clusterlab bench: the target refused every connection\n");
+            exitCode = 1;
+        } else if (s.sent > 0 && !s.cancelled && s.succeeded - nonSuccessResponses(s) == 0) {
+            // Nothing succeeded: every request failed or was answered 4xx or 5xx.
+            std::fprintf(stderr, "clusterlab bench: no request succeeded (%lld answered 4xx or 5xx, %lld failed)\n",
+                         static_cast<long long>(nonSuccessResponses(s)), static_cast<long long>(s.failed));
             exitCode = 1;
         }
         QCoreApplication::exit(exitCode);

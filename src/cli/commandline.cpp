@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commandline.h"
 
+#include <QCommandLineParser>
+
 #include "benchcommand.h"
 #include "experimentcommand.h"
 #include "observecommand.h"
@@ -61,6 +63,17 @@ ApplicationFactory& experimentFactory()
 void setExperimentApplicationFactory(ApplicationFactory factory)
 {
     experimentFactory() = std::move(factory);
+}
+
+QString subcommandHelp(const QCommandLineParser& parser, const QString& subcommand)
+{
+    const QString text = parser.helpText();
+    const qsizetype eol = text.indexOf(QLatin1Char('\n'));
+    QString first = eol < 0 ? text : text.left(eol);
+    const qsizetype options = first.indexOf(QLatin1String(" [options]"));
+    if (first.startsWith(QLatin1String("Usage: ")) && options > 0)
+        first = QStringLiteral("Usage: %1 %2").arg(QCoreApplication::applicationName(), subcommand) + first.mid(options);
+    return eol < 0 ? first : first + text.mid(eol);
 }
 
 std::optional<int> runCommandLine(int argc, char** argv, const char* program, bool hasWindow)

@@ -5,7 +5,9 @@
 #include <memory>
 #include <optional>
 
+class QCommandLineParser;
 class QCoreApplication;
+class QString;
 
 namespace clusterlab {
 
@@ -22,5 +24,10 @@ std::optional<int> runCommandLine(int argc, char** argv, const char* program, bo
 // outlive the application). Without one, a QCoreApplication is made.
 using ApplicationFactory = std::function<std::unique_ptr<QCoreApplication>(int& argc, char** argv)>;
 void setExperimentApplicationFactory(ApplicationFactory factory);
+
+// A subcommand's --help: Qt's text with its usage line naming the program
+// and the subcommand ("Usage: clusterlab-cli bench [options] URL"), not the
+// executable's full path alone.
+QString subcommandHelp(const QCommandLineParser& parser, const QString& subcommand);
 
 } // namespace clusterlab

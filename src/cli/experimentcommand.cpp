@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "commandline.h"
 #include "experimentcommand.h"
 
 #include "experiment/experiments.h"
@@ -116,7 +117,7 @@ int runExperiment(const QStringList& args)
         return 2;
     }
     if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) { // Qt lists --help-all beside --help
-        std::fputs(qPrintable(parser.helpText()), stdout);
+        std::fputs(qPrintable(subcommandHelp(parser, QStringLiteral("experiment"))), stdout);
         return 0;
     }
     if (parser.isSet(list)) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "commandline.h"
 #include "observecommand.h"
 
 #include "platform/attribution.h"
@@ -160,7 +161,7 @@ int runObserve(const QStringList& allArgs)
     if (!parser.parse(QStringList { QStringLiteral("clusterlab observe") } + args))
         return usage(parser.errorText());
     if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
+        std::fputs(qPrintable(subcommandHelp(parser, QStringLiteral("observe"))), stdout);
         return 0;
     }
     if (!parser.positionalArguments().isEmpty())

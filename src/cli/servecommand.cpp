@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "commandline.h"
 #include "servecommand.h"
 
 #include "cluster/engine.h"
@@ -134,7 +135,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         return 2;
     }
     if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) { // Qt lists --help-all beside --help
-        std::fputs(qPrintable(parser.helpText()), stdout);
+        std::fputs(qPrintable(subcommandHelp(parser, QStringLiteral("serve"))), stdout);
         return 0;
     }
     if (!parser.positionalArguments().isEmpty()) {

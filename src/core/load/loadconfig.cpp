@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "loadconfig.h"
 
+#include <cstring>
+
 #include <QStringList>
 #include <QUrl>
 
@@ -59,7 +61,77 @@ QString LoadConfig::validate() const
         return QStringLiteral("the rate cannot be negative");
     if (timeoutMs < 1)
         return QStringLiteral("the timeout must be positive");
+    static const QByteArrayList methods { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS" };
+    if (!methods.contains(method))
+        return QStringLiteral("the method must be one of %1, not '%2'")
+            .arg(QString::fromLatin1(methods.join(", ")), QString::fromLatin1(method));
+    if (body.size() > kMaxBody)
+        return QStringLiteral("the request body may be at most %1 MiB").arg(kMaxBody >> 20);
+    for (const auto& h : headers) {
+        QPair<QByteArray, QByteArray> checked;
+        QString why;
+        if (!parseHeaderSpec(QString::fromLatin1(h.first + ": " + h.second), &checked, &why))
+            return why;
+    }
     return QString();
+}
+
+bool parseHeaderSpec(const QString& spec, QPair<QByteArray, QByteArray>* out, QString* error)
+{
+    const QByteArray s = spec.toUtf8();
+    const qsizetype colon = s.indexOf(':');
+    const QByteArray name = colon > 0 ? s.left(colon) : QByteArray();
+    const QByteArray value = colon > 0 ? s.mid(colon + 1).trimmed() : QByteArray();
+    static const char kToken[] = "!#$%&'*+-.^_`|~";
+    bool token = !name.isEmpty();
+    for (char c : name)
+        token = token && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || std::strchr(kToken, c) != nullptr);
+    if (!token) {
+        *error = QStringLiteral("-H: expected 'Name: value', got '%1'").arg(spec);
+        return false;
+    }
+    for (char c : value) {
+        if (c == '\r' || c == '\n' || c == '\0') {
+            *error = QStringLiteral("-H: a header value cannot hold a line break");
+            return false;
+        }
+    }
+    for (const char* own : { "host", "content-length", "transfer-encoding", "connection" }) {
+        if (name.compare(own, Qt::CaseInsensitive) == 0) {
+            *error = QStringLiteral("-H: %1 is written by the load generator itself").arg(QString::fromLatin1(name));
+            return false;
+        }
+    }
+    *out = { name, value };
+    return true;
+}
+
+bool parseDurationSpec(const QString& spec, std::int64_t* ms, QString* error)
+{
+    const QString s = spec.trimmed().toLower();
+    double factor = 1000; // seconds by default
+    QString number = s;
+    if (s.endsWith(QLatin1String("ms"))) {
+        factor = 1;
+        number.chop(2);
+    } else if (s.endsWith(QLatin1Char('s'))) {
+        number.chop(1);
+    } else if (s.endsWith(QLatin1Char('m'))) {
+        factor = 60000;
+        number.chop(1);
+    } else if (s.endsWith(QLatin1Char('h'))) {
+        factor = 3600000;
+        number.chop(1);
+    }
+    bool ok = false;
+    const double v = number.toDouble(&ok);
+    const double total = v * factor;
+    if (!ok || !(total >= 1) || total > 86400000.0) {
+        *error = QStringLiteral("expected a duration from 1 ms to a day, such as 10, 10s, 500ms, 2m or 1h, not '%1'").arg(spec);
+        return false;
+    }
+    *ms = static_cast<std::int64_t>(total);
+    return true;
 }
 
 bool parseRouteSpec(const QString& spec, RouteWeight* out, QString* error)

@@ -19,6 +19,8 @@ struct RouteWeight
 // What a load test sends. Value type.
 struct LoadConfig
 {
+    static constexpr qsizetype kMaxBody = 16 << 20; // a request body's bytes, at most
+
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 80;
     QList<RouteWeight> routes;          // the mix: each request's route drawn at random by weight
@@ -30,6 +32,8 @@ struct LoadConfig
     double rate = 0;                    // requests/s overall, 0 = as fast as possible
     int timeoutMs = 30000;              // per request
     QList<QPair<QByteArray, QByteArray>> headers; // extra request headers
+    QByteArray method = QByteArrayLiteral("GET");   // GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS
+    QByteArray body;                    // sent with every request (Content-Length), empty: none
     bool keepRecords = true;            // one LoadRecord per request, for export
     bool attribute = false;             // find each connection's serving process through the OS (a local server)
     int attributionProcessLimit = 4096; // processes itemised; connections of further ones are counted together
@@ -47,5 +51,12 @@ struct LoadConfig
 bool parseRouteSpec(const QString& spec, RouteWeight* out, QString* error);
 // Comma-separated specs ("/:4, /main?n=24:1"); empty parts are skipped.
 bool parseRouteMix(const QString& text, QList<RouteWeight>* out, QString* error);
+// "Name: value" (bench -H): a header the load generator may add. False with
+// a one-line reason (not a header; one the generator writes itself: Host,
+// Content-Length, Transfer-Encoding, Connection).
+bool parseHeaderSpec(const QString& spec, QPair<QByteArray, QByteArray>* out, QString* error);
+// "10", "10s", "1.5s", "500ms", "2m", "1h" -> milliseconds (bench -z).
+// False with a one-line reason.
+bool parseDurationSpec(const QString& spec, std::int64_t* ms, QString* error);
 
 } // namespace clusterlab

@@ -61,12 +61,15 @@ LoadEngine::LoadEngine(const LoadConfig& config, const loadplatform::Address& ad
         = (m_config.port == 80 ? m_config.host : m_config.host + QLatin1Char(':') + QString::number(m_config.port)).toLatin1();
     std::vector<int> weights;
     for (const RouteWeight& r : m_config.routes) {
-        QByteArray req = "GET " + r.path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nUser-Agent: clusterlab-bench\r\n";
+        QByteArray req = m_config.method + ' ' + r.path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nUser-Agent: clusterlab-bench\r\n";
         for (const auto& h : m_config.headers)
             req += h.first + ": " + h.second + "\r\n";
+        if (!m_config.body.isEmpty() || m_config.method == "POST" || m_config.method == "PUT" || m_config.method == "PATCH")
+            req += "Content-Length: " + QByteArray::number(m_config.body.size()) + "\r\n";
         if (!m_config.keepAlive)
             req += "Connection: close\r\n";
         req += "\r\n";
+        req += m_config.body;
         m_requests.emplace_back(req.constData(), static_cast<std::size_t>(req.size()));
         weights.push_back(r.weight);
     }
@@ -151,7 +154,7 @@ int LoadEngine::onHeadersComplete(llhttp_t* p)
     Conn* c = connOf(p);
     c->rec.status = p->status_code;
     c->responseKeepAlive = llhttp_should_keep_alive(p) != 0;
-    return 0;
+    return c->headRequests ? 1 : 0; // 1: no body follows (the answer to HEAD)
 }
 
 int LoadEngine::onMessageComplete(llhttp_t* p)
@@ -548,8 +551,10 @@ LoadSummary LoadEngine::run()
     m_spin = m_pacer.paced() && m_config.rate <= 1000.0;
     m_summary.constantRate = m_pacer.paced();
     m_conns.resize(static_cast<std::size_t>(m_config.connections));
-    for (std::size_t i = 0; i < m_conns.size(); ++i)
+    for (std::size_t i = 0; i < m_conns.size(); ++i) {
         m_conns[i].index = static_cast<int>(i);
+        m_conns[i].headRequests = m_config.method == "HEAD";
+    }
 
     const std::int64_t timeoutNs = static_cast<std::int64_t>(m_config.timeoutMs) * kMs;
     for (;;) {

@@ -53,6 +53,7 @@ private:
     struct Conn
     {
         int index = 0;
+        bool headRequests = false;      // answers carry no body (the method is HEAD)
         qintptr fd = -1;
         State state = State::Idle;
         llhttp_t parser {};

@@ -101,6 +101,12 @@ QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s)
     target.insert(QStringLiteral("routes"), routes);
     target.insert(QStringLiteral("connections"), config.connections);
     target.insert(QStringLiteral("keepAlive"), config.keepAlive);
+    target.insert(QStringLiteral("method"), QString::fromLatin1(config.method));
+    QJsonArray headers;
+    for (const auto& h : config.headers)
+        headers.append(QString::fromLatin1(h.first + ": " + h.second));
+    target.insert(QStringLiteral("headers"), headers);
+    target.insert(QStringLiteral("bodyBytes"), static_cast<qint64>(config.body.size()));
     target.insert(QStringLiteral("rate"), config.rate);
     target.insert(QStringLiteral("requests"), static_cast<qint64>(config.requests));
     target.insert(QStringLiteral("durationMs"), static_cast<qint64>(config.durationMs));
@@ -157,17 +163,39 @@ QByteArray csvHeader()
            "latency_ms,service_ms,status,bytes,worker_pid,server_connection_id,error\n";
 }
 
+QByteArray csvField(const QByteArray& text)
+{
+    // RFC 4180: a field holding a comma, a quote or a line break is quoted,
+    // its quotes doubled (a route such as /child?n=15,x:1).
+    if (!text.contains(',') && !text.contains('"') && !text.contains('\n') && !text.contains('\r'))
+        return text;
+    QByteArray quoted = text;
+    quoted.replace("\"", "\"\"");
+    return '"' + quoted + '"';
+}
+
 QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& r)
 {
     char line[512];
+    const QByteArray route = csvField(config.routes.value(r.route).path.left(256));
     const int n = std::snprintf(
         line, sizeof line, "%lld,%s,%u,%lld,%lld,%lld,%lld,%lld,%.3f,%.3f,%u,%u,%lld,%llu,%s\n",
-        static_cast<long long>(seq), config.routes.value(r.route).path.constData(), r.clientConnection,
+        static_cast<long long>(seq), route.constData(), r.clientConnection,
         static_cast<long long>(r.intendedNs), static_cast<long long>(r.startNs), static_cast<long long>(r.connectNs),
         static_cast<long long>(r.firstByteNs), static_cast<long long>(r.endNs), ms(r.endNs - r.intendedNs),
         ms(r.endNs - r.startNs), r.status, r.bytes, static_cast<long long>(r.workerPid),
         static_cast<unsigned long long>(r.serverConnectionId), errorKindName(r.error));
     return QByteArray(line, n);
+}
+
+std::int64_t nonSuccessResponses(const LoadSummary& s)
+{
+    std::int64_t n = 0;
+    for (auto it = s.statuses.cbegin(); it != s.statuses.cend(); ++it) {
+        if (it.key() < 200 || it.key() >= 400)
+            n += it.value();
+    }
+    return n;
 }
 
 QString summaryToText(const LoadConfig& config, const LoadSummary& s)
@@ -179,7 +207,12 @@ QString summaryToText(const LoadConfig& config, const LoadSummary& s)
     const double secs = static_cast<double>(s.durationNs) / 1e9;
     out << "Summary:\n";
     out.setRealNumberPrecision(2);
-    out << "  Success rate:  " << (s.sent ? 100.0 * static_cast<double>(s.succeeded) / static_cast<double>(s.sent) : 0.0) << "%\n";
+    // A success is an answer in the 2xx or 3xx range; a 4xx or 5xx answer
+    // arrived, but did not succeed (ab's "Non-2xx responses", hey's codes).
+    const std::int64_t httpErrors = nonSuccessResponses(s);
+    out << "  Success rate:  "
+        << (s.sent ? 100.0 * static_cast<double>(s.succeeded - httpErrors) / static_cast<double>(s.sent) : 0.0) << "%"
+        << (httpErrors > 0 ? QStringLiteral("  (%1 answers of 4xx or 5xx)").arg(httpErrors) : QString()) << "\n";
     out.setRealNumberPrecision(4);
     out << "  Total:         " << secs << " s" << (s.cancelled ? "  (cancelled)" : "") << "\n";
     out << "  Slowest:       " << latency.maxMs() << " ms\n";
