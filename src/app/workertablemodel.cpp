@@ -33,8 +33,6 @@ void WorkerTableModel::update(const ChartFeed& feed)
         }
         r.lagMs = feed.lagP99Ms.value(w.index, -1.0); // -1: not known (an external server's loop cannot be seen)
         r.outside = feed.seenFromOutside;
-        if (r.outside)
-            r.inFlight = -1; // what a process is serving now cannot be seen from outside
         rows.append(r);
     }
     if (rows.size() != m_rows.size()) {
@@ -103,7 +101,7 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
     case Main: return static_cast<qulonglong>(r.byRoute[1]);
     case Worker: return static_cast<qulonglong>(r.byRoute[2]);
     case Child: return static_cast<qulonglong>(r.byRoute[3]);
-    case InFlight: return r.inFlight < 0 ? QVariant(tr("n/a")) : QVariant(r.inFlight);
+    case InFlight: return r.outside ? QVariant(tr("n/a")) : QVariant(r.inFlight); // not seen from outside
     case Rps: return QString::number(r.rps, 'f', 0);
     case LagP99: return r.lagMs < 0 ? tr("n/a") : QString::number(r.lagMs, 'f', 1);
     case Cpu: return QString::number(r.cpuPercent, 'f', 0);

@@ -34,8 +34,8 @@ private:
     {
         Engine::WorkerInfo info;
         std::array<std::uint64_t, 4> byRoute {};
-        int inFlight = 0; // -1: not known (seen from outside)
-        bool outside = false; // a process of a server the lab did not start
+        int inFlight = 0;
+        bool outside = false; // a process of a server the lab did not start: in flight and lag not known
         double rps = 0;
         double lagMs = -1; // -1: not known
         double cpuPercent = 0;

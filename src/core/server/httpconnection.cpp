@@ -21,7 +21,12 @@ namespace {
 constexpr qsizetype kMaxUnparsed = 64 * 1024;      // our own unparsed input; the kernel holds the rest
 constexpr qint64 kMaxUnwrittenBytes = 256 * 1024;  // stop taking requests while this much is unsent
 constexpr std::size_t kMaxSpareSlots = 8;           // answered requests' slots kept for the next ones
-constexpr qsizetype kMaxKeptOutputBuffer = 64 * 1024; // an output buffer bigger than this is freed once sent
+// An output slot's buffer is kept for the next response up to this size
+// (a `/` answer is ~0.5 KiB). The buffers kept hold what was queued at the
+// peak, and the queue stops growing at kMaxUnwrittenBytes (a client that
+// stops reading), so a connection keeps at most about that much, plus one
+// response. A bigger buffer is freed once sent.
+constexpr qsizetype kMaxKeptOutputBuffer = 4 * 1024;
 constexpr int kMaxSlicesPerWrite = 32;             // responses handed to the kernel in one call
 constexpr int kResetProbeMs = 200;                 // half-closed client with answers owed: reset check period
 constexpr int kLingerMs = 2000;                    // drain the client's input after our last byte
