@@ -9,6 +9,7 @@
 #include "load/hdrlog.h"
 #include "experiment/result.h"
 #include "load/loadgenerator.h"
+#include "load/threshold.h"
 #include "session/sessionrecorder.h"
 #include "platform/processplatform.h"
 #include "platform/signalwatcher.h"
@@ -23,6 +24,7 @@
 #include <QJsonDocument>
 #include <QNetworkInterface>
 #include <QJsonParseError>
+#include <QRandomGenerator>
 #include <QSaveFile>
 #include <QTcpSocket>
 #include <QTextStream>
@@ -32,48 +34,89 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <vector>
 
 
 namespace clusterlab {
 
 namespace {
 
-bool isTerminal()
-{
-    return platform::stdoutIsTerminal();
-}
-
 // Rows go to the file as requests complete (on the generator's thread),
 // through a 1 MiB buffer: a run of any length holds no record in memory.
+// "-" is standard output; a file that exists and is not a regular one
+// (/dev/stdout, a pipe) is written in place; anything else through a
+// temporary file that takes the name when the run is complete.
 class CsvStream
 {
 public:
-    CsvStream(const QString& path, const LoadConfig& config)
-        : m_file(path)
+    CsvStream(const QString& path, const LoadConfig& config, QByteArray runColumns)
+        : m_path(path)
         , m_config(config)
+        , m_runColumns(std::move(runColumns))
     {
     }
-    bool open() { return m_file.open(QIODevice::WriteOnly) && write(csvHeader()); }
+    bool open()
+    {
+        const QFileInfo info(m_path);
+        if (m_path == QLatin1String("-")) {
+            auto out = std::make_unique<QFile>();
+            if (!out->open(stdout, QIODevice::WriteOnly))
+                return fail(out->errorString());
+            m_file = std::move(out);
+        } else if (info.exists() && !info.isFile() && !info.isDir()) {
+            auto out = std::make_unique<QFile>(m_path);
+            if (!out->open(QIODevice::WriteOnly))
+                return fail(out->errorString());
+            m_file = std::move(out);
+        } else {
+            auto out = std::make_unique<QSaveFile>(m_path);
+            if (!out->open(QIODevice::WriteOnly))
+                return fail(out->errorString());
+            m_save = out.get();
+            m_file = std::move(out);
+        }
+        return write(csvHeader());
+    }
     void add(const LoadRecord& r)
     {
-        m_buffer += csvRow(m_config, ++m_seq, r);
+        m_buffer += csvRow(m_config, ++m_seq, r, m_runColumns);
         if (m_buffer.size() > (1 << 20) && write(m_buffer))
             m_buffer.clear();
     }
-    bool commit() { return write(m_buffer) && m_file.commit(); }
-    QString errorString() const { return m_file.errorString(); }
+    bool commit()
+    {
+        if (!write(m_buffer))
+            return false;
+        m_buffer.clear();
+        if (m_save)
+            return m_save->commit() || fail(m_save->errorString());
+        return m_file->flush() || fail(m_file->errorString());
+    }
+    QString errorString() const { return m_error; }
 
 private:
+    bool fail(const QString& why)
+    {
+        m_ok = false;
+        if (m_error.isEmpty())
+            m_error = why;
+        return false;
+    }
     bool write(const QByteArray& bytes)
     {
-        m_ok = m_ok && m_file.write(bytes) == bytes.size();
+        if (m_ok && m_file->write(bytes) != bytes.size())
+            fail(m_file->errorString());
         return m_ok;
     }
-    QSaveFile m_file;
+    QString m_path;
+    std::unique_ptr<QFileDevice> m_file;
+    QSaveFile* m_save = nullptr; // m_file, when it is a QSaveFile
     const LoadConfig& m_config;
+    QByteArray m_runColumns;
     QByteArray m_buffer;
     std::int64_t m_seq = 0;
     bool m_ok = true;
+    QString m_error;
 };
 
 } // namespace
@@ -399,16 +442,29 @@ int runBench(const QStringList& args)
     parser.addPositionalArgument(QStringLiteral("URL"), QStringLiteral("http://host[:port]/path"));
     const QCommandLineOption nOpt(QStringLiteral("n"), QStringLiteral("Number of requests (default 200)."), QStringLiteral("N"));
     const QCommandLineOption zOpt(QStringLiteral("z"), QStringLiteral("Duration instead of -n: 10 or 10s, 500ms, 2m, 1h."), QStringLiteral("DURATION"));
-    const QCommandLineOption headerOpt(QStringLiteral("H"), QStringLiteral("Add a request header, 'Name: value' (repeatable)."), QStringLiteral("HEADER"));
-    const QCommandLineOption methodOpt(QStringLiteral("m"), QStringLiteral("Method: GET (default), HEAD, POST, PUT, PATCH, DELETE or OPTIONS."), QStringLiteral("METHOD"));
-    const QCommandLineOption dataOpt(QStringLiteral("d"), QStringLiteral("Request body, sent with every request (with Content-Length; at most 16 MiB)."), QStringLiteral("DATA"));
+    const QCommandLineOption headerOpt(QStringList { QStringLiteral("H"), QStringLiteral("header") },
+                                       QStringLiteral("Add a request header, 'Name: value' (repeatable)."), QStringLiteral("HEADER"));
+    const QCommandLineOption methodOpt(QStringList { QStringLiteral("m"), QStringLiteral("method") },
+                                       QStringLiteral("Method: GET (default), HEAD, POST, PUT, PATCH, DELETE or OPTIONS."), QStringLiteral("METHOD"));
+    const QCommandLineOption dataOpt(QStringList { QStringLiteral("d"), QStringLiteral("body") },
+                                     QStringLiteral("Request body, sent with every request (with Content-Length; at most 16 MiB)."), QStringLiteral("DATA"));
+    const QCommandLineOption bodyFileOpt(QStringLiteral("body-file"), QStringLiteral("Request body read from FILE (instead of -d; at most 16 MiB)."),
+                                         QStringLiteral("FILE"));
+    const QCommandLineOption failOnOpt(QStringLiteral("fail-on"),
+                                       QStringLiteral("Exit 1 when EXPR holds for the run, naming it (repeatable): p50 p90 p99 p99.9 min "
+                                                      "mean max against a time (p99>50ms), errors against a share or count (errors>0.1%), "
+                                                      "rps against requests/s (rps<1000), status!=2xx or status==5xx."),
+                                       QStringLiteral("EXPR"));
+    const QCommandLineOption quietOpt(QStringList { QStringLiteral("q"), QStringLiteral("quiet") },
+                                      QStringLiteral("No summary and no progress: only errors and crossed thresholds (on standard error)."));
+    const QCommandLineOption noProgressOpt(QStringLiteral("no-progress"), QStringLiteral("No progress line (shown only on a terminal)."));
     const QCommandLineOption cOpt(QStringLiteral("c"), QStringLiteral("Connections (default 50, at most N)."), QStringLiteral("CONNECTIONS"));
     const QCommandLineOption noKa(QStringLiteral("no-keepalive"), QStringLiteral("A new connection per request."));
     const QCommandLineOption rateOpt(QStringLiteral("rate"), QStringLiteral("Requests/s overall (latency corrected for coordinated omission)."), QStringLiteral("R"));
     const QCommandLineOption routeOpt(QStringLiteral("route"), QStringLiteral("Add PATH[:WEIGHT] to a route mix (replaces the URL's path)."), QStringLiteral("PATH[:WEIGHT]"));
-    const QCommandLineOption timeoutOpt(QStringLiteral("timeout"), QStringLiteral("Per-request timeout in seconds (default 30)."), QStringLiteral("S"));
+    const QCommandLineOption timeoutOpt(QStringLiteral("timeout"), QStringLiteral("Per-request timeout: 30 or 30s (default), 500ms, 2m."), QStringLiteral("DURATION"));
     const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Write the summary as JSON (- : to standard output, the text summary then to standard error)."), QStringLiteral("FILE"));
-    const QCommandLineOption csvOpt(QStringLiteral("csv"), QStringLiteral("Write one row per request."), QStringLiteral("FILE"));
+    const QCommandLineOption csvOpt(QStringLiteral("csv"), QStringLiteral("Write one row per request, RFC 4180 with a header row (- : to standard output, the text summary then to standard error)."), QStringLiteral("FILE"));
     const QCommandLineOption seedOpt(QStringLiteral("seed"), QStringLiteral("Seed of the route draw (printed; the same seed repeats a run's sequence of routes)."), QStringLiteral("S"));
     const QCommandLineOption hdrLogOpt(QStringLiteral("hdr-log"), QStringLiteral("Write the latency as an HdrHistogram interval log (one interval per second, µs)."), QStringLiteral("FILE"));
     const QCommandLineOption sessionOpt(QStringLiteral("session"),
@@ -420,8 +476,8 @@ int runBench(const QStringList& args)
                                           QStringLiteral("Find which process on this machine served each connection, through the operating "
                                                          "system (any local server, unchanged): a per-process table in the summary, "
                                                          "--json and --session."));
-    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, headerOpt, methodOpt, dataOpt, jsonOpt, csvOpt,
-                        seedOpt, hdrLogOpt, sessionOpt, mergeOpt, attributeOpt });
+    parser.addOptions({ nOpt, zOpt, cOpt, noKa, rateOpt, routeOpt, timeoutOpt, headerOpt, methodOpt, dataOpt, bodyFileOpt, jsonOpt,
+                        csvOpt, seedOpt, hdrLogOpt, sessionOpt, mergeOpt, attributeOpt, failOnOpt, quietOpt, noProgressOpt });
     auto usage = [](const QString& message) {
         const QByteArray program = QCoreApplication::applicationName().toLocal8Bit();
         std::fprintf(stderr, "%s bench: %s\n(see %s bench --help)\n", program.constData(), qPrintable(message), program.constData());
@@ -435,7 +491,7 @@ int runBench(const QStringList& args)
     }
     if (parser.isSet(mergeOpt)) {
         for (const QCommandLineOption* o : { &nOpt, &zOpt, &cOpt, &noKa, &rateOpt, &routeOpt, &timeoutOpt, &headerOpt, &methodOpt, &dataOpt,
-                                             &csvOpt, &seedOpt, &hdrLogOpt, &sessionOpt, &attributeOpt }) {
+                                             &bodyFileOpt, &csvOpt, &seedOpt, &hdrLogOpt, &sessionOpt, &attributeOpt, &failOnOpt }) {
             if (parser.isSet(*o))
                 return usage(QStringLiteral("--merge takes bench JSON files (and --json FILE), not %1%2")
                                  .arg(o->names().constFirst().size() == 1 ? QStringLiteral("-") : QStringLiteral("--"), o->names().constFirst()));
@@ -473,10 +529,10 @@ int runBench(const QStringList& args)
             return usage(QStringLiteral("--rate: expected requests/s > 0, got '%1'").arg(parser.value(rateOpt)));
     }
     if (parser.isSet(timeoutOpt)) {
-        const double t = parser.value(timeoutOpt).toDouble(&ok);
-        if (!ok || t <= 0 || t > 86400)
-            return usage(QStringLiteral("--timeout: expected seconds, more than 0 and at most 86400 (a day)"));
-        config.timeoutMs = qMax(1, static_cast<int>(t * 1000));
+        std::int64_t ms = 0;
+        if (!parseDurationSpec(parser.value(timeoutOpt), &ms, &error))
+            return usage(QStringLiteral("--timeout: ") + error);
+        config.timeoutMs = static_cast<int>(ms);
     }
     if (parser.isSet(seedOpt)) {
         config.seed = parser.value(seedOpt).toULongLong(&ok);
@@ -501,8 +557,33 @@ int runBench(const QStringList& args)
     }
     if (parser.isSet(methodOpt))
         config.method = parser.value(methodOpt).toUpper().toLatin1();
+    if (parser.isSet(dataOpt) && parser.isSet(bodyFileOpt))
+        return usage(QStringLiteral("-d and --body-file exclude each other"));
     if (parser.isSet(dataOpt))
         config.body = parser.value(dataOpt).toUtf8();
+    if (parser.isSet(bodyFileOpt)) {
+        QFile body(parser.value(bodyFileOpt));
+        if (!body.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "clusterlab bench: --body-file: cannot read %s: %s\n", qPrintable(body.fileName()),
+                         qPrintable(body.errorString()));
+            return 1;
+        }
+        config.body = body.read(LoadConfig::kMaxBody + 1); // validate() refuses more than kMaxBody
+    }
+    std::vector<Threshold> thresholds;
+    for (const QString& spec : parser.values(failOnOpt)) {
+        Threshold t;
+        if (!Threshold::parse(spec, &t, &error))
+            return usage(error);
+        thresholds.push_back(t);
+    }
+    const bool jsonToStdout = parser.isSet(jsonOpt) && parser.value(jsonOpt) == QLatin1String("-");
+    const bool csvToStdout = parser.isSet(csvOpt) && parser.value(csvOpt) == QLatin1String("-");
+    if (jsonToStdout && csvToStdout)
+        return usage(QStringLiteral("--json - and --csv - both want standard output: give one of them a file"));
+    const bool quiet = parser.isSet(quietOpt);
+    // A JSON or CSV on standard output takes it: the text goes to standard error.
+    std::FILE* const text = jsonToStdout || csvToStdout ? stderr : stdout;
     if (parser.isSet(attributeOpt)) {
         if (!isAddressOfThisMachine(config.host))
             return usage(QStringLiteral("--attribute finds the serving process on this machine: '%1' is not one of its addresses")
@@ -517,10 +598,15 @@ int runBench(const QStringList& args)
     // No probe connection: against a round-robin cluster it would take a
     // turn of the rotation. An unreachable target is found by the run itself
     // (every connection fails to connect, nothing succeeds: it stops).
+    // The seed is chosen here when none was given, so that every CSV row can
+    // carry it from the first; the wall-clock start likewise.
+    if (config.seed == 0)
+        config.seed = QRandomGenerator::system()->generate64() | 1;
+    const QString startedUtc = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
     LoadGenerator generator;
     std::unique_ptr<CsvStream> csv;
     if (parser.isSet(csvOpt)) {
-        csv = std::make_unique<CsvStream>(parser.value(csvOpt), config);
+        csv = std::make_unique<CsvStream>(parser.value(csvOpt), config, csvRunColumns(startedUtc, config.seed));
         if (!csv->open()) {
             std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(csvOpt)),
                          qPrintable(csv->errorString()));
@@ -573,40 +659,64 @@ int runBench(const QStringList& args)
         if (log)
             log->record(r);
     });
-    const bool tty = isTerminal();
-    QObject::connect(&generator, &LoadGenerator::progress, [tty](const LoadProgress& p) {
+    // The progress line goes where the text summary goes, on a terminal only.
+    const bool tty = !quiet && !parser.isSet(noProgressOpt)
+        && (text == stdout ? platform::stdoutIsTerminal() : platform::stderrIsTerminal());
+    QObject::connect(&generator, &LoadGenerator::progress, [tty, text](const LoadProgress& p) {
         if (!tty)
             return;
         const double done = p.planned > 0 ? 100.0 * static_cast<double>(p.succeeded + p.failed) / static_cast<double>(p.planned)
                                           : 100.0 * static_cast<double>(p.elapsedNs) / static_cast<double>(qMax<std::int64_t>(1, p.plannedNs));
-        std::printf("\r%5.1f%%  %lld done  %.0f req/s  p99 %.3f ms  %lld errors   ", qMin(done, 100.0),
-                    static_cast<long long>(p.succeeded + p.failed), p.recentRps, p.p99Ms,
-                    static_cast<long long>(p.failed));
-        std::fflush(stdout);
+        std::fprintf(text, "\r%5.1f%%  %lld done  %.0f req/s  p99 %.3f ms  %lld errors   ", qMin(done, 100.0),
+                     static_cast<long long>(p.succeeded + p.failed), p.recentRps, p.p99Ms,
+                     static_cast<long long>(p.failed));
+        std::fflush(text);
     });
     int exitCode = 0;
     QObject::connect(&generator, &LoadGenerator::finished, [&](const LoadSummary& s) {
         if (tty)
-            std::printf("\r%*s\r", 70, "");
+            std::fprintf(text, "\r%*s\r", 70, "");
         if (s.unreachable) {
             std::fprintf(stderr, "clusterlab bench: cannot connect to %s:%u: %s\n", qPrintable(config.host),
                          static_cast<unsigned>(config.port), qPrintable(s.unreachableReason));
             QCoreApplication::exit(1);
             return;
         }
-        // The JSON on standard output takes it: the text goes to standard error.
-        const bool jsonToStdout = parser.isSet(jsonOpt) && parser.value(jsonOpt) == QLatin1String("-");
-        std::fputs(qPrintable(summaryToText(config, s)), jsonToStdout ? stderr : stdout);
-        std::fflush(jsonToStdout ? stderr : stdout);
+        // --fail-on: each threshold judged; a crossed one is named.
+        QJsonArray thresholdJson;
+        QString thresholdText;
+        int crossed = 0;
+        for (const Threshold& t : thresholds) {
+            const ThresholdVerdict v = evaluate(t, s);
+            crossed += v.crossed ? 1 : 0;
+            thresholdText += QStringLiteral("  %1  %2: %3\n").arg(v.crossed ? QStringLiteral("CROSSED") : QStringLiteral("ok     "), t.text, v.observed);
+            thresholdJson.append(QJsonObject { { QStringLiteral("expression"), t.text },
+                                               { QStringLiteral("crossed"), v.crossed },
+                                               { QStringLiteral("observed"), v.observed } });
+        }
+        if (!quiet) {
+            QString summary = summaryToText(config, s);
+            if (!thresholds.empty())
+                summary += QStringLiteral("\nThresholds (--fail-on):\n") + thresholdText;
+            std::fputs(qPrintable(summary), text);
+            std::fflush(text);
+        }
+        if (crossed > 0) {
+            for (const Threshold& t : thresholds) {
+                const ThresholdVerdict v = evaluate(t, s);
+                if (v.crossed)
+                    std::fprintf(stderr, "clusterlab bench: threshold crossed: %s (%s)\n", qPrintable(t.text), qPrintable(v.observed));
+            }
+            exitCode = 1;
+        }
         if (parser.isSet(jsonOpt)) {
             QJsonObject json = summaryToJson(config, s);
             // Which program wrote it, and when the run began (wall clock, UTC).
             json.insert(QStringLiteral("program"), QCoreApplication::applicationName());
             json.insert(QStringLiteral("version"), QStringLiteral(CLUSTERLAB_VERSION));
-            json.insert(QStringLiteral("startedUtc"),
-                        QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(epochSecondsOf(s.startNs) * 1000.0))
-                            .toUTC()
-                            .toString(Qt::ISODateWithMs));
+            json.insert(QStringLiteral("startedUtc"), startedUtc);
+            if (!thresholds.empty())
+                json.insert(QStringLiteral("thresholds"), thresholdJson);
             QString why;
             if (!writeWhole(parser.value(jsonOpt), QJsonDocument(json).toJson(), &why)) {
                 std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(jsonOpt)), qPrintable(why));

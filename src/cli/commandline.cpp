@@ -19,6 +19,11 @@ namespace clusterlab {
 
 namespace {
 
+// The top-level help. clusterlab-docgen makes the man page and the shell
+// completions from this text and the subcommands' --help (one source), so
+// its shape is kept: a usage line begins "  PROGRAM"; a line that continues
+// it is indented to column 19 and begins with '['; a command's summary is
+// indented to column 29; "Exit status:" and "Routes" paragraphs follow.
 void printUsage(std::FILE* out, const char* program, bool hasWindow)
 {
     if (hasWindow)
@@ -31,11 +36,11 @@ void printUsage(std::FILE* out, const char* program, bool hasWindow)
         std::fprintf(out, "Usage (this build has no window):\n");
     std::fprintf(out,
                  "  %s serve [--workers N] [--port P] [--host H] [--policy round-robin|shared|reuseport]\n"
-                 "                   [--max-children K] [--pool-threads T] [--stats] [--record FILE.csv]\n"
+                 "                   [--engine native|node] [--stats] [--record FILE.csv|FILE.sqlite]\n"
                  "                             run the cluster headless (%s serve --help)\n"
-                 "  %s bench URL [-n N | -z SECONDS] [-c CONNECTIONS] [--no-keepalive] [--rate R]\n"
-                 "                   [--route PATH[:WEIGHT]]... [--json FILE] [--csv FILE]\n"
-                 "                   [--attribute]\n"
+                 "  %s bench URL [-n N | -z DURATION] [-c CONNECTIONS] [--rate R] [--route PATH[:WEIGHT]]...\n"
+                 "                   [-m METHOD] [-H HEADER]... [-d DATA | --body-file FILE] [--fail-on EXPR]...\n"
+                 "                   [--json FILE|-] [--csv FILE|-] [--quiet] [--attribute]\n"
                  "                             load-test any http:// server (%s bench --help)\n"
                  "  %s experiment [NAME...|all] [--quick] [--workers N] [--json FILE] [--report FILE.html|pdf]\n"
                  "                             cluster, threads or child processes? measured here (%s experiment --help)\n"
@@ -47,6 +52,9 @@ void printUsage(std::FILE* out, const char* program, bool hasWindow)
     std::fprintf(out,
                  "  %-26s this text\n"
                  "  %-26s the version\n"
+                 "\n"
+                 "Exit status: 0 success; 1 a failure while running (bench: nothing succeeded, or a --fail-on\n"
+                 "threshold was crossed); 2 bad usage.\n"
                  "\n"
                  "Routes of every worker: /  /main?n=N  /worker?n=N  /child?n=N  /healthz   (N = 0..45, default 30)\n",
                  help.c_str(), version.c_str());

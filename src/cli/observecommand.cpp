@@ -2,6 +2,7 @@
 #include "commandline.h"
 #include "observecommand.h"
 
+#include "load/loadconfig.h"
 #include "platform/attribution.h"
 #include "platform/processplatform.h"
 #include "platform/signalwatcher.h"
@@ -154,8 +155,8 @@ int runObserve(const QStringList& allArgs)
     parser.addPositionalArgument(QStringLiteral("-- COMMAND"), QStringLiteral("Start COMMAND and observe its processes."),
                                  QStringLiteral("[-- COMMAND [ARGS...]]"));
     const QCommandLineOption portOpt(QStringLiteral("port"), QStringLiteral("The server's TCP port on this machine."), QStringLiteral("P"));
-    const QCommandLineOption intervalOpt(QStringLiteral("interval"), QStringLiteral("Between tables, in ms (default 1000, at least 100)."),
-                                         QStringLiteral("MS"));
+    const QCommandLineOption intervalOpt(QStringLiteral("interval"), QStringLiteral("Between tables: 1s (default), 500ms, 2s; a bare number is ms (at least 100 ms)."),
+                                         QStringLiteral("DURATION"));
     const QCommandLineOption countOpt(QStringLiteral("count"), QStringLiteral("Stop after N tables (default: until Ctrl-C)."), QStringLiteral("N"));
     parser.addOptions({ portOpt, intervalOpt, countOpt });
     if (!parser.parse(QStringList { QStringLiteral("clusterlab observe") } + args))
@@ -178,9 +179,14 @@ int runObserve(const QStringList& allArgs)
         return usage(QStringLiteral("expected --port P or -- COMMAND"));
     if (dashes >= 0 && command.isEmpty())
         return usage(QStringLiteral("expected a command after --"));
-    const int intervalMs = parser.isSet(intervalOpt) ? parser.value(intervalOpt).toInt(&ok) : 1000;
-    if (!ok || intervalMs < 100 || intervalMs > 3600000)
-        return usage(QStringLiteral("--interval: expected 100..3600000 ms, got '%1'").arg(parser.value(intervalOpt)));
+    std::int64_t intervalMs = 1000;
+    if (parser.isSet(intervalOpt)) {
+        QString why;
+        if (!parseDurationSpec(parser.value(intervalOpt), &intervalMs, &why, true))
+            return usage(QStringLiteral("--interval: ") + why);
+        if (intervalMs < 100 || intervalMs > 3600000)
+            return usage(QStringLiteral("--interval: expected 100 ms to 1 h, got '%1'").arg(parser.value(intervalOpt)));
+    }
     const int count = parser.isSet(countOpt) ? parser.value(countOpt).toInt(&ok) : 0;
     if (!ok || count < 0)
         return usage(QStringLiteral("--count: expected a number of tables, got '%1'").arg(parser.value(countOpt)));
@@ -216,7 +222,7 @@ int runObserve(const QStringList& allArgs)
     }
     SignalWatcher signals;
     QTimer timer;
-    timer.setInterval(intervalMs);
+    timer.setInterval(static_cast<int>(intervalMs));
     int result = 0;
     QObject::connect(&timer, &QTimer::timeout, [&]() {
         if (!observer.tick())

@@ -8,9 +8,14 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <memory>
 
 #if defined(Q_OS_UNIX)
 #include <csignal>
@@ -34,6 +39,10 @@ private Q_SLOTS:
     void serveAndBenchRecordSessions();
     void aSessionInAMissingFolderIsARuntimeFailure_data();
     void aSessionInAMissingFolderIsARuntimeFailure();
+    void benchSendsWhatItIsToldTo();
+    void benchThresholdsSetTheExitCode();
+    void benchWritesToStandardOutput();
+    void benchCsvReadsBackWithPythonsCsv();
 
 private:
     // timeoutMs bounds a failure, it does not time anything: an experiment
@@ -151,6 +160,45 @@ void TestCli::badUsage_data()
                                                                     QStringLiteral("out.pdf") }
                                                    << QByteArray("use FILE.html");
 #endif
+    // bench's units and thresholds: refused before anything is sent.
+    const QString url = QStringLiteral("http://127.0.0.1:9/");
+    QTest::addRow("bench timeout 0") << QStringLiteral("clusterlab")
+                                     << QStringList { QStringLiteral("bench"), url, QStringLiteral("--timeout"), QStringLiteral("0") }
+                                     << QByteArray("--timeout: expected a duration from 1 ms to a day");
+    QTest::addRow("bench timeout 2d") << QStringLiteral("clusterlab")
+                                      << QStringList { QStringLiteral("bench"), url, QStringLiteral("--timeout"), QStringLiteral("2d") }
+                                      << QByteArray("--timeout: expected a duration");
+    QTest::addRow("bench -z 1m30") << QStringLiteral("clusterlab")
+                                   << QStringList { QStringLiteral("bench"), url, QStringLiteral("-z"), QStringLiteral("1m30") }
+                                   << QByteArray("-z: expected a duration");
+    QTest::addRow("bench fail-on unknown metric")
+        << QStringLiteral("clusterlab") << QStringList { QStringLiteral("bench"), url, QStringLiteral("--fail-on"), QStringLiteral("speed>1") }
+        << QByteArray("--fail-on 'speed>1': unknown metric 'speed'");
+    QTest::addRow("bench fail-on no unit of time")
+        << QStringLiteral("clusterlab") << QStringList { QStringLiteral("bench"), url, QStringLiteral("--fail-on"), QStringLiteral("p99>fast") }
+        << QByteArray("expected a time such as 50ms");
+    QTest::addRow("bench fail-on status ordering")
+        << QStringLiteral("clusterlab") << QStringList { QStringLiteral("bench"), url, QStringLiteral("--fail-on"), QStringLiteral("status>2xx") }
+        << QByteArray("status takes == or !=");
+    QTest::addRow("bench fail-on errors over 100 percent")
+        << QStringLiteral("clusterlab") << QStringList { QStringLiteral("bench"), url, QStringLiteral("--fail-on"), QStringLiteral("errors>101%") }
+        << QByteArray("expected a share (0.1%) or a count");
+    QTest::addRow("bench both to stdout")
+        << QStringLiteral("clusterlab")
+        << QStringList { QStringLiteral("bench"), url, QStringLiteral("--json"), QStringLiteral("-"), QStringLiteral("--csv"), QStringLiteral("-") }
+        << QByteArray("both want standard output");
+    QTest::addRow("bench -d and --body-file")
+        << QStringLiteral("clusterlab")
+        << QStringList { QStringLiteral("bench"), url, QStringLiteral("-d"), QStringLiteral("x"), QStringLiteral("--body-file"), QStringLiteral("f") }
+        << QByteArray("-d and --body-file exclude each other");
+    QTest::addRow("observe interval 50ms")
+        << QStringLiteral("clusterlab")
+        << QStringList { QStringLiteral("observe"), QStringLiteral("--port"), QStringLiteral("1"), QStringLiteral("--interval"), QStringLiteral("50ms") }
+        << QByteArray("--interval: expected 100 ms to 1 h");
+    QTest::addRow("observe interval bad unit")
+        << QStringLiteral("clusterlab")
+        << QStringList { QStringLiteral("observe"), QStringLiteral("--port"), QStringLiteral("1"), QStringLiteral("--interval"), QStringLiteral("5x") }
+        << QByteArray("--interval: expected a duration");
     QTest::addRow("serve bad option") << QStringLiteral("clusterlab")
                                       << QStringList { QStringLiteral("serve"), QStringLiteral("--nope") }
                                       << QByteArray("Unknown option");
@@ -369,6 +417,256 @@ void TestCli::aSessionInAMissingFolderIsARuntimeFailure()
     QByteArray out, err;
     QCOMPARE(run(QStringLiteral("clusterlab"), args, &out, &err), 1);
     QVERIFY2(err.contains("cannot write a session in /nonexistent/dir"), err.constData());
+}
+
+namespace {
+
+// A server of the test's own that keeps every request it reads whole (head
+// and body) and answers each with 200 and "ok", then closes.
+class RecordingServer : public QObject
+{
+public:
+    RecordingServer()
+    {
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket* s = m_server.nextPendingConnection()) {
+                auto buffer = std::make_shared<QByteArray>();
+                connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
+                connect(s, &QTcpSocket::readyRead, s, [this, s, buffer] {
+                    *buffer += s->readAll();
+                    const qsizetype end = buffer->indexOf("\r\n\r\n");
+                    if (end < 0)
+                        return;
+                    const QByteArray head = buffer->left(end + 2).toLower();
+                    const qsizetype cl = head.indexOf("content-length:");
+                    const qsizetype length = cl < 0 ? 0 : head.mid(cl + 15, head.indexOf("\r\n", cl) - cl - 15).trimmed().toLongLong();
+                    if (buffer->size() < end + 4 + length)
+                        return;
+                    requests.append(buffer->left(end + 4 + length));
+                    buffer->clear();
+                    s->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+                    s->disconnectFromHost();
+                });
+            }
+        });
+    }
+    bool listen() { return m_server.listen(QHostAddress::LocalHost, 0); }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1/echo").arg(m_server.serverPort()); }
+    QList<QByteArray> requests;
+
+private:
+    QTcpServer m_server;
+};
+
+// bench run while this thread's event loop turns (the RecordingServer
+// answers on it): exit code, standard output and error.
+int runBenchLive(const QStringList& args, QByteArray* out, QByteArray* err)
+{
+    QProcess p;
+    QSignalSpy finished(&p, &QProcess::finished);
+    p.start(WorkerProcess::binary(QStringLiteral("clusterlab")), QStringList { QStringLiteral("bench") } + args);
+    if (!finished.wait(60000)) {
+        p.kill();
+        p.waitForFinished();
+        return -1;
+    }
+    *out = p.readAllStandardOutput();
+    *err = p.readAllStandardError();
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+} // namespace
+
+void TestCli::benchSendsWhatItIsToldTo()
+{
+    RecordingServer server;
+    QVERIFY(server.listen());
+    QTemporaryDir dir;
+    const QString bodyFile = dir.filePath(QStringLiteral("body.json"));
+    QByteArray body = "{\"greeting\": \"hello\"}\n";
+    body += QByteArray(3000, 'x'); // more than one read
+    {
+        QFile f(bodyFile);
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.write(body) == body.size());
+    }
+    QByteArray out, err;
+    QCOMPARE(runBenchLive({ server.url(), QStringLiteral("-n"), QStringLiteral("3"), QStringLiteral("-c"), QStringLiteral("1"),
+                            QStringLiteral("--no-keepalive"), QStringLiteral("--method"), QStringLiteral("put"), QStringLiteral("-H"),
+                            QStringLiteral("X-One: 1"), QStringLiteral("--header"), QStringLiteral("X-Two: second value"),
+                            QStringLiteral("--body-file"), bodyFile },
+                          &out, &err),
+             0);
+    QCOMPARE(server.requests.size(), 3);
+    for (const QByteArray& r : std::as_const(server.requests)) {
+        QVERIFY2(r.startsWith("PUT /echo HTTP/1.1\r\n"), r.left(60).constData());
+        QVERIFY2(r.contains("\r\nX-One: 1\r\n"), r.constData());
+        QVERIFY2(r.contains("\r\nX-Two: second value\r\n"), r.constData());
+        QVERIFY2(r.contains(QByteArray(QByteArray("\r\nContent-Length: ") + QByteArray::number(body.size()) + "\r\n")),
+                 r.left(300).constData());
+        QVERIFY(r.endsWith(QByteArray("\r\n\r\n" + body)));
+    }
+    server.requests.clear();
+    QCOMPARE(runBenchLive({ server.url(), QStringLiteral("-n"), QStringLiteral("1"), QStringLiteral("-m"), QStringLiteral("POST"),
+                            QStringLiteral("--body"), QStringLiteral("a=1&b=2") },
+                          &out, &err),
+             0);
+    QCOMPARE(server.requests.size(), 1);
+    QVERIFY(server.requests.constFirst().startsWith("POST /echo "));
+    QVERIFY(server.requests.constFirst().endsWith("\r\n\r\na=1&b=2"));
+    // A body file that cannot be read: a runtime failure, nothing sent.
+    server.requests.clear();
+    QCOMPARE(runBenchLive({ server.url(), QStringLiteral("-n"), QStringLiteral("1"), QStringLiteral("--body-file"),
+                            dir.filePath(QStringLiteral("missing")) },
+                          &out, &err),
+             1);
+    QVERIFY2(err.contains("--body-file: cannot read"), err.constData());
+    QVERIFY(server.requests.isEmpty());
+    // A body over 16 MiB: bad usage, nothing sent.
+    const QString big = dir.filePath(QStringLiteral("big"));
+    {
+        QFile f(big);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QVERIFY(f.resize((16 << 20) + 1));
+    }
+    QCOMPARE(runBenchLive({ server.url(), QStringLiteral("-n"), QStringLiteral("1"), QStringLiteral("--body-file"), big }, &out, &err), 2);
+    QVERIFY(server.requests.isEmpty());
+}
+
+void TestCli::benchThresholdsSetTheExitCode()
+{
+    WorkerProcess worker;
+    QVERIFY(worker.start());
+    const QString url = QStringLiteral("http://127.0.0.1:%1/").arg(worker.port());
+    const QStringList base { QStringLiteral("bench"), url, QStringLiteral("-n"), QStringLiteral("200"), QStringLiteral("-c"), QStringLiteral("2") };
+    auto failOn = [](const QStringList& exprs) {
+        QStringList args;
+        for (const QString& e : exprs)
+            args << QStringLiteral("--fail-on") << e;
+        return args;
+    };
+    QByteArray out, err;
+    // Every threshold holds: exit 0, each reported as ok.
+    QCOMPARE(run(QStringLiteral("clusterlab"),
+                 base + failOn({ QStringLiteral("p99>1h"), QStringLiteral("max > 3600s"), QStringLiteral("errors>0"),
+                                 QStringLiteral("errors>=0.1%"), QStringLiteral("status!=2xx"), QStringLiteral("rps<0.001"),
+                                 QStringLiteral("p99.9>3600000ms") }),
+                 &out, &err),
+             0);
+    QCOMPARE(out.count("\n  ok       "), 7);
+    QVERIFY2(!err.contains("threshold crossed"), err.constData());
+    // Crossed ones: exit 1, each named with what was observed; the others pass.
+    QCOMPARE(run(QStringLiteral("clusterlab"),
+                 base + failOn({ QStringLiteral("p50<1h"), QStringLiteral("status==2xx"), QStringLiteral("errors>0"),
+                                 QStringLiteral("rps>0.001") }),
+                 &out, &err),
+             1);
+    QVERIFY2(err.contains("threshold crossed: p50<1h (p50 was "), err.constData());
+    QVERIFY2(err.contains("threshold crossed: status==2xx (200 of 200 requests)"), err.constData());
+    QVERIFY2(err.contains("threshold crossed: rps>0.001 ("), err.constData());
+    QVERIFY2(!err.contains("threshold crossed: errors>0"), err.constData());
+    QCOMPARE(out.count("CROSSED  "), 3);
+    // Answers outside 2xx: status!=2xx and errors cross, exit 1, and the
+    // JSON says which.
+    QCOMPARE(run(QStringLiteral("clusterlab"),
+                 { QStringLiteral("bench"), url + QStringLiteral("nowhere"), QStringLiteral("-n"), QStringLiteral("20"),
+                   QStringLiteral("--json"), QStringLiteral("-"), QStringLiteral("--quiet"), QStringLiteral("--fail-on"),
+                   QStringLiteral("status!=2xx"), QStringLiteral("--fail-on"), QStringLiteral("errors>50%") },
+                 &out, &err),
+             1);
+    const QJsonArray t = QJsonDocument::fromJson(out).object().value(QStringLiteral("thresholds")).toArray();
+    QCOMPARE(t.size(), 2);
+    QCOMPARE(t.at(0).toObject().value(QStringLiteral("expression")).toString(), QStringLiteral("status!=2xx"));
+    QVERIFY(t.at(0).toObject().value(QStringLiteral("crossed")).toBool());
+    QVERIFY(t.at(1).toObject().value(QStringLiteral("crossed")).toBool());
+    QVERIFY2(err.contains("threshold crossed: status!=2xx (20 of 20 requests)"), err.constData());
+}
+
+void TestCli::benchWritesToStandardOutput()
+{
+    WorkerProcess worker;
+    QVERIFY(worker.start());
+    const QString url = QStringLiteral("http://127.0.0.1:%1/").arg(worker.port());
+    QByteArray out, err;
+    // --csv -: the rows on standard output, the summary on standard error.
+    QCOMPARE(run(QStringLiteral("clusterlab"),
+                 { QStringLiteral("bench"), url, QStringLiteral("-n"), QStringLiteral("30"), QStringLiteral("-c"), QStringLiteral("3"),
+                   QStringLiteral("--csv"), QStringLiteral("-"), QStringLiteral("--timeout"), QStringLiteral("2500ms") },
+                 &out, &err),
+             0);
+    const QList<QByteArray> lines = out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 31);
+    QVERIFY(lines.constFirst().startsWith("seq,route,"));
+    QVERIFY2(err.contains("Summary:"), err.constData());
+    QVERIFY(!out.contains("Summary:"));
+    // --quiet: nothing on standard output, nothing on standard error.
+    QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("bench"), url, QStringLiteral("-n"), QStringLiteral("10"), QStringLiteral("-q") },
+                 &out, &err),
+             0);
+    QVERIFY2(out.isEmpty(), out.constData());
+    QVERIFY2(err.isEmpty(), err.constData());
+    // --quiet --json -: the JSON alone, with the version, the start and the seed.
+    QCOMPARE(run(QStringLiteral("clusterlab"),
+                 { QStringLiteral("bench"), url, QStringLiteral("-n"), QStringLiteral("10"), QStringLiteral("--quiet"),
+                   QStringLiteral("--no-progress"), QStringLiteral("--json"), QStringLiteral("-"), QStringLiteral("--seed"),
+                   QStringLiteral("42") },
+                 &out, &err),
+             0);
+    QVERIFY(err.isEmpty());
+    const QJsonObject j = QJsonDocument::fromJson(out).object();
+    QCOMPARE(j.value(QStringLiteral("seed")).toString(), QStringLiteral("42"));
+    QVERIFY(!j.value(QStringLiteral("version")).toString().isEmpty());
+    QVERIFY(QDateTime::fromString(j.value(QStringLiteral("startedUtc")).toString(), Qt::ISODateWithMs).isValid());
+    QCOMPARE(j.value(QStringLiteral("succeeded")).toInt(), 10);
+}
+
+void TestCli::benchCsvReadsBackWithPythonsCsv()
+{
+    const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
+    if (python.isEmpty())
+        QSKIP("python3 is not installed (scripts/install-deps.sh installs it)");
+    WorkerProcess worker;
+    QVERIFY(worker.start());
+    QTemporaryDir dir;
+    const QString csv = dir.filePath(QStringLiteral("rows.csv"));
+    QByteArray out, err;
+    // Routes with a comma and a quote in them, which must be quoted.
+    QCOMPARE(run(QStringLiteral("clusterlab"),
+                 { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:%1/").arg(worker.port()), QStringLiteral("-n"),
+                   QStringLiteral("40"), QStringLiteral("-c"), QStringLiteral("2"), QStringLiteral("--route"), QStringLiteral("/:1"),
+                   QStringLiteral("--route"), QStringLiteral("/main?n=1,2:1"), QStringLiteral("--route"),
+                   QStringLiteral("/main?n=\"3\":1"), QStringLiteral("--seed"), QStringLiteral("7"), QStringLiteral("--csv"), csv },
+                 &out, &err),
+             0);
+    // Python's csv module reads it back: a header row, then rows of as many
+    // fields, the routes as sent, the run's columns in every row.
+    QProcess py;
+    py.start(python, { QStringLiteral("-c"), QStringLiteral(R"(
+import csv, json, sys
+with open(sys.argv[1], newline='') as f:
+    rows = list(csv.reader(f, strict=True))
+print(json.dumps({'header': rows[0], 'widths': sorted(set(len(r) for r in rows)), 'rows': len(rows) - 1,
+                  'routes': sorted(set(r[1] for r in rows[1:])), 'runs': sorted(set(tuple(r[-3:]) for r in rows[1:]))}))
+)"),
+                       csv });
+    QVERIFY(py.waitForFinished(30000));
+    QCOMPARE(py.exitCode(), 0);
+    const QJsonObject r = QJsonDocument::fromJson(py.readAllStandardOutput()).object();
+    QCOMPARE(r.value(QStringLiteral("rows")).toInt(), 40);
+    const QJsonArray header = r.value(QStringLiteral("header")).toArray();
+    QCOMPARE(header.size(), 18);
+    QCOMPARE(header.at(1).toString(), QStringLiteral("route"));
+    QCOMPARE(header.at(17).toString(), QStringLiteral("seed"));
+    QCOMPARE(r.value(QStringLiteral("widths")).toArray(), QJsonArray { 18 });
+    const QJsonArray routes = r.value(QStringLiteral("routes")).toArray();
+    QCOMPARE(routes.size(), 3);
+    QVERIFY(routes.contains(QStringLiteral("/main?n=1,2")));
+    QVERIFY(routes.contains(QStringLiteral("/main?n=\"3\"")));
+    const QJsonArray runs = r.value(QStringLiteral("runs")).toArray();
+    QCOMPARE(runs.size(), 1); // one run: the same three values in every row
+    const QJsonArray run0 = runs.at(0).toArray();
+    QVERIFY(run0.at(0).toString().startsWith(QLatin1String("0.")));
+    QVERIFY(QDateTime::fromString(run0.at(1).toString(), Qt::ISODateWithMs).isValid());
+    QCOMPARE(run0.at(2).toString(), QStringLiteral("7"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

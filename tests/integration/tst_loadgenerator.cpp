@@ -639,8 +639,9 @@ void TestLoadGenerator::benchJsonAndCsvAgree()
     double maxLatency = 0;
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QList<QByteArray> f = lines[i].split(',');
-        QCOMPARE(f.size(), 15);
+        QCOMPARE(f.size(), 18); // 15 per request, then version, started_utc, seed
         QCOMPARE(f[12].toLongLong(), worker.pid());
+        QCOMPARE(f[17], QByteArray("99"));
         ok200 += f[10] == "200";
         notFound += f[10] == "404";
         maxLatency = qMax(maxLatency, f[8].toDouble());
@@ -742,7 +743,7 @@ void TestLoadGenerator::benchFitsItsPeers()
              1);
     QVERIFY2(out.contains("Success rate:  0.00%  (20 answers of 4xx or 5xx)"), out.constData());
     QVERIFY2(err.contains("no request succeeded (20 answered 4xx or 5xx, 0 failed)"), err.constData());
-    // A route with a comma: quoted, so a CSV reader sees 15 fields.
+    // A route with a comma: quoted, so a CSV reader sees 18 fields.
     QTemporaryDir dir;
     const QString csv = dir.filePath(QStringLiteral("r.csv"));
     QCOMPARE(bench({ url, QStringLiteral("-n"), QStringLiteral("4"), QStringLiteral("-c"), QStringLiteral("1"),
@@ -754,7 +755,7 @@ void TestLoadGenerator::benchFitsItsPeers()
     const QList<QByteArray> lines = f.readAll().split('\n');
     QVERIFY(lines.size() >= 2);
     QVERIFY2(lines[1].contains(",\"/main?n=5,x\","), lines[1].constData());
-    QCOMPARE(lines[1].count(',') - 1, 14); // 15 fields: 14 separators outside the quotes
+    QCOMPARE(lines[1].count(',') - 1, 17); // 18 fields: 17 separators outside the quotes
     // Bad values: a usage error that names the option and the program.
     QCOMPARE(bench({ url, QStringLiteral("-z"), QStringLiteral("10x") }, &out, &err), 2);
     QVERIFY2(err.contains("-z: expected a duration"), err.constData());

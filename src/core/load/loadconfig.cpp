@@ -106,15 +106,16 @@ bool parseHeaderSpec(const QString& spec, QPair<QByteArray, QByteArray>* out, QS
     return true;
 }
 
-bool parseDurationSpec(const QString& spec, std::int64_t* ms, QString* error)
+bool parseDurationSpec(const QString& spec, std::int64_t* ms, QString* error, bool bareIsMs)
 {
     const QString s = spec.trimmed().toLower();
-    double factor = 1000; // seconds by default
+    double factor = bareIsMs ? 1 : 1000;
     QString number = s;
     if (s.endsWith(QLatin1String("ms"))) {
         factor = 1;
         number.chop(2);
     } else if (s.endsWith(QLatin1Char('s'))) {
+        factor = 1000;
         number.chop(1);
     } else if (s.endsWith(QLatin1Char('m'))) {
         factor = 60000;
@@ -127,7 +128,8 @@ bool parseDurationSpec(const QString& spec, std::int64_t* ms, QString* error)
     const double v = number.toDouble(&ok);
     const double total = v * factor;
     if (!ok || !(total >= 1) || total > 86400000.0) {
-        *error = QStringLiteral("expected a duration from 1 ms to a day, such as 10, 10s, 500ms, 2m or 1h, not '%1'").arg(spec);
+        *error = QStringLiteral("expected a duration from 1 ms to a day, such as %1, not '%2'")
+                     .arg(bareIsMs ? QStringLiteral("500 (ms), 500ms, 2s or 1m") : QStringLiteral("10, 10s, 500ms, 2m or 1h"), spec);
         return false;
     }
     *ms = static_cast<std::int64_t>(total);

@@ -55,8 +55,10 @@ bool parseRouteMix(const QString& text, QList<RouteWeight>* out, QString* error)
 // a one-line reason (not a header; one the generator writes itself: Host,
 // Content-Length, Transfer-Encoding, Connection).
 bool parseHeaderSpec(const QString& spec, QPair<QByteArray, QByteArray>* out, QString* error);
-// "10", "10s", "1.5s", "500ms", "2m", "1h" -> milliseconds (bench -z).
-// False with a one-line reason.
-bool parseDurationSpec(const QString& spec, std::int64_t* ms, QString* error);
+// "10", "10s", "1.5s", "500ms", "2m", "1h" -> milliseconds (bench -z,
+// --timeout, observe --interval): a bare number is in seconds, or in
+// milliseconds with bareIsMs (observe --interval's old form). At least
+// 1 ms, at most a day. False with a one-line reason.
+bool parseDurationSpec(const QString& spec, std::int64_t* ms, QString* error, bool bareIsMs = false);
 
 } // namespace clusterlab

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "loadsummaryformat.h"
 
+#include "version.h"
+
 #include <QJsonArray>
 #include <QTextStream>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace clusterlab {
@@ -160,7 +163,13 @@ QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& s)
 QByteArray csvHeader()
 {
     return "seq,route,client_connection,intended_ns,start_ns,connect_ns,first_byte_ns,end_ns,"
-           "latency_ms,service_ms,status,bytes,worker_pid,server_connection_id,error\n";
+           "latency_ms,service_ms,status,bytes,worker_pid,server_connection_id,error,version,started_utc,seed\n";
+}
+
+QByteArray csvRunColumns(const QString& startedUtc, std::uint64_t seed)
+{
+    return csvField(QByteArrayLiteral(CLUSTERLAB_VERSION)) + ',' + csvField(startedUtc.toLatin1()) + ','
+        + QByteArray::number(static_cast<qulonglong>(seed));
 }
 
 QByteArray csvField(const QByteArray& text)
@@ -174,18 +183,19 @@ QByteArray csvField(const QByteArray& text)
     return '"' + quoted + '"';
 }
 
-QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& r)
+QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& r, const QByteArray& runColumns)
 {
-    char line[512];
+    char line[768];
     const QByteArray route = csvField(config.routes.value(r.route).path.left(256));
     const int n = std::snprintf(
-        line, sizeof line, "%lld,%s,%u,%lld,%lld,%lld,%lld,%lld,%.3f,%.3f,%u,%u,%lld,%llu,%s\n",
+        line, sizeof line, "%lld,%s,%u,%lld,%lld,%lld,%lld,%lld,%.3f,%.3f,%u,%u,%lld,%llu,%s,%.*s\n",
         static_cast<long long>(seq), route.constData(), r.clientConnection,
         static_cast<long long>(r.intendedNs), static_cast<long long>(r.startNs), static_cast<long long>(r.connectNs),
         static_cast<long long>(r.firstByteNs), static_cast<long long>(r.endNs), ms(r.endNs - r.intendedNs),
         ms(r.endNs - r.startNs), r.status, r.bytes, static_cast<long long>(r.workerPid),
-        static_cast<unsigned long long>(r.serverConnectionId), errorKindName(r.error));
-    return QByteArray(line, n);
+        static_cast<unsigned long long>(r.serverConnectionId), errorKindName(r.error),
+        static_cast<int>(std::min<qsizetype>(runColumns.size(), 200)), runColumns.constData());
+    return QByteArray(line, std::min(n, static_cast<int>(sizeof line) - 1));
 }
 
 std::int64_t nonSuccessResponses(const LoadSummary& s)

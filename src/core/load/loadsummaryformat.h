@@ -22,8 +22,13 @@ namespace clusterlab {
 // HdrHistogram V2, µs), so that files can be merged.
 QJsonObject summaryToJson(const LoadConfig& config, const LoadSummary& summary);
 // One CSV row per request, streamed as they complete.
+// bench --csv: a header row, then one row per request (RFC 4180). The last
+// three columns are the run's: version, started_utc (ISO 8601, UTC) and
+// seed, the same in every row, so that a row read alone says where it came
+// from; csvRunColumns makes them once per run.
 QByteArray csvHeader();
-QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& record);
+QByteArray csvRunColumns(const QString& startedUtc, std::uint64_t seed);
+QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& record, const QByteArray& runColumns);
 // The oha-style text summary.
 QString summaryToText(const LoadConfig& config, const LoadSummary& summary);
 // Answers outside 2xx and 3xx (4xx, 5xx): they arrived, but did not succeed.

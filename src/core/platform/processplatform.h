@@ -11,8 +11,12 @@ class QProcess;
 
 namespace clusterlab::platform {
 
-// The path of a helper executable of ours installed beside this one
-// ("clusterlab-worker" -> ".../clusterlab-worker", or ".exe" on Windows).
+// The path of a helper executable of ours ("clusterlab-worker" ->
+// ".../clusterlab-worker", or ".exe" on Windows): beside this executable
+// when it is there (the build tree, macOS's bundle, Windows), else in the
+// installed helpers' folder relative to it (Linux packages:
+// /usr/bin/clusterlab -> /usr/libexec/clusterlab/clusterlab-worker), else the
+// path beside this one, for the caller's "not found" message.
 QString siblingExecutable(const QString& name);
 
 // Every process detail (resources, signals, parent watch, descriptor
@@ -66,6 +70,7 @@ bool stopPid(qint64 pid, Stop how);
 
 // True when standard output is a terminal (for progress lines).
 bool stdoutIsTerminal();
+bool stderrIsTerminal();
 
 // Unix: makes `inheritFd` and `counterFd` (either may be -1) appear at
 // kInheritedFd and kServedCounterFd in the child QProcess will start, and

@@ -8,6 +8,7 @@
 #include <QList>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFileInfo>
 #include <QProcess>
 
 #include <csignal>
@@ -32,7 +33,18 @@ namespace clusterlab::platform {
 
 QString siblingExecutable(const QString& name)
 {
-    return QDir(QCoreApplication::applicationDirPath()).filePath(name);
+    const QDir here(QCoreApplication::applicationDirPath());
+    const QString beside = here.filePath(name);
+#if defined(CLUSTERLAB_HELPERS_FROM_BINDIR)
+    // CMake's install layout: the helpers in LIBEXECDIR/clusterlab,
+    // written relative to BINDIR (usually "../libexec/clusterlab").
+    if (!QFileInfo(beside).isExecutable()) {
+        const QString installed = QDir::cleanPath(here.filePath(QStringLiteral(CLUSTERLAB_HELPERS_FROM_BINDIR "/") + name));
+        if (QFileInfo(installed).isExecutable())
+            return installed;
+    }
+#endif
+    return beside;
 }
 
 std::int64_t processCpuNs()
@@ -146,6 +158,11 @@ bool stopPid(qint64 pid, Stop how)
 bool stdoutIsTerminal()
 {
     return ::isatty(STDOUT_FILENO) != 0;
+}
+
+bool stderrIsTerminal()
+{
+    return ::isatty(STDERR_FILENO) != 0;
 }
 
 void handDescriptorsToChild(QProcess* process, qintptr inheritFd, qintptr counterFd)
