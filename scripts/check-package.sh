@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The .debs installed and used, then removed (Debian 12 / Ubuntu; root or sudo):
-#   builds build/pkg (Release, no tests, no tools), makes the two .debs with
-#   cpack -G DEB and checks their metadata and contents:
-#     clusterlab-cli   /usr/bin/clusterlab-cli, clusterlab-worker, clusterlab-task
+#   builds build/pkg (RelWithDebInfo, no tests, no tools), makes the two .debs
+#   (and their -dbgsym .ddebs) with cpack -G DEB and checks their metadata and
+#   contents:
+#     clusterlab-cli   /usr/bin/clusterlab-cli; the helpers clusterlab-worker
+#                      and clusterlab-task in /usr/libexec/clusterlab
 #     clusterlab       /usr/bin/clusterlab (the window), its desktop entry, icon
 #                      and AppStream metainfo; Depends: clusterlab-cli (= VERSION)
-#   and that each package's Depends names exactly the Qt libraries its
+#     each             copyright and changelog.gz in /usr/share/doc/PACKAGE,
+#                      its command's man page and bash, zsh, fish completions
+#   that each package's Depends names exactly the Qt libraries its
 #   executables link (readelf -d), so clusterlab-cli names no Gui, Widgets,
-#   Charts or Svg. Then, with dpkg:
+#   Charts or Svg; and that lintian --pedantic has nothing to say about
+#   either. Then, with dpkg:
 #     1. clusterlab-cli alone:
 #        /usr/bin/clusterlab-cli --version      prints "clusterlab-cli VERSION"
-#        /usr/bin/clusterlab-cli serve --port 0 answers HTTP on / from /usr/bin/clusterlab-worker
+#        man clusterlab-cli, and bash completes `clusterlab-cli bench --fa`
+#        /usr/bin/clusterlab-cli serve --port 0 answers HTTP on / from
+#                                               /usr/libexec/clusterlab/clusterlab-worker
 #     2. clusterlab too:
 #        /usr/bin/clusterlab --version          prints "clusterlab VERSION"
+#        man clusterlab, and its bash completion
 #        /usr/bin/clusterlab serve --port 0     answers the same way
 #        desktop-file-validate                  the installed desktop entry
-#        appstreamcli validate --no-net         the installed AppStream metainfo
+#        appstreamcli validate --pedantic       the installed AppStream metainfo
 #     3. purges clusterlab (clusterlab-cli stays whole), then clusterlab-cli,
 #        and checks that nothing either installed is left.
 # CLUSTERLAB_PACKAGE_HEADLESS=1 checks a CLUSTERLAB_BUILD_GUI=OFF build's
@@ -129,7 +137,8 @@ purge_marked() {
   fi
   $sudo rm -f "$marker"
 }
-# Processes running /usr/bin/clusterlab, -cli, -worker or -task (by
+# Processes running /usr/bin/clusterlab, -cli, or the helpers -worker or
+# -task in /usr/libexec/clusterlab (by
 # executable, not by name: clusterlab processes of a build folder are not ours
 # to judge).
 installed_pids() {
@@ -138,16 +147,16 @@ installed_pids() {
     pid=${exe#/proc/}
     pid=${pid%/exe}
     case "$(readlink "$exe" 2>/dev/null)" in
-      /usr/bin/clusterlab | /usr/bin/clusterlab-cli | /usr/bin/clusterlab-worker | /usr/bin/clusterlab-task | \
-        "/usr/bin/clusterlab (deleted)" | "/usr/bin/clusterlab-cli (deleted)" | \
-        "/usr/bin/clusterlab-worker (deleted)" | "/usr/bin/clusterlab-task (deleted)")
+      /usr/bin/clusterlab | /usr/bin/clusterlab-cli | /usr/libexec/clusterlab/clusterlab-worker | \
+        /usr/libexec/clusterlab/clusterlab-task | "/usr/bin/clusterlab (deleted)" | "/usr/bin/clusterlab-cli (deleted)" | \
+        "/usr/libexec/clusterlab/clusterlab-worker (deleted)" | "/usr/libexec/clusterlab/clusterlab-task (deleted)")
         echo "$pid" ;;
     esac
   done
 }
 
 # ---- tools, build, packages --------------------------------------------------
-scripts/install-deps.sh desktop-file-utils appstream curl
+scripts/install-deps.sh desktop-file-utils appstream curl lintian dpkg-dev man-db bash-completion
 step "tools installed"
 
 if [ -e "$marker" ]; then
@@ -168,7 +177,9 @@ fi
 version=$(sed -n '/^project(/,/)/p' CMakeLists.txt | sed -n 's/^[[:space:]]*VERSION[[:space:]]\+\([0-9][0-9.]*\).*/\1/p')
 [ -n "$version" ] || fail "no project VERSION found in CMakeLists.txt"
 
-nice -n 19 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCLUSTERLAB_BUILD_GUI="$gui_option" \
+# RelWithDebInfo (-O2 -g, as Debian builds): cpack strips the executables
+# and puts their debug information in -dbgsym packages.
+nice -n 19 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLUSTERLAB_BUILD_GUI="$gui_option" \
   -DCLUSTERLAB_BUILD_TESTS=OFF -DCLUSTERLAB_BUILD_TOOLS=OFF >"$tmp/configure.log" 2>&1 \
   || { cat "$tmp/configure.log" >&2; fail "configure"; }
 if grep -q "^CMake .*Warning" "$tmp/configure.log"; then
@@ -180,7 +191,7 @@ nice -n 19 cmake --build "$build" -j "$jobs" >"$tmp/build.log" 2>&1 \
 step "built $build"
 
 arch=$(dpkg --print-architecture)
-rm -f "$build"/*.deb
+rm -f "$build"/*.deb "$build"/*.ddeb
 (cd "$build" && nice -n 19 cpack -G DEB) >"$tmp/cpack.log" 2>&1 \
   || { cat "$tmp/cpack.log" >&2; fail "cpack -G DEB"; }
 debs=()
@@ -188,23 +199,37 @@ for pkg in "${packages[@]}"; do debs+=("$build/${pkg}_${version}_${arch}.deb"); 
 made=$(find "$build" -maxdepth 1 -name '*.deb' -printf '%f\n' | sort | tr '\n' ' ')
 expected=$(for deb in "${debs[@]}"; do basename "$deb"; done | sort | tr '\n' ' ')
 [ "$made" = "$expected" ] || fail "cpack made '$made', expected '$expected'"
+for pkg in "${packages[@]}"; do
+  ddeb="$build/${pkg}-dbgsym_${version}_${arch}.ddeb"
+  [ -s "$ddeb" ] || fail "cpack made no debug symbols package $(basename "$ddeb")"
+done
 
 # The non-folder paths each package must hold, and nothing else.
 expected_paths() {
-  case "$1" in
+  local pkg=$1 name
+  case "$pkg" in
     clusterlab-cli)
+      # The command; the helpers the cluster starts, out of PATH.
       if [ "$headless" = 1 ]; then
-        printf '%s\n' /usr/bin/clusterlab /usr/bin/clusterlab-cli /usr/bin/clusterlab-task /usr/bin/clusterlab-worker
+        name=clusterlab
+        printf '%s\n' /usr/bin/clusterlab /usr/bin/clusterlab-cli /usr/share/man/man1/clusterlab-cli.1.gz
       else
-        printf '%s\n' /usr/bin/clusterlab-cli /usr/bin/clusterlab-task /usr/bin/clusterlab-worker
+        name=clusterlab-cli
+        printf '%s\n' /usr/bin/clusterlab-cli
       fi
+      printf '%s\n' /usr/libexec/clusterlab/clusterlab-task /usr/libexec/clusterlab/clusterlab-worker
       # The Node.js engine's JavaScript, as in src/node/.
       (cd src/node && find . -name '*.js' | sed 's|^\./|/usr/share/clusterlab/node/|') ;;
     clusterlab)
+      name=clusterlab
       printf '%s\n' /usr/bin/clusterlab /usr/share/applications/clusterlab.desktop \
         /usr/share/icons/hicolor/scalable/apps/clusterlab.svg \
-        /usr/share/metainfo/io.github.clusterlab.ClusterLab.metainfo.xml ;;
+        /usr/share/metainfo/io.github.clusterlab.clusterlab.metainfo.xml ;;
   esac
+  # Its copyright and changelog; the man page and completions of its command.
+  printf '%s\n' "/usr/share/doc/$pkg/copyright" "/usr/share/doc/$pkg/changelog.gz" \
+    "/usr/share/man/man1/$name.1.gz" "/usr/share/bash-completion/completions/$name" \
+    "/usr/share/zsh/vendor-completions/_$name" "/usr/share/fish/vendor_completions.d/$name.fish"
 }
 # Qt packages a Depends field names (libqt6*), one a line; plugin packages
 # (nothing links them: Qt loads them) are checked on their own.
@@ -275,6 +300,18 @@ for i in "${!packages[@]}"; do
   step "made $deb: $(dpkg-deb -f "$deb" Section), Depends: $depends"
 done
 
+# ---- lintian: nothing to report -------------------------------------------------
+# Every tag fails the check, pedantic ones included; an override needs a
+# line in packaging/debian/ with its reason (there are none).
+for deb in "${debs[@]}"; do
+  lintian --pedantic --display-info --no-tag-display-limit "$deb" </dev/null >"$tmp/lintian.log" 2>&1 || true
+  if grep -Eq '^[EWIPXO]: ' "$tmp/lintian.log"; then
+    grep -E '^[EWIPXO]: ' "$tmp/lintian.log" >&2
+    fail "lintian --pedantic reports on $(basename "$deb")"
+  fi
+  step "lintian --pedantic $(basename "$deb"): nothing to report"
+done
+
 # ---- install one package -------------------------------------------------------
 install_deb() { # package .deb
   local pkg=$1 deb=$2
@@ -299,6 +336,23 @@ check_version() { # executable, the name it prints
   got=$("$1" --version </dev/null)
   [ "$got" = "$2 $version" ] || fail "$1 --version printed '$got', expected '$2 $version'"
   step "$1 --version: $got"
+}
+
+# ---- man page and completions where man and bash look ------------------------------
+check_docs() { # command
+  local name=$1 page offered
+  page=$(man -w "$name" 2>/dev/null) || fail "man $name finds no page"
+  [ "$page" = "/usr/share/man/man1/$name.1.gz" ] || fail "man $name finds $page"
+  MANWIDTH=120 man "$name" 2>/dev/null | grep -q -- "--fail-on" || fail "man $name does not document bench --fail-on"
+  # bash-completion loads a command's completion on first use from
+  # /usr/share/bash-completion/completions/NAME: `NAME bench --fa<TAB>`.
+  offered=$(bash -c "source /usr/share/bash-completion/bash_completion
+    __load_completion '$name' || exit 1
+    f=\$(complete -p '$name' | sed 's/.*-F \([^ ]*\).*/\1/')
+    COMP_WORDS=('$name' bench --fa); COMP_CWORD=2; \$f; echo \"\${COMPREPLY[*]}\"") \
+    || fail "bash-completion does not load a completion for $name"
+  [ "$offered" = "--fail-on" ] || fail "bash: '$name bench --fa<TAB>' offered '$offered'"
+  step "man $name and '$name bench --fa<TAB>' (bash) work"
 }
 
 # ---- serve answers ---------------------------------------------------------------
@@ -335,8 +389,8 @@ check_serve() { # executable
   worker_pid=$(sed -n 's/^X-Worker-Pid: *\([0-9]*\).*/\1/Ip' "$tmp/headers" | sed -n 1p)
   [ -n "$worker_pid" ] || fail "no X-Worker-Pid header"
   worker_exe=$(readlink "/proc/$worker_pid/exe" 2>/dev/null || true)
-  [ "$worker_exe" = /usr/bin/clusterlab-worker ] \
-    || fail "the answering worker $worker_pid runs '$worker_exe', not /usr/bin/clusterlab-worker"
+  [ "$worker_exe" = /usr/libexec/clusterlab/clusterlab-worker ] \
+    || fail "the answering worker $worker_pid runs '$worker_exe', not /usr/libexec/clusterlab/clusterlab-worker"
   step "$exe serve answered GET $url/ ($status, worker $worker_pid from $worker_exe)"
 
   kill -TERM "$serve_pid"
@@ -398,12 +452,18 @@ else
   [ ! -e /usr/bin/clusterlab ] || fail "/usr/bin/clusterlab exists with clusterlab-cli alone installed"
   check_version /usr/bin/clusterlab-cli clusterlab-cli
 fi
+if [ "$headless" = 1 ]; then
+  check_docs clusterlab
+else
+  check_docs clusterlab-cli
+fi
 check_serve /usr/bin/clusterlab-cli
 
 if [ "$headless" != 1 ]; then
   # ---- 2. clusterlab (the window) on top ------------------------------------------
   install_deb clusterlab "${debs[1]}"
   check_version /usr/bin/clusterlab clusterlab
+  check_docs clusterlab
   check_serve /usr/bin/clusterlab
 
   # Desktop entry and AppStream metadata.
@@ -421,22 +481,22 @@ if [ "$headless" != 1 ]; then
   grep -q "/icons/hicolor/.*/apps/$icon\.\(svg\|png\)$" "$tmp/files-clusterlab" || fail "$desktop names icon '$icon', which the package does not install"
   step "desktop-file-validate $desktop: ok"
 
-  metainfo=/usr/share/metainfo/io.github.clusterlab.ClusterLab.metainfo.xml
-  appstreamcli validate --no-net "$metainfo" </dev/null >"$tmp/appstream.log" 2>&1 \
-    || { cat "$tmp/appstream.log" >&2; fail "appstreamcli validate --no-net $metainfo"; }
-  # appstreamcli passes a file with infos (a missing content rating is only
-  # one): errors, warnings and infos fail here; pedantic notes are advice.
-  if grep -Eq "^[EWI]: " "$tmp/appstream.log"; then
+  metainfo=/usr/share/metainfo/io.github.clusterlab.clusterlab.metainfo.xml
+  appstreamcli validate --pedantic --no-net "$metainfo" </dev/null >"$tmp/appstream.log" 2>&1 \
+    || { cat "$tmp/appstream.log" >&2; fail "appstreamcli validate --pedantic --no-net $metainfo"; }
+  # appstreamcli passes a file with infos and pedantic notes: every one fails here.
+  if grep -Eq "^[EWIP]: " "$tmp/appstream.log"; then
     cat "$tmp/appstream.log" >&2
-    fail "appstreamcli validate --no-net $metainfo"
+    fail "appstreamcli validate --pedantic --no-net $metainfo"
   fi
-  for element in "<id>io.github.clusterlab.ClusterLab</id>" "<metadata_license>" "<project_license>" \
-                 "<name>" "<summary>" "<description>" "<launchable " "<content_rating " "<release "; do
+  for element in "<id>io.github.clusterlab.clusterlab</id>" "<metadata_license>" "<project_license>" \
+                 "<name>" "<summary>" "<description>" "<launchable " "<content_rating " "<release " \
+                 '<url type="homepage">' "<screenshots>" "<release version=\"$version\""; do
     grep -q "$element" "$metainfo" || fail "$metainfo has no $element"
   done
   launchable=$(sed -n 's/.*<launchable type="desktop-id">\(.*\)<\/launchable>.*/\1/p' "$metainfo")
   [ "$launchable" = "$(basename "$desktop")" ] || fail "$metainfo launches '$launchable', not $(basename "$desktop")"
-  step "appstreamcli validate --no-net $metainfo: ok"
+  step "appstreamcli validate --pedantic --no-net $metainfo: ok"
 
   # ---- 3a. without the window, the command line stays whole -------------------------
   purge_deb clusterlab

@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev libqt6opengl6-dev qt6-qpa-plugins libgl-dev
   libqt6sql6-sqlite libsqlite3-dev zlib1g-dev
-  node-llhttp fonts-dejavu-core poppler-utils python3
+  node-llhttp fonts-dejavu-core poppler-utils python3 sqlite3 man-db groff-base
 )
 # Extra packages a caller asks for (e.g. the benchmark tools).
 packages+=("$@")

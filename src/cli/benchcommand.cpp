@@ -304,7 +304,7 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
     for (qsizetype i = 0; i < paths.size(); ++i) {
         QString error;
         if (const int code = readBenchFile(paths[i], &runs[static_cast<std::size_t>(i)], &error); code != 0) {
-            std::fprintf(stderr, "clusterlab bench: %s\n", qPrintable(error));
+            std::fprintf(stderr, "%s bench: %s\n", programName(), qPrintable(error));
             return code;
         }
     }
@@ -366,7 +366,7 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
         histogramTotal = s.sendLag.totalCount();
         add(&histogramTotal, x.sendLag.totalCount());
         if (overflow) {
-            std::fprintf(stderr, "clusterlab bench: --merge: the totals of these runs pass 2^63 (at %s); nothing merged\n",
+            std::fprintf(stderr, "%s bench: --merge: the totals of these runs pass 2^63 (at %s); nothing merged\n", programName(),
                          qPrintable(r.path));
             return 2;
         }
@@ -402,7 +402,7 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
                                                          { QStringLiteral("files"), files } });
         QString why;
         if (!writeWhole(jsonPath, QJsonDocument(o).toJson(), &why)) {
-            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(jsonPath), qPrintable(why));
+            std::fprintf(stderr, "%s bench: cannot write %s: %s\n", programName(), qPrintable(jsonPath), qPrintable(why));
             return 1;
         }
     }
@@ -564,7 +564,7 @@ int runBench(const QStringList& args)
     if (parser.isSet(bodyFileOpt)) {
         QFile body(parser.value(bodyFileOpt));
         if (!body.open(QIODevice::ReadOnly)) {
-            std::fprintf(stderr, "clusterlab bench: --body-file: cannot read %s: %s\n", qPrintable(body.fileName()),
+            std::fprintf(stderr, "%s bench: --body-file: cannot read %s: %s\n", programName(), qPrintable(body.fileName()),
                          qPrintable(body.errorString()));
             return 1;
         }
@@ -608,7 +608,7 @@ int runBench(const QStringList& args)
     if (parser.isSet(csvOpt)) {
         csv = std::make_unique<CsvStream>(parser.value(csvOpt), config, csvRunColumns(startedUtc, config.seed));
         if (!csv->open()) {
-            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(csvOpt)),
+            std::fprintf(stderr, "%s bench: cannot write %s: %s\n", programName(), qPrintable(parser.value(csvOpt)),
                          qPrintable(csv->errorString()));
             return 1;
         }
@@ -624,11 +624,11 @@ int runBench(const QStringList& args)
         const QString target = QStringLiteral("http://%1:%2").arg(config.host).arg(config.port);
         sessionOptions.settings = QJsonObject { { QStringLiteral("target"), target } };
         if (!session.start(parser.value(sessionOpt), sessionOptions, &error)) {
-            std::fprintf(stderr, "clusterlab bench: %s\n", qPrintable(error));
+            std::fprintf(stderr, "%s bench: %s\n", programName(), qPrintable(error));
             return 1;
         }
         QObject::connect(&session, &SessionRecorder::stopped, [](const QString& reason) {
-            std::fprintf(stderr, "clusterlab bench: %s\n", qPrintable(reason));
+            std::fprintf(stderr, "%s bench: %s\n", programName(), qPrintable(reason));
         });
         QStringList routes;
         for (const RouteWeight& r : std::as_const(config.routes))
@@ -639,7 +639,7 @@ int runBench(const QStringList& args)
     if (parser.isSet(hdrLogOpt)) {
         hdrLog = std::make_unique<QSaveFile>(parser.value(hdrLogOpt));
         if (!hdrLog->open(QIODevice::WriteOnly)) {
-            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(hdrLogOpt)),
+            std::fprintf(stderr, "%s bench: cannot write %s: %s\n", programName(), qPrintable(parser.value(hdrLogOpt)),
                          qPrintable(hdrLog->errorString()));
             return 1;
         }
@@ -677,7 +677,7 @@ int runBench(const QStringList& args)
         if (tty)
             std::fprintf(text, "\r%*s\r", 70, "");
         if (s.unreachable) {
-            std::fprintf(stderr, "clusterlab bench: cannot connect to %s:%u: %s\n", qPrintable(config.host),
+            std::fprintf(stderr, "%s bench: cannot connect to %s:%u: %s\n", programName(), qPrintable(config.host),
                          static_cast<unsigned>(config.port), qPrintable(s.unreachableReason));
             QCoreApplication::exit(1);
             return;
@@ -705,7 +705,7 @@ int runBench(const QStringList& args)
             for (const Threshold& t : thresholds) {
                 const ThresholdVerdict v = evaluate(t, s);
                 if (v.crossed)
-                    std::fprintf(stderr, "clusterlab bench: threshold crossed: %s (%s)\n", qPrintable(t.text), qPrintable(v.observed));
+                    std::fprintf(stderr, "%s bench: threshold crossed: %s (%s)\n", programName(), qPrintable(t.text), qPrintable(v.observed));
             }
             exitCode = 1;
         }
@@ -719,12 +719,12 @@ int runBench(const QStringList& args)
                 json.insert(QStringLiteral("thresholds"), thresholdJson);
             QString why;
             if (!writeWhole(parser.value(jsonOpt), QJsonDocument(json).toJson(), &why)) {
-                std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(jsonOpt)), qPrintable(why));
+                std::fprintf(stderr, "%s bench: cannot write %s: %s\n", programName(), qPrintable(parser.value(jsonOpt)), qPrintable(why));
                 exitCode = 1;
             }
         }
         if (hdrLog && (!intervals->finish(s.startNs + s.durationNs - hdrStartNs) || !hdrLog->commit())) {
-            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(hdrLogOpt)),
+            std::fprintf(stderr, "%s bench: cannot write %s: %s\n", programName(), qPrintable(parser.value(hdrLogOpt)),
                          qPrintable(hdrLog->errorString()));
             exitCode = 1;
         }
@@ -735,23 +735,23 @@ int runBench(const QStringList& args)
                 exitCode = 1; // already said why
         }
         if (csv && !csv->commit()) {
-            std::fprintf(stderr, "clusterlab bench: cannot write %s: %s\n", qPrintable(parser.value(csvOpt)),
+            std::fprintf(stderr, "%s bench: cannot write %s: %s\n", programName(), qPrintable(parser.value(csvOpt)),
                          qPrintable(csv->errorString()));
             exitCode = 1;
         }
         if (s.succeeded == 0 && s.failed > 0 && s.errors[static_cast<int>(LoadError::Refused)] == s.failed) {
-            std::fprintf(stderr, "clusterlab bench: the target refused every connection\n");
+            std::fprintf(stderr, "%s bench: the target refused every connection\n", programName());
             exitCode = 1;
         } else if (s.sent > 0 && !s.cancelled && s.succeeded - nonSuccessResponses(s) == 0) {
             // Nothing succeeded: every request failed or was answered 4xx or 5xx.
-            std::fprintf(stderr, "clusterlab bench: no request succeeded (%lld answered 4xx or 5xx, %lld failed)\n",
+            std::fprintf(stderr, "%s bench: no request succeeded (%lld answered 4xx or 5xx, %lld failed)\n", programName(),
                          static_cast<long long>(nonSuccessResponses(s)), static_cast<long long>(s.failed));
             exitCode = 1;
         }
         QCoreApplication::exit(exitCode);
     });
     if (!generator.start(config, &error)) {
-        std::fprintf(stderr, "clusterlab bench: %s\n", qPrintable(error));
+        std::fprintf(stderr, "%s bench: %s\n", programName(), qPrintable(error));
         return 1;
     }
     // Ctrl-C: stop sending, report what was done.

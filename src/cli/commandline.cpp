@@ -73,6 +73,14 @@ void setExperimentApplicationFactory(ApplicationFactory factory)
     experimentFactory() = std::move(factory);
 }
 
+const char* programName()
+{
+    static const QByteArray name = QCoreApplication::applicationName().isEmpty()
+        ? QByteArrayLiteral("clusterlab")
+        : QCoreApplication::applicationName().toLocal8Bit();
+    return name.constData();
+}
+
 QString subcommandHelp(const QCommandLineParser& parser, const QString& subcommand)
 {
     const QString text = parser.helpText();

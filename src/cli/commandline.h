@@ -30,4 +30,9 @@ void setExperimentApplicationFactory(ApplicationFactory factory);
 // executable's full path alone.
 QString subcommandHelp(const QCommandLineParser& parser, const QString& subcommand);
 
+// The program as invoked (clusterlab, clusterlab-cli), for the subcommands'
+// messages ("clusterlab-cli bench: cannot write ..."): the application name
+// runCommandLine set, in the local encoding.
+const char* programName();
+
 } // namespace clusterlab

@@ -113,7 +113,7 @@ int runExperiment(const QStringList& args)
     workerProgram.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOptions({ quick, workers, rounds, seed, engine, json, report, markdown, list, open, timeScale, workerProgram });
     if (!parser.parse(QStringList { QStringLiteral("clusterlab experiment") } + args)) {
-        std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(parser.errorText()));
+        std::fprintf(stderr, "%s experiment: %s\n", programName(), qPrintable(parser.errorText()));
         return 2;
     }
     if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) { // Qt lists --help-all beside --help
@@ -131,14 +131,14 @@ int runExperiment(const QStringList& args)
     settings.quick = parser.isSet(quick);
     if (names.isEmpty() || !readInt(parser, QStringLiteral("workers"), 1, 64, &settings.workers, &error)
         || !readInt(parser, QStringLiteral("rounds"), 1, 20, &settings.rounds, &error)) {
-        std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+        std::fprintf(stderr, "%s experiment: %s\n", programName(), qPrintable(error));
         return 2;
     }
     if (parser.isSet(seed)) {
         bool ok = false;
         settings.seed = parser.value(seed).toULongLong(&ok);
         if (!ok || settings.seed == 0) {
-            std::fprintf(stderr, "clusterlab experiment: --seed: expected a positive integer\n");
+            std::fprintf(stderr, "%s experiment: --seed: expected a positive integer\n", programName());
             return 2;
         }
     }
@@ -146,7 +146,7 @@ int runExperiment(const QStringList& args)
         bool ok = false;
         settings.timeScale = parser.value(timeScale).toDouble(&ok);
         if (!ok || settings.timeScale <= 0 || settings.timeScale > 10) {
-            std::fprintf(stderr, "clusterlab experiment: --time-scale: expected a number in (0, 10]\n");
+            std::fprintf(stderr, "%s experiment: --time-scale: expected a number in (0, 10]\n", programName());
             return 2;
         }
     }
@@ -156,11 +156,11 @@ int runExperiment(const QStringList& args)
     QList<EngineKind> engines { EngineKind::Native };
     if (parser.isSet(engine)) {
         if (!EngineVariant::parseEngines(parser.value(engine), &engines, &error)) {
-            std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+            std::fprintf(stderr, "%s experiment: %s\n", programName(), qPrintable(error));
             return 2;
         }
         if (engines.contains(EngineKind::Node) && !nodeMissing.isEmpty() && !parser.isSet(open)) {
-            std::fprintf(stderr, "clusterlab experiment: --engine node: %s\n", qPrintable(nodeMissing));
+            std::fprintf(stderr, "%s experiment: --engine node: %s\n", programName(), qPrintable(nodeMissing));
             return 2;
         }
     } else if (nodeMissing.isEmpty()) {
@@ -173,13 +173,13 @@ int runExperiment(const QStringList& args)
     if (!reportPath.isEmpty()) {
         const QString suffix = QFileInfo(reportPath).suffix().toLower();
         if (suffix != QLatin1String("html") && suffix != QLatin1String("htm") && suffix != QLatin1String("pdf")) {
-            std::fprintf(stderr, "clusterlab experiment: --report: expected FILE.html or FILE.pdf, got '%s'\n",
+            std::fprintf(stderr, "%s experiment: --report: expected FILE.html or FILE.pdf, got '%s'\n", programName(),
                          qPrintable(reportPath));
             return 2;
         }
         if (suffix == QLatin1String("pdf") && !pdfWriter()) {
-            std::fprintf(stderr, "clusterlab experiment: --report: this build has no PDF writer (it has no window); "
-                                 "use FILE.html\n");
+            std::fprintf(stderr, "%s experiment: --report: this build has no PDF writer (it has no window); "
+                                 "use FILE.html\n", programName());
             return 2;
         }
     }
@@ -189,7 +189,7 @@ int runExperiment(const QStringList& args)
             continue;
         const QFileInfo dir(QFileInfo(path).absolutePath());
         if (!dir.isDir() || !dir.isWritable()) {
-            std::fprintf(stderr, "clusterlab experiment: cannot write to %s (no such directory, or not writable)\n",
+            std::fprintf(stderr, "%s experiment: cannot write to %s (no such directory, or not writable)\n", programName(),
                          qPrintable(QFileInfo(path).absolutePath()));
             return 2;
         }
@@ -200,13 +200,13 @@ int runExperiment(const QStringList& args)
     if (parser.isSet(open)) {
         QFile f(parser.value(open));
         if (!f.open(QIODevice::ReadOnly)) {
-            std::fprintf(stderr, "clusterlab experiment: cannot open %s: %s\n", qPrintable(f.fileName()), qPrintable(f.errorString()));
+            std::fprintf(stderr, "%s experiment: cannot open %s: %s\n", programName(), qPrintable(f.fileName()), qPrintable(f.errorString()));
             return 1;
         }
         QJsonParseError parseError;
         const QJsonDocument doc = QJsonDocument::fromJson(f.read(64 * 1024 * 1024), &parseError);
         if (doc.isNull() || !RunReport::fromJson(doc.object(), &result, &error)) {
-            std::fprintf(stderr, "clusterlab experiment: %s: %s\n", qPrintable(f.fileName()),
+            std::fprintf(stderr, "%s experiment: %s: %s\n", programName(), qPrintable(f.fileName()),
                          qPrintable(doc.isNull() ? QStringLiteral("not JSON: ") + parseError.errorString() : error));
             return 1;
         }
@@ -261,7 +261,7 @@ int runExperiment(const QStringList& args)
     });
     if (!done) {
         if (!runner.start(names, settings, &error)) {
-            std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+            std::fprintf(stderr, "%s experiment: %s\n", programName(), qPrintable(error));
             return 1;
         }
         loop.exec();
@@ -278,7 +278,7 @@ int runExperiment(const QStringList& args)
         if (writeFile(parser.value(json), QJsonDocument(result.toJson()).toJson(QJsonDocument::Indented), &error))
             std::printf("Measurements: %s\n", qPrintable(parser.value(json)));
         else {
-            std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+            std::fprintf(stderr, "%s experiment: %s\n", programName(), qPrintable(error));
             code = 1;
         }
     }
@@ -286,7 +286,7 @@ int runExperiment(const QStringList& args)
         if (writeFile(parser.value(markdown), result.verdicts.toMarkdown().toUtf8(), &error))
             std::printf("Markdown table: %s\n", qPrintable(parser.value(markdown)));
         else {
-            std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+            std::fprintf(stderr, "%s experiment: %s\n", programName(), qPrintable(error));
             code = 1;
         }
     }
@@ -297,7 +297,7 @@ int runExperiment(const QStringList& args)
         if (ok)
             std::printf("Report: %s\n", qPrintable(reportPath));
         else {
-            std::fprintf(stderr, "clusterlab experiment: %s\n", qPrintable(error));
+            std::fprintf(stderr, "%s experiment: %s\n", programName(), qPrintable(error));
             code = 1;
         }
     }
@@ -306,7 +306,7 @@ int runExperiment(const QStringList& args)
             code = 1;
     }
     if (result.cancelled) {
-        std::fprintf(stderr, "clusterlab experiment: cancelled; the table holds what was measured before.\n");
+        std::fprintf(stderr, "%s experiment: cancelled; the table holds what was measured before.\n", programName());
         code = 1;
     }
     return code;

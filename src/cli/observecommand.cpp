@@ -24,7 +24,7 @@ namespace {
 
 int usage(const QString& message)
 {
-    std::fprintf(stderr, "clusterlab observe: %s\n(see clusterlab observe --help)\n", qPrintable(message));
+    std::fprintf(stderr, "%s observe: %s\n(see clusterlab observe --help)\n", programName(), qPrintable(message));
     return 2;
 }
 
@@ -49,11 +49,11 @@ public:
             roots.append(m_command->processId());
         m_owners = std::make_unique<platform::ConnectionOwners>(m_port, roots);
         if (!m_owners->isAvailable()) {
-            std::fprintf(stderr, "clusterlab observe: %s\n", qPrintable(m_owners->note()));
+            std::fprintf(stderr, "%s observe: %s\n", programName(), qPrintable(m_owners->note()));
             return false;
         }
         if (m_command == nullptr && m_owners->listenerOwners().isEmpty()) {
-            std::fprintf(stderr, "clusterlab observe: nothing on this machine listens on port %u%s%s\n", m_port,
+            std::fprintf(stderr, "%s observe: nothing on this machine listens on port %u%s%s\n", programName(), m_port,
                          m_owners->note().isEmpty() ? "" : ": ", qPrintable(m_owners->note()));
             return false;
         }
@@ -199,7 +199,7 @@ int runObserve(const QStringList& allArgs)
         platform::startAsGroupLeader(child.get());
         child->start(command.constFirst(), command.mid(1));
         if (!child->waitForStarted(10000)) {
-            std::fprintf(stderr, "clusterlab observe: cannot start %s: %s\n", qPrintable(command.constFirst()),
+            std::fprintf(stderr, "%s observe: cannot start %s: %s\n", programName(), qPrintable(command.constFirst()),
                          qPrintable(child->errorString()));
             return 1;
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commandline.h"
 #include "servecommand.h"
+#include "version.h"
 
 #include "cluster/engine.h"
 #include "platform/eventdispatcher.h"
@@ -13,6 +14,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
@@ -131,7 +133,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     parser.addOption(workerProgram);
 
     if (!parser.parse(QStringList { QStringLiteral("clusterlab serve") } + args)) {
-        std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(parser.errorText()));
+        std::fprintf(stderr, "%s serve: %s\n", programName(), qPrintable(parser.errorText()));
         return 2;
     }
     if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) { // Qt lists --help-all beside --help
@@ -139,7 +141,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         return 0;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        std::fprintf(stderr, "clusterlab serve: unexpected argument '%s'\n",
+        std::fprintf(stderr, "%s serve: unexpected argument '%s'\n", programName(),
                      qPrintable(parser.positionalArguments().constFirst()));
         return 2;
     }
@@ -150,7 +152,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         || !readInt(parser, QStringLiteral("port"), 0, 65535, &port, &error)
         || !readInt(parser, QStringLiteral("max-children"), 1, 4096, &config.maxChildren, &error)
         || !readInt(parser, QStringLiteral("pool-threads"), 1, 1024, &config.poolThreads, &error)) {
-        std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(error));
+        std::fprintf(stderr, "%s serve: %s\n", programName(), qPrintable(error));
         return 2;
     }
     config.port = static_cast<quint16>(port);
@@ -159,14 +161,14 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         if (text == QLatin1String("localhost"))
             config.host = QHostAddress(QHostAddress::LocalHost);
         else if (!config.host.setAddress(text)) {
-            std::fprintf(stderr, "clusterlab serve: --host: '%s' is not an IP address\n", qPrintable(text));
+            std::fprintf(stderr, "%s serve: --host: '%s' is not an IP address\n", programName(), qPrintable(text));
             return 2;
         }
     }
     for (const QString& name : parser.values(QStringLiteral("allow-host"))) {
         if (!HostPolicy::validName(name)) {
-            std::fprintf(stderr, "clusterlab serve: --allow-host: '%s' is not a host name (letters, digits, '-' and '.', "
-                                 "or an IP address; no port)\n", qPrintable(name));
+            std::fprintf(stderr, "%s serve: --allow-host: '%s' is not a host name (letters, digits, '-' and '.', "
+                                 "or an IP address; no port)\n", programName(), qPrintable(name));
             return 2;
         }
         config.allowedHosts << name;
@@ -174,14 +176,14 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     if (parser.isSet(QStringLiteral("policy"))) {
         const auto policy = policyFromName(parser.value(QStringLiteral("policy")));
         if (!policy) {
-            std::fprintf(stderr, "clusterlab serve: --policy: expected round-robin, shared or reuseport, got '%s'\n",
+            std::fprintf(stderr, "%s serve: --policy: expected round-robin, shared or reuseport, got '%s'\n", programName(),
                          qPrintable(parser.value(QStringLiteral("policy"))));
             return 2;
         }
         config.policy = *policy;
     }
     if (parser.isSet(QStringLiteral("engine")) && !parseEngineKind(parser.value(QStringLiteral("engine")), &config.engine)) {
-        std::fprintf(stderr, "clusterlab serve: --engine: expected native or node, got '%s'\n",
+        std::fprintf(stderr, "%s serve: --engine: expected native or node, got '%s'\n", programName(),
                      qPrintable(parser.value(QStringLiteral("engine"))));
         return 2;
     }
@@ -191,11 +193,11 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         if (!parser.isSet(option))
             continue;
         if (config.engine != EngineKind::Node) {
-            std::fprintf(stderr, "clusterlab serve: --%s is for --engine node (the native engine always pools)\n", name);
+            std::fprintf(stderr, "%s serve: --%s is for --engine node (the native engine always pools)\n", programName(), name);
             return 2;
         }
         if (!parseOffloadMode(parser.value(option), mode)) {
-            std::fprintf(stderr, "clusterlab serve: --%s: expected per-request or pool, got '%s'\n", name,
+            std::fprintf(stderr, "%s serve: --%s: expected per-request or pool, got '%s'\n", programName(), name,
                          qPrintable(parser.value(option)));
             return 2;
         }
@@ -204,11 +206,11 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     if (parser.isSet(dispatcherOpt)) {
         const QString name = parser.value(dispatcherOpt);
         if (config.engine != EngineKind::Native) {
-            std::fprintf(stderr, "clusterlab serve: --dispatcher is for the native engine\n");
+            std::fprintf(stderr, "%s serve: --dispatcher is for the native engine\n", programName());
             return 2;
         }
         if (!platform::eventDispatcherNames().contains(name)) {
-            std::fprintf(stderr, "clusterlab serve: --dispatcher: expected %s, got '%s'\n",
+            std::fprintf(stderr, "%s serve: --dispatcher: expected %s, got '%s'\n", programName(),
                          qPrintable(platform::eventDispatcherNames().join(QStringLiteral(" or "))), qPrintable(name));
             return 2;
         }
@@ -217,7 +219,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
     config.faultInjection = parser.isSet(faultOpt);
     config.telemetry = !parser.isSet(noTelemetryOpt);
     if (!config.telemetry && (parser.isSet(statsOpt) || parser.isSet(recordOpt))) {
-        std::fprintf(stderr, "clusterlab serve: --stats and --record need telemetry (drop --no-telemetry)\n");
+        std::fprintf(stderr, "%s serve: --stats and --record need telemetry (drop --no-telemetry)\n", programName());
         return 2;
     }
     if (parser.isSet(workerProgram))
@@ -261,22 +263,26 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         sessionOptions.machine = experiment::MachineInfo::current().toJson();
         sessionOptions.settings = clusterSettingsJson(config, config.port);
         if (!session.start(parser.value(recordOpt), sessionOptions, &error)) {
-            std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(error));
+            std::fprintf(stderr, "%s serve: %s\n", programName(), qPrintable(error));
             return 1;
         }
         QObject::connect(&session, &SessionRecorder::stopped, [](const QString& reason) {
-            std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(reason));
+            std::fprintf(stderr, "%s serve: %s\n", programName(), qPrintable(reason));
         });
         recordCluster(&session, &cluster);
     } else if (parser.isSet(recordOpt)) {
         record.setFileName(parser.value(recordOpt));
         if (!record.open(QIODevice::WriteOnly | QIODevice::Truncate)
             || record.write(TelemetryAggregator::csvHeader()) < 0) {
-            std::fprintf(stderr, "clusterlab serve: cannot write %s: %s\n", qPrintable(record.fileName()),
+            std::fprintf(stderr, "%s serve: cannot write %s: %s\n", programName(), qPrintable(record.fileName()),
                          qPrintable(record.errorString()));
             return 1;
         }
-        cluster.telemetry()->setRecordSink([&record](const StoredRecord& r) { record.write(TelemetryAggregator::csvRow(r)); });
+        // The recording's version and wall-clock start, in every row.
+        const QByteArray runColumns = TelemetryAggregator::csvRunColumns(
+            QStringLiteral(CLUSTERLAB_VERSION), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+        cluster.telemetry()->setRecordSink(
+            [&record, runColumns](const StoredRecord& r) { record.write(TelemetryAggregator::csvRow(r, runColumns)); });
     }
     QTimer statsTimer;
     if (parser.isSet(statsOpt)) {
@@ -288,7 +294,7 @@ int runServe(const QStringList& args, bool fallbackToFreePort)
         statsTimer.start();
     }
     if (!cluster.start(&error)) {
-        std::fprintf(stderr, "clusterlab serve: %s\n", qPrintable(error));
+        std::fprintf(stderr, "%s serve: %s\n", programName(), qPrintable(error));
         return 1;
     }
     std::printf("ClusterLab serving %s (policy %s, %d workers)\n", qPrintable(cluster.url()),

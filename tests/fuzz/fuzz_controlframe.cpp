@@ -151,7 +151,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)a.summaryJson();
         std::size_t shown = 0;
         for (const clusterlab::StoredRecord& r : a.records()) {
-            FUZZ_CHECK(!clusterlab::TelemetryAggregator::csvRow(r).isEmpty());
+            FUZZ_CHECK(!clusterlab::TelemetryAggregator::csvRow(r, "0.2.0,2026-12-06T00:00:00.000Z").isEmpty());
             if (++shown == 64)
                 break;
         }

@@ -397,6 +397,43 @@ void TestCli::serveAndBenchRecordSessions()
     QCOMPARE(s.loadTests.constFirst().summary.value(QStringLiteral("succeeded")).toInt(), 2000);
     QVERIFY(s.measuredByClient());
     QCOMPARE(s.routeFigures().size(), 2);
+
+    // docs/DATA-FORMATS.md's queries, run as written against these two real
+    // files (run.sqlite: the server's; bench.sqlite: the client's): each
+    // prints a p99 for both routes.
+    const QString sqlite3 = QStandardPaths::findExecutable(QStringLiteral("sqlite3"));
+    const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
+    if (sqlite3.isEmpty() || python.isEmpty())
+        QSKIP("sqlite3 or python3 is not installed (scripts/install-deps.sh installs both): DATA-FORMATS.md's queries not run");
+    QVERIFY(QFile::copy(served, dir.filePath(QStringLiteral("run.sqlite"))));
+    QVERIFY(QFile::copy(client, dir.filePath(QStringLiteral("bench.sqlite"))));
+    QFile doc(QStringLiteral(QT_TESTCASE_SOURCEDIR "/../docs/DATA-FORMATS.md"));
+    QVERIFY(doc.open(QIODevice::ReadOnly));
+    const QString markdown = QString::fromUtf8(doc.readAll());
+    static const QRegularExpression block(QStringLiteral("```(sh|python)\n(.*?)```"), QRegularExpression::DotMatchesEverythingOption);
+    int ran = 0;
+    for (auto it = block.globalMatch(markdown); it.hasNext();) {
+        const QRegularExpressionMatch b = it.next();
+        const QString code = b.captured(2);
+        if (!code.contains(QLatin1String("run.sqlite")) && !code.contains(QLatin1String("bench.sqlite")))
+            continue;
+        QProcess p;
+        p.setWorkingDirectory(dir.path());
+        p.start(b.captured(1) == QLatin1String("sh") ? QStringLiteral("sh") : python, { QStringLiteral("-c"), code });
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray printed = p.readAllStandardOutput();
+        QVERIFY2(p.exitCode() == 0, qPrintable(code + QStringLiteral("\n") + QString::fromUtf8(p.readAllStandardError())));
+        // Both routes, each on a line of its own with its figures.
+        bool root = false;
+        bool worker = false;
+        for (const QByteArray& line : printed.split('\n')) {
+            root = root || ((line.startsWith("/|") || line.startsWith("/ ")) && line.size() > 4);
+            worker = worker || (line.startsWith("/worker") && line.size() > 10);
+        }
+        QVERIFY2(root && worker, qPrintable(code + QStringLiteral("\nprinted:\n") + QString::fromUtf8(printed)));
+        ++ran;
+    }
+    QCOMPARE(ran, 3); // the shell query on each file, and the Python one
 #else
     QSKIP("stops serve with SIGTERM (Unix)");
 #endif

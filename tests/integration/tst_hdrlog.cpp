@@ -585,7 +585,7 @@ void TestHdrLog::aRunAndTheMergeOfItsHalvesAgree()
     f.readLine(); // the header
     while (!f.atEnd()) {
         const QList<QByteArray> row = f.readLine().trimmed().split(',');
-        QCOMPARE(row.size(), 15);
+        QCOMPARE(row.size(), 18); // 15 per request, then version, started_utc, seed
         QCOMPARE(row.at(14), QByteArray("none"));
         halves[row.at(0).toLongLong() % 2].append(row);
     }

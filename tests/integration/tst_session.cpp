@@ -244,12 +244,21 @@ void TestSession::exportFromASessionMatchesTheLiveExport()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("a.sqlite"));
     QVERIFY(recordSynthetic(path, 2000));
+    // Every row ends with the recording's version and wall-clock start.
+    SessionSummary summary;
+    QString error;
+    QVERIFY2(readSession(path, &summary, &error), qPrintable(error));
+    const QString version = summary.meta.value(QStringLiteral("app_version")).toString();
+    const QString created = summary.meta.value(QStringLiteral("created_utc")).toString();
+    QVERIFY(!version.isEmpty() && QDateTime::fromString(created, Qt::ISODateWithMs).isValid());
+    const QByteArray runColumns = TelemetryAggregator::csvRunColumns(version, created);
+    QVERIFY(runColumns.startsWith(QByteArray(version.toUtf8() + ",")));
     QByteArray expected = TelemetryAggregator::csvHeader();
+    QVERIFY(expected.endsWith(",version,started_utc\n"));
     for (int i = 0; i < 2000; ++i)
-        expected += TelemetryAggregator::csvRow(syntheticRecord(0, i));
+        expected += TelemetryAggregator::csvRow(syntheticRecord(0, i), runColumns);
     QBuffer csv;
     csv.open(QIODevice::WriteOnly);
-    QString error;
     QVERIFY2(exportSessionRequests(path, &csv, false, &error), qPrintable(error));
     QCOMPARE(csv.data(), expected);
     QBuffer json;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "loadsummaryformat.h"
 
+#include "csv.h"
 #include "version.h"
 
 #include <QJsonArray>
@@ -170,17 +171,6 @@ QByteArray csvRunColumns(const QString& startedUtc, std::uint64_t seed)
 {
     return csvField(QByteArrayLiteral(CLUSTERLAB_VERSION)) + ',' + csvField(startedUtc.toLatin1()) + ','
         + QByteArray::number(static_cast<qulonglong>(seed));
-}
-
-QByteArray csvField(const QByteArray& text)
-{
-    // RFC 4180: a field holding a comma, a quote or a line break is quoted,
-    // its quotes doubled (a route such as /child?n=15,x:1).
-    if (!text.contains(',') && !text.contains('"') && !text.contains('\n') && !text.contains('\r'))
-        return text;
-    QByteArray quoted = text;
-    quoted.replace("\"", "\"\"");
-    return '"' + quoted + '"';
 }
 
 QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& r, const QByteArray& runColumns)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "csv.h" // csvField, for the formats' users
+
 #include "load/loadconfig.h"
 #include "load/loadresult.h"
 
@@ -33,8 +35,5 @@ QByteArray csvRow(const LoadConfig& config, std::int64_t seq, const LoadRecord& 
 QString summaryToText(const LoadConfig& config, const LoadSummary& summary);
 // Answers outside 2xx and 3xx (4xx, 5xx): they arrived, but did not succeed.
 std::int64_t nonSuccessResponses(const LoadSummary& summary);
-// A CSV field as RFC 4180 writes it: quoted when it holds a comma, a quote
-// or a line break.
-QByteArray csvField(const QByteArray& text);
 
 } // namespace clusterlab

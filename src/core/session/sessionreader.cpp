@@ -521,6 +521,18 @@ bool exportSessionRequests(const QString& sessionPath, QIODevice* out, bool json
         QSqlDatabase db;
         session::OpenedSession opened;
         if (session::openForReading(sessionPath, name, &db, error, &opened, options)) {
+            // The recording's version and wall-clock start, for every CSV row.
+            QString version;
+            QString created;
+            {
+                QSqlQuery meta(db);
+                if (session::execGuarded(meta, QStringLiteral("SELECT key, value FROM meta WHERE key IN ('app_version', 'created_utc')"),
+                                         opened)) {
+                    while (meta.next())
+                        (meta.value(0).toString() == QLatin1String("app_version") ? version : created) = meta.value(1).toString();
+                }
+            }
+            const QByteArray runColumns = TelemetryAggregator::csvRunColumns(version, created);
             QSqlQuery q(db);
             q.setForwardOnly(true);
             ok = session::execGuarded(q, QStringLiteral("SELECT headers_ns, worker, pid, connection, seq, route, path, n, status, bytes, "
@@ -554,7 +566,7 @@ bool exportSessionRequests(const QString& sessionPath, QIODevice* out, bool json
                         buf += ",\n";
                     buf += TelemetryAggregator::jsonRow(r);
                 } else {
-                    buf += TelemetryAggregator::csvRow(r);
+                    buf += TelemetryAggregator::csvRow(r, runColumns);
                 }
                 first = false;
                 if (buf.size() > (1 << 20)) {

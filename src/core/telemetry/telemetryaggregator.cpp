@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "telemetryaggregator.h"
+#include "csv.h"
 
 #include "logging.h"
 
@@ -294,34 +295,26 @@ void TelemetryAggregator::publish()
 QByteArray TelemetryAggregator::csvHeader()
 {
     return "worker_index,pid,connection_id,request_seq,route,n,path,status,bytes,headers_ns,queue_ms,"
-           "compute_ms,spawn_ms,total_ms,thread_or_task\n";
+           "compute_ms,spawn_ms,total_ms,thread_or_task,version,started_utc\n";
 }
 
-QByteArray TelemetryAggregator::csvRow(const StoredRecord& r)
+QByteArray TelemetryAggregator::csvRunColumns(const QString& version, const QString& startedUtc)
 {
-    char line[256];
+    return csvField(version.toUtf8().left(64)) + ',' + csvField(startedUtc.toUtf8().left(64));
+}
+
+QByteArray TelemetryAggregator::csvRow(const StoredRecord& r, const QByteArray& runColumns)
+{
+    char line[448];
     const double tick = 1e-4; // 100 ns in ms
-    const int n = std::snprintf(line, sizeof line, "%u,%d,%u,%u,%s,%d,%s,%u,%u,%lld,%.4f,%.4f,%.4f,%.4f,%u\n",
+    const int n = std::snprintf(line, sizeof line, "%u,%d,%u,%u,%s,%d,%s,%u,%u,%lld,%.4f,%.4f,%.4f,%.4f,%u,%.*s\n",
                                 r.workerIndex, r.pid, r.connectionId, r.requestSeq, routeName(r.route), r.n,
                                 pathIdName(r.path), r.status, r.bytes, static_cast<long long>(r.headersNs),
                                 (r.path == PathId::Child ? r.queued : r.computeStart) * tick,
                                 r.computeEnd >= r.computeStart ? (r.computeEnd - r.computeStart) * tick : 0.0,
-                                r.spawn * tick, r.written * tick, r.threadOrTask);
-    return QByteArray(line, n);
-}
-
-bool TelemetryAggregator::writeCsv(QIODevice* out) const
-{
-    QByteArray buf = csvHeader();
-    for (const StoredRecord& r : m_records) {
-        buf += csvRow(r);
-        if (buf.size() > (1 << 20)) {
-            if (out->write(buf) != buf.size())
-                return false;
-            buf.clear();
-        }
-    }
-    return out->write(buf) == buf.size();
+                                r.spawn * tick, r.written * tick, r.threadOrTask,
+                                static_cast<int>(std::min<qsizetype>(runColumns.size(), 200)), runColumns.constData());
+    return QByteArray(line, std::min(n, static_cast<int>(sizeof line) - 1));
 }
 
 QByteArray TelemetryAggregator::jsonRow(const StoredRecord& r)

@@ -171,9 +171,13 @@ public:
     void setSampleSink(std::function<void(int index, qint64 pid, const WorkerSample&)> sink) { m_sampleSink = std::move(sink); }
     std::uint64_t malformedBatches() const { return m_malformed; }
 
+    // serve --record FILE.csv and the window's raw-records export: a header
+    // row, then one row per record (RFC 4180). The last two columns are the
+    // recording's: version and started_utc (ISO 8601, UTC), the same in
+    // every row; csvRunColumns makes them once.
     static QByteArray csvHeader();
-    static QByteArray csvRow(const StoredRecord& r);
-    bool writeCsv(QIODevice* out) const;
+    static QByteArray csvRunColumns(const QString& version, const QString& startedUtc);
+    static QByteArray csvRow(const StoredRecord& r, const QByteArray& runColumns);
     // The same records as a JSON array of objects (the CSV's column names),
     // streamed: nothing but a 1 MiB buffer is held.
     static QByteArray jsonRow(const StoredRecord& r);
