@@ -179,8 +179,14 @@ version=$(sed -n '/^project(/,/)/p' CMakeLists.txt | sed -n 's/^[[:space:]]*VERS
 
 # RelWithDebInfo (-O2 -g, as Debian builds): cpack strips the executables
 # and puts their debug information in -dbgsym packages.
+# With the compiler and linker flags a Debian build uses (dpkg-buildflags,
+# every hardening feature: stack protector, _FORTIFY_SOURCE, relro, bindnow),
+# and the task linked dynamically (a cache from an older build may say otherwise).
+eval "$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --export=sh)"
 nice -n 19 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLUSTERLAB_BUILD_GUI="$gui_option" \
-  -DCLUSTERLAB_BUILD_TESTS=OFF -DCLUSTERLAB_BUILD_TOOLS=OFF >"$tmp/configure.log" 2>&1 \
+  -DCLUSTERLAB_BUILD_TESTS=OFF -DCLUSTERLAB_BUILD_TOOLS=OFF -DCLUSTERLAB_STATIC_TASK=OFF \
+  -DCMAKE_C_FLAGS="$CPPFLAGS $CFLAGS" -DCMAKE_CXX_FLAGS="$CPPFLAGS $CXXFLAGS" \
+  -DCMAKE_EXE_LINKER_FLAGS="$LDFLAGS" -DCMAKE_SHARED_LINKER_FLAGS="$LDFLAGS" >"$tmp/configure.log" 2>&1 \
   || { cat "$tmp/configure.log" >&2; fail "configure"; }
 if grep -q "^CMake .*Warning" "$tmp/configure.log"; then
   cat "$tmp/configure.log" >&2
