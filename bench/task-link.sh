@@ -68,7 +68,7 @@ p5s=$(med child-static 2); p5d=$(med child-dynamic 2)
 p9s=$(med child-static 3); p9d=$(med child-dynamic 3)
 echo "| clusterlab-task ($ROUNDS rounds, medians) | static | dynamic | dynamic / static |"
 echo "|---|---|---|---|"
-awk -v s="$ss" -v d="$sd" 'BEGIN { printf "| one spawn, \`clusterlab-task 1\` (ms) | %.2f | %.2f | %.2f× |\n", s, d, d/s }'
+awk -v s="$ss" -v d="$sd" 'BEGIN { printf "| one spawn, clusterlab-task 1 (ms) | %.2f | %.2f | %.2f× |\n", s, d, d/s }'
 awk -v s="$rs" -v d="$rd" 'BEGIN { printf "| /child?n=1, 2 workers, 4 connections (req/s) | %.0f | %.0f | %.2f× |\n", s, d, d/s }'
 awk -v s="$p5s" -v d="$p5d" 'BEGIN { printf "| its p50 (ms) | %.2f | %.2f | %.2f× |\n", s, d, d/s }'
 awk -v s="$p9s" -v d="$p9d" 'BEGIN { printf "| its p99 (ms) | %.2f | %.2f | %.2f× |\n", s, d, d/s }'
