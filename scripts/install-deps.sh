@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what ClusterLab needs to build and test, on Debian 12 / Ubuntu
-# 22.04+ (apt). Installs nothing when everything is already there. Other
+# 23.04+ (apt; Ubuntu 22.04 ships Qt 6.2, too old). Installs nothing when everything is already there. Other
 # systems: prints what to install (see README).
 set -euo pipefail
 

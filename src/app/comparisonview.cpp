@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "comparisonview.h"
 
+#include "csv.h"
+
 #include "cluster/clusterfeed.h"
 #include "colors.h"
 #include "chartgrid.h"
@@ -160,7 +162,7 @@ QByteArray ComparisonView::tableCsv() const
 {
     QByteArray csv;
     for (int c = 0; c < m_table->columnCount(); ++c)
-        csv += (c ? "," : "") + m_table->horizontalHeaderItem(c)->text().replace(QLatin1Char('/'), QStringLiteral("_over_")).toUtf8();
+        csv += (c ? "," : "") + csvField(m_table->horizontalHeaderItem(c)->text().replace(QLatin1Char('/'), QStringLiteral("_over_")).toUtf8());
     csv += '\n';
     for (int r = 0; r < m_table->rowCount(); ++r) {
         for (int c = 0; c < m_table->columnCount(); ++c) {
@@ -168,7 +170,7 @@ QByteArray ComparisonView::tableCsv() const
             v.remove(QStringLiteral("×"));
             if (v == QStringLiteral("—"))
                 v.clear();
-            csv += (c ? "," : "") + v.toUtf8();
+            csv += (c ? "," : "") + csvField(v.toUtf8());
         }
         csv += '\n';
     }

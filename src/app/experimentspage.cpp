@@ -578,7 +578,7 @@ QString ExperimentsPage::openJson(const QString& path)
         return tr("%1: %2").arg(path, error);
     showReport(report);
     m_step->setText(tr("Opened %1 (measured %2 on %3).")
-                        .arg(path, report.started.toString(QStringLiteral("yyyy-MM-dd HH:mm")), report.machine.oneLine()));
+                        .arg(path, report.started.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")), report.machine.oneLine()));
     return {};
 }
 

@@ -165,7 +165,7 @@ QString ReportWriter::tablesHtml() const
     }
     if (r.experiments != nullptr) {
         h += QStringLiteral("<h2>Experiments: the seed's table, measured</h2>\n<p>%1, %2 s.</p>\n")
-                 .arg(esc(r.experiments->started.toString(QStringLiteral("yyyy-MM-dd HH:mm"))))
+                 .arg(esc(r.experiments->started.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"))))
                  .arg(QString::number(r.experiments->seconds, 'f', 0));
         h += experiment::verdictTableHtml(r.experiments->verdicts, false);
     }

@@ -352,7 +352,7 @@ QList<ReportPiece> reportPieces(const RunReport& report)
     QString h;
     h += QStringLiteral("<h1>ClusterLab: cluster, threads or child processes?</h1>\n");
     h += QStringLiteral("<p>Measured %1 on <b>%2</b>. %3 run%4, %5 rounds per measurement, %6 s in all.</p>\n")
-             .arg(esc(report.started.toString(QStringLiteral("yyyy-MM-dd HH:mm"))), esc(report.machine.oneLine()),
+             .arg(esc(report.started.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"))), esc(report.machine.oneLine()),
                   report.settings.quick ? QStringLiteral("Quick") : QStringLiteral("Full"),
                   report.cancelled ? QStringLiteral(" (cancelled: partial)") : QString())
              .arg(report.settings.effectiveRounds())

@@ -204,7 +204,7 @@ bool ExperimentRunner::start(const QStringList& names, const ExperimentSettings&
         RunReport report;
         report.machine = MachineInfo::current();
         report.settings = settings;
-        report.started = QDateTime::currentDateTime();
+        report.started = QDateTime::currentDateTimeUtc();
         QElapsedTimer clock;
         clock.start();
         const int cores = report.machine.cores;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Windows implementation of loadplatform.h: Winsock sockets and WSAPoll.
-// NOT BUILT on the project's Linux CI (see README's platform table); it is
+// NOT BUILT on the project's Linux CI (see docs/PLATFORMS.md); it is
 // written to the same contract as loadplatform_unix.cpp.
 #include "platform/loadplatform.h"
 #include "platform/socketplatform.h"
