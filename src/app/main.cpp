@@ -10,6 +10,8 @@
 #include "experimentcommand.h"
 #include "experimentpdf.h"
 #include "mainwindow.h"
+#include "sessionactions.h"
+#include "labcontroller.h"
 #include "platform/signalwatcher.h"
 #include "version.h"
 
@@ -17,6 +19,7 @@
 #include <QCoreApplication>
 #include <QGuiApplication>
 #include <QIcon>
+#include <QSessionManager>
 
 #include <cstdio>
 #include <optional>
@@ -61,10 +64,27 @@ int main(int argc, char** argv)
     QApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
     MainWindow window; // loads the icon resource
     QApplication::setWindowIcon(window.windowIcon());
-    // SIGTERM or Ctrl-C is a close of the window: settings saved, the
-    // cluster stopped, nothing left behind, exit 0.
+    // SIGTERM or Ctrl-C ends the window without a question (a logout,
+    // systemctl stop or a script cannot answer one): settings saved, the
+    // cluster stopped, nothing left running, exit 0; an unsaved session
+    // stays on disk and the next start offers it back. The session
+    // manager's quit does the same, then closes the window itself.
     SignalWatcher signals;
-    QObject::connect(&signals, &SignalWatcher::terminationRequested, &window, [&window](int) { window.close(); });
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, &window, [&window](int) { window.endWithoutAsking(); });
+    QObject::connect(&app, &QGuiApplication::commitDataRequest, &window,
+                     [&window](QSessionManager&) { window.prepareToEndWithoutAsking(); });
+    // For whoever started it from a terminal: where its cluster serves, and
+    // what it offers back.
+    QObject::connect(window.lab(), &LabController::urlChanged, &window, [](const QString& url, const QString&) {
+        if (!url.isEmpty()) {
+            std::printf("ClusterLab window: its cluster serves %s\n", qPrintable(url));
+            std::fflush(stdout);
+        }
+    });
+    if (!window.sessionActions()->recoveryOffered().isEmpty()) {
+        std::printf("ClusterLab window: offers an unsaved session back: %s\n", qPrintable(window.sessionActions()->recoveryOffered()));
+        std::fflush(stdout);
+    }
     window.show();
     window.clusterPanel()->startCluster();
     return QApplication::exec();

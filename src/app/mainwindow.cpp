@@ -87,6 +87,8 @@ MainWindow::MainWindow(QWidget* parent)
     buildDocks();
     buildMenus();
     loadSettings();
+    // A session a window left behind (killed, crashed): offered back.
+    m_sessionActions->offerRecovery();
     // Every live view listens to the feed; none polls.
     connect(m_feed, &ClusterFeed::updated, this, [this](const std::shared_ptr<const ChartFeed>& f) { take(*f); });
     m_feed->start();
@@ -144,6 +146,7 @@ void MainWindow::buildCentre()
     auto* centre = new QWidget(this);
     auto* centreLayout = new QVBoxLayout(centre);
     centreLayout->setContentsMargins(0, 0, 0, 0);
+    centreLayout->addWidget(m_sessionActions->recoveryBar());
     centreLayout->addWidget(m_sessionActions->banner());
     centreLayout->addWidget(m_guide);
     centreLayout->addWidget(tabs, 1);
@@ -301,10 +304,24 @@ void MainWindow::showError(const QString& what, const QString& reason)
     statusBar()->showMessage(what + QStringLiteral(": ") + reason, 10000);
 }
 
+void MainWindow::endWithoutAsking()
+{
+    prepareToEndWithoutAsking();
+    close();
+}
+
+void MainWindow::prepareToEndWithoutAsking()
+{
+    m_endWithoutAsking = true;
+    m_sessions->keepForRecovery();
+}
+
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    // The session is temporary until saved: ask before it goes.
-    if (!m_sessionActions->mayClose()) {
+    // The session is temporary until saved: ask before it goes (unless a
+    // signal or the session manager ends the window: then it is kept, and
+    // the next start offers it back).
+    if (!m_endWithoutAsking && !m_sessionActions->mayClose()) {
         event->ignore();
         return;
     }

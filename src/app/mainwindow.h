@@ -68,6 +68,10 @@ public:
     ComparisonView* comparisonView() const { return m_comparison; }
     // A session opened read-only replaces the live views until back to live.
     SessionActions* sessionActions() const { return m_sessionActions; }
+    // SIGTERM, SIGINT, the session manager's quit: the window ends without
+    // a question; an unsaved session stays on disk for the next start.
+    void endWithoutAsking();
+    void prepareToEndWithoutAsking(); // the session manager closes the window itself
     bool viewingSession() const { return m_sessionActions->viewing() != nullptr; }
     // Feeds the views took in (each one 10 Hz tick, or a feed published now).
     quint64 refreshCount() const { return m_refreshes; }
@@ -99,6 +103,7 @@ private:
     GuiLagMonitor* m_lag = nullptr;
     quint64 m_refreshes = 0;
     bool m_paused = false;
+    bool m_endWithoutAsking = false;
     bool m_dark = false;
 
     RequestPanel* m_request = nullptr;

@@ -9,6 +9,10 @@
 #include <QFileDialog>
 #include <QGuiApplication>
 #include <QLabel>
+#include <QDateTime>
+#include <QPushButton>
+#include <QLocale>
+#include <QHBoxLayout>
 #include <QMenu>
 #include <QMessageBox>
 #include <QTabWidget>
@@ -32,6 +36,31 @@ SessionActions::SessionActions(SessionController* sessions, ComparisonView* comp
     m_banner->setWordWrap(true);
     m_banner->hide();
     connect(m_banner, &QLabel::linkActivated, this, [this]() { backToLive(); });
+
+    m_recoveryBar = new QWidget(window);
+    m_recoveryBar->setObjectName(QStringLiteral("recoveryBar"));
+    m_recoveryBar->setAttribute(Qt::WA_StyledBackground);
+    m_recoveryBar->setStyleSheet(QStringLiteral("#recoveryBar { background: #fff4d6; }"));
+    auto* row = new QHBoxLayout(m_recoveryBar);
+    row->setContentsMargins(6, 4, 6, 4);
+    m_recoveryText = new QLabel(m_recoveryBar);
+    m_recoveryText->setWordWrap(true);
+    row->addWidget(m_recoveryText, 1);
+    auto addButton = [this, row](const QString& text, const char* name, auto slot) {
+        auto* b = new QPushButton(text, m_recoveryBar);
+        b->setObjectName(QLatin1String(name));
+        connect(b, &QPushButton::clicked, this, slot);
+        row->addWidget(b);
+    };
+    addButton(tr("Open it (read-only)"), "recoverOpen", [this]() { recoverOpen(); });
+    addButton(tr("Save as…"), "recoverSave", [this]() {
+        const QString path = QFileDialog::getSaveFileName(m_window, tr("Save the recovered session"),
+                                                          QStringLiteral("recovered.sqlite"), tr(kFilter));
+        if (!path.isEmpty())
+            recoverSaveTo(path);
+    });
+    addButton(tr("Discard"), "recoverDiscard", [this]() { recoverDiscard(); });
+    m_recoveryBar->hide();
     connect(m_sessions, &SessionController::saved, this,
             [this](const QString& path) { Q_EMIT message(tr("Session saved to %1").arg(path)); });
     connect(m_sessions, &SessionController::opened, this, &SessionActions::show);
@@ -102,6 +131,59 @@ void SessionActions::backToLive()
     m_viewing.reset();
     m_banner->hide();
     Q_EMIT showFeed(nullptr);
+}
+
+void SessionActions::offerRecovery()
+{
+    const QString folder = SessionController::temporaryFolder();
+    const int pruned = SessionController::pruneLeftovers(folder, QDateTime::currentDateTime());
+    if (pruned > 0)
+        Q_EMIT message(tr("Removed %n unsaved session(s) older than %1 days or beyond %2 GiB in all", nullptr, pruned)
+                           .arg(SessionController::kLeftoverMaxAgeDays)
+                           .arg(SessionController::kLeftoverMaxBytes >> 30));
+    const QList<SessionController::Leftover> found = SessionController::leftovers(folder);
+    if (found.isEmpty()) {
+        m_recoveryPath.clear();
+        m_recoveryBar->hide();
+        return;
+    }
+    const SessionController::Leftover& newest = found.constFirst();
+    m_recoveryPath = newest.path;
+    m_recoveryText->setText(tr("<b>Recover the last unsaved session?</b> A window that did not close normally left "
+                               "one from %1 (%2 MiB). Unsaved sessions are kept for %3 days.")
+                                .arg(QLocale().toString(newest.modified, QLocale::ShortFormat))
+                                .arg(static_cast<double>(newest.bytes) / (1 << 20), 0, 'f', 1)
+                                .arg(SessionController::kLeftoverMaxAgeDays));
+    m_recoveryBar->show();
+}
+
+void SessionActions::recoverOpen()
+{
+    if (!m_recoveryPath.isEmpty())
+        m_sessions->open(m_recoveryPath); // read-only: the bar stays for Save or Discard
+}
+
+bool SessionActions::recoverSaveTo(const QString& path)
+{
+    QString error;
+    if (m_recoveryPath.isEmpty())
+        return false;
+    if (!SessionController::copyLeftover(m_recoveryPath, path, &error)) {
+        Q_EMIT failed(tr("Save failed"), error);
+        return false;
+    }
+    Q_EMIT message(tr("Recovered session saved to %1").arg(path));
+    SessionController::removeLeftover(m_recoveryPath);
+    offerRecovery(); // the next one, if another window left one too
+    return true;
+}
+
+void SessionActions::recoverDiscard()
+{
+    if (m_recoveryPath.isEmpty())
+        return;
+    SessionController::removeLeftover(m_recoveryPath);
+    offerRecovery();
 }
 
 bool SessionActions::mayClose()

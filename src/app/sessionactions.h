@@ -37,6 +37,17 @@ public:
     // only on a screen; offscreen the temporary session just goes).
     bool mayClose();
 
+    // Crash recovery, in the manner of editors': at start, leftovers past
+    // their limits are removed and the newest temporary session a window
+    // left behind (killed, crashed, ended by a signal) is offered in a bar
+    // over the charts: open it read-only, save it, or discard it.
+    QWidget* recoveryBar() const { return m_recoveryBar; }
+    void offerRecovery();
+    QString recoveryOffered() const { return m_recoveryPath; } // empty: none
+    void recoverOpen();
+    bool recoverSaveTo(const QString& path);
+    void recoverDiscard();
+
 Q_SIGNALS:
     // The views show this feed (a saved session) or, with null, live again.
     void showFeed(std::shared_ptr<const clusterlab::ChartFeed> feed);
@@ -49,6 +60,9 @@ private:
     QTabWidget* m_tabs;
     QWidget* m_window;
     QLabel* m_banner;
+    QWidget* m_recoveryBar;
+    QLabel* m_recoveryText;
+    QString m_recoveryPath;
     std::shared_ptr<const SessionSummary> m_viewing;
 };
 

@@ -5,6 +5,7 @@
 #include "experiment/result.h"
 #include "load/loadgenerator.h"
 #include "load/loadsummaryformat.h"
+#include "platform/processplatform.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -12,9 +13,12 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QStandardPaths>
 #include <QtConcurrent>
+
+#include <algorithm>
 
 namespace clusterlab {
 
@@ -60,7 +64,7 @@ SessionController::SessionController(QObject* parent)
 {
     qRegisterMetaType<std::shared_ptr<const SessionSummary>>();
     connect(&m_recorder, &SessionRecorder::stopped, this, &SessionController::recordingStopped);
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::TempLocation);
+    const QString dir = temporaryFolder();
     // One file per window (a test may open two in one process).
     static int windows = 0;
     const QString path = QDir(dir).filePath(
@@ -82,9 +86,70 @@ SessionController::~SessionController()
     // its thread pool before the process exits, so it must not hang there.
     m_cancelReads->store(true);
     const QString path = m_recorder.path();
-    m_recorder.finish();
-    if (!path.isEmpty())
-        QFile::remove(path); // the temporary session (Save keeps a copy)
+    m_recorder.finish(); // what was queued is written: hasUnsavedData counts it
+    const bool keep = m_keepForRecovery && hasUnsavedData();
+    if (!path.isEmpty() && !keep)
+        removeLeftover(path); // the temporary session (Save keeps a copy)
+}
+
+QString SessionController::temporaryFolder()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::TempLocation);
+}
+
+QList<SessionController::Leftover> SessionController::leftovers(const QString& folder)
+{
+    static const QRegularExpression name(QStringLiteral("^clusterlab-session-(\\d+)-\\d+\\.sqlite$"));
+    QList<Leftover> found;
+    const QFileInfoList files = QDir(folder).entryInfoList({ QStringLiteral("clusterlab-session-*.sqlite") }, QDir::Files);
+    for (const QFileInfo& f : files) {
+        const QRegularExpressionMatch m = name.match(f.fileName());
+        if (!m.hasMatch() || platform::processRunning(m.captured(1).toLongLong()))
+            continue; // another name, or a window still running (this one too)
+        const QFileInfo wal(f.filePath() + QStringLiteral("-wal"));
+        found.append({ f.filePath(), f.lastModified(), f.size() + (wal.exists() ? wal.size() : 0) });
+    }
+    std::sort(found.begin(), found.end(), [](const Leftover& a, const Leftover& b) { return a.modified > b.modified; });
+    return found;
+}
+
+int SessionController::pruneLeftovers(const QString& folder, const QDateTime& now)
+{
+    int removed = 0;
+    qint64 total = 0;
+    for (const Leftover& l : leftovers(folder)) { // newest first
+        total += l.bytes;
+        if (l.modified.daysTo(now) > kLeftoverMaxAgeDays || total > kLeftoverMaxBytes) {
+            removed += removeLeftover(l.path) ? 1 : 0;
+            total -= l.bytes;
+        }
+    }
+    return removed;
+}
+
+bool SessionController::removeLeftover(const QString& path)
+{
+    QFile::remove(path + QStringLiteral("-wal"));
+    QFile::remove(path + QStringLiteral("-shm"));
+    return QFile::remove(path) || !QFile::exists(path);
+}
+
+bool SessionController::copyLeftover(const QString& path, const QString& to, QString* error)
+{
+    for (const QString& suffix : { QString(), QStringLiteral("-wal") }) {
+        if (QFile::exists(to + suffix) && !QFile::remove(to + suffix)) {
+            *error = tr("cannot replace %1").arg(to + suffix);
+            return false;
+        }
+        if (suffix.isEmpty() || QFile::exists(path + suffix)) {
+            QFile from(path + suffix);
+            if (!from.copy(to + suffix)) {
+                *error = tr("cannot copy %1 to %2: %3").arg(path + suffix, to + suffix, from.errorString());
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 bool SessionController::hasUnsavedData() const

@@ -7,6 +7,8 @@
 #include "session/sessionreader.h"
 #include "session/sessionrecorder.h"
 
+#include <QDateTime>
+#include <QList>
 #include <QObject>
 
 #include <atomic>
@@ -43,6 +45,33 @@ public:
     SessionRecorder* recorder() { return &m_recorder; }
     // Whether the live session holds something not saved yet.
     bool hasUnsavedData() const;
+    // The window ends without asking (a signal, the session manager's
+    // quit): the temporary session stays on disk when it holds something
+    // unsaved, and the next start offers it back (leftovers()).
+    void keepForRecovery() { m_keepForRecovery = true; }
+
+    // Temporary sessions of windows that did not end normally (killed,
+    // crashed, ended by a signal), newest first: clusterlab-session-PID-N.sqlite
+    // in the temporary folder whose PID no longer runs.
+    struct Leftover
+    {
+        QString path;
+        QDateTime modified;
+        qint64 bytes = 0; // with its -wal file
+    };
+    static QList<Leftover> leftovers(const QString& folder);
+    // Leftovers are kept at most this long, and at most this much of them
+    // (the oldest go first): pruneLeftovers removes the rest, and says how
+    // many it removed.
+    static constexpr int kLeftoverMaxAgeDays = 7;
+    static constexpr qint64 kLeftoverMaxBytes = 4LL << 30;
+    static int pruneLeftovers(const QString& folder, const QDateTime& now);
+    // A leftover with its -wal and -shm files: removed, or copied (the
+    // -wal beside the copy, which SQLite replays on opening).
+    static bool removeLeftover(const QString& path);
+    static bool copyLeftover(const QString& path, const QString& to, QString* error);
+    // Where the window's temporary sessions go.
+    static QString temporaryFolder();
 
     // A new cluster to record (null: none); its telemetry keeps no records.
     void attach(Engine* cluster);
@@ -88,6 +117,7 @@ private:
     // The reads started since the last cancelReads() share this flag.
     std::shared_ptr<std::atomic<bool>> m_cancelCurrent = std::make_shared<std::atomic<bool>>(false);
     int m_readsUnderWay = 0;
+    bool m_keepForRecovery = false;
 };
 
 } // namespace clusterlab

@@ -106,6 +106,7 @@ private Q_SLOTS:
     void theWindowEndsWhileAHostileSessionOpens();
     void theNodeEngineRunsInTheWindow();
     void aServerTheLabDidNotStartIsAttributed();
+    void anUnsavedSessionLeftBehindIsOfferedBack();
 
 private:
     bool openWindow();
@@ -1259,6 +1260,87 @@ void TestMainWindow::theWindowEndsWhileAHostileSessionOpens()
     m_window->lab()->sessions()->open(path);
     m_window.reset();
     QVERIFY(QThreadPool::globalInstance()->waitForDone(20000));
+}
+
+// Crash recovery: the temporary session a window left behind (its pid no
+// longer runs) is offered at the next start, read-only, saved or discarded;
+// one past the age limit is removed unasked.
+void TestMainWindow::anUnsavedSessionLeftBehindIsOfferedBack()
+{
+    QTemporaryDir temp;
+    QVERIFY(temp.isValid());
+    const QByteArray oldTmp = qgetenv("TMPDIR");
+    qputenv("TMPDIR", QFile::encodeName(temp.path()));
+    struct RestoreTmp
+    {
+        QByteArray value;
+        ~RestoreTmp()
+        {
+            if (value.isEmpty())
+                qunsetenv("TMPDIR");
+            else
+                qputenv("TMPDIR", value);
+        }
+    } restore { oldTmp };
+    QCOMPARE(SessionController::temporaryFolder(), temp.path());
+    // Two windows' leftovers (pids beyond any pid: not running), and one of
+    // this process (running: not a leftover).
+    const QString recent = temp.filePath(QStringLiteral("clusterlab-session-99999999991-1.sqlite"));
+    const QString old = temp.filePath(QStringLiteral("clusterlab-session-99999999992-1.sqlite"));
+    const QString mine = temp.filePath(QStringLiteral("clusterlab-session-%1-77.sqlite").arg(QCoreApplication::applicationPid()));
+    for (const QString& path : { recent, old, mine }) {
+        SessionRecorder rec;
+        QString error;
+        QVERIFY2(rec.start(path, {}, &error), qPrintable(error));
+        for (int i = 0; i < 100; ++i) {
+            StoredRecord r;
+            r.headersNs = 1000000LL * i;
+            r.route = RouteId::Root;
+            r.status = 200;
+            r.pid = 4242;
+            r.written = 1000;
+            rec.addRecord(r);
+        }
+        rec.finish();
+    }
+    {
+        QFile f(old);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.setFileTime(QDateTime::currentDateTime().addDays(-(SessionController::kLeftoverMaxAgeDays + 1)),
+                              QFileDevice::FileModificationTime));
+    }
+    QVERIFY(openWindow());
+    SessionActions* actions = m_window->sessionActions();
+    QCOMPARE(actions->recoveryOffered(), recent);
+    QVERIFY(actions->recoveryBar()->isVisible());
+    QVERIFY(!QFile::exists(old)); // past the age limit: removed
+    QVERIFY(QFile::exists(mine));  // a running window's: left alone
+    // Open: read-only, the bar stays.
+    QSignalSpy opened(m_window->lab()->sessions(), &SessionController::opened);
+    actions->recoveryBar()->findChild<QPushButton*>(QStringLiteral("recoverOpen"))->click();
+    QVERIFY(opened.wait(20000));
+    QVERIFY(m_window->viewingSession());
+    QCOMPARE(actions->viewing()->requests, quint64(100));
+    QVERIFY(actions->recoveryBar()->isVisible());
+    // Save: a copy that opens, and the leftover gone.
+    const QString saved = temp.filePath(QStringLiteral("saved/recovered.sqlite"));
+    QVERIFY(QDir(temp.path()).mkpath(QStringLiteral("saved")));
+    QVERIFY(actions->recoverSaveTo(saved));
+    QVERIFY(!QFile::exists(recent));
+    SessionSummary summary;
+    QString error;
+    QVERIFY2(readSession(saved, &summary, &error), qPrintable(error));
+    QCOMPARE(summary.requests, quint64(100));
+    QVERIFY(actions->recoveryOffered().isEmpty());
+    QVERIFY(!actions->recoveryBar()->isVisible());
+    // Discard: gone without a trace.
+    QVERIFY(QFile::copy(saved, recent));
+    actions->offerRecovery();
+    QCOMPARE(actions->recoveryOffered(), recent);
+    actions->recoveryBar()->findChild<QPushButton*>(QStringLiteral("recoverDiscard"))->click();
+    QVERIFY(!QFile::exists(recent));
+    QVERIFY(!actions->recoveryBar()->isVisible());
+    QFile::remove(mine);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -316,17 +316,45 @@ void TestCli::theWindowClosesCleanlyOnSigterm()
 #elif !defined(Q_OS_LINUX)
     QSKIP("needs signals and /proc");
 #else
+    // SIGTERM ends a window holding an unsaved session without a question
+    // (offscreen or not): no process left, the session kept, and the next
+    // start offers it back.
     QTemporaryDir config;
-    QVERIFY(config.isValid());
-    QProcess app;
+    QTemporaryDir temp;
+    QVERIFY(config.isValid() && temp.isValid());
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
     env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
-    app.setProcessEnvironment(env);
-    app.start(WorkerProcess::binary(QStringLiteral("clusterlab")), {});
-    QVERIFY(app.waitForStarted());
+    env.insert(QStringLiteral("TMPDIR"), temp.path());
+    auto startWindow = [&env](QProcess* app, QByteArray* out, const QByteArray& until) {
+        app->setProcessEnvironment(env);
+        app->start(WorkerProcess::binary(QStringLiteral("clusterlab")), {});
+        if (!app->waitForStarted())
+            return false;
+        while (!out->contains(until)) {
+            if (!app->waitForReadyRead(20000))
+                return false;
+            *out += app->readAllStandardOutput();
+        }
+        return true;
+    };
+    QProcess app;
+    QByteArray out;
+    QVERIFY2(startWindow(&app, &out, "its cluster serves http://"), out.constData());
+    const QString url = QString::fromUtf8(out).section(QStringLiteral("serves "), 1).section(QLatin1Char('\n'), 0, 0).trimmed();
     QList<qint64> workers;
     QTRY_VERIFY_WITH_TIMEOUT(!(workers = clusterlab::test::childPids(app.processId())).isEmpty(), 20000);
+    // Requests the window records into its temporary session.
+    QByteArray benchOut, benchErr;
+    QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("bench"), url + QStringLiteral("/"), QStringLiteral("-n"),
+                                                 QStringLiteral("50"), QStringLiteral("-c"), QStringLiteral("2"), QStringLiteral("-q") },
+                 &benchOut, &benchErr),
+             0);
+    const QString session = QDir(temp.path()).filePath(QStringLiteral("clusterlab-session-%1-1.sqlite").arg(app.processId()));
+    clusterlab::SessionSummary summary;
+    QString error;
+    // The workers send their records in batches: once they are in the file.
+    QTRY_VERIFY_WITH_TIMEOUT(clusterlab::readSession(session, &summary, &error) && summary.requests >= 50, 20000);
     ::kill(static_cast<pid_t>(app.processId()), SIGTERM);
     QVERIFY(app.waitForFinished(20000));
     QCOMPARE(app.exitStatus(), QProcess::NormalExit);
@@ -334,9 +362,25 @@ void TestCli::theWindowClosesCleanlyOnSigterm()
     for (qint64 pid : workers)
         QTRY_VERIFY_WITH_TIMEOUT(!clusterlab::test::processAlive(pid), 10000);
     QVERIFY(QFile::exists(config.filePath(QStringLiteral("ClusterLab/ClusterLab.conf"))));
+    QVERIFY2(QFile::exists(session), "the unsaved session went with the window");
+    QVERIFY2(clusterlab::readSession(session, &summary, &error), qPrintable(error));
+    QVERIFY(summary.requests >= 50);
+    // The next start offers it.
+    QProcess again;
+    QByteArray againOut;
+    QVERIFY2(startWindow(&again, &againOut, "its cluster serves http://"), againOut.constData());
+    QVERIFY2(againOut.contains(QByteArray("offers an unsaved session back: " + QFile::encodeName(session))), againOut.constData());
+    workers = clusterlab::test::childPids(again.processId());
+    ::kill(static_cast<pid_t>(again.processId()), SIGTERM);
+    QVERIFY(again.waitForFinished(20000));
+    QCOMPARE(again.exitCode(), 0);
+    for (qint64 pid : workers)
+        QTRY_VERIFY_WITH_TIMEOUT(!clusterlab::test::processAlive(pid), 10000);
+    // Its own session held nothing unsaved: gone; the offered one stays.
+    QVERIFY(!QFile::exists(QDir(temp.path()).filePath(QStringLiteral("clusterlab-session-%1-1.sqlite").arg(again.processId()))));
+    QVERIFY(QFile::exists(session));
 #endif
 }
-
 
 void TestCli::serveAndBenchRecordSessions()
 {

@@ -68,6 +68,9 @@ void stopGroup(qint64 leaderPid, Stop how);
 // Kill ends it. False when it cannot be signalled (gone, not ours).
 bool stopPid(qint64 pid, Stop how);
 
+// Whether a process with this pid runs (any user's; a zombie counts).
+bool processRunning(qint64 pid);
+
 // True when standard output is a terminal (for progress lines).
 bool stdoutIsTerminal();
 bool stderrIsTerminal();

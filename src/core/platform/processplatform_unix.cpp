@@ -11,7 +11,9 @@
 #include <QFileInfo>
 #include <QProcess>
 
+#include <cerrno>
 #include <csignal>
+#include <limits>
 #include <ctime>
 #include <thread>
 
@@ -158,6 +160,13 @@ bool stopPid(qint64 pid, Stop how)
 bool stdoutIsTerminal()
 {
     return ::isatty(STDOUT_FILENO) != 0;
+}
+
+bool processRunning(qint64 pid)
+{
+    if (pid <= 0 || pid > std::numeric_limits<pid_t>::max())
+        return false;
+    return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
 bool stderrIsTerminal()

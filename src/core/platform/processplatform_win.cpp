@@ -129,6 +129,19 @@ bool stdoutIsTerminal()
     return GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) != 0;
 }
 
+bool processRunning(qint64 pid)
+{
+    if (pid <= 0 || pid > 0xFFFFFFFFLL)
+        return false;
+    HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(pid));
+    if (h == nullptr)
+        return GetLastError() == ERROR_ACCESS_DENIED; // it runs, as someone else
+    DWORD code = 0;
+    const bool running = GetExitCodeProcess(h, &code) && code == STILL_ACTIVE;
+    CloseHandle(h);
+    return running;
+}
+
 bool stderrIsTerminal()
 {
     DWORD mode = 0;
