@@ -99,38 +99,57 @@ void ComparisonView::setSessions(std::shared_ptr<const SessionSummary> a, std::s
     m_a = std::move(a);
     m_b = std::move(b);
     m_comparison = SessionComparison::of(*m_a, *m_b);
+    m_stats = RunComparison::of({ m_a.get() }, { m_b.get() });
     auto side = [](bool byClient) { return byClient ? tr("measured by the load generator") : tr("measured by the workers"); };
-    m_heading->setText(tr("<b>A</b> (solid): %1 — %2<br><b>B</b> (dashed): %3 — %4<br>Ratios are B/A: below 1 "
-                          "means B is faster (latency) or slower (requests/s).")
+    m_heading->setText(tr("<b>A</b> (solid): %1 — %2<br><b>B</b> (dashed): %3 — %4<br>Ratios are B/A with their 95% "
+                          "interval; <b>~</b> where the interval includes 1 (no difference shown). Below 1 means B is "
+                          "faster (latency) or slower (requests/s).<br><small>%5.</small>")
                            .arg(m_comparison.aTitle.toHtmlEscaped(), side(m_comparison.aByClient),
-                                m_comparison.bTitle.toHtmlEscaped(), side(m_comparison.bByClient)));
+                                m_comparison.bTitle.toHtmlEscaped(), side(m_comparison.bByClient), m_stats.method.toHtmlEscaped()));
     // One row per route and measure: five columns fit any width the
     // window gives this tab (twelve did not).
-    const QStringList header { tr("route"), tr("measure"), tr("A"), tr("B"), tr("B/A") };
+    const QStringList header { tr("route"), tr("measure"), tr("A"), tr("B"), tr("B/A (95%)") };
     struct Line
     {
         QString route, measure, a, b, ratio;
+        std::optional<RatioInterval> interval;
     };
     QList<Line> lines;
     for (const SessionComparison::Row& r : m_comparison.rows) {
+        RunComparison::Route stats;
+        for (const RunComparison::Route& s : std::as_const(m_stats.routes)) {
+            if (s.route == r.route)
+                stats = s;
+        }
+        // In the table, "n/a" alone: the reason is in the cell's tooltip.
+        auto cell = [](const RatioInterval& i) {
+            return i.verdict == RatioInterval::Verdict::NotComparable ? tr("n/a") : i.text();
+        };
         lines.append({ r.route, tr("requests"), QString::number(r.a.count), QString::number(r.b.count),
-                       ratioText(r.a.count > 0 && r.b.count > 0 ? static_cast<double>(r.b.count) / static_cast<double>(r.a.count) : 0) });
-        lines.append({ QString(), tr("p50 ms"), msText(r.a.p50Ms), msText(r.b.p50Ms), ratioText(r.p50Ratio) });
-        lines.append({ QString(), tr("p99 ms"), msText(r.a.p99Ms), msText(r.b.p99Ms), ratioText(r.p99Ratio) });
-        lines.append({ QString(), tr("req/s"), QString::number(r.a.requestsPerSecond, 'f', 0),
-                       QString::number(r.b.requestsPerSecond, 'f', 0), ratioText(r.throughputRatio) });
+                       ratioText(r.a.count > 0 && r.b.count > 0 ? static_cast<double>(r.b.count) / static_cast<double>(r.a.count) : 0),
+                       std::nullopt });
+        lines.append({ QString(), tr("p50 ms"), msText(r.a.p50Ms), msText(r.b.p50Ms), cell(stats.p50), stats.p50 });
+        lines.append({ QString(), tr("p99 ms"), msText(r.a.p99Ms), msText(r.b.p99Ms), cell(stats.p99), stats.p99 });
+        // Mean requests per whole second; a run shorter than that: count ÷ duration.
+        lines.append({ QString(), tr("req/s"), QString::number(stats.aRps > 0 ? stats.aRps : r.a.requestsPerSecond, 'f', 0),
+                       QString::number(stats.bRps > 0 ? stats.bRps : r.b.requestsPerSecond, 'f', 0), cell(stats.throughput),
+                       stats.throughput });
     }
+    m_rowIntervals.clear();
     m_table->clear();
     m_table->setColumnCount(static_cast<int>(header.size()));
     m_table->setHorizontalHeaderLabels(header);
     m_table->setRowCount(static_cast<int>(lines.size()));
     for (int i = 0; i < lines.size(); ++i) {
+        m_rowIntervals.append(lines[i].interval);
         const QStringList cells { lines[i].route, lines[i].measure, lines[i].a, lines[i].b, lines[i].ratio };
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
             item->setData(Qt::TextAlignmentRole, c < 2 ? int(Qt::AlignLeft | Qt::AlignVCenter) : int(Qt::AlignRight | Qt::AlignVCenter));
             if (c == 0)
                 item->setToolTip(m_comparison.rows[i / 4].route);
+            if (c == 4 && lines[i].interval)
+                item->setToolTip(lines[i].interval->text());
             m_table->setItem(i, c, item);
         }
     }
@@ -160,18 +179,29 @@ QString ComparisonView::tableHtml() const
 
 QByteArray ComparisonView::tableCsv() const
 {
-    QByteArray csv;
-    for (int c = 0; c < m_table->columnCount(); ++c)
-        csv += (c ? "," : "") + csvField(m_table->horizontalHeaderItem(c)->text().replace(QLatin1Char('/'), QStringLiteral("_over_")).toUtf8());
-    csv += '\n';
+    // RFC 4180; the B/A column as numbers: the ratio, its 95% interval and
+    // what it says (differs, no-difference, not-comparable).
+    QByteArray csv = "route,measure,A,B,B_over_A,low_95,high_95,verdict\n";
     for (int r = 0; r < m_table->rowCount(); ++r) {
-        for (int c = 0; c < m_table->columnCount(); ++c) {
-            QString v = c == 0 ? m_table->item(r, 0)->toolTip() : m_table->item(r, c)->text();
-            v.remove(QStringLiteral("×"));
-            if (v == QStringLiteral("—"))
-                v.clear();
-            csv += (c ? "," : "") + csvField(v.toUtf8());
+        const std::optional<RatioInterval>& interval = m_rowIntervals.value(r);
+        QString ratio = m_table->item(r, 4)->text();
+        QString low, high, verdict;
+        if (interval) {
+            static const char* const verdicts[] = { "not-comparable", "no-difference", "differs" };
+            verdict = QLatin1String(verdicts[static_cast<int>(interval->verdict)]);
+            const bool known = interval->verdict != RatioInterval::Verdict::NotComparable;
+            ratio = known ? QString::number(interval->ratio, 'f', 3) : QString();
+            low = known ? QString::number(interval->low, 'f', 3) : QString();
+            high = known ? QString::number(interval->high, 'f', 3) : QString();
+        } else {
+            ratio.remove(QStringLiteral("×"));
+            if (ratio == QStringLiteral("—"))
+                ratio.clear();
         }
+        const QStringList cells { m_table->item(r, 0)->toolTip(), m_table->item(r, 1)->text(), m_table->item(r, 2)->text(),
+                                  m_table->item(r, 3)->text(), ratio, low, high, verdict };
+        for (int c = 0; c < cells.size(); ++c)
+            csv += (c ? "," : "") + csvField(cells[c].toUtf8());
         csv += '\n';
     }
     return csv;

@@ -4,10 +4,12 @@
 #include "chartpanel.h"
 
 #include "session/sessionreader.h"
+#include "session/sessioncompare.h"
 
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 
 class QLabel;
 class QLineSeries;
@@ -35,6 +37,7 @@ public:
     void setSessions(std::shared_ptr<const SessionSummary> a, std::shared_ptr<const SessionSummary> b);
     bool isEmpty() const { return !m_a; }
     const SessionComparison& comparison() const { return m_comparison; }
+    const RunComparison& statistics() const { return m_stats; }
     QList<ChartPanel*> charts() const { return m_charts; }
     QTableWidget* table() const { return m_table; }
     // The table as HTML (the report) and CSV (the export).
@@ -47,6 +50,9 @@ public:
 private:
     std::shared_ptr<const SessionSummary> m_a, m_b;
     SessionComparison m_comparison;
+    RunComparison m_stats; // each B/A's 95% interval
+    // Per table row: its B/A interval (null for the requests row, a ratio of counts).
+    QList<std::optional<RatioInterval>> m_rowIntervals;
     QLabel* m_heading = nullptr;
     QTableWidget* m_table = nullptr;
     ChartGrid* m_grid = nullptr;

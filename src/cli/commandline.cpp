@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 
 #include "benchcommand.h"
+#include "comparecommand.h"
 #include "experimentcommand.h"
 #include "observecommand.h"
 #include "servecommand.h"
@@ -45,8 +46,10 @@ void printUsage(std::FILE* out, const char* program, bool hasWindow)
                  "  %s experiment [NAME...|all] [--quick] [--workers N] [--json FILE] [--report FILE.html|pdf]\n"
                  "                             cluster, threads or child processes? measured here (%s experiment --help)\n"
                  "  %s observe --port P | [--port P] -- COMMAND [ARGS...]\n"
-                 "                             any local server's processes, live (%s observe --help)\n",
-                 program, program, program, program, program, program, program, program);
+                 "                             any local server's processes, live (%s observe --help)\n"
+                 "  %s compare A.sqlite... -- B.sqlite... [--json FILE|-]\n"
+                 "                             sessions compared, each B/A with its 95%% interval (%s compare --help)\n",
+                 program, program, program, program, program, program, program, program, program, program);
     const std::string help = std::string(program) + " --help";
     const std::string version = std::string(program) + " --version";
     std::fprintf(out,
@@ -122,12 +125,15 @@ std::optional<int> runCommandLine(int argc, char** argv, const char* program, bo
         QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
         return runExperiment(args.mid(1));
     }
-    if (first == QLatin1String("serve") || first == QLatin1String("bench") || first == QLatin1String("observe")) {
+    if (first == QLatin1String("serve") || first == QLatin1String("bench") || first == QLatin1String("observe")
+        || first == QLatin1String("compare")) {
         QCoreApplication app(argc, argv);
         QCoreApplication::setApplicationName(QString::fromLatin1(program));
         QCoreApplication::setApplicationVersion(QStringLiteral(CLUSTERLAB_VERSION));
         if (first == QLatin1String("observe"))
             return runObserve(args.mid(1));
+        if (first == QLatin1String("compare"))
+            return runCompare(args.mid(1));
         return first == QLatin1String("serve") ? runServe(args.mid(1)) : runBench(args.mid(1));
     }
     std::fprintf(stderr, "%s: unknown %s '%s'\n\n", program, first.startsWith(QLatin1Char('-')) ? "option" : "command",

@@ -1172,9 +1172,14 @@ void TestMainWindow::twoSessionsCompareWithRatios()
     QCOMPARE(view->table()->rowCount(), 4);
     QCOMPARE(view->table()->item(0, 0)->text(), QStringLiteral("/main"));
     QCOMPARE(view->table()->item(1, 1)->text(), QStringLiteral("p50 ms"));
-    QCOMPARE(view->table()->item(1, 4)->text(), QStringLiteral("2.00×"));
+    // Each B/A with its 95% interval: 1 ms against 2 ms, every request alike.
+    QVERIFY2(view->table()->item(1, 4)->text().startsWith(QStringLiteral("2.00× (")), qPrintable(view->table()->item(1, 4)->text()));
+    QVERIFY(view->statistics().routes.constFirst().p50.differs());
     QCOMPARE(view->table()->item(2, 1)->text(), QStringLiteral("p99 ms"));
-    QCOMPARE(view->table()->item(2, 4)->text(), QStringLiteral("2.00×"));
+    QVERIFY(view->table()->item(2, 4)->text().startsWith(QStringLiteral("2.00× (")));
+    // Half a second of requests: too short for a throughput interval.
+    QCOMPARE(view->table()->item(3, 4)->text(), QStringLiteral("n/a"));
+    QVERIFY(view->table()->item(3, 4)->toolTip().contains(QStringLiteral("whole seconds")));
     auto* percentiles = qobject_cast<ComparisonPercentileChart*>(view->charts().at(0));
     QVERIFY(percentiles);
     QCOMPARE(percentiles->lineNames(), QStringList({ QStringLiteral("/main A"), QStringLiteral("/main B") }));
@@ -1188,8 +1193,10 @@ void TestMainWindow::twoSessionsCompareWithRatios()
     QFile csv(out.filePath(QStringLiteral("comparison.csv")));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QByteArray csvText = csv.readAll();
-    QVERIFY2(csvText.startsWith("route,measure,A,B,B_over_A\n/main,requests,501,501,1.00\n/main,p50 ms,1.00,2.01,2.00\n"),
+    QVERIFY2(csvText.startsWith("route,measure,A,B,B_over_A,low_95,high_95,verdict\n/main,requests,501,501,1.00,,,\n"
+                                "/main,p50 ms,1.00,2.01,2.001,"),
              csvText.constData());
+    QVERIFY2(csvText.contains(",differs\n/main,p99 ms,"), csvText.constData());
     const QString html = out.filePath(QStringLiteral("report.html"));
     QCOMPARE(m_window->exports()->report(html), QString());
     QFile h(html);

@@ -442,6 +442,30 @@ void TestCli::serveAndBenchRecordSessions()
     QVERIFY(s.measuredByClient());
     QCOMPARE(s.routeFigures().size(), 2);
 
+    // compare: a session against itself is "~" everywhere; two sides, JSON
+    // on standard output; bad usage and an unreadable file.
+    QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("compare"), served, QStringLiteral("--"), served }, &out, &err), 0);
+    QVERIFY2(out.contains("A: 1 run, 2000 requests") && out.contains("B: 1 run, 2000 requests"), out.constData());
+    QVERIFY2(out.contains("~ (no difference at 95%)") && !out.contains("× ("), out.constData());
+    QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("compare"), served, client, QStringLiteral("--"), served,
+                                                 QStringLiteral("--json"), QStringLiteral("-") },
+                 &out, &err),
+             1); // after --, every argument is a session: "--json" is none
+    QVERIFY2(err.contains("compare: --json:"), err.constData());
+    QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("compare"), QStringLiteral("--json"), QStringLiteral("-"), served,
+                                                 client, QStringLiteral("--"), served },
+                 &out, &err),
+             0);
+    const QJsonObject cmp = QJsonDocument::fromJson(out).object();
+    QCOMPARE(cmp.value(QStringLiteral("a")).toObject().value(QStringLiteral("runs")).toInt(), 2);
+    QVERIFY(!cmp.value(QStringLiteral("routes")).toArray().isEmpty());
+    QVERIFY2(err.contains("A: 2 runs"), err.constData());
+    QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("compare"), served }, &out, &err), 2);
+    QVERIFY2(err.contains("expected A.sqlite... -- B.sqlite..."), err.constData());
+    QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("compare"), served, QStringLiteral("--"), dir.filePath(QStringLiteral("none.sqlite")) },
+                 &out, &err),
+             1);
+
     // docs/DATA-FORMATS.md's queries, run as written against these two real
     // files (run.sqlite: the server's; bench.sqlite: the client's): each
     // prints a p99 for both routes.

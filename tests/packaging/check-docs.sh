@@ -26,7 +26,7 @@ for name in "$@"; do
   rendered=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$dir/$name.1.gz" 2>/dev/null | sed -e "s/.\x08//g")
   grep -q "^NAME" <<<"$rendered" || fail "$name.1.gz renders no NAME section"
   grep -q "EXIT STATUS" <<<"$rendered" || fail "$name.1.gz has no EXIT STATUS"
-  for command in serve bench experiment observe; do
+  for command in serve bench experiment observe compare; do
     help=$(QT_QPA_PLATFORM=offscreen "$exe" "$command" --help)
     options=$(sed -n 's/^  \(-[^ ].*\)/\1/p' <<<"$help" | sed 's/  .*//; s/ <.*//' | tr ',' '\n' | sed 's/^ *//' | grep '^--')
     for option in $options; do
@@ -39,7 +39,7 @@ for name in "$@"; do
     COMP_WORDS=('$name' ''); COMP_CWORD=1; \$f; echo \"\${COMPREPLY[*]}\";
     cd '$dir'; COMP_WORDS=('$name' bench --json '$name.b'); COMP_CWORD=3; \$f; echo \"\${COMPREPLY[*]}\"")
   [ "$(sed -n 1p <<<"$offered")" = "--fail-on" ] || fail "bash: '$name bench --fa<TAB>' offered '$(sed -n 1p <<<"$offered")'"
-  [ "$(sed -n 2p <<<"$offered")" = "serve bench experiment observe --help --version" ] \
+  [ "$(sed -n 2p <<<"$offered")" = "serve bench experiment observe compare --help --version" ] \
     || fail "bash: '$name <TAB>' offered '$(sed -n 2p <<<"$offered")'"
   [ "$(sed -n 3p <<<"$offered")" = "$name.bash" ] || fail "bash: '$name bench --json $name.b<TAB>' offered '$(sed -n 3p <<<"$offered")'"
   # ---- zsh, fish ----

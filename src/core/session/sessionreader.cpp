@@ -175,6 +175,7 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
             std::array<std::array<double, 4>, kRouteCount> sums {};
             std::array<std::uint64_t, kRouteCount> timed {};
             std::map<std::pair<int, std::int64_t>, quint64> perSecond; // (worker, second) -> requests
+            std::map<std::pair<int, std::int64_t>, quint64> routePerSecond; // (route, second) -> requests
             SecondsP99 p99(&out->latencyP99, origin);
             ok = ok && session::execGuarded(q, QStringLiteral("SELECT headers_ns, worker, pid, route, path, status, queue_ns, compute_ns, "
                                        "spawn_ns, total_ns FROM requests"), opened);
@@ -222,6 +223,10 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
                 ++slot->second;
                 if (added)
                     addPoints(1);
+                auto [routeSlot, routeAdded] = routePerSecond.try_emplace({ route, second }, 0);
+                ++routeSlot->second;
+                if (routeAdded)
+                    addPoints(1);
                 p99.add(written / 1000000000LL, route, total);
             }
             p99.finish();
@@ -236,6 +241,8 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
             for (const auto& [key, n] : perSecond)
                 out->throughput[key.first].append(QPointF(static_cast<double>(key.second) + 1, static_cast<double>(n)));
             perSecond.clear();
+            for (const auto& [key, n] : routePerSecond)
+                out->routeSeconds[routeNameOf(key.first)].insert(key.second, n);
             if (out->lastRequestNs > 0)
                 lastSeen = std::max(lastSeen, seconds(out->lastRequestNs));
 
@@ -328,6 +335,7 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
                 }
             }
             std::map<std::int64_t, quint64> clientPerSecond;
+            std::map<std::pair<QString, std::int64_t>, quint64> clientRoutePerSecond; // (route path, second) -> answers
             if (ok && (ok = session::execGuarded(q, QStringLiteral("SELECT load_test, route, intended_ns, start_ns, end_ns, status, error "
                                                   "FROM load_requests"), opened))) {
                 while (q.next()) {
@@ -353,6 +361,15 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
                             break;
                     }
                     const QString route = routePaths.value({ q.value(0).toInt(), q.value(1).toInt() }, QStringLiteral("?"));
+                    if (out->requests == 0) { // the client's figures are the comparison's
+                        auto [routeSlot, routeAdded] = clientRoutePerSecond.try_emplace({ route, (end - out->originNs) / 1000000000LL }, 0);
+                        ++routeSlot->second;
+                        if (routeAdded) {
+                            addPoints(1);
+                            if (!ok)
+                                break;
+                        }
+                    }
                     std::shared_ptr<HdrHistogram>& h = out->clientLatency[route];
                     if (!h) {
                         if (out->clientLatency.size() > limits.maxLoadRoutes + 1) {
@@ -367,6 +384,8 @@ bool readSession(const QString& path, SessionSummary* out, QString* error, const
                     lastSeen = std::max(lastSeen, seconds(out->lastLoadNs));
                 for (const auto& [second, n] : clientPerSecond)
                     out->clientThroughput.append(QPointF(static_cast<double>(second) + 1, static_cast<double>(n)));
+                for (const auto& [key, n] : clientRoutePerSecond)
+                    out->routeSeconds[key.first].insert(key.second, n);
             }
             if (ok && (ok = session::execGuarded(q, QStringLiteral("SELECT report FROM experiments ORDER BY id"), opened))) {
                 qint64 chars = 0;

@@ -65,6 +65,12 @@ struct SessionSummary
 
     QJsonArray experiments; // each a RunReport JSON
 
+    // Answered requests per route and second (the routes of routeFigures():
+    // the server's when it has any, else the client's): what a comparison's
+    // throughput interval resamples. Second s counts answers completed in
+    // [s, s+1) from the origin.
+    QMap<QString, QMap<qint64, quint64>> routeSeconds;
+
     // A live-view feed of this session (not running), for the window.
     std::shared_ptr<const ChartFeed> toFeed() const;
 
