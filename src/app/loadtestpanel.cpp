@@ -2,6 +2,7 @@
 #include "loadtestpanel.h"
 
 #include "labcontroller.h"
+#include "routemixeditor.h"
 
 #include <QSettings>
 
@@ -30,6 +31,15 @@ LoadTestPanel::LoadTestPanel(LabController* lab, QWidget* parent)
     , m_ui(std::make_unique<Ui::LoadTestPanel>())
 {
     m_ui->setupUi(this);
+    // The mix as a table too, under its text form; each follows the other.
+    m_mixEditor = new RouteMixEditor(this);
+    m_ui->form->insertRow(7, m_mixEditor);
+    m_mixEditor->setText(m_ui->mix->text());
+    connect(m_mixEditor, &RouteMixEditor::edited, this, [this](const QString& mix) {
+        m_ui->mix->setText(mix);
+        m_ui->mix->setCursorPosition(0);
+    });
+    connect(m_ui->mix, &QLineEdit::textEdited, m_mixEditor, [this](const QString& mix) { m_mixEditor->setText(mix); });
     m_ui->summary->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     connect(m_ui->target, &QComboBox::currentIndexChanged, this, [this](int i) { m_ui->url->setEnabled(i == 1); });
     auto updateMode = [this](int i) {
@@ -160,6 +170,7 @@ void LoadTestPanel::setRouteMix(const QString& mix)
 {
     m_ui->mix->setText(mix);
     m_ui->mix->setCursorPosition(0); // a long mix shows its beginning
+    m_mixEditor->setText(mix);
 }
 
 void LoadTestPanel::setDurationSeconds(double s)

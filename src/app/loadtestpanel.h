@@ -14,6 +14,8 @@ class LoadTestPanel;
 
 namespace clusterlab {
 
+class RouteMixEditor;
+
 class LabController;
 
 // The load test's form and its report, a view of the lab: requests or
@@ -43,6 +45,7 @@ public:
     void saveSettings() const;
     void setKeepAlive(bool on);
     void setRouteMix(const QString& mix);
+    RouteMixEditor* routeMixEditor() const { return m_mixEditor; }
     void setDurationSeconds(double s);
     void useDuration(bool on);
 
@@ -56,6 +59,7 @@ private:
     LabController* m_lab = nullptr;
     QString m_embeddedUrl;
     std::unique_ptr<Ui::LoadTestPanel> m_ui; // ui/loadtestpanel.ui
+    RouteMixEditor* m_mixEditor = nullptr;
 };
 
 } // namespace clusterlab

@@ -16,6 +16,8 @@
 #include "labexports.h"
 #include "topologyview.h"
 #include "requestpanel.h"
+#include "routemixeditor.h"
+#include "load/loadconfig.h"
 #include "sessionactions.h"
 #include "sessioncontroller.h"
 #include "comparisonview.h"
@@ -41,6 +43,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QComboBox>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSqlDatabase>
@@ -107,6 +111,7 @@ private Q_SLOTS:
     void theNodeEngineRunsInTheWindow();
     void aServerTheLabDidNotStartIsAttributed();
     void anUnsavedSessionLeftBehindIsOfferedBack();
+    void theRouteMixEditorRoundTripsTheTextForm();
 
 private:
     bool openWindow();
@@ -1348,6 +1353,62 @@ void TestMainWindow::anUnsavedSessionLeftBehindIsOfferedBack()
     QVERIFY(!QFile::exists(recent));
     QVERIFY(!actions->recoveryBar()->isVisible());
     QFile::remove(mine);
+}
+
+// The route-mix table reads and writes the text form the command line takes,
+// its shares sum to 100%, and the panel's line follows it.
+void TestMainWindow::theRouteMixEditorRoundTripsTheTextForm()
+{
+    RouteMixEditor editor;
+    QVERIFY(editor.setText(QStringLiteral("/:4, /main?n=24:1, /worker?n=24&x=1:1, /child?n=24:2")));
+    QCOMPARE(editor.table()->rowCount(), 4);
+    QCOMPARE(editor.table()->item(1, 0)->text(), QStringLiteral("/main"));
+    QCOMPARE(editor.table()->item(1, 1)->text(), QStringLiteral("24"));
+    QCOMPARE(editor.table()->item(2, 0)->text(), QStringLiteral("/worker?x=1"));
+    QStringList shares;
+    for (int r = 0; r < 4; ++r)
+        shares << editor.table()->item(r, 3)->text();
+    QCOMPARE(shares, (QStringList { QStringLiteral("50%"), QStringLiteral("13%"), QStringLiteral("12%"), QStringLiteral("25%") }));
+    QCOMPARE(editor.text(), QStringLiteral("/:4, /main?n=24:1, /worker?x=1&n=24:1, /child?n=24:2"));
+    // The text it writes is one the command line's parser takes, to the same routes.
+    QList<RouteWeight> routes;
+    QString error;
+    QVERIFY2(parseRouteMix(editor.text(), &routes, &error), qPrintable(error));
+    QCOMPARE(routes.size(), 4);
+    QCOMPARE(routes[3].path, QByteArray("/child?n=24"));
+    QCOMPARE(routes[3].weight, 2);
+    // Three equal weights: 34 + 33 + 33.
+    QCOMPARE(RouteMixEditor::sharesOf({ 1, 1, 1 }), (QList<int> { 34, 33, 33 }));
+    QCOMPARE(RouteMixEditor::sharesOf({}), QList<int>());
+    // Not a mix: refused, the rows kept.
+    QVERIFY(!editor.setText(QStringLiteral("/:0")));
+    QCOMPARE(editor.table()->rowCount(), 4);
+    // An edit: a weight of 0 becomes 1, n past 45 becomes 45, a route gets its '/'.
+    QSignalSpy edited(&editor, &RouteMixEditor::edited);
+    editor.table()->item(0, 2)->setText(QStringLiteral("0"));
+    editor.table()->item(1, 1)->setText(QStringLiteral("99"));
+    editor.table()->item(2, 0)->setText(QStringLiteral("worker"));
+    QVERIFY(edited.count() >= 3);
+    QCOMPARE(editor.text(), QStringLiteral("/:1, /main?n=45:1, /worker?n=24:1, /child?n=24:2"));
+    QCOMPARE(edited.last().constFirst().toString(), editor.text());
+    // Every preset writes its own text.
+    for (int i = 1; i < editor.presets()->count(); ++i) {
+        editor.presets()->setCurrentIndex(i);
+        Q_EMIT editor.presets()->activated(i);
+        QCOMPARE(editor.text(), RouteMixEditor::presetList().at(i - 1).second);
+        QCOMPARE(editor.presets()->currentIndex(), 0);
+    }
+    // In the window: the panel's line follows the table, and the other way.
+    QVERIFY(openWindow());
+    LoadTestPanel* load = m_window->loadTestPanel();
+    RouteMixEditor* inPanel = load->routeMixEditor();
+    QCOMPARE(inPanel->text(), QStringLiteral("/:4, /main?n=24:1, /worker?n=24:1, /child?n=24:1"));
+    inPanel->presets()->setCurrentIndex(3);
+    Q_EMIT inPanel->presets()->activated(3);
+    QCOMPARE(load->findChild<QLineEdit*>(QStringLiteral("mix"))->text(), RouteMixEditor::presetList().at(2).second);
+    load->setRouteMix(QStringLiteral("/:2, /healthz:1"));
+    QCOMPARE(inPanel->table()->rowCount(), 2);
+    QCOMPARE(inPanel->table()->item(0, 3)->text(), QStringLiteral("67%"));
 }
 
 QTEST_MAIN(TestMainWindow)
