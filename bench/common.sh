@@ -31,3 +31,18 @@ NGINX
 wrk_run() { wrk -t1 -c"${2:-16}" -d"$DURATION" --latency "$1" >"$OUT/wrk.txt" 2>&1 || true
   awk '/Requests\/sec/ {r=$2} /^ +99%/ {v=$2; u=v; gsub(/[0-9.]/,"",u); gsub(/[a-z]/,"",v);
        p=(u=="us")?v/1000:(u=="s")?v*1000:v} END {printf "%s %s\n", r, p}' "$OUT/wrk.txt"; }
+
+# Starts `PROGRAM serve --port 0 --workers 2` with its log in LOG, waits
+# until it accepts, and sets SPID (its pid) and port (its port). A caller's
+# cleanup kills $SPID.
+start_serve() { # PROGRAM LOG
+  "$1" serve --port 0 --workers 2 >"$2" 2>&1 &
+  SPID=$!
+  port=""
+  for _ in $(seq 200); do
+    port=$(sed -n 's/^ClusterLab serving http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$2")
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  wait_port "$port"
+}

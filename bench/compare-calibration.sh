@@ -22,15 +22,7 @@ OUT=$(mktemp -d)
 SPID=
 cleanup() { [ -n "$SPID" ] && kill "$SPID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$OUT"; }
 trap cleanup EXIT
-"$BIN/clusterlab" serve --port 0 --workers 2 >"$OUT/serve.log" 2>&1 &
-SPID=$!
-port=""
-for _ in $(seq 200); do
-  port=$(sed -n 's/^ClusterLab serving http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$OUT/serve.log")
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-wait_port "$port"
+start_serve "$BIN/clusterlab" "$OUT/serve.log"
 for i in $(seq $((2 * PAIRS))); do
   "$BIN/clusterlab" bench "http://127.0.0.1:$port/" -z "$DURATION" -c 4 -q --session "$OUT/run-$i.sqlite"
 done

@@ -45,15 +45,7 @@ for round in $(seq "$ROUNDS"); do
   for kind in static dynamic; do
     hyperfine -N -w 20 -r 300 --export-json "$OUT/h.json" "$OUT/$kind/clusterlab-task 1" >/dev/null 2>&1
     python3 -c "import json; print(json.load(open('$OUT/h.json'))['results'][0]['mean']*1000)" >>"$OUT/spawn-$kind"
-    "$OUT/$kind/$front" serve --port 0 --workers 2 >"$OUT/serve.log" 2>&1 &
-    SPID=$!
-    port=""
-    for _ in $(seq 200); do
-      port=$(sed -n 's/^ClusterLab serving http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$OUT/serve.log")
-      [ -n "$port" ] && break
-      sleep 0.05
-    done
-    wait_port "$port"
+    start_serve "$OUT/$kind/$front" "$OUT/serve.log"
     "$OUT/$kind/$front" bench "http://127.0.0.1:$port/child?n=1" -z "$DURATION" -c 4 --json "$OUT/b.json" -q
     python3 -c "import json; d=json.load(open('$OUT/b.json')); print(d['requestsPerSecond'], d['latency']['p50Ms'], d['latency']['p99Ms'])" >>"$OUT/child-$kind"
     kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=
