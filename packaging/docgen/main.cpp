@@ -233,7 +233,7 @@ QString manPage(const Help& h, const QString& name, const QString& version, cons
     m += QStringLiteral(".\\\" Made by clusterlab-docgen from `%1 --help` and each command's --help.\n").arg(name);
     m += QStringLiteral(".TH %1 1 \"%2\" \"%3 %4\" \"User Commands\"\n").arg(name.toUpper(), date, name, version);
     m += QStringLiteral(".SH NAME\n%1 \\- %2\n").arg(roff(name),
-        h.windowSynopsis.isEmpty() ? QStringLiteral("multi\\-process HTTP cluster lab: serve, bench, experiment, observe")
+        h.windowSynopsis.isEmpty() ? QStringLiteral("multi\\-process HTTP cluster lab: serve, bench, experiment, observe, compare")
                                    : QStringLiteral("multi\\-process HTTP cluster lab, with a desktop window"));
     m += QStringLiteral(".SH SYNOPSIS\n");
     QStringList synopses;
@@ -352,7 +352,7 @@ QString zshCompletion(const Help& h, const QString& name)
     for (const Command& c : h.commands)
         z += QStringLiteral("  '%1:%2'\n").arg(c.name, zshEscape(c.summary));
     z += QStringLiteral(")\nif (( CURRENT == 2 )); then\n  _describe -t commands command commands\n  return\nfi\n");
-    z += QStringLiteral("local command=$words[2]\nwords=($words[1] $words[3,-1])\n(( CURRENT-- ))\ncase $command in\n");
+    z += QStringLiteral("local command=$words[2]\nwords=(\"$words[1]\" \"${(@)words[3,-1]}\")\n(( CURRENT-- ))\ncase $command in\n");
     for (const Command& c : h.commands) {
         z += QStringLiteral("  %1)\n    _arguments -s \\\n").arg(c.name);
         for (const Option& o : c.options) {

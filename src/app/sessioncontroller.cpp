@@ -13,12 +13,17 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QStandardPaths>
 #include <QtConcurrent>
 
 #include <algorithm>
+
+#if defined(Q_OS_UNIX)
+#include <unistd.h>
+#endif
 
 namespace clusterlab {
 
@@ -67,8 +72,13 @@ SessionController::SessionController(QObject* parent)
     const QString dir = temporaryFolder();
     // One file per window (a test may open two in one process).
     static int windows = 0;
-    const QString path = QDir(dir).filePath(
-        QStringLiteral("clusterlab-session-%1-%2.sqlite").arg(QCoreApplication::applicationPid()).arg(++windows));
+    // The pid says whether its window still runs (leftovers()); a random
+    // part keeps a later window that gets the same pid (a container starts
+    // every process with the same ones) from taking over a file left behind.
+    const QString path = QDir(dir).filePath(QStringLiteral("clusterlab-session-%1-%2-%3.sqlite")
+                                                .arg(QCoreApplication::applicationPid())
+                                                .arg(++windows)
+                                                .arg(QRandomGenerator::system()->generate(), 8, 16, QLatin1Char('0')));
     SessionRecorder::Options options;
     options.source = QStringLiteral("window");
     // Left running under load for hours the session would fill the disk:
@@ -99,15 +109,22 @@ QString SessionController::temporaryFolder()
 
 QList<SessionController::Leftover> SessionController::leftovers(const QString& folder)
 {
-    static const QRegularExpression name(QStringLiteral("^clusterlab-session-(\\d+)-\\d+\\.sqlite$"));
+    // clusterlab-session-PID-N[-RANDOM].sqlite (without RANDOM: 0.2.0's first form).
+    static const QRegularExpression name(QStringLiteral("^clusterlab-session-(\\d+)-\\d+(-[0-9a-f]+)?\\.sqlite$"));
     QList<Leftover> found;
     const QFileInfoList files = QDir(folder).entryInfoList({ QStringLiteral("clusterlab-session-*.sqlite") }, QDir::Files);
     for (const QFileInfo& f : files) {
         const QRegularExpressionMatch m = name.match(f.fileName());
         if (!m.hasMatch() || platform::processRunning(m.captured(1).toLongLong()))
             continue; // another name, or a window still running (this one too)
+#if defined(Q_OS_UNIX)
+        if (f.ownerId() != ::getuid())
+            continue; // another user's, in a shared temporary folder: not ours to offer or remove
+#endif
         const QFileInfo wal(f.filePath() + QStringLiteral("-wal"));
-        found.append({ f.filePath(), f.lastModified(), f.size() + (wal.exists() ? wal.size() : 0) });
+        // The last write may sit in the -wal file.
+        const QDateTime modified = wal.exists() ? std::max(f.lastModified(), wal.lastModified()) : f.lastModified();
+        found.append({ f.filePath(), modified, f.size() + (wal.exists() ? wal.size() : 0) });
     }
     std::sort(found.begin(), found.end(), [](const Leftover& a, const Leftover& b) { return a.modified > b.modified; });
     return found;
@@ -117,12 +134,17 @@ int SessionController::pruneLeftovers(const QString& folder, const QDateTime& no
 {
     int removed = 0;
     qint64 total = 0;
+    bool newest = true;
     for (const Leftover& l : leftovers(folder)) { // newest first
-        total += l.bytes;
-        if (l.modified.daysTo(now) > kLeftoverMaxAgeDays || total > kLeftoverMaxBytes) {
+        // The newest is the one offered: only its age removes it (a window
+        // may leave up to 16 GiB, more than the budget for the older ones).
+        const bool tooOld = l.modified.daysTo(now) > kLeftoverMaxAgeDays;
+        const bool overBudget = !newest && total + l.bytes > kLeftoverMaxBytes;
+        if (tooOld || overBudget)
             removed += removeLeftover(l.path) ? 1 : 0;
-            total -= l.bytes;
-        }
+        else if (!newest)
+            total += l.bytes;
+        newest = false;
     }
     return removed;
 }
@@ -136,6 +158,11 @@ bool SessionController::removeLeftover(const QString& path)
 
 bool SessionController::copyLeftover(const QString& path, const QString& to, QString* error)
 {
+    const QString source = QFileInfo(path).canonicalFilePath();
+    if (!source.isEmpty() && (source == QFileInfo(to).canonicalFilePath() || QFileInfo(to).absoluteFilePath() == QFileInfo(path).absoluteFilePath())) {
+        *error = tr("%1 is the unsaved session itself: choose another name").arg(to);
+        return false;
+    }
     for (const QString& suffix : { QString(), QStringLiteral("-wal") }) {
         if (QFile::exists(to + suffix) && !QFile::remove(to + suffix)) {
             *error = tr("cannot replace %1").arg(to + suffix);

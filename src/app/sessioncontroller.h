@@ -51,8 +51,9 @@ public:
     void keepForRecovery() { m_keepForRecovery = true; }
 
     // Temporary sessions of windows that did not end normally (killed,
-    // crashed, ended by a signal), newest first: clusterlab-session-PID-N.sqlite
-    // in the temporary folder whose PID no longer runs.
+    // crashed, ended by a signal), newest first: this user's
+    // clusterlab-session-PID-N-RANDOM.sqlite in the temporary folder whose
+    // PID no longer runs.
     struct Leftover
     {
         QString path;
@@ -60,9 +61,9 @@ public:
         qint64 bytes = 0; // with its -wal file
     };
     static QList<Leftover> leftovers(const QString& folder);
-    // Leftovers are kept at most this long, and at most this much of them
-    // (the oldest go first): pruneLeftovers removes the rest, and says how
-    // many it removed.
+    // Leftovers are kept at most this long, and the older ones (all but the
+    // newest, which is offered) at most this much in all, the oldest going
+    // first: pruneLeftovers removes the rest, and says how many it removed.
     static constexpr int kLeftoverMaxAgeDays = 7;
     static constexpr qint64 kLeftoverMaxBytes = 4LL << 30;
     static int pruneLeftovers(const QString& folder, const QDateTime& now);

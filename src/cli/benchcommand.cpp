@@ -41,6 +41,14 @@ namespace clusterlab {
 
 namespace {
 
+// "-", and the names of standard output itself (a file it was redirected
+// to must be appended to as the shell opened it, not replaced).
+bool isStandardOutput(const QString& path)
+{
+    return path == QLatin1String("-") || path == QLatin1String("/dev/stdout") || path == QLatin1String("/dev/fd/1")
+        || path == QLatin1String("/proc/self/fd/1");
+}
+
 // Rows go to the file as requests complete (on the generator's thread),
 // through a 1 MiB buffer: a run of any length holds no record in memory.
 // "-" is standard output; a file that exists and is not a regular one
@@ -58,7 +66,7 @@ public:
     bool open()
     {
         const QFileInfo info(m_path);
-        if (m_path == QLatin1String("-")) {
+        if (isStandardOutput(m_path)) {
             auto out = std::make_unique<QFile>();
             if (!out->open(stdout, QIODevice::WriteOnly))
                 return fail(out->errorString());
@@ -106,6 +114,8 @@ private:
     {
         if (m_ok && m_file->write(bytes) != bytes.size())
             fail(m_file->errorString());
+        if (!m_ok)
+            m_buffer.clear(); // nothing more is written: hold nothing (a closed pipe)
         return m_ok;
     }
     QString m_path;
@@ -279,7 +289,7 @@ int readBenchFile(const QString& path, BenchFile* run, QString* error)
 // else through a temporary file that takes the name when complete.
 bool writeWhole(const QString& path, const QByteArray& bytes, QString* why)
 {
-    if (path == QLatin1String("-")) {
+    if (isStandardOutput(path)) {
         const bool ok = std::fwrite(bytes.constData(), 1, static_cast<std::size_t>(bytes.size()), stdout) == static_cast<std::size_t>(bytes.size());
         std::fflush(stdout);
         *why = QStringLiteral("standard output is closed");
@@ -393,7 +403,7 @@ int mergeBenchFiles(const QStringList& paths, const QString& jsonPath)
     if (anyPaced && !allPaced)
         head += QStringLiteral("Note: only some runs were paced (--rate): latency is measured from the intended send time in "
                                "those, from the actual send in the others.\n");
-    std::FILE* text = jsonPath == QLatin1String("-") ? stderr : stdout; // the JSON takes standard output
+    std::FILE* text = isStandardOutput(jsonPath) ? stderr : stdout; // the JSON takes standard output
     std::fputs(qPrintable(head + QLatin1Char('\n') + summaryToText(config, s)), text);
     std::fflush(text);
     if (!jsonPath.isEmpty()) {
@@ -577,8 +587,8 @@ int runBench(const QStringList& args)
             return usage(error);
         thresholds.push_back(t);
     }
-    const bool jsonToStdout = parser.isSet(jsonOpt) && parser.value(jsonOpt) == QLatin1String("-");
-    const bool csvToStdout = parser.isSet(csvOpt) && parser.value(csvOpt) == QLatin1String("-");
+    const bool jsonToStdout = parser.isSet(jsonOpt) && isStandardOutput(parser.value(jsonOpt));
+    const bool csvToStdout = parser.isSet(csvOpt) && isStandardOutput(parser.value(csvOpt));
     if (jsonToStdout && csvToStdout)
         return usage(QStringLiteral("--json - and --csv - both want standard output: give one of them a file"));
     const bool quiet = parser.isSet(quietOpt);
@@ -742,7 +752,7 @@ int runBench(const QStringList& args)
         if (s.succeeded == 0 && s.failed > 0 && s.errors[static_cast<int>(LoadError::Refused)] == s.failed) {
             std::fprintf(stderr, "%s bench: the target refused every connection\n", programName());
             exitCode = 1;
-        } else if (s.sent > 0 && !s.cancelled && s.succeeded - nonSuccessResponses(s) == 0) {
+        } else if ((s.sent > 0 || s.cutAtDeadline > 0) && !s.cancelled && s.succeeded - nonSuccessResponses(s) == 0) {
             // Nothing succeeded: every request failed or was answered 4xx or 5xx.
             std::fprintf(stderr, "%s bench: no request succeeded (%lld answered 4xx or 5xx, %lld failed)\n", programName(),
                          static_cast<long long>(nonSuccessResponses(s)), static_cast<long long>(s.failed));

@@ -350,7 +350,12 @@ void TestCli::theWindowClosesCleanlyOnSigterm()
                                                  QStringLiteral("50"), QStringLiteral("-c"), QStringLiteral("2"), QStringLiteral("-q") },
                  &benchOut, &benchErr),
              0);
-    const QString session = QDir(temp.path()).filePath(QStringLiteral("clusterlab-session-%1-1.sqlite").arg(app.processId()));
+    auto sessionsOf = [&temp](qint64 pid) {
+        return QDir(temp.path()).entryList({ QStringLiteral("clusterlab-session-%1-1-*.sqlite").arg(pid) }, QDir::Files);
+    };
+    QStringList found;
+    QTRY_VERIFY_WITH_TIMEOUT((found = sessionsOf(app.processId())).size() == 1, 10000);
+    const QString session = QDir(temp.path()).filePath(found.constFirst());
     clusterlab::SessionSummary summary;
     QString error;
     // The workers send their records in batches: once they are in the file.
@@ -377,7 +382,7 @@ void TestCli::theWindowClosesCleanlyOnSigterm()
     for (qint64 pid : workers)
         QTRY_VERIFY_WITH_TIMEOUT(!clusterlab::test::processAlive(pid), 10000);
     // Its own session held nothing unsaved: gone; the offered one stays.
-    QVERIFY(!QFile::exists(QDir(temp.path()).filePath(QStringLiteral("clusterlab-session-%1-1.sqlite").arg(again.processId()))));
+    QVERIFY(sessionsOf(again.processId()).isEmpty());
     QVERIFY(QFile::exists(session));
 #endif
 }
@@ -684,6 +689,19 @@ void TestCli::benchThresholdsSetTheExitCode()
     QVERIFY(t.at(0).toObject().value(QStringLiteral("crossed")).toBool());
     QVERIFY(t.at(1).toObject().value(QStringLiteral("crossed")).toBool());
     QVERIFY2(err.contains("threshold crossed: status!=2xx (20 of 20 requests)"), err.constData());
+    // A server that never answers (its connections wait in the backlog): a
+    // -z run ends with every request cut at the deadline; nothing was
+    // answered, so the status and errors thresholds cross, and exit 1.
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+    QCOMPARE(run(QStringLiteral("clusterlab"),
+                 { QStringLiteral("bench"), QStringLiteral("http://127.0.0.1:%1/").arg(silent.serverPort()), QStringLiteral("-z"),
+                   QStringLiteral("300ms"), QStringLiteral("-c"), QStringLiteral("2"), QStringLiteral("-q"), QStringLiteral("--fail-on"),
+                   QStringLiteral("status!=2xx"), QStringLiteral("--fail-on"), QStringLiteral("errors>0") },
+                 &out, &err),
+             1);
+    QVERIFY2(err.contains("threshold crossed: status!=2xx (no request was answered"), err.constData());
+    QVERIFY2(err.contains("threshold crossed: errors>0 (no request was answered"), err.constData());
 }
 
 void TestCli::benchWritesToStandardOutput()

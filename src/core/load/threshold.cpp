@@ -154,6 +154,15 @@ ThresholdVerdict evaluate(const Threshold& t, const LoadSummary& s)
 {
     ThresholdVerdict v;
     const std::int64_t errors = s.failed + nonSuccessResponses(s);
+    // A -z run whose every request was still waiting at the deadline (a
+    // server that never answers): nothing sent completed, so no share or
+    // count can pass; it crosses every errors and status threshold.
+    if (s.sent == 0 && s.cutAtDeadline > 0
+        && (t.metric == Threshold::Metric::ErrorShare || t.metric == Threshold::Metric::ErrorCount || t.metric == Threshold::Metric::Status)) {
+        v.crossed = true;
+        v.observed = QStringLiteral("no request was answered; %1 were still waiting at the deadline").arg(s.cutAtDeadline);
+        return v;
+    }
     switch (t.metric) {
     case Threshold::Metric::Percentile:
     case Threshold::Metric::Min:

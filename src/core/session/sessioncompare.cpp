@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -106,7 +107,10 @@ double quantileOf(std::vector<double> v, double q)
     const double at = q * static_cast<double>(v.size() - 1);
     const auto lo = static_cast<std::size_t>(std::floor(at));
     const auto hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (at - static_cast<double>(lo));
+    const double frac = at - static_cast<double>(lo);
+    if (frac <= 0 || !std::isfinite(v[hi]))
+        return frac <= 0 ? v[lo] : v[hi]; // no 0 × infinity
+    return v[lo] + (v[hi] - v[lo]) * frac;
 }
 
 // Per-second answer counts of a route in one run: its whole seconds (the
@@ -158,8 +162,10 @@ RatioInterval meanRatio(const std::vector<double>& a, const std::vector<double>&
 }
 
 // Welch's t on the logarithms of per-run figures: the ratio of geometric
-// means and its interval.
-RatioInterval betweenRuns(const std::vector<double>& a, const std::vector<double>& b)
+// means and its interval, widened by `widen` (the buckets' width, for
+// percentiles: runs that land in the same bucket are not called equal
+// to a precision the histograms do not have).
+RatioInterval betweenRuns(const std::vector<double>& a, const std::vector<double>& b, double widen = 1.0)
 {
     std::vector<double> la, lb;
     for (double v : a)
@@ -178,10 +184,25 @@ RatioInterval betweenRuns(const std::vector<double>& a, const std::vector<double
     const double se2 = va / na + vb / nb;
     const double r = std::exp(mb - ma);
     if (se2 <= 0)
-        return judged(r, r, r);
+        return judged(r, r / widen, r * widen);
     const double df = se2 * se2 / ((va / na) * (va / na) / (na - 1) + (vb / nb) * (vb / nb) / (nb - 1));
     const double half = t975(df) * std::sqrt(se2);
-    return judged(r, std::exp(mb - ma - half), std::exp(mb - ma + half));
+    return judged(r, std::exp(mb - ma - half) / widen, std::exp(mb - ma + half) * widen);
+}
+
+// A percentile is known to its bucket's width only (0.8% at the lab's
+// layout): the relative width at a value.
+double resolutionAt(const HdrHistogram& h, double valueMs)
+{
+    const auto us = static_cast<std::int64_t>(valueMs * 1e3);
+    return us > 0 ? static_cast<double>(h.sizeOfEquivalentValueRange(us)) / static_cast<double>(us) : 0.0;
+}
+
+// Enough requests for a percentile to be estimated at all: at least 10
+// beyond it (p50: 20, p99: 1,000), as a bootstrap of the tail needs.
+bool enoughFor(double percentile, quint64 count)
+{
+    return static_cast<double>(count) * (1.0 - percentile / 100.0) >= 10.0 - 1e-9;
 }
 
 QString ms(double v)
@@ -277,17 +298,16 @@ RunComparison RunComparison::of(const QList<const SessionSummary*>& a, const QLi
         meanAndVariance(sa, &row.aRps, &variance);
         meanAndVariance(sb, &row.bRps, &variance);
 
-        const QString tooFew = QObject::tr("fewer than %1 requests on a side").arg(kMinRequests);
         if (overRuns) {
             std::vector<double> p50a, p50b, p99a, p99b, rpsa, rpsb;
             auto perRun = [&route](const QList<const SessionSummary*>& runs, const std::vector<QMap<QString, SessionSummary::RouteFigures>>& figures,
                                    std::vector<double>* p50, std::vector<double>* p99, std::vector<double>* rps) {
                 for (std::size_t i = 0; i < figures.size(); ++i) {
                     const auto it = figures[i].constFind(route);
-                    if (it != figures[i].cend() && it->count >= static_cast<quint64>(kMinRequests)) {
+                    if (it != figures[i].cend() && enoughFor(50, it->count))
                         p50->push_back(it->p50Ms);
+                    if (it != figures[i].cend() && enoughFor(99, it->count))
                         p99->push_back(it->p99Ms);
-                    }
                     const std::vector<double> secs = wholeSeconds(*runs[static_cast<qsizetype>(i)], route);
                     double m = 0, v = 0;
                     meanAndVariance(secs, &m, &v);
@@ -297,45 +317,43 @@ RunComparison RunComparison::of(const QList<const SessionSummary*>& a, const QLi
             };
             perRun(a, figuresA, &p50a, &p99a, &rpsa);
             perRun(b, figuresB, &p50b, &p99b, &rpsb);
-            row.p50 = betweenRuns(p50a, p50b);
-            row.p99 = betweenRuns(p99a, p99b);
+            row.p50 = betweenRuns(p50a, p50b, (1 + resolutionAt(ha, row.aP50)) * (1 + resolutionAt(hb, row.bP50)));
+            row.p99 = betweenRuns(p99a, p99b, (1 + resolutionAt(ha, row.aP99)) * (1 + resolutionAt(hb, row.bP99)));
             row.throughput = betweenRuns(rpsa, rpsb);
-        } else if (row.aCount < static_cast<quint64>(kMinRequests) || row.bCount < static_cast<quint64>(kMinRequests)) {
-            row.p50 = row.p99 = notComparable(tooFew);
-            row.throughput = meanRatio(sa, sb);
         } else {
             const Buckets ba = bucketsOf(ha);
             const Buckets bb = bucketsOf(hb);
             std::vector<double> r50, r99;
-            r50.reserve(kReplicates);
-            r99.reserve(kReplicates);
             std::vector<std::int64_t> ca, cb;
-            for (int i = 0; i < kReplicates; ++i) {
+            const bool p50Known = enoughFor(50, row.aCount) && enoughFor(50, row.bCount);
+            const bool p99Known = enoughFor(99, row.aCount) && enoughFor(99, row.bCount);
+            for (int i = 0; (p50Known || p99Known) && i < kReplicates; ++i) {
                 resample(ba, rng, &ca);
                 resample(bb, rng, &cb);
-                const double a50 = percentileMs(ba.values, ca, ba.total, 50), b50 = percentileMs(bb.values, cb, bb.total, 50);
-                const double a99 = percentileMs(ba.values, ca, ba.total, 99), b99 = percentileMs(bb.values, cb, bb.total, 99);
-                if (a50 > 0)
-                    r50.push_back(b50 / a50);
-                if (a99 > 0)
-                    r99.push_back(b99 / a99);
+                // A resample is a ratio of what it drew; a 0 on side A is a
+                // ratio of infinity, kept as such (it widens the interval).
+                auto ratioOf = [&](double p) {
+                    const double va = percentileMs(ba.values, ca, ba.total, p);
+                    const double vb = percentileMs(bb.values, cb, bb.total, p);
+                    return va > 0 ? vb / va : std::numeric_limits<double>::infinity();
+                };
+                if (p50Known)
+                    r50.push_back(ratioOf(50));
+                if (p99Known)
+                    r99.push_back(ratioOf(99));
             }
-            // A percentile is known to its bucket's width only (0.8% at the
-            // lab's layout): the interval is widened by both sides' widths,
-            // so that two runs whose values fall in neighbouring buckets by
-            // chance are not called different.
-            auto resolution = [](const HdrHistogram& h, double valueMs) {
-                const auto us = static_cast<std::int64_t>(valueMs * 1e3);
-                return us > 0 ? static_cast<double>(h.sizeOfEquivalentValueRange(us)) / static_cast<double>(us) : 0.0;
-            };
-            auto interval = [&](double pointA, double pointB, const std::vector<double>& ratios) {
+            auto interval = [&](double p, bool known, double pointA, double pointB, const std::vector<double>& ratios) {
+                if (!known)
+                    return notComparable(QObject::tr("fewer than %1 requests on a side for p%2")
+                                             .arg(static_cast<int>(std::ceil(10.0 / (1.0 - p / 100.0) - 1e-9)))
+                                             .arg(p));
                 if (pointA <= 0 || pointB <= 0 || ratios.empty())
                     return notComparable(QObject::tr("a latency of 0 on a side"));
-                const double widen = (1 + resolution(ha, pointA)) * (1 + resolution(hb, pointB));
+                const double widen = (1 + resolutionAt(ha, pointA)) * (1 + resolutionAt(hb, pointB));
                 return judged(pointB / pointA, quantileOf(ratios, 0.025) / widen, quantileOf(ratios, 0.975) * widen);
             };
-            row.p50 = interval(row.aP50, row.bP50, r50);
-            row.p99 = interval(row.aP99, row.bP99, r99);
+            row.p50 = interval(50, p50Known, row.aP50, row.bP50, r50);
+            row.p99 = interval(99, p99Known, row.aP99, row.bP99, r99);
             row.throughput = meanRatio(sa, sb);
         }
         c.routes.append(row);

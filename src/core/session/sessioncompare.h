@@ -37,11 +37,10 @@ struct RatioInterval
 //  - several runs on each side: the variation between runs (Welch's t on
 //    the logarithms of each run's figure), which also holds what drifts
 //    from run to run on a shared machine, and so is the one to trust.
-// At least kMinRequests answered requests a side and route for a latency,
-// and kMinSeconds whole seconds for a throughput, else "n/a".
+// A percentile needs at least 10 requests beyond it on each side (p50: 20,
+// p99: 1,000) and a throughput kMinSeconds whole seconds, else "n/a".
 struct RunComparison
 {
-    static constexpr int kMinRequests = 20;
     static constexpr int kMinSeconds = 3;
     static constexpr int kReplicates = 1000; // bootstrap resamples
 
