@@ -46,3 +46,15 @@ start_serve() { # PROGRAM LOG
   done
   wait_port "$port"
 }
+
+# The build folder a script measures: $1, or build/release, configured and
+# built first (a folder given is taken as it is).
+build_dir() { # [BUILD_DIR]
+  if [ -n "${1:-}" ]; then
+    echo "$1"
+    return
+  fi
+  cmake --preset release >/dev/null
+  cmake --build --preset release >/dev/null
+  echo build/release
+}

@@ -10,13 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
-BUILD=${1:-build/release}
+BUILD=$(build_dir "${1:-}")
 PAIRS=${PAIRS:-6}
 DURATION=${DURATION:-6s}
-if [ "$BUILD" = build/release ]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release >/dev/null
-fi
 BIN=$BUILD/bin
 OUT=$(mktemp -d)
 SPID=

@@ -13,14 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
-BUILD=${1:-build/release}
+BUILD=$(build_dir "${1:-}")
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 scripts/install-deps.sh hyperfine >/dev/null 2>&1
-if [ "$BUILD" = build/release ]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release >/dev/null
-fi
 OUT=$(mktemp -d)
 SPID=
 cleanup() { [ -n "$SPID" ] && kill "$SPID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$OUT"; }
