@@ -102,7 +102,7 @@ void ComparisonView::setSessions(std::shared_ptr<const SessionSummary> a, std::s
     m_stats = RunComparison::of({ m_a.get() }, { m_b.get() });
     auto side = [](bool byClient) { return byClient ? tr("measured by the load generator") : tr("measured by the workers"); };
     m_heading->setText(tr("<b>A</b> (solid): %1 — %2<br><b>B</b> (dashed): %3 — %4<br>Ratios are B/A with their 95% "
-                          "interval; <b>~</b> where the interval includes 1 (no difference shown). Below 1 means B is "
+                          "interval; <b>~</b> where the interval includes 1 (no difference shown at 95%). Below 1 means B is "
                           "faster (latency) or slower (requests/s).<br><small>%5.</small>")
                            .arg(m_comparison.aTitle.toHtmlEscaped(), side(m_comparison.aByClient),
                                 m_comparison.bTitle.toHtmlEscaped(), side(m_comparison.bByClient), m_stats.method.toHtmlEscaped()));
@@ -121,9 +121,18 @@ void ComparisonView::setSessions(std::shared_ptr<const SessionSummary> a, std::s
             if (s.route == r.route)
                 stats = s;
         }
-        // In the table, "n/a" alone: the reason is in the cell's tooltip.
+        // In the table "~" and "n/a" alone (the whole text is the cell's
+        // tooltip), so that a ratio with its interval fits its column.
         auto cell = [](const RatioInterval& i) {
-            return i.verdict == RatioInterval::Verdict::NotComparable ? tr("n/a") : i.text();
+            switch (i.verdict) {
+            case RatioInterval::Verdict::NotComparable:
+                return tr("n/a");
+            case RatioInterval::Verdict::NoDifference:
+                return QStringLiteral("~");
+            case RatioInterval::Verdict::Differs:
+                break;
+            }
+            return i.text();
         };
         lines.append({ r.route, tr("requests"), QString::number(r.a.count), QString::number(r.b.count),
                        ratioText(r.a.count > 0 && r.b.count > 0 ? static_cast<double>(r.b.count) / static_cast<double>(r.a.count) : 0),
@@ -153,6 +162,9 @@ void ComparisonView::setSessions(std::shared_ptr<const SessionSummary> a, std::s
             m_table->setItem(i, c, item);
         }
     }
+    // The B/A column as wide as its widest ratio and interval; the others share the rest.
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(4, QHeaderView::ResizeToContents);
     m_table->setFixedHeight(m_table->horizontalHeader()->height() + 2 * m_table->frameWidth()
                             + m_table->verticalHeader()->defaultSectionSize() * std::max(1, m_table->rowCount()) + 4);
     static_cast<ComparisonPercentileChart*>(m_charts[0])->setData(m_comparison);
