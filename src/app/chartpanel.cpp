@@ -9,6 +9,7 @@
 #include <QClipboard>
 #include <QDialog>
 #include <QEvent>
+#include <QResizeEvent>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QImage>
@@ -19,6 +20,50 @@
 #include <QVBoxLayout>
 
 namespace clusterlab {
+
+namespace {
+// The line under a chart on what it shows: whole when the chart has the
+// height, one line ending in "…" when it is short (the whole text is the
+// panel's tooltip either way).
+class ExplanationLabel : public QLabel
+{
+public:
+    ExplanationLabel(const QString& text, QWidget* parent)
+        : QLabel(text, parent)
+        , m_full(text)
+    {
+        setWordWrap(true);
+        setTextInteractionFlags(Qt::TextSelectableByMouse);
+    }
+    void setOneLine(bool oneLine)
+    {
+        if (oneLine == m_oneLine)
+            return;
+        m_oneLine = oneLine;
+        setWordWrap(!oneLine);
+        // One line: the label takes the width it is given (not its text's).
+        setSizePolicy(oneLine ? QSizePolicy::Ignored : QSizePolicy::Preferred, QSizePolicy::Preferred);
+        refit();
+    }
+
+protected:
+    void resizeEvent(QResizeEvent* event) override
+    {
+        QLabel::resizeEvent(event);
+        refit();
+    }
+
+private:
+    void refit()
+    {
+        const QString shown = m_oneLine ? fontMetrics().elidedText(m_full, Qt::ElideRight, qMax(0, width())) : m_full;
+        if (shown != text())
+            setText(shown);
+    }
+    QString m_full;
+    bool m_oneLine = false;
+};
+} // namespace
 
 ChartPanel::ChartPanel(const QString& title, const QString& explanation, QWidget* parent)
     : QWidget(parent)
@@ -40,9 +85,7 @@ ChartPanel::ChartPanel(const QString& title, const QString& explanation, QWidget
     auto* plot = new QGridLayout;
     plot->addWidget(m_view, 0, 0);
     plot->addWidget(m_emptyHint, 0, 0, Qt::AlignCenter);
-    m_explanation = new QLabel(explanation, this);
-    m_explanation->setWordWrap(true);
-    m_explanation->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_explanation = new ExplanationLabel(explanation, this);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addLayout(plot, 1);
@@ -61,6 +104,12 @@ ChartPanel::~ChartPanel()
             bringBack(large);
         delete m_large;
     }
+}
+
+void ChartPanel::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    static_cast<ExplanationLabel*>(m_explanation)->setOneLine(height() < kWholeExplanationHeight);
 }
 
 bool ChartPanel::eventFilter(QObject* watched, QEvent* event)

@@ -52,8 +52,12 @@ public:
     void openLarge();
     QDialog* largeWindow() const { return m_large; }
 
+    // Shorter than this, the explanation under the chart is one line.
+    static constexpr int kWholeExplanationHeight = 400;
+
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
     // Subclasses call this from refresh(): with no data the chart shows
     // "send a request or start a load test" (or `hint`; empty: that one

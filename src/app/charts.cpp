@@ -300,7 +300,20 @@ void TimeSeriesChart::refresh(const ChartFeed& feed)
     }
     setTimeRange(m_x, feed.nowSeconds, feed.timeWindowSeconds);
     setNiceAxis(m_y, maxY, m_integerValues);
+    // Nothing to show: no line at zero under the notice that says so.
+    if (!(maxY > 0)) {
+        for (const auto& entry : std::as_const(m_series))
+            entry.second->clear();
+    }
     setEmpty(!(maxY > 0));
+}
+
+int TimeSeriesChart::pointCount() const
+{
+    int points = 0;
+    for (const auto& entry : m_series)
+        points += entry.second->count();
+    return points;
 }
 
 QStringList TimeSeriesChart::lineNames() const

@@ -85,6 +85,8 @@ public:
                     Source source, QWidget* parent = nullptr);
     void refresh(const ChartFeed& feed) override;
     // Names of the lines drawn, in legend order.
+    // Points drawn, all lines together (none while the chart is empty).
+    int pointCount() const;
     QStringList lineNames() const;
 
     // The three sources.

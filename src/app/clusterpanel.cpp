@@ -117,11 +117,10 @@ ClusterPanel::ClusterPanel(LabController* lab, QWidget* parent)
     buttons->addWidget(kill, 2, 0);
     buttons->addWidget(revive, 2, 1);
     layout->addLayout(buttons);
-    layout->addWidget(new QLabel(tr("Events"), this));
-    m_eventView = new QPlainTextEdit(this);
+    layout->addStretch(1);
+    m_eventView = new QPlainTextEdit(this); // the window docks it beside the worker table
     m_eventView->setReadOnly(true);
     m_eventView->setMaximumBlockCount(2000);
-    layout->addWidget(m_eventView, 1);
 
     m_model = new WorkerTableModel(this);
     m_table = new QTableView(this); // the window docks it elsewhere

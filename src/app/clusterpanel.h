@@ -4,6 +4,7 @@
 #include "cluster/clusterfeed.h"
 #include "colors.h"
 
+#include <QPlainTextEdit>
 #include <QPointer>
 #include <QStringList>
 #include <QTableView>
@@ -13,7 +14,7 @@
 
 class QComboBox;
 class QLineEdit;
-class QPlainTextEdit;
+
 class QPushButton;
 class QSpinBox;
 
@@ -25,8 +26,8 @@ class WorkerTableModel;
 
 // The controls of the lab's cluster, a view of the LabController that owns
 // it: workers, policy and port (persisted), start/stop, scale, kill, revive
-// and rolling restart, the event log, and the per-worker table (a widget of
-// its own, which the window docks under everything else). Nothing here
+// and rolling restart, and two widgets of their own which the window docks
+// under everything else: the per-worker table and the event log. Nothing here
 // blocks. GUI thread.
 class ClusterPanel : public QWidget
 {
@@ -57,6 +58,8 @@ public:
 
     WorkerTableModel* workerModel() const { return m_model; }
     QTableView* workerTable() const { return m_table; }
+    // The cluster's event log (bounded to 2,000 lines), docked by the window.
+    QPlainTextEdit* eventView() const { return m_eventView; }
 
     int workersSetting() const;
     void setWorkersSetting(int n);
@@ -86,7 +89,7 @@ private:
     QComboBox* m_children = nullptr; // Node: per-request, pool
     QSpinBox* m_port = nullptr;
     QPushButton* m_startStop = nullptr;
-    QPlainTextEdit* m_eventView = nullptr;
+    QPointer<QPlainTextEdit> m_eventView; // docked by the window, which may delete it first
     WorkerTableModel* m_model = nullptr;
     QPointer<QTableView> m_table; // docked by the window, which may delete it first
 };

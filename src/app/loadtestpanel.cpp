@@ -41,6 +41,10 @@ LoadTestPanel::LoadTestPanel(LabController* lab, QWidget* parent)
     });
     connect(m_ui->mix, &QLineEdit::textEdited, m_mixEditor, [this](const QString& mix) { m_mixEditor->setText(mix); });
     m_ui->summary->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    // The summary shows once there is one; until then the form packs at the
+    // top (a stretch under it takes the room the summary will fill).
+    m_ui->mainLayout->addStretch(1);
+    showSummary(false);
     connect(m_ui->target, &QComboBox::currentIndexChanged, this, [this](int i) { m_ui->url->setEnabled(i == 1); });
     auto updateMode = [this](int i) {
         m_ui->requests->setEnabled(i == 0);
@@ -108,6 +112,7 @@ bool LoadTestPanel::start(QString* error)
     m_ui->progress->setValue(0);
     m_ui->eta->setText(tr("Starting…"));
     m_ui->summary->clear();
+    showSummary(false);
     return true;
 }
 
@@ -142,7 +147,20 @@ void LoadTestPanel::onFinished(const LoadConfig& config, const LoadSummary& s)
     m_ui->progress->setValue(1000);
     m_ui->eta->setText(s.cancelled ? tr("Stopped.") : tr("Done."));
     m_ui->summary->setPlainText(summaryToText(config, s));
+    showSummary(true);
     Q_EMIT finished(s);
+}
+
+void LoadTestPanel::showSummary(bool show)
+{
+    m_ui->summary->setVisible(show);
+    m_ui->mainLayout->setStretchFactor(m_ui->summary, show ? 1 : 0);
+    m_ui->mainLayout->setStretch(m_ui->mainLayout->count() - 1, show ? 0 : 1);
+}
+
+bool LoadTestPanel::summaryShown() const
+{
+    return !m_ui->summary->isHidden();
 }
 
 QString LoadTestPanel::summaryText() const

@@ -36,6 +36,8 @@ public:
     void stop();
     bool isRunning() const;
     QString summaryText() const;
+    // The summary box shows only once a test has ended.
+    bool summaryShown() const;
 
     // Form access for settings and tests.
     void setRequests(int n);
@@ -55,6 +57,7 @@ Q_SIGNALS:
 private:
     void onProgress(const LoadProgress& p);
     void onFinished(const LoadConfig& config, const LoadSummary& s);
+    void showSummary(bool show);
 
     LabController* m_lab = nullptr;
     QString m_embeddedUrl;

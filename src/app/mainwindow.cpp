@@ -13,6 +13,7 @@
 #include "requestpanel.h"
 #include "sessionactions.h"
 #include "sessioncontroller.h"
+#include "sidepanel.h"
 #include "startguide.h"
 #include "topologyview.h"
 #include "workertablemodel.h"
@@ -24,6 +25,7 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QGuiApplication>
+#include <QHeaderView>
 #include <QIcon>
 #include <QLabel>
 #include <QMenuBar>
@@ -34,6 +36,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
+#include <QTableView>
 #include <QVBoxLayout>
 
 // The icon lives in clusterlab_gui, a static library: its resources are
@@ -118,6 +121,7 @@ void MainWindow::buildCentre()
                  new BreakdownChart(m_chartGrid) };
     m_chartGrid->setCharts({ m_charts.begin(), m_charts.end() });
     m_chartScroll = verticalScroll(m_chartGrid, tabs);
+    m_chartGrid->fitRowsTo(m_chartScroll->viewport());
     tabs->addTab(m_chartScroll, tr("Charts"));
     m_topology = new TopologyView(tabs);
     tabs->addTab(verticalScroll(m_topology, tabs), tr("Topology"));
@@ -155,33 +159,52 @@ void MainWindow::buildCentre()
 
 void MainWindow::buildDocks()
 {
-    auto* controlDock = new QDockWidget(tr("Cluster"), this);
-    controlDock->setObjectName(QStringLiteral("clusterDock"));
-    controlDock->setWidget(m_clusterPanel);
-    addDockWidget(Qt::LeftDockWidgetArea, controlDock);
+    // The controls, one tab set down the right-hand edge (Cluster, Send,
+    // Load test) that folds to a strip of tabs: at 1280x800 the charts get
+    // two columns, and the four a load test is watched by are in view.
+    m_side = new SidePanel(this);
+    m_request = new RequestPanel(m_lab, m_side);
+    m_loadTest = new LoadTestPanel(m_lab, m_side);
+    m_side->addPage(m_clusterPanel, tr("Cluster"));
+    m_side->addPage(m_request, tr("Send"));
+    m_side->addPage(m_loadTest, tr("Load test"));
+    m_sideDock = new QDockWidget(tr("Controls"), this);
+    m_sideDock->setObjectName(QStringLiteral("controlsDock"));
+    m_sideDock->setWidget(m_side);
+    addDockWidget(Qt::RightDockWidgetArea, m_sideDock);
+    connect(m_sideDock, &QDockWidget::dockLocationChanged, m_side,
+            [this](Qt::DockWidgetArea area) { m_side->setStripOnRight(area != Qt::LeftDockWidgetArea); });
+    connect(m_side, &SidePanel::foldedChanged, this, [this](bool folded) {
+        // Folded, the strip is the panel: no title bar cut to "C…" over it.
+        if (folded && m_sideDock->titleBarWidget() == nullptr)
+            m_sideDock->setTitleBarWidget(new QWidget(m_sideDock));
+        if (folded)
+            return;
+        if (QWidget* empty = m_sideDock->titleBarWidget()) {
+            m_sideDock->setTitleBarWidget(nullptr);
+            delete empty;
+        }
+        // Open again at the width it had (the dock kept the strip's).
+        resizeDocks({ m_sideDock }, { qMax(m_sideWidth, m_side->minimumSizeHint().width()) }, Qt::Horizontal);
+    });
     // The worker table has a column per route and per measure: it gets the
-    // window's whole width, under everything else.
+    // window's whole width under everything else, and the event log the
+    // room its columns leave.
     auto* workersDock = new QDockWidget(tr("Workers"), this);
     workersDock->setObjectName(QStringLiteral("workersDock"));
     workersDock->setWidget(m_clusterPanel->workerTable());
+    auto* eventsDock = new QDockWidget(tr("Events"), this);
+    eventsDock->setObjectName(QStringLiteral("eventsDock"));
+    eventsDock->setWidget(m_clusterPanel->eventView());
     setCorner(Qt::BottomLeftCorner, Qt::BottomDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
     addDockWidget(Qt::BottomDockWidgetArea, workersDock);
-    resizeDocks({ workersDock }, { 170 }, Qt::Vertical);
-
-    auto* right = new QTabWidget(this);
-    m_request = new RequestPanel(m_lab, right);
-    m_loadTest = new LoadTestPanel(m_lab, right);
-    right->addTab(m_request, tr("Send"));
-    right->addTab(m_loadTest, tr("Load test"));
-    auto* rightDock = new QDockWidget(tr("Requests"), this);
-    rightDock->setObjectName(QStringLiteral("requestDock"));
-    rightDock->setWidget(right);
-    addDockWidget(Qt::RightDockWidgetArea, rightDock);
-    // The window is never narrower than what its three columns need (a fixed
-    // 1000 px minimum let the right-hand panel run past the window's edge).
-    const int needed = controlDock->minimumSizeHint().width() + rightDock->minimumSizeHint().width()
-        + centralWidget()->minimumSizeHint().width() + 3 * style()->pixelMetric(QStyle::PM_DockWidgetSeparatorExtent) + 8;
+    splitDockWidget(workersDock, eventsDock, Qt::Horizontal);
+    m_docks = { m_sideDock, workersDock, eventsDock };
+    // The window is never narrower than what its columns need (a fixed
+    // minimum let the right-hand panel run past the window's edge).
+    const int needed = m_sideDock->minimumSizeHint().width() + centralWidget()->minimumSizeHint().width()
+        + 2 * style()->pixelMetric(QStyle::PM_DockWidgetSeparatorExtent) + 8;
     setMinimumWidth(qMax(minimumWidth(), needed));
 
     connect(m_request, &RequestPanel::responseReceived, this, [this](int, qint64 pid, const QString&) {
@@ -192,8 +215,32 @@ void MainWindow::buildDocks()
     m_statusLag = new QLabel(this);
     m_statusLag->setToolTip(tr("This window's own event-loop lag (p99 of the last 10 s): it should stay "
                                "under 16 ms even under a full-speed load test."));
+    // A load test's progress, while its page is out of sight (the panel
+    // folded, or another page in front).
+    m_statusLoad = new QLabel(this);
+    m_statusLoad->setObjectName(QStringLiteral("statusLoad"));
+    m_statusLoad->hide();
     statusBar()->addWidget(m_statusUrl, 1);
+    statusBar()->addPermanentWidget(m_statusLoad);
     statusBar()->addPermanentWidget(m_statusLag);
+    connect(m_lab, &LabController::loadProgress, this, [this](const LoadProgress& p) {
+        if (m_side->showsPage(m_loadTest) && m_sideDock->isVisible()) {
+            m_statusLoad->hide();
+            return;
+        }
+        double fraction = 0;
+        if (p.planned > 0)
+            fraction = static_cast<double>(p.succeeded + p.failed) / static_cast<double>(p.planned);
+        else if (p.plannedNs > 0)
+            fraction = static_cast<double>(p.elapsedNs) / static_cast<double>(p.plannedNs);
+        m_statusLoad->setText(tr("Load test %1% · %2 req/s · p99 %3 ms · %4 errors")
+                                  .arg(qRound(qBound(0.0, fraction, 1.0) * 100))
+                                  .arg(p.recentRps, 0, 'f', 0)
+                                  .arg(p.p99Ms, 0, 'f', 1)
+                                  .arg(p.failed));
+        m_statusLoad->show();
+    });
+    connect(m_lab, &LabController::loadFinished, m_statusLoad, &QWidget::hide);
     connect(m_lab, &LabController::urlChanged, this, [this](const QString& url, const QString& status) {
         m_loadTest->setEmbeddedUrl(url.isEmpty() ? url : url + QLatin1Char('/'));
         m_statusUrl->setText(status);
@@ -225,6 +272,19 @@ void MainWindow::buildMenus()
     QAction* dark = view->addAction(tr("Dark palette"));
     dark->setCheckable(true);
     connect(dark, &QAction::toggled, this, &MainWindow::setDarkPalette);
+    view->addSeparator();
+    QAction* side = view->addAction(tr("Fold the controls to a strip"));
+    side->setObjectName(QStringLiteral("foldControls"));
+    side->setCheckable(true);
+    side->setShortcut(QKeySequence(QStringLiteral("Ctrl+B")));
+    connect(side, &QAction::toggled, m_side, &SidePanel::setFolded);
+    connect(m_side, &SidePanel::foldedChanged, side, &QAction::setChecked);
+    // A closed panel comes back from here (its close button left no way back).
+    QMenu* panels = view->addMenu(tr("Panels"));
+    for (QDockWidget* dock : std::as_const(m_docks))
+        panels->addAction(dock->toggleViewAction());
+    connect(panels->addAction(tr("Reset the layout")), &QAction::triggered, this, &MainWindow::resetLayout);
+    view->addSeparator();
     QMenu* copy = view->addMenu(tr("Copy chart to clipboard"));
     for (ChartPanel* c : std::as_const(m_charts))
         connect(copy->addAction(c->title()), &QAction::triggered, c, [c]() { c->copyToClipboard(); });
@@ -250,7 +310,14 @@ void MainWindow::loadSettings()
                    qBound(minimumHeight(), avail.height() * 92 / 100, 1000));
         }
     }
-    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    // The user's layout: docks, their sizes, the controls folded or not and
+    // the page in front (a state from before the controls were one panel,
+    // version 1, is not applied).
+    if (!restoreState(s.value(QStringLiteral("window/state")).toByteArray(), kLayoutVersion))
+        applyDefaultLayout();
+    m_sideWidth = s.value(QStringLiteral("window/controlsWidth"), m_sideWidth).toInt();
+    m_side->setCurrentIndex(s.value(QStringLiteral("window/controlsPage"), 0).toInt());
+    m_side->setFolded(s.value(QStringLiteral("window/controlsFolded"), false).toBool());
     if (s.value(QStringLiteral("view/dark"), false).toBool())
         setDarkPalette(true);
     m_guide->restore();
@@ -263,9 +330,39 @@ void MainWindow::saveSettings() const
     m_request->saveSettings();
     m_loadTest->saveSettings();
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    s.setValue(QStringLiteral("window/state"), saveState());
+    s.setValue(QStringLiteral("window/state"), saveState(kLayoutVersion));
+    s.setValue(QStringLiteral("window/controlsWidth"), m_side->folded() ? m_sideWidth : m_sideDock->width());
+    s.setValue(QStringLiteral("window/controlsPage"), m_side->currentIndex());
+    s.setValue(QStringLiteral("window/controlsFolded"), m_side->folded());
     s.setValue(QStringLiteral("view/dark"), m_dark);
     s.sync();
+}
+
+void MainWindow::applyDefaultLayout()
+{
+    // The controls as wide as their widest page needs; the worker table as
+    // wide as its columns (and some room for their figures to grow), the
+    // event log the rest; the bottom row a few workers tall.
+    m_sideWidth = qMax(m_side->minimumSizeHint().width(), 330);
+    resizeDocks({ m_sideDock }, { m_sideWidth }, Qt::Horizontal);
+    QTableView* table = m_clusterPanel->workerTable();
+    const int tableWidth = table->horizontalHeader()->length() + 2 * table->frameWidth() + 80;
+    resizeDocks({ m_docks[1], m_docks[2] }, { tableWidth, qMax(200, width() - tableWidth) }, Qt::Horizontal);
+    resizeDocks({ m_docks[1] }, { 150 }, Qt::Vertical);
+}
+
+void MainWindow::resetLayout()
+{
+    for (QDockWidget* dock : std::as_const(m_docks)) {
+        dock->setFloating(false);
+        dock->show();
+    }
+    addDockWidget(Qt::RightDockWidgetArea, m_sideDock);
+    addDockWidget(Qt::BottomDockWidgetArea, m_docks[1]);
+    splitDockWidget(m_docks[1], m_docks[2], Qt::Horizontal);
+    m_side->setFolded(false);
+    m_side->setCurrentIndex(0);
+    applyDefaultLayout();
 }
 
 void MainWindow::setDarkPalette(bool on)
@@ -274,6 +371,12 @@ void MainWindow::setDarkPalette(bool on)
     applyDarkPalette(on);
     for (ChartPanel* c : std::as_const(m_charts))
         c->chart()->setTheme(on ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+}
+
+void MainWindow::showLoadTest()
+{
+    m_sideDock->show();
+    m_side->setCurrentPage(m_loadTest);
 }
 
 void MainWindow::take(const ChartFeed& feed)

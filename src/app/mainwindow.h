@@ -9,6 +9,7 @@
 
 #include <QMainWindow>
 
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QScrollArea;
@@ -27,13 +28,15 @@ class LoadTestPanel;
 class RequestPanel;
 class RoutingChart;
 class SessionController;
+class SidePanel;
 struct SessionSummary;
 class TopologyView;
 class WorkerTableModel;
 
-// The lab's window, assembled around its LabController: the cluster panel (left) and its worker
-// table (bottom), the charts, the topology and the experiments (centre),
-// click-to-send and the load test (right), menus and settings. Every live
+// The lab's window, assembled around its LabController: the charts, the
+// topology, the experiments and the comparison (centre); the controls as one
+// tab set that folds to a strip (right: cluster, click-to-send, load test);
+// the worker table and the event log (bottom); menus and settings. Every live
 // view listens to one ClusterFeed (10 Hz); nothing here blocks or reads the
 // cluster's telemetry itself. GUI thread.
 class MainWindow : public QMainWindow
@@ -56,6 +59,13 @@ public:
     LabExports* exports() const { return m_exports; }
     RequestPanel* requestPanel() const { return m_request; }
     LoadTestPanel* loadTestPanel() const { return m_loadTest; }
+    // The controls (Cluster, Send, Load test), one tab set that folds to a strip.
+    SidePanel* sidePanel() const { return m_side; }
+    QDockWidget* controlsDock() const { return m_sideDock; }
+    // The load test's page in front (the panel opened, shown if closed).
+    void showLoadTest();
+    // The docks where a first start puts them, at their first sizes.
+    void resetLayout();
     RoutingChart* routingChart() const { return m_routing; }
     QList<ChartPanel*> charts() const { return m_charts; }
     ChartGrid* chartGrid() const { return m_chartGrid; }
@@ -88,6 +98,7 @@ private:
     void buildCentre();
     void buildDocks();
     void buildMenus();
+    void applyDefaultLayout();
     void loadSettings();
     void take(const ChartFeed& feed);
     void showFeed(const ChartFeed& feed);
@@ -106,6 +117,11 @@ private:
     bool m_endWithoutAsking = false;
     bool m_dark = false;
 
+    static constexpr int kLayoutVersion = 2; // saveState's: 1 had the cluster and request docks apart
+    SidePanel* m_side = nullptr;
+    QDockWidget* m_sideDock = nullptr;
+    QList<QDockWidget*> m_docks; // controls, workers, events
+    int m_sideWidth = 330;       // the controls' width when open
     RequestPanel* m_request = nullptr;
     LoadTestPanel* m_loadTest = nullptr;
     TopologyView* m_topology = nullptr;
@@ -118,6 +134,7 @@ private:
     ExperimentsPage* m_experiments = nullptr;
     QLabel* m_statusUrl = nullptr;
     QLabel* m_statusLag = nullptr;
+    QLabel* m_statusLoad = nullptr;
 };
 
 } // namespace clusterlab

@@ -91,6 +91,8 @@ RouteMixEditor::RouteMixEditor(QWidget* parent)
     m_presets = new QComboBox(this);
     m_presets->setObjectName(QStringLiteral("routeMixPresets"));
     m_presets->addItem(tr("Presets…"));
+    m_presets->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon); // the panel keeps its width
+    m_presets->setMinimumContentsLength(9);
     for (const auto& p : presetList())
         m_presets->addItem(p.first, p.second);
     m_add = new QPushButton(tr("Add"), this);

@@ -20,6 +20,7 @@
 #include "load/loadconfig.h"
 #include "sessionactions.h"
 #include "sessioncontroller.h"
+#include "sidepanel.h"
 #include "comparisonview.h"
 #include "session/sessionfile.h"
 #include "session/sessionrecorder.h"
@@ -113,6 +114,9 @@ private Q_SLOTS:
     void aServerTheLabDidNotStartIsAttributed();
     void anUnsavedSessionLeftBehindIsOfferedBack();
     void theRouteMixEditorRoundTripsTheTextForm();
+    void theFourChartsAreInViewDuringALoadTest_data();
+    void theFourChartsAreInViewDuringALoadTest();
+    void theControlsFoldToAStripAndTheLayoutIsRemembered();
 
 private:
     bool openWindow();
@@ -157,8 +161,8 @@ void TestMainWindow::fitsTheScreen_data()
     QTest::addColumn<QSize>("size");
     QTest::addColumn<int>("columns");
     QTest::addRow("the minimum size") << QSize(0, 0) << 1; // what a first start had under Xvfb
-    QTest::addRow("1280x800") << QSize(1280, 800) << 1;
-    QTest::addRow("1920x1080") << QSize(1920, 1080) << 2;
+    QTest::addRow("1280x800") << QSize(1280, 800) << 2;
+    QTest::addRow("1920x1080") << QSize(1920, 1080) << 3;
 }
 
 // Regression: at the default size the three columns did not fit (the chart
@@ -259,6 +263,11 @@ void TestMainWindow::emptyChartsSayWhatFillsThem()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->refreshCount() > 2, 5000);
     RoutingChart* routing = m_window->routingChart();
     QVERIFY(routing->showsEmptyHint()); // nothing sent yet
+    // An empty time series draws no line at zero under its notice.
+    auto* throughput = qobject_cast<TimeSeriesChart*>(m_window->charts().at(2));
+    QVERIFY(throughput != nullptr);
+    QVERIFY(throughput->showsEmptyHint());
+    QCOMPARE(throughput->pointCount(), 0);
     QSignalSpy answered(m_window->requestPanel(), &RequestPanel::responseReceived);
     m_window->requestPanel()->send(QStringLiteral("/"));
     QVERIFY(answered.wait(20000));
@@ -1441,6 +1450,128 @@ void TestMainWindow::theRouteMixEditorRoundTripsTheTextForm()
     load->setRouteMix(QStringLiteral("/:2, /healthz:1"));
     QCOMPARE(inPanel->table()->rowCount(), 2);
     QCOMPARE(inPanel->table()->item(0, 3)->text(), QStringLiteral("67%"));
+}
+
+
+void TestMainWindow::theFourChartsAreInViewDuringALoadTest_data()
+{
+    QTest::addColumn<QSize>("size");
+    QTest::addRow("1280x800") << QSize(1280, 800);
+    QTest::addRow("1920x1080") << QSize(1920, 1080);
+}
+
+// At 1280x800 one chart and a third were in view while a load test ran
+// (the side panels took more than half the width, each chart a fixed 360 px
+// and its explanation under it): routing, latency over time, throughput and
+// the percentiles must all be in view, unscrolled, with the load test's
+// progress beside them.
+void TestMainWindow::theFourChartsAreInViewDuringALoadTest()
+{
+    QFETCH(QSize, size);
+    QVERIFY(openWindow());
+    m_window->showGuide(false); // a user at work has dismissed it
+    m_window->resize(size);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), size, 5000);
+    m_window->showLoadTest();
+    LoadTestPanel* load = m_window->loadTestPanel();
+    QVERIFY(!load->summaryShown()); // no summary yet: the form has the room
+    load->useDuration(true);
+    load->setDurationSeconds(3);
+    load->setConnections(2);
+    load->setRouteMix(QStringLiteral("/:4, /main?n=15:1, /worker?n=15:1, /child?n=15:1"));
+    QSignalSpy done(load, &LoadTestPanel::finished);
+    QString error;
+    QVERIFY2(load->start(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->routingChart()->total() > 0, 10000);
+    QCoreApplication::processEvents();
+    QScrollArea* scroll = m_window->chartScrollArea();
+    QCOMPARE(m_window->centreTabs()->currentWidget(), scroll);
+    QCOMPARE(scroll->verticalScrollBar()->value(), 0);
+    QWidget* viewport = scroll->viewport();
+    const QList<ChartPanel*> charts = m_window->charts();
+    QVERIFY(charts.size() >= 4);
+    const QStringList wanted = { QStringLiteral("Routing"), QStringLiteral("Latency over time"), QStringLiteral("Throughput"),
+                                 QStringLiteral("Latency percentiles") };
+    for (int i = 0; i < 4; ++i) {
+        ChartPanel* chart = charts[i];
+        QVERIFY2(chart->title().startsWith(wanted[i]), qPrintable(chart->title()));
+        QVERIFY(chart->isVisible());
+        // The whole chart (title, plot, axes, legend) inside the visible part of the view.
+        const QRect inView(chart->view()->mapTo(viewport, QPoint(0, 0)), chart->view()->size());
+        QVERIFY2(viewport->rect().contains(inView),
+                 qPrintable(QStringLiteral("%1 at %2,%3 %4x%5 in a %6x%7 view").arg(chart->title()).arg(inView.x()).arg(inView.y())
+                                .arg(inView.width()).arg(inView.height()).arg(viewport->width()).arg(viewport->height())));
+        QVERIFY2(chart->view()->height() >= 220 && chart->view()->width() >= 280, qPrintable(chart->title()));
+    }
+    // The progress is in view beside them.
+    QVERIFY(m_window->sidePanel()->showsPage(load));
+    QVERIFY(!load->summaryShown());
+    QVERIFY(done.wait(30000));
+    QVERIFY(load->summaryShown());
+    QVERIFY(load->summaryText().contains(QStringLiteral("Requests/sec")));
+}
+
+// The controls fold to a strip of tabs (the charts take the width) and open
+// again at their width; the layout a user leaves is the one the next start
+// shows; a closed panel comes back from the View menu.
+void TestMainWindow::theControlsFoldToAStripAndTheLayoutIsRemembered()
+{
+    int openWidth = 0;
+    {
+        MainWindow first;
+        first.resize(1280, 800);
+        first.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&first));
+        SidePanel* side = first.sidePanel();
+        QDockWidget* dock = first.controlsDock();
+        QVERIFY(!side->folded());
+        openWidth = dock->width();
+        QVERIFY(openWidth >= side->minimumSizeHint().width());
+        const int columnsOpen = first.chartGrid()->columns();
+        // A click on the tab in front folds the panel.
+        QTabBar* tabs = side->tabBar();
+        QTest::mouseClick(tabs, Qt::LeftButton, {}, tabs->tabRect(side->currentIndex()).center());
+        QVERIFY(side->folded());
+        QTRY_VERIFY_WITH_TIMEOUT(dock->width() < 60, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(first.chartGrid()->width() > openWidth + 400, 5000);
+        QVERIFY(first.chartGrid()->columns() >= columnsOpen);
+        // A click on another tab opens it, at the width it had.
+        QTest::mouseClick(tabs, Qt::LeftButton, {}, tabs->tabRect(1).center());
+        QVERIFY(!side->folded());
+        QCOMPARE(side->currentIndex(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(qAbs(dock->width() - openWidth) <= 8, 5000);
+        // The View menu folds it too (Ctrl+B), and brings back a closed panel.
+        auto* fold = first.findChild<QAction*>(QStringLiteral("foldControls"));
+        QVERIFY(fold != nullptr);
+        fold->trigger();
+        QVERIFY(side->folded());
+        QDockWidget* events = first.findChild<QDockWidget*>(QStringLiteral("eventsDock"));
+        QVERIFY(events != nullptr && events->isVisible());
+        events->close();
+        QVERIFY(!events->isVisible());
+        first.saveSettings();
+    }
+    {
+        MainWindow second;
+        second.resize(1280, 800);
+        second.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&second));
+        SidePanel* side = second.sidePanel();
+        QVERIFY(side->folded());
+        QCOMPARE(side->currentIndex(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(second.controlsDock()->width() < 60, 5000);
+        auto* events = second.findChild<QDockWidget*>(QStringLiteral("eventsDock"));
+        QVERIFY(events != nullptr && !events->isVisible());
+        events->toggleViewAction()->trigger();
+        QVERIFY(events->isVisible());
+        side->setFolded(false);
+        QTRY_VERIFY_WITH_TIMEOUT(qAbs(second.controlsDock()->width() - openWidth) <= 8, 5000);
+        // Reset: the first start's layout.
+        side->setCurrentIndex(0);
+        second.resetLayout();
+        QVERIFY(!side->folded());
+        QCOMPARE(side->currentIndex(), 0);
+    }
 }
 
 QTEST_MAIN(TestMainWindow)

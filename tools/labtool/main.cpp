@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // clusterlab-labtool: drives the real window for the docs, not a test.
 //   clusterlab-labtool screenshot FILE.png [WxH] [--empty | --experiments RESULTS.json [--evidence]
-//                                                  | --report REPORT.pdf|html] [--external PORT]
-//        (--external: the window pointed at a server already running on PORT)
+//                                                  | --report REPORT.pdf|html] [--external PORT] [--folded]
+//        (--external: the window pointed at a server already running on PORT;
+//        --folded: the controls folded to their strip)
 //        a short load test (--empty: none), then the window (default
 //        1280x800) to PNG; --experiments: the Experiments tab showing a
 //        run saved by `clusterlab experiment --json`, one cell's evidence open
@@ -18,6 +19,7 @@
 #include "guilagmonitor.h"
 #include "loadtestpanel.h"
 #include "mainwindow.h"
+#include "sidepanel.h"
 #include "clusterpanel.h"
 #include "labcontroller.h"
 #include "labexports.h"
@@ -216,8 +218,9 @@ int main(int argc, char** argv)
             window.requestPanel()->send(route);
             waitFor(window.requestPanel(), SIGNAL(responseReceived(int, qint64, QString)), 20000);
         }
-        if (auto* tabs = qobject_cast<QTabWidget*>(load->parentWidget()->parentWidget()))
-            tabs->setCurrentWidget(load); // the load test's progress in view
+        window.showLoadTest(); // the load test's progress in view
+        if (args.contains(QStringLiteral("--folded")))
+            window.sidePanel()->setFolded(true); // the controls as a strip: the charts take the width
         window.showGuide(false);          // a user at work has dismissed it
         load->useDuration(true);
         load->setDurationSeconds(8);
