@@ -80,6 +80,8 @@ QString LabExports::finish(const QString& error, const QString& what, const QStr
 QString LabExports::charts(const QString& folder)
 {
     m_feed->publish(); // the charts show this moment
+    if (m_beforeDrawing)
+        m_beforeDrawing();
     QStringList problems;
     for (int i = 0; i < m_charts.size(); ++i) {
         const QString base = QDir(folder).filePath(QStringLiteral("chart-%1").arg(i + 1));
@@ -97,6 +99,8 @@ QString LabExports::charts(const QString& folder)
 QString LabExports::report(const QString& path)
 {
     m_feed->publish();
+    if (m_beforeDrawing)
+        m_beforeDrawing();
     const auto feed = m_feed->latest();
     LabReport report;
     report.machine = experiment::MachineInfo::current();

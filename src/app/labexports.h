@@ -5,6 +5,7 @@
 #include "load/loadresult.h"
 
 #include <QList>
+#include <functional>
 #include <QObject>
 #include <QString>
 
@@ -37,6 +38,8 @@ public:
     void addActions(QMenu* file, QWidget* dialogParent);
     // The comparison view: the report includes a comparison once made.
     void setComparison(ComparisonView* view) { m_comparison = view; }
+    // Called before the charts are drawn to a file (they take the newest feed).
+    void setBeforeDrawing(std::function<void()> before) { m_beforeDrawing = std::move(before); }
     // The last load test, for the report's settings and summary.
     void setLastLoad(const LoadConfig& config, const LoadSummary& summary);
 
@@ -61,6 +64,7 @@ private:
     QList<ChartPanel*> m_charts;
     ExperimentsPage* m_experiments;
     ComparisonView* m_comparison = nullptr;
+    std::function<void()> m_beforeDrawing;
     bool m_hasLoad = false;
     LoadConfig m_loadConfig;
     LoadSummary m_load;

@@ -16,6 +16,7 @@
 #include "sidepanel.h"
 #include "startguide.h"
 #include "topologyview.h"
+#include "viewrefresher.h"
 #include "workertablemodel.h"
 
 #include "load/loadgenerator.h"
@@ -32,11 +33,13 @@
 #include <QMessageBox>
 #include <QScreen>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 // The icon lives in clusterlab_gui, a static library: its resources are
@@ -93,7 +96,8 @@ MainWindow::MainWindow(QWidget* parent)
     // A session a window left behind (killed, crashed): offered back.
     m_sessionActions->offerRecovery();
     // Every live view listens to the feed; none polls.
-    connect(m_feed, &ClusterFeed::updated, this, [this](const std::shared_ptr<const ChartFeed>& f) { take(*f); });
+    buildViewRefresher();
+    connect(m_feed, &ClusterFeed::updated, this, &MainWindow::take);
     m_feed->start();
 }
 
@@ -141,7 +145,7 @@ void MainWindow::buildCentre()
     m_sessionActions = new SessionActions(m_sessions, m_comparison, tabs, this);
     connect(m_sessionActions, &SessionActions::showFeed, this, [this](const std::shared_ptr<const ChartFeed>& feed) {
         if (feed)
-            showFeed(*feed);
+            showFeed(feed);
         else
             m_feed->publish(); // live again
     });
@@ -379,24 +383,45 @@ void MainWindow::showLoadTest()
     m_side->setCurrentPage(m_loadTest);
 }
 
-void MainWindow::take(const ChartFeed& feed)
+void MainWindow::take(const std::shared_ptr<const ChartFeed>& feed)
 {
     m_statusLag->setText(tr("GUI lag p99 %1 ms").arg(m_lag->p99Ms(), 0, 'f', 1));
     ++m_refreshes;
     if (viewingSession())
         return;
     if (m_paused)
-        m_clusterPanel->workerModel()->update(feed);
+        m_clusterPanel->workerModel()->update(*feed);
     else
-        showFeed(feed);
+        m_views->take(feed); // a view a turn
 }
 
-void MainWindow::showFeed(const ChartFeed& feed)
+void MainWindow::showFeed(const std::shared_ptr<const ChartFeed>& feed)
 {
-    m_clusterPanel->workerModel()->update(feed);
+    // A saved session, shown once: every view at once.
+    m_views->take(feed);
+    m_views->flush();
+}
+
+void MainWindow::buildViewRefresher()
+{
+    m_views = new ViewRefresher(this);
+    m_views->add(m_clusterPanel->workerTable(), [this](const ChartFeed& f) { m_clusterPanel->workerModel()->update(f); });
     for (ChartPanel* c : std::as_const(m_charts))
-        c->refresh(feed);
-    m_topology->update(feed);
+        m_views->add(c, [c](const ChartFeed& f) { c->refresh(f); }, [c]() { return c->largeWindow() != nullptr; });
+    m_views->add(m_topology, [this](const ChartFeed& f) { m_topology->update(f); });
+    // What a tab, a scroll or a resize brings into sight is brought up to date.
+    connect(m_centreTabs, &QTabWidget::currentChanged, m_views, &ViewRefresher::catchUp);
+    connect(m_chartScroll->verticalScrollBar(), &QScrollBar::valueChanged, m_views, &ViewRefresher::catchUp);
+    m_chartScroll->viewport()->installEventFilter(this);
+    // Exports and the report draw every chart: each first takes the newest feed.
+    m_exports->setBeforeDrawing([this]() { m_views->flush(); });
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    if (m_chartScroll != nullptr && watched == m_chartScroll->viewport() && event->type() == QEvent::Resize)
+        QTimer::singleShot(0, m_views, &ViewRefresher::catchUp); // after the grid has reflowed
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::showError(const QString& what, const QString& reason)

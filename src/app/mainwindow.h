@@ -31,6 +31,7 @@ class SessionController;
 class SidePanel;
 struct SessionSummary;
 class TopologyView;
+class ViewRefresher;
 class WorkerTableModel;
 
 // The lab's window, assembled around its LabController: the charts, the
@@ -83,8 +84,11 @@ public:
     void endWithoutAsking();
     void prepareToEndWithoutAsking(); // the session manager closes the window itself
     bool viewingSession() const { return m_sessionActions->viewing() != nullptr; }
-    // Feeds the views took in (each one 10 Hz tick, or a feed published now).
+    // Feeds the window took in (each one 10 Hz tick, or a feed published now).
     quint64 refreshCount() const { return m_refreshes; }
+    // What hands the feeds to the views (its rounds: feeds every view in
+    // sight had drawn).
+    ViewRefresher* viewRefresher() const { return m_views; }
 
     void saveSettings() const;
     void setDarkPalette(bool on);
@@ -93,6 +97,7 @@ public:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void buildCentre();
@@ -100,8 +105,9 @@ private:
     void buildMenus();
     void applyDefaultLayout();
     void loadSettings();
-    void take(const ChartFeed& feed);
-    void showFeed(const ChartFeed& feed);
+    void take(const std::shared_ptr<const ChartFeed>& feed);
+    void showFeed(const std::shared_ptr<const ChartFeed>& feed);
+    void buildViewRefresher();
     void showError(const QString& what, const QString& reason);
 
     LabController* m_lab = nullptr;
@@ -112,6 +118,7 @@ private:
     ComparisonView* m_comparison = nullptr;
     SessionActions* m_sessionActions = nullptr;
     GuiLagMonitor* m_lag = nullptr;
+    ViewRefresher* m_views = nullptr; // feeds the views, one a turn
     quint64 m_refreshes = 0;
     bool m_paused = false;
     bool m_endWithoutAsking = false;

@@ -47,8 +47,10 @@ TopologyView::TopologyView(QWidget* parent)
     m_animation.setInterval(kFrameMs);
     connect(&m_animation, &QTimer::timeout, this, [this]() {
         m_phase += static_cast<double>(m_clock.restart()) / 1000.0;
-        QWidget::update();
+        QWidget::update(m_dotArea); // the dots move; the rest of the picture does not
     });
+    // Every pixel is painted from the cached picture: no background first.
+    setAttribute(Qt::WA_OpaquePaintEvent);
 }
 
 void TopologyView::update(const ChartFeed& feed)
@@ -69,10 +71,7 @@ void TopologyView::update(const ChartFeed& feed)
     m_nodes.clear();
     if (m_outside) {
         updateOutside(feed);
-        layoutNodes();
-        updateAnimation();
-        m_stillValid = false;
-        QWidget::update();
+        relayout();
         return;
     }
     double maxRps = 0;
@@ -100,11 +99,60 @@ void TopologyView::update(const ChartFeed& feed)
     // Width by throughput: area-like (square root), so that a worker with a
     // quarter of the traffic still shows a visible half-width edge.
     for (Node& n : m_nodes)
-        n.edgeWidth = n.rps > 0 && maxRps > 0 ? 2 + 8 * std::sqrt(n.rps / maxRps) : 1;
+        n.edgeWidth = edgeWidthFor(n.rps, maxRps);
+    relayout();
+}
+
+double TopologyView::edgeWidthFor(double flow, double maxFlow)
+{
+    // Whole pixels: a width that follows every wobble of req/s would redraw
+    // the whole picture ten times a second for nothing a person sees.
+    return flow > 0 && maxFlow > 0 ? std::round(2 + 8 * std::sqrt(flow / maxFlow)) : 1;
+}
+
+QString TopologyView::stillKey() const
+{
+    // What the picture's edges, primary and legend depend on: while it stays
+    // the same, a feed redraws the nodes alone.
+    QString key = QStringLiteral("%1x%2|%3|%4|").arg(width()).arg(height()).arg(m_outside).arg(topText());
+    for (const Node& n : m_nodes) {
+        key += QStringLiteral("%1,%2,%3,%4,%5,%6,%7,%8,%9;")
+                   .arg(n.index)
+                   .arg(n.rect.x())
+                   .arg(n.rect.y())
+                   .arg(n.rect.width())
+                   .arg(n.rect.height())
+                   .arg(n.edgeWidth)
+                   .arg(static_cast<int>(n.state))
+                   .arg(n.flow > 0)
+                   .arg(n.source);
+    }
+    return key;
+}
+
+void TopologyView::relayout()
+{
     layoutNodes();
     updateAnimation();
+    const QString key = stillKey();
+    if (m_stillValid && key == m_stillKey) {
+        // Only what is inside the nodes changed (figures, slots, fill).
+        m_nodesDirty = true;
+        QWidget::update(nodesRegion());
+        return;
+    }
+    m_stillKey = key;
+    buildEdges();
     m_stillValid = false;
     QWidget::update();
+}
+
+QRegion TopologyView::nodesRegion() const
+{
+    QRegion region;
+    for (const Node& n : m_nodes)
+        region += n.rect.toAlignedRect().adjusted(-3, -3, 3, 3); // the selection's 4 px border
+    return region;
 }
 
 void TopologyView::updateOutside(const ChartFeed& feed)
@@ -154,7 +202,7 @@ void TopologyView::updateOutside(const ChartFeed& feed)
     for (const Node& n : std::as_const(m_nodes))
         maxFlow = std::max(maxFlow, n.flow);
     for (Node& n : m_nodes)
-        n.edgeWidth = n.flow > 0 && maxFlow > 0 ? 2 + 8 * std::sqrt(n.flow / maxFlow) : 1;
+        n.edgeWidth = edgeWidthFor(n.flow, maxFlow);
 }
 
 QString TopologyView::topText() const
@@ -167,15 +215,15 @@ QString TopologyView::topText() const
 void TopologyView::setHighlightedPid(qint64 pid)
 {
     m_highlight = pid;
-    m_stillValid = false;
-    QWidget::update();
+    m_nodesDirty = true;
+    QWidget::update(nodesRegion());
 }
 
 void TopologyView::setSelectedIndex(int index)
 {
     m_selected = index;
-    m_stillValid = false;
-    QWidget::update();
+    m_nodesDirty = true;
+    QWidget::update(nodesRegion());
 }
 
 QSizeF TopologyView::nodeSize(const Node& n) const
@@ -291,11 +339,13 @@ void TopologyView::paintEdge(QPainter& p, const QPainterPath& path, const Node& 
     p.drawPath(path);
 }
 
-void TopologyView::paintDots(QPainter& p) const
+void TopologyView::paintDots(QPainter& p, const QRegion& within) const
 {
     // Dots travelling from the primary to each busy worker: faster for more
     // traffic; never drawn over a node (a lower row's edge passes behind).
-    QRegion clip(rect());
+    QRegion clip = within.intersected(m_dotArea);
+    if (clip.isEmpty())
+        return;
     for (const Node& n : m_nodes)
         clip -= n.rect.toAlignedRect();
     p.setClipRegion(clip);
@@ -402,11 +452,11 @@ void TopologyView::paintStill(QPainter& p)
     p.setBrush(pal.alternateBase());
     p.drawRoundedRect(m_primary, 8, 8);
     p.drawText(m_primary, Qt::AlignCenter, topText());
-    m_edges.clear();
-    if (m_outside) {
-        paintOutsideEdges(p);
-    } else {
-        paintWorkerEdges(p);
+    if (m_outside)
+        paintLineage(p);
+    for (int i = 0; i < m_nodes.size() && i < m_edges.size(); ++i) {
+        if (!m_edges[i].path.isEmpty())
+            paintEdge(p, m_edges[i].path, m_nodes[i]);
     }
     for (const Node& n : std::as_const(m_nodes))
         paintNode(p, n);
@@ -419,95 +469,136 @@ void TopologyView::paintStill(QPainter& p)
     }
 }
 
-TopologyView::Edge TopologyView::flatten(const QPainterPath& path)
+namespace {
+// An edge: one cubic from `from` down to `to`, leaving and arriving vertically.
+struct Cubic
 {
+    QPointF p0, p1, p2, p3;
+    QPointF at(double t) const
+    {
+        const double u = 1 - t;
+        return u * u * u * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t * t * t * p3;
+    }
+};
+
+Cubic edgeCubic(QPointF from, QPointF to)
+{
+    const double dy = (to.y() - from.y()) / 2;
+    return { from, from + QPointF(0, dy), to - QPointF(0, dy), to };
+}
+} // namespace
+
+TopologyView::Edge TopologyView::makeEdge(QPointF from, QPointF to)
+{
+    // The path to draw, and the same curve as points with their length
+    // along it, for the dots (computed once per layout, not per frame).
+    const Cubic c = edgeCubic(from, to);
     Edge e;
+    e.path = QPainterPath(c.p0);
+    e.path.cubicTo(c.p1, c.p2, c.p3);
     constexpr int kSteps = 48;
+    e.points.reserve(kSteps + 1);
+    e.at.reserve(kSteps + 1);
     for (int k = 0; k <= kSteps; ++k) {
-        const QPointF pt = path.pointAtPercent(static_cast<double>(k) / kSteps);
+        const QPointF pt = c.at(static_cast<double>(k) / kSteps);
         e.at.append(e.points.isEmpty() ? 0.0 : e.at.constLast() + QLineF(e.points.constLast(), pt).length());
         e.points.append(pt);
     }
     return e;
 }
 
-namespace {
-QPainterPath edgePath(QPointF from, QPointF to)
+void TopologyView::buildEdges()
 {
-    QPainterPath path(from);
-    const double dy = (to.y() - from.y()) / 2;
-    path.cubicTo(from + QPointF(0, dy), to - QPointF(0, dy), to);
-    return path;
+    m_edges.clear();
+    m_dotArea = QRegion();
+    if (m_outside) {
+        // Where connections arrive: into each listener from the clients
+        // (side by side), into each other process from the listener
+        // handing them on.
+        int listeners = 0;
+        for (const Node& n : std::as_const(m_nodes))
+            listeners += n.listens ? 1 : 0;
+        const double spread = std::min(m_primary.width() - 40, 24.0 * std::max(0, listeners - 1));
+        int listener = 0;
+        for (const Node& n : std::as_const(m_nodes)) {
+            QPointF from;
+            if (n.listens) {
+                const double offset = listeners > 1 ? -spread / 2 + spread * listener++ / static_cast<double>(listeners - 1) : 0;
+                from = QPointF(m_primary.center().x() + offset, m_primary.bottom());
+            } else if (n.source >= 0) {
+                const QRectF& s = m_nodes[n.source].rect;
+                from = QPointF(s.center().x(), s.bottom());
+            } else {
+                m_edges.append(Edge()); // neither listens nor is handed connections: no edge
+                continue;
+            }
+            m_edges.append(makeEdge(from, QPointF(n.rect.center().x(), n.rect.top())));
+        }
+    } else {
+        // Edges leave the primary side by side, in the order of their workers.
+        const double spread = std::min(m_primary.width() - 40, 24.0 * static_cast<double>(m_nodes.size() - 1));
+        for (int i = 0; i < m_nodes.size(); ++i) {
+            const Node& n = m_nodes[i];
+            const double offset = m_nodes.size() > 1 ? -spread / 2 + spread * i / static_cast<double>(m_nodes.size() - 1) : 0;
+            const QPointF from(m_primary.center().x() + offset, m_primary.bottom());
+            m_edges.append(makeEdge(from, QPointF(n.rect.center().x(), n.rect.top())));
+        }
+    }
+    // Where the dots can be: the edges that carry requests, and a dot's
+    // radius around them (the animation repaints this area only).
+    for (int i = 0; i < m_nodes.size() && i < m_edges.size(); ++i) {
+        if (m_nodes[i].flow > 0 && !m_edges[i].path.isEmpty()) {
+            const double r = std::max(2.0, m_nodes[i].edgeWidth / 2 + 1) + 2;
+            m_dotArea += m_edges[i].path.boundingRect().adjusted(-r, -r, r, r).toAlignedRect();
+        }
+    }
 }
-} // namespace
 
-void TopologyView::paintOutsideEdges(QPainter& p)
+void TopologyView::paintLineage(QPainter& p)
 {
+    // Parent to child, thin and grey, where no edge of connections runs.
     QHash<qint64, int> at;
     for (int i = 0; i < m_nodes.size(); ++i)
         at.insert(m_nodes[i].pid, i);
-    // Lineage first, thin and grey, where no edge of connections runs.
     p.setPen(QPen(palette().mid().color(), 1));
     p.setBrush(Qt::NoBrush);
     for (const Node& n : std::as_const(m_nodes)) {
         const int parent = at.value(n.parentPid, -1);
-        if (parent >= 0 && parent != n.source)
-            p.drawPath(edgePath(QPointF(m_nodes[parent].rect.center().x(), m_nodes[parent].rect.bottom()),
-                                QPointF(n.rect.center().x(), n.rect.top())));
-    }
-    // Where connections arrive: into each listener from the clients (side
-    // by side), into each other process from the listener handing them on.
-    int listeners = 0;
-    for (const Node& n : std::as_const(m_nodes))
-        listeners += n.listens ? 1 : 0;
-    const double spread = std::min(m_primary.width() - 40, 24.0 * std::max(0, listeners - 1));
-    int listener = 0;
-    for (const Node& n : std::as_const(m_nodes)) {
-        QPointF from;
-        if (n.listens) {
-            const double offset = listeners > 1 ? -spread / 2 + spread * listener++ / static_cast<double>(listeners - 1) : 0;
-            from = QPointF(m_primary.center().x() + offset, m_primary.bottom());
-        } else if (n.source >= 0) {
-            const QRectF& s = m_nodes[n.source].rect;
-            from = QPointF(s.center().x(), s.bottom());
-        } else {
-            m_edges.append(Edge()); // neither listens nor is handed connections: no edge
+        if (parent < 0 || parent == n.source)
             continue;
-        }
-        const QPainterPath path = edgePath(from, QPointF(n.rect.center().x(), n.rect.top()));
-        paintEdge(p, path, n);
-        m_edges.append(flatten(path));
+        const Cubic c = edgeCubic(QPointF(m_nodes[parent].rect.center().x(), m_nodes[parent].rect.bottom()),
+                                  QPointF(n.rect.center().x(), n.rect.top()));
+        QPainterPath path(c.p0);
+        path.cubicTo(c.p1, c.p2, c.p3);
+        p.drawPath(path);
     }
 }
 
-void TopologyView::paintWorkerEdges(QPainter& p)
-{
-    // Edges leave the primary side by side, in the order of their workers.
-    const double spread = std::min(m_primary.width() - 40, 24.0 * static_cast<double>(m_nodes.size() - 1));
-    for (int i = 0; i < m_nodes.size(); ++i) {
-        const Node& n = m_nodes[i];
-        const double offset = m_nodes.size() > 1 ? -spread / 2 + spread * i / static_cast<double>(m_nodes.size() - 1) : 0;
-        const QPointF from(m_primary.center().x() + offset, m_primary.bottom());
-        const QPainterPath path = edgePath(from, QPointF(n.rect.center().x(), n.rect.top()));
-        paintEdge(p, path, n);
-        m_edges.append(flatten(path));
-    }
-}
-
-void TopologyView::paintEvent(QPaintEvent*)
+void TopologyView::paintEvent(QPaintEvent* event)
 {
     const qreal dpr = devicePixelRatioF();
     if (!m_stillValid || m_still.size() != size() * dpr) {
-        m_still = QPixmap(size() * dpr);
-        m_still.setDevicePixelRatio(dpr);
+        if (m_still.size() != size() * dpr) {
+            m_still = QPixmap(size() * dpr);
+            m_still.setDevicePixelRatio(dpr);
+            buildEdges(); // laid out for this size
+        }
         QPainter still(&m_still);
         paintStill(still);
         m_stillValid = true;
+        m_nodesDirty = false;
+    } else if (m_nodesDirty) {
+        // The picture as it was, but for the nodes: redrawn within them.
+        QPainter still(&m_still);
+        still.setClipRegion(nodesRegion());
+        paintStill(still);
+        m_nodesDirty = false;
     }
     QPainter p(this);
-    p.drawPixmap(0, 0, m_still);
+    for (const QRect& r : event->region())
+        p.drawPixmap(r, m_still, QRectF(QPointF(r.topLeft()) * dpr, QSizeF(r.size()) * dpr));
     p.setRenderHint(QPainter::Antialiasing);
-    paintDots(p);
+    paintDots(p, event->region());
 }
 
 void TopologyView::paintLegend(QPainter& p) const
@@ -551,8 +642,8 @@ void TopologyView::mousePressEvent(QMouseEvent* event)
     for (const Node& n : std::as_const(m_nodes)) {
         if (n.rect.contains(event->position())) {
             m_selected = n.index;
-            m_stillValid = false;
-            QWidget::update();
+            m_nodesDirty = true;
+            QWidget::update(nodesRegion());
             Q_EMIT workerClicked(n.index);
             return;
         }
@@ -563,7 +654,22 @@ void TopologyView::resizeEvent(QResizeEvent* event)
 {
     QWidget::resizeEvent(event);
     layoutNodes();
+    buildEdges();
+    m_stillKey = stillKey();
     m_stillValid = false;
+}
+
+void TopologyView::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    // The dark palette, another font: the whole picture again.
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::FontChange || event->type() == QEvent::StyleChange) {
+        layoutNodes();
+        buildEdges();
+        m_stillKey = stillKey();
+        m_stillValid = false;
+        QWidget::update();
+    }
 }
 
 void TopologyView::showEvent(QShowEvent* event)

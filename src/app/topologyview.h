@@ -73,6 +73,7 @@ protected:
     void paintEvent(QPaintEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override;
     void showEvent(QShowEvent* event) override;
     void hideEvent(QHideEvent* event) override;
 
@@ -87,23 +88,34 @@ private:
     void paintEdge(QPainter& p, const QPainterPath& path, const Node& n) const;
     void paintLegend(QPainter& p) const;
     void paintStill(QPainter& p);   // everything but the moving dots
-    void paintWorkerEdges(QPainter& p);
-    void paintOutsideEdges(QPainter& p);
-    void paintDots(QPainter& p) const;
+    void paintLineage(QPainter& p); // from outside: parent to child
+    void paintDots(QPainter& p, const QRegion& within) const;
+    // After the nodes changed: the nodes alone repaint when nothing else did.
+    void relayout();
+    void buildEdges();
+    QString stillKey() const;
+    QRegion nodesRegion() const;
+    static double edgeWidthFor(double flow, double maxFlow);
 
     QList<Node> m_nodes;
-    // What moves is drawn over a picture of what does not: the picture is
-    // redrawn when the feed or the size changes (10 Hz at most), the dots
-    // every frame, along each edge flattened once into points.
+    // What moves is drawn over a picture of what does not. The picture is
+    // redrawn whole when the layout, an edge or the size changes, and only
+    // within the nodes when a feed changes their figures (10 Hz at most);
+    // the dots every frame, within the edges' area only, along each edge
+    // flattened once per layout into points.
     struct Edge
     {
+        QPainterPath path;
         QList<QPointF> points;
         QList<double> at; // length along the edge at each point
     };
     QList<Edge> m_edges; // one per node (empty: none)
-    static Edge flatten(const QPainterPath& path);
+    static Edge makeEdge(QPointF from, QPointF to);
     QPixmap m_still;
     bool m_stillValid = false;
+    bool m_nodesDirty = false; // the picture's nodes are behind the feed
+    QString m_stillKey;        // what the whole picture was drawn for
+    QRegion m_dotArea;         // where dots can be
     QString m_policy;
     bool m_outside = false; // the nodes are a server's processes seen from outside
     quint16 m_port = 0;

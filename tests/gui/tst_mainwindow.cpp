@@ -21,6 +21,7 @@
 #include "sessionactions.h"
 #include "sessioncontroller.h"
 #include "sidepanel.h"
+#include "viewrefresher.h"
 #include "comparisonview.h"
 #include "session/sessionfile.h"
 #include "session/sessionrecorder.h"
@@ -117,9 +118,17 @@ private Q_SLOTS:
     void theFourChartsAreInViewDuringALoadTest_data();
     void theFourChartsAreInViewDuringALoadTest();
     void theControlsFoldToAStripAndTheLayoutIsRemembered();
+    void viewsTakeFeedsATurnAtATime();
 
 private:
     bool openWindow();
+    // A feed published now and drawn by every view (they take feeds one a
+    // turn of the event loop, those out of sight once a second).
+    void drawNow()
+    {
+        m_window->lab()->feed()->publish();
+        m_window->viewRefresher()->flush();
+    }
     std::unique_ptr<MainWindow> m_window;
     QTemporaryDir m_temp;
 };
@@ -230,6 +239,7 @@ void TestMainWindow::axesTickAtRoundNumbers()
     // The live charts after a refresh: every value axis ticks at a round step.
     QVERIFY(openWindow());
     QTRY_VERIFY_WITH_TIMEOUT(m_window->refreshCount() > 2, 5000);
+    drawNow();
     int axes = 0;
     for (ChartPanel* panel : m_window->charts()) {
         for (QAbstractAxis* any : panel->chart()->axes()) {
@@ -684,6 +694,7 @@ void TestMainWindow::aServerTheLabDidNotStartIsAttributed()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->lab()->feed()->latest() && m_window->lab()->feed()->latest()->snapshot
                                  && m_window->lab()->feed()->latest()->snapshot->totalRecords == 600,
                              10000);
+    drawNow();
     QVERIFY(!m_window->routingChart()->showsEmptyHint());
     // By connection: every connection under the process that held it, all
     // 600 requests (the server's own X-Connection-Id is not needed).
@@ -953,7 +964,7 @@ void TestMainWindow::killingAWorkerShowsTheEventAndTheReplacement()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->workerModel()->rowOfPid(replacement) == 0, 5000);
     QCOMPARE(m_window->workerModel()->data(m_window->workerModel()->index(0, WorkerTableModel::Restarts), Qt::DisplayRole).toInt(), 1);
     // The topology marks the worker that was killed and replaced.
-    m_window->lab()->feed()->publish();
+    drawNow();
     const QList<TopologyView::Node> nodes = m_window->topology()->nodes();
     QCOMPARE(nodes.size(), 2);
     QVERIFY2(nodes.at(0).status.contains(QStringLiteral("restarted 1×")), qPrintable(nodes.at(0).status));
@@ -998,7 +1009,7 @@ void TestMainWindow::timeSeriesChartsFollowTheWorkers()
     auto* throughput = qobject_cast<TimeSeriesChart*>(m_window->charts().at(2));
     auto* lag = qobject_cast<TimeSeriesChart*>(m_window->charts().at(4));
     QVERIFY(latency && throughput && lag);
-    m_window->lab()->feed()->publish();
+    drawNow();
     // Whole route names, in a stable order; one line per worker.
     QCOMPARE(latency->lineNames(), QStringList({ QStringLiteral("/"), QStringLiteral("/main"), QStringLiteral("/worker"),
                                                  QStringLiteral("/child"), QStringLiteral("/healthz"), QStringLiteral("other") }));
@@ -1007,7 +1018,7 @@ void TestMainWindow::timeSeriesChartsFollowTheWorkers()
     // A worker scaled away leaves the per-worker charts.
     m_window->lab()->scaleBy(-1);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->lab()->cluster()->workers().size(), 1, 20000);
-    m_window->lab()->feed()->publish();
+    drawNow();
     QCOMPARE(throughput->lineNames(), QStringList({ QStringLiteral("w0") }));
     QCOMPARE(lag->lineNames(), QStringList({ QStringLiteral("w0") }));
 }
@@ -1105,7 +1116,7 @@ void TestMainWindow::aSessionRoundTripShowsTheSameNumbers()
     QVERIFY(done.wait(60000));
     QTRY_COMPARE_WITH_TIMEOUT(m_window->routingChart()->total(), 600.0, 10000);
     // What the live views show now.
-    m_window->lab()->feed()->publish();
+    drawNow();
     const auto live = m_window->lab()->feed()->latest();
     WorkerTableModel* model = m_window->workerModel();
     QList<QStringList> liveRows;
@@ -1572,6 +1583,60 @@ void TestMainWindow::theControlsFoldToAStripAndTheLayoutIsRemembered()
         QVERIFY(!side->folded());
         QCOMPARE(side->currentIndex(), 0);
     }
+}
+
+// The feed reaches the views over the next turns of the event loop, not
+// inside the signal that brings it; a view out of sight takes one feed in
+// ten until it comes into sight; an export's flush feeds every view now.
+void TestMainWindow::viewsTakeFeedsATurnAtATime()
+{
+    QWidget shown;
+    shown.resize(200, 100);
+    auto* inSight = new QWidget(&shown);
+    inSight->setGeometry(0, 0, 100, 100);
+    auto* later = new QWidget(&shown);
+    later->setGeometry(100, 0, 100, 100);
+    later->hide();
+    shown.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&shown));
+    ViewRefresher views;
+    QList<quint64> seenA, seenB;
+    views.add(inSight, [&](const ChartFeed& f) { seenA.append(f.sequence); });
+    views.add(later, [&](const ChartFeed& f) { seenB.append(f.sequence); });
+    auto feed = [](quint64 n) {
+        auto f = std::make_shared<ChartFeed>();
+        f->sequence = n;
+        return std::shared_ptr<const ChartFeed>(f);
+    };
+    views.take(feed(1));
+    QVERIFY(seenA.isEmpty() && seenB.isEmpty()); // not inside take()
+    QVERIFY(views.busy());
+    QTRY_COMPARE(seenA, QList<quint64>({ 1 }));
+    QVERIFY(!views.busy());
+    QCOMPARE(views.rounds(), 1u);
+    // Two feeds before a turn: the view draws the newer once.
+    views.take(feed(2));
+    views.take(feed(3));
+    QTRY_VERIFY(!views.busy());
+    QCOMPARE(seenA, QList<quint64>({ 1, 3 }));
+    // Out of sight: every tenth feed only.
+    for (quint64 n = 4; n <= 12; ++n) {
+        views.take(feed(n));
+        QTRY_VERIFY(!views.busy());
+    }
+    QCOMPARE(seenB, QList<quint64>({ 10 }));
+    QCOMPARE(seenA.size(), 11);
+    // In sight again: it catches up at once.
+    later->show();
+    views.catchUp();
+    QTRY_COMPARE(seenB, QList<quint64>({ 10, 12 }));
+    // A flush: everything that missed a feed, now.
+    later->hide();
+    views.take(feed(13));
+    views.flush();
+    QCOMPARE(seenA.constLast(), 13u);
+    QCOMPARE(seenB.constLast(), 13u);
+    QVERIFY(!views.busy());
 }
 
 QTEST_MAIN(TestMainWindow)
