@@ -15,6 +15,7 @@
 #include <QDir>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QSaveFile>
@@ -78,6 +79,7 @@ ComparisonView::ComparisonView(QWidget* parent)
 {
     auto* layout = new QVBoxLayout(this);
     m_heading = new QLabel(this);
+    m_heading->setObjectName(QStringLiteral("comparisonHeading"));
     m_heading->setWordWrap(true);
     m_heading->setTextFormat(Qt::RichText);
     layout->addWidget(m_heading);
@@ -96,16 +98,39 @@ ComparisonView::ComparisonView(QWidget* parent)
 
 void ComparisonView::setSessions(std::shared_ptr<const SessionSummary> a, std::shared_ptr<const SessionSummary> b)
 {
-    m_a = std::move(a);
-    m_b = std::move(b);
+    auto runs = std::make_shared<ComparedRuns>();
+    runs->a = { a };
+    runs->b = { b };
+    runs->stats = RunComparison::of({ a.get() }, { b.get() });
+    setRuns(std::move(runs));
+}
+
+void ComparisonView::setRuns(std::shared_ptr<const ComparedRuns> runs)
+{
+    if (!runs || runs->a.isEmpty() || runs->b.isEmpty())
+        return;
+    m_runs = std::move(runs);
+    m_a = m_runs->a.constFirst();
+    m_b = m_runs->b.constFirst();
     m_comparison = SessionComparison::of(*m_a, *m_b);
-    m_stats = RunComparison::of({ m_a.get() }, { m_b.get() });
+    m_stats = m_runs->stats;
+    const bool several = m_runs->a.size() > 1 || m_runs->b.size() > 1;
     auto side = [](bool byClient) { return byClient ? tr("measured by the load generator") : tr("measured by the workers"); };
-    m_heading->setText(tr("<b>A</b> (solid): %1 — %2<br><b>B</b> (dashed): %3 — %4<br>Ratios are B/A with their 95% "
+    auto sideText = [&](const RunComparison::Side& s, const QString& title, bool byClient) {
+        if (s.runs <= 1)
+            return tr("%1 — %2").arg(title.toHtmlEscaped(), side(byClient));
+        return tr("%1 runs, %2 requests — %3 — %4")
+            .arg(s.runs)
+            .arg(QLocale().toString(static_cast<qulonglong>(s.requests)))
+            .arg(s.titles.join(QStringLiteral("; ")).toHtmlEscaped(), side(s.byClient));
+    };
+    m_heading->setText(tr("<b>A</b> (solid): %1<br><b>B</b> (dashed): %2<br>Ratios are B/A with their 95% "
                           "interval; <b>~</b> where the interval includes 1 (no difference shown at 95%). Below 1 means B is "
-                          "faster (latency) or slower (requests/s).<br><small>%5.</small>")
-                           .arg(m_comparison.aTitle.toHtmlEscaped(), side(m_comparison.aByClient),
-                                m_comparison.bTitle.toHtmlEscaped(), side(m_comparison.bByClient), m_stats.method.toHtmlEscaped()));
+                          "faster (latency) or slower (requests/s).%3<br><small>%4.</small>")
+                           .arg(sideText(m_stats.a, m_comparison.aTitle, m_comparison.aByClient),
+                                sideText(m_stats.b, m_comparison.bTitle, m_comparison.bByClient),
+                                several ? tr(" The table pools each side's runs; the charts draw the first run of each.") : QString(),
+                                m_stats.method.toHtmlEscaped()));
     // One row per route and measure: five columns fit any width the
     // window gives this tab (twelve did not).
     const QStringList header { tr("route"), tr("measure"), tr("A"), tr("B"), tr("B/A (95%)") };
@@ -113,36 +138,52 @@ void ComparisonView::setSessions(std::shared_ptr<const SessionSummary> a, std::s
     {
         QString route, measure, a, b, ratio;
         std::optional<RatioInterval> interval;
+        QString fullRoute;
     };
     QList<Line> lines;
+    // In the table "~" and "n/a" alone (the whole text is the cell's
+    // tooltip), so that a ratio with its interval fits its column.
+    auto cell = [](const RatioInterval& i) {
+        switch (i.verdict) {
+        case RatioInterval::Verdict::NotComparable:
+            return tr("n/a");
+        case RatioInterval::Verdict::NoDifference:
+            return QStringLiteral("~");
+        case RatioInterval::Verdict::Differs:
+            break;
+        }
+        return i.text();
+    };
+    auto countRatio = [](quint64 a, quint64 b) {
+        return ratioText(a > 0 && b > 0 ? static_cast<double>(b) / static_cast<double>(a) : 0);
+    };
+    if (several) {
+        // Each side's runs pooled: requests in all, percentiles of all, mean req/s.
+        for (const RunComparison::Route& r : std::as_const(m_stats.routes)) {
+            lines.append({ r.route, tr("requests"), QString::number(r.aCount), QString::number(r.bCount),
+                           countRatio(r.aCount, r.bCount), std::nullopt, r.route });
+            lines.append({ QString(), tr("p50 ms"), msText(r.aP50), msText(r.bP50), cell(r.p50), r.p50, r.route });
+            lines.append({ QString(), tr("p99 ms"), msText(r.aP99), msText(r.bP99), cell(r.p99), r.p99, r.route });
+            lines.append({ QString(), tr("req/s"), QString::number(r.aRps, 'f', 0), QString::number(r.bRps, 'f', 0),
+                           cell(r.throughput), r.throughput, r.route });
+        }
+    }
     for (const SessionComparison::Row& r : m_comparison.rows) {
+        if (several)
+            break;
         RunComparison::Route stats;
         for (const RunComparison::Route& s : std::as_const(m_stats.routes)) {
             if (s.route == r.route)
                 stats = s;
         }
-        // In the table "~" and "n/a" alone (the whole text is the cell's
-        // tooltip), so that a ratio with its interval fits its column.
-        auto cell = [](const RatioInterval& i) {
-            switch (i.verdict) {
-            case RatioInterval::Verdict::NotComparable:
-                return tr("n/a");
-            case RatioInterval::Verdict::NoDifference:
-                return QStringLiteral("~");
-            case RatioInterval::Verdict::Differs:
-                break;
-            }
-            return i.text();
-        };
         lines.append({ r.route, tr("requests"), QString::number(r.a.count), QString::number(r.b.count),
-                       ratioText(r.a.count > 0 && r.b.count > 0 ? static_cast<double>(r.b.count) / static_cast<double>(r.a.count) : 0),
-                       std::nullopt });
-        lines.append({ QString(), tr("p50 ms"), msText(r.a.p50Ms), msText(r.b.p50Ms), cell(stats.p50), stats.p50 });
-        lines.append({ QString(), tr("p99 ms"), msText(r.a.p99Ms), msText(r.b.p99Ms), cell(stats.p99), stats.p99 });
+                       countRatio(static_cast<quint64>(r.a.count), static_cast<quint64>(r.b.count)), std::nullopt, r.route });
+        lines.append({ QString(), tr("p50 ms"), msText(r.a.p50Ms), msText(r.b.p50Ms), cell(stats.p50), stats.p50, r.route });
+        lines.append({ QString(), tr("p99 ms"), msText(r.a.p99Ms), msText(r.b.p99Ms), cell(stats.p99), stats.p99, r.route });
         // Mean requests per whole second; a run shorter than that: count ÷ duration.
         lines.append({ QString(), tr("req/s"), QString::number(stats.aRps > 0 ? stats.aRps : r.a.requestsPerSecond, 'f', 0),
                        QString::number(stats.bRps > 0 ? stats.bRps : r.b.requestsPerSecond, 'f', 0), cell(stats.throughput),
-                       stats.throughput });
+                       stats.throughput, r.route });
     }
     m_rowIntervals.clear();
     m_table->clear();
@@ -156,7 +197,7 @@ void ComparisonView::setSessions(std::shared_ptr<const SessionSummary> a, std::s
             auto* item = new QTableWidgetItem(cells[c]);
             item->setData(Qt::TextAlignmentRole, c < 2 ? int(Qt::AlignLeft | Qt::AlignVCenter) : int(Qt::AlignRight | Qt::AlignVCenter));
             if (c == 0)
-                item->setToolTip(m_comparison.rows[i / 4].route);
+                item->setToolTip(lines[i].fullRoute);
             if (c == 4 && lines[i].interval)
                 item->setToolTip(lines[i].interval->text());
             m_table->setItem(i, c, item);
@@ -174,8 +215,11 @@ void ComparisonView::setSessions(std::shared_ptr<const SessionSummary> a, std::s
 
 QString ComparisonView::tableHtml() const
 {
+    auto title = [](const RunComparison::Side& s, const QString& first) {
+        return s.runs > 1 ? tr("%1 runs: %2").arg(s.runs).arg(s.titles.join(QStringLiteral("; "))) : first;
+    };
     QString h = QStringLiteral("<p>A: %1<br>B: %2</p>\n<table border=\"1\" cellspacing=\"0\" cellpadding=\"3\"><tr>")
-                    .arg(m_comparison.aTitle.toHtmlEscaped(), m_comparison.bTitle.toHtmlEscaped());
+                    .arg(title(m_stats.a, m_comparison.aTitle).toHtmlEscaped(), title(m_stats.b, m_comparison.bTitle).toHtmlEscaped());
     for (int c = 0; c < m_table->columnCount(); ++c)
         h += QStringLiteral("<th>%1</th>").arg(m_table->horizontalHeaderItem(c)->text().toHtmlEscaped());
     h += QStringLiteral("</tr>\n");

@@ -5,6 +5,7 @@
 
 #include "session/sessionreader.h"
 #include "session/sessioncompare.h"
+#include "sessioncontroller.h"
 
 #include <QWidget>
 
@@ -34,6 +35,11 @@ class ComparisonView : public QWidget
     Q_OBJECT
 public:
     explicit ComparisonView(QWidget* parent = nullptr);
+    // One or more runs a side, compared already (SessionController does it
+    // on a worker thread). The table has each side's runs pooled; the charts
+    // draw the first run of each side.
+    void setRuns(std::shared_ptr<const ComparedRuns> runs);
+    // One session a side, compared here (small sessions: tests).
     void setSessions(std::shared_ptr<const SessionSummary> a, std::shared_ptr<const SessionSummary> b);
     bool isEmpty() const { return !m_a; }
     const SessionComparison& comparison() const { return m_comparison; }
@@ -48,9 +54,10 @@ public:
     QString exportTo(const QString& folder) const;
 
 private:
-    std::shared_ptr<const SessionSummary> m_a, m_b;
-    SessionComparison m_comparison;
-    RunComparison m_stats; // each B/A's 95% interval
+    std::shared_ptr<const ComparedRuns> m_runs;
+    std::shared_ptr<const SessionSummary> m_a, m_b; // the first run of each side
+    SessionComparison m_comparison;                 // of those two (the charts)
+    RunComparison m_stats;                          // of all runs: the table and each B/A's 95% interval
     // Per table row: its B/A interval (null for the requests row, a ratio of counts).
     QList<std::optional<RatioInterval>> m_rowIntervals;
     QLabel* m_heading = nullptr;

@@ -64,11 +64,10 @@ SessionActions::SessionActions(SessionController* sessions, ComparisonView* comp
     connect(m_sessions, &SessionController::saved, this,
             [this](const QString& path) { Q_EMIT message(tr("Session saved to %1").arg(path)); });
     connect(m_sessions, &SessionController::opened, this, &SessionActions::show);
-    connect(m_sessions, &SessionController::compared, this,
-            [this](std::shared_ptr<const SessionSummary> a, std::shared_ptr<const SessionSummary> b) {
-                m_comparison->setSessions(std::move(a), std::move(b));
-                m_tabs->setCurrentIndex(m_tabs->count() - 1); // the Compare tab
-            });
+    connect(m_sessions, &SessionController::comparedRuns, this, [this](std::shared_ptr<const ComparedRuns> runs) {
+        m_comparison->setRuns(std::move(runs));
+        m_tabs->setCurrentIndex(m_tabs->count() - 1); // the Compare tab
+    });
 }
 
 void SessionActions::addTo(QMenu* file)
@@ -101,6 +100,18 @@ void SessionActions::addTo(QMenu* file)
         const QString path = QFileDialog::getOpenFileName(m_window, tr("Compare this session with"), QString(), filter);
         if (!path.isEmpty())
             m_sessions->compare(m_viewing ? m_viewing->path : QString(), path);
+    });
+    connect(file->addAction(tr("Compare runs (several a side)…")), &QAction::triggered, this, [this, filter]() {
+        // Runs of one configuration against runs of another: the intervals
+        // then come from the variation between runs.
+        const QStringList a = QFileDialog::getOpenFileNames(
+            m_window, tr("Side A: one or more sessions (up to %1)").arg(SessionController::kMaxRunsPerSide), QString(), filter);
+        if (a.isEmpty())
+            return;
+        const QStringList b = QFileDialog::getOpenFileNames(
+            m_window, tr("Side B: one or more sessions (up to %1)").arg(SessionController::kMaxRunsPerSide), QString(), filter);
+        if (!b.isEmpty())
+            m_sessions->compareRuns(a, b);
     });
     connect(file->addAction(tr("Export comparison (PNG, SVG, PDF, CSV)…")), &QAction::triggered, this, [this]() {
         const QString folder = QFileDialog::getExistingDirectory(m_window, tr("Export the comparison to"));

@@ -262,27 +262,57 @@ void SessionController::open(const QString& path)
 
 void SessionController::compare(const QString& aPath, const QString& bPath)
 {
-    auto read = [this, aPath, bPath]() {
-        const QString a = aPath.isEmpty() ? m_recorder.path() : aPath;
-        const bool aLive = aPath.isEmpty();
+    compareRuns({ aPath }, { bPath });
+}
+
+void SessionController::compareRuns(const QStringList& aPaths, const QStringList& bPaths)
+{
+    if (aPaths.isEmpty() || bPaths.isEmpty() || aPaths.size() > kMaxRunsPerSide || bPaths.size() > kMaxRunsPerSide) {
+        Q_EMIT failed(tr("Cannot compare"), tr("each side takes from 1 to %1 sessions (A has %2, B %3)")
+                                                .arg(kMaxRunsPerSide)
+                                                .arg(aPaths.size())
+                                                .arg(bPaths.size()));
+        return;
+    }
+    const QString live = m_recorder.path();
+    auto read = [this, aPaths, bPaths, live]() {
         if (++m_readsUnderWay == 1)
             Q_EMIT reading(true);
-        inBackground<QPair<Read, Read>>(
-            this, [a, aLive, bPath, cancel = m_cancelReads, cancelThis = m_cancelCurrent]() {
-                return qMakePair(readInBackground(a, aLive, cancel, cancelThis), readInBackground(bPath, false, cancel, cancelThis));
+        using Result = std::pair<std::shared_ptr<const ComparedRuns>, QString>;
+        inBackground<Result>(
+            this,
+            [aPaths, bPaths, live, cancel = m_cancelReads, cancelThis = m_cancelCurrent]() -> Result {
+                auto runs = std::make_shared<ComparedRuns>();
+                for (const auto& [paths, side] : { std::pair { &aPaths, &runs->a }, std::pair { &bPaths, &runs->b } }) {
+                    for (const QString& path : *paths) {
+                        const Read r = readInBackground(path.isEmpty() ? live : path, path.isEmpty(), cancel, cancelThis);
+                        if (!r.summary)
+                            return { nullptr, r.error };
+                        side->append(r.summary);
+                    }
+                }
+                // The bootstrap too, here: thousands of resamples per route
+                // would hold the window.
+                QList<const SessionSummary*> a, b;
+                for (const auto& s : std::as_const(runs->a))
+                    a.append(s.get());
+                for (const auto& s : std::as_const(runs->b))
+                    b.append(s.get());
+                runs->stats = RunComparison::of(a, b);
+                return { runs, QString() };
             },
-            [this](const QPair<Read, Read>& r) {
+            [this](const Result& r) {
                 if (--m_readsUnderWay == 0)
                     Q_EMIT reading(false);
-                if (!r.first.summary)
-                    Q_EMIT failed(tr("Cannot compare"), r.first.error);
-                else if (!r.second.summary)
-                    Q_EMIT failed(tr("Cannot compare"), r.second.error);
-                else
-                    Q_EMIT compared(r.first.summary, r.second.summary);
+                if (!r.first) {
+                    Q_EMIT failed(tr("Cannot compare"), r.second);
+                    return;
+                }
+                Q_EMIT comparedRuns(r.first);
+                Q_EMIT compared(r.first->a.constFirst(), r.first->b.constFirst());
             });
     };
-    if (aPath.isEmpty())
+    if (aPaths.contains(QString()) || bPaths.contains(QString()))
         afterFlush(read); // the live session, with everything queued so far
     else
         read();

@@ -4,6 +4,7 @@
 #include <functional>
 
 
+#include "session/sessioncompare.h"
 #include "session/sessionreader.h"
 #include "session/sessionrecorder.h"
 
@@ -19,6 +20,14 @@ namespace clusterlab {
 
 class Engine;
 class LoadGenerator;
+
+// Sessions compared: each side's runs (one or more) and the comparison with
+// its intervals, found on a worker thread.
+struct ComparedRuns
+{
+    QList<std::shared_ptr<const SessionSummary>> a, b;
+    RunComparison stats;
+};
 struct LoadConfig;
 struct LoadSummary;
 
@@ -90,12 +99,19 @@ public:
     void cancelReads();
     bool isReading() const { return m_readsUnderWay > 0; }
     // B against A: A is `aPath`, or the live session when empty.
-    void compare(const QString& aPath, const QString& bPath); // compared / failed
+    void compare(const QString& aPath, const QString& bPath); // comparedRuns, compared / failed
+    // Several runs a side (an empty path: the live session), at most
+    // kMaxRunsPerSide: read, and their intervals found, on a worker thread.
+    static constexpr int kMaxRunsPerSide = 20;
+    void compareRuns(const QStringList& aPaths, const QStringList& bPaths); // comparedRuns, compared / failed
     void exportRecords(const QString& path, bool json); // exported / failed
 
 Q_SIGNALS:
     void saved(const QString& path);
     void opened(std::shared_ptr<const clusterlab::SessionSummary> summary);
+    // The sessions of both sides and their comparison (first), then the
+    // first session of each side.
+    void comparedRuns(std::shared_ptr<const clusterlab::ComparedRuns> runs);
     void compared(std::shared_ptr<const clusterlab::SessionSummary> a, std::shared_ptr<const clusterlab::SessionSummary> b);
     void exported(const QString& path);
     void failed(const QString& what, const QString& reason);

@@ -119,6 +119,7 @@ private Q_SLOTS:
     void theFourChartsAreInViewDuringALoadTest();
     void theControlsFoldToAStripAndTheLayoutIsRemembered();
     void viewsTakeFeedsATurnAtATime();
+    void severalRunsASideCompareBetweenRuns();
 
 private:
     bool openWindow();
@@ -1637,6 +1638,76 @@ void TestMainWindow::viewsTakeFeedsATurnAtATime()
     QCOMPARE(seenA.constLast(), 13u);
     QCOMPARE(seenB.constLast(), 13u);
     QVERIFY(!views.busy());
+}
+
+// Three runs against three (File > Compare runs…): read and compared on a
+// worker thread, the table pooling each side, the intervals from the
+// variation between runs; a side with none, or too many, is refused.
+void TestMainWindow::severalRunsASideCompareBetweenRuns()
+{
+    QVERIFY(openWindow());
+    QTemporaryDir dir;
+    QStringList a, b;
+    // /main at about 1 ms (A) and 2 ms (B), each run a little apart.
+    const QList<std::pair<QString, std::uint32_t>> runs = { { QStringLiteral("a1"), 10000 }, { QStringLiteral("a2"), 10150 },
+                                                            { QStringLiteral("a3"), 9900 },  { QStringLiteral("b1"), 20000 },
+                                                            { QStringLiteral("b2"), 20300 }, { QStringLiteral("b3"), 19800 } };
+    for (const auto& [name, ticks] : runs) {
+        const QString path = dir.filePath(name + QStringLiteral(".sqlite"));
+        (name.startsWith(QLatin1Char('a')) ? a : b).append(path);
+        SessionRecorder rec;
+        QString error;
+        QVERIFY2(rec.start(path, {}, &error), qPrintable(error));
+        for (int i = 0; i <= 500; ++i) {
+            StoredRecord r;
+            r.headersNs = 1000000LL * i;
+            r.route = RouteId::Main;
+            r.path = PathId::Main;
+            r.status = 200;
+            r.workerIndex = static_cast<std::uint16_t>(i % 2);
+            r.pid = 500 + i % 2;
+            r.written = ticks;
+            rec.addRecord(r);
+        }
+        rec.finish();
+    }
+    SessionController* sessions = m_window->lab()->sessions();
+    QSignalSpy compared(sessions, &SessionController::compared);
+    QSignalSpy failed(sessions, &SessionController::failed);
+    sessions->compareRuns(a, b);
+    QVERIFY(compared.wait(30000));
+    QCOMPARE(failed.count(), 0);
+    ComparisonView* view = m_window->comparisonView();
+    const RunComparison& stats = view->statistics();
+    QCOMPARE(stats.a.runs, 3);
+    QCOMPARE(stats.b.runs, 3);
+    QCOMPARE(stats.a.requests, 1503u);
+    QVERIFY2(stats.method.contains(QStringLiteral("between runs")), qPrintable(stats.method));
+    // The table pools each side: 3 x 501 requests, and B/A of about 2 that differs.
+    QCOMPARE(view->table()->rowCount(), 4);
+    QCOMPARE(view->table()->item(0, 2)->text(), QStringLiteral("1503"));
+    QCOMPARE(view->table()->item(0, 3)->text(), QStringLiteral("1503"));
+    QVERIFY(stats.routes.constFirst().p50.differs());
+    QVERIFY2(view->table()->item(1, 4)->text().startsWith(QStringLiteral("1.9")) || view->table()->item(1, 4)->text().startsWith(QStringLiteral("2.0")),
+             qPrintable(view->table()->item(1, 4)->text()));
+    // The heading says how many runs and requests each side has.
+    const QString heading = view->findChild<QLabel*>(QStringLiteral("comparisonHeading"))->text();
+    QVERIFY2(heading.contains(QStringLiteral("3 runs")) && heading.contains(QStringLiteral("1,503 requests")), qPrintable(heading));
+    QVERIFY(view->tableHtml().contains(QStringLiteral("3 runs:")));
+    // A side with no session, or with more than the limit: refused, and said why.
+    sessions->compareRuns({}, b);
+    QCOMPARE(failed.count(), 1);
+    QStringList many;
+    for (int i = 0; i <= SessionController::kMaxRunsPerSide; ++i)
+        many.append(a.constFirst());
+    sessions->compareRuns(many, b);
+    QCOMPARE(failed.count(), 2);
+    QVERIFY2(failed.constLast().constLast().toString().contains(QStringLiteral("from 1 to 20")),
+             qPrintable(failed.constLast().constLast().toString()));
+    // A side that cannot be read: the comparison fails and says which.
+    sessions->compareRuns({ a.constFirst(), dir.filePath(QStringLiteral("missing.sqlite")) }, b);
+    QVERIFY(failed.wait(20000));
+    QCOMPARE(failed.count(), 3);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -6,7 +6,8 @@
 //        --folded: the controls folded to their strip)
 //        a short load test (--empty: none), then the window (default
 //        1280x800) to PNG; --experiments: the Experiments tab showing a
-//        run saved by `clusterlab experiment --json`, one cell's evidence open
+//        run saved by `clusterlab experiment --json`, one cell's evidence open;
+//        --compare A[,A2...] B[,B2...]: sessions compared, one or more a side
 //   clusterlab-labtool bench [SECONDS] [REQUESTS]
 //        a full-speed load test of SECONDS (default 20) with every chart
 //        visible: the window's event-loop lag p99 and max, the chart refresh
@@ -175,7 +176,8 @@ int main(int argc, char** argv)
         // Two saved sessions side by side: the Compare tab.
         const qsizetype at = args.indexOf(QStringLiteral("--compare"));
         window.showGuide(false);
-        window.lab()->sessions()->compare(args.value(at + 1), args.value(at + 2));
+        // Several runs a side: A1,A2,A3 B1,B2,B3.
+        window.lab()->sessions()->compareRuns(args.value(at + 1).split(QLatin1Char(',')), args.value(at + 2).split(QLatin1Char(',')));
         if (!waitFor(window.lab()->sessions(), SIGNAL(compared(std::shared_ptr<const clusterlab::SessionSummary>,
                                                         std::shared_ptr<const clusterlab::SessionSummary>)),
                      60000)) {
