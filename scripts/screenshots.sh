@@ -46,3 +46,17 @@ done
 side() { local p=$1; echo "$sessions/$p-1.sqlite,$sessions/$p-2.sqlite,$sessions/$p-3.sqlite"; }
 QT_QPA_PLATFORM=offscreen build/release/bin/clusterlab-labtool screenshot docs/screenshots/compare.png 1280x800 \
   --compare "$(side round-robin)" "$(side reuseport)"
+# The window observing the seed's demo, run unmodified on port 3000 (when
+# Node.js and the demo are here: SEED_DEMO names it).
+demo=${SEED_DEMO:-../shared/peers/node-cluster-demo.js}
+if command -v node >/dev/null && [ -f "$demo" ]; then
+  node "$demo" >"$sessions/demo.log" 2>&1 &
+  demo_pid=$!
+  for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null && break; sleep 0.05; done
+  QT_QPA_PLATFORM=offscreen build/release/bin/clusterlab-labtool screenshot docs/screenshots/external-seed-demo.png 1280x800 \
+    --external 3000 --topology docs/screenshots/external-seed-demo-topology.png || true
+  kill -TERM "$demo_pid"
+  wait "$demo_pid" || true
+else
+  echo "screenshots: no node or no $demo: the seed demo's pictures are left as they are" >&2
+fi

@@ -93,8 +93,8 @@ void SessionActions::addTo(QMenu* file)
     connect(stop, &QAction::triggered, m_sessions, &SessionController::cancelReads);
     connect(m_sessions, &SessionController::reading, stop, [this, stop](bool underWay) {
         stop->setEnabled(underWay);
-        if (underWay)
-            Q_EMIT message(tr("Reading the session… (File → Stop opening the session)"));
+        // While it reads; gone when it is done (not left for its 5 s).
+        Q_EMIT message(underWay ? tr("Reading the session… (File → Stop opening the session)") : QString());
     });
     connect(file->addAction(tr("Compare with…")), &QAction::triggered, this, [this, filter]() {
         const QString path = QFileDialog::getOpenFileName(m_window, tr("Compare this session with"), QString(), filter);
