@@ -3,7 +3,8 @@
 // server with three compute paths. Runs standalone for now:
 //     clusterlab-worker --port 3000
 // It prints "listening on http://HOST:PORT pid PID" once it accepts.
-// Exit codes: 0 after SIGINT/SIGTERM, 1 runtime failure, 2 bad usage.
+// Exit codes: 0 after SIGINT/SIGTERM (SIGINT is ignored under a primary:
+// the primary stops its workers), 1 runtime failure, 2 bad usage.
 
 #include "platform/eventdispatcher.h"
 #include "platform/processplatform.h"
@@ -15,6 +16,7 @@
 #include "version.h"
 
 #include <QAbstractEventDispatcher>
+#include <csignal>
 #include <QCommandLineParser>
 #include <QCoreApplication>
 
@@ -130,7 +132,16 @@ int main(int argc, char** argv)
     platform::keepInheritedDescriptorsFromChildren();
 
     SignalWatcher signals;
-    QObject::connect(&signals, &SignalWatcher::terminationRequested, &app, [](int) { QCoreApplication::quit(); });
+    // Under a primary, Ctrl-C is the primary's to act on: a terminal sends
+    // SIGINT to the whole process group, and workers that ended on it by
+    // themselves were logged as unexpected exits (and replaced) while the
+    // primary was stopping them. SIGTERM still ends a worker.
+    const bool managed = parser.isSet(controlOption);
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, &app, [managed](int sig) {
+        if (managed && sig == SIGINT)
+            return;
+        QCoreApplication::quit();
+    });
     WorkerServer server(config);
 
     if (parser.isSet(controlOption)) {

@@ -19,6 +19,7 @@
 
 #if defined(Q_OS_UNIX)
 #include <csignal>
+#include <unistd.h>
 #endif
 
 using clusterlab::test::WorkerProcess;
@@ -34,6 +35,7 @@ private Q_SLOTS:
     void portInUseIsARuntimeFailure();
     void noDisplayPointsToServe();
     void sigtermStopsCleanly();
+    void ctrlCStopsAClusterAsAsked();
     void experimentPrintsTheTableAndWritesItsFiles();
     void theWindowClosesCleanlyOnSigterm();
     void serveAndBenchRecordSessions();
@@ -304,6 +306,64 @@ void TestCli::sigtermStopsCleanly()
     QCOMPARE(worker.stop(), 0);
 #else
     QSKIP("SIGTERM is Unix");
+#endif
+}
+
+// Ctrl-C in a terminal sends SIGINT to the whole process group: the
+// workers too. They ended on it by themselves, the primary logged each as
+// an unexpected exit (and started replacing them) while it was stopping.
+// Under a primary a worker leaves SIGINT to it.
+void TestCli::ctrlCStopsAClusterAsAsked()
+{
+#if defined(Q_OS_UNIX)
+    QTemporaryDir config;
+    QTemporaryDir temp;
+    QVERIFY(config.isValid() && temp.isValid());
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+    env.insert(QStringLiteral("TMPDIR"), temp.path());
+    // `clusterlab serve`, and the window (whose own stop comes a turn later).
+    const QList<std::pair<QStringList, QByteArray>> commands = {
+        { { QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--workers"), QStringLiteral("2") },
+          "serving http://" },
+        { {}, "its cluster serves http://" },
+    };
+    for (const auto& [args, ready] : commands) {
+        QProcess app;
+        app.setProcessEnvironment(env);
+        // A process group of its own, as a shell gives a foreground job.
+        app.setChildProcessModifier([]() { ::setpgid(0, 0); });
+        app.start(WorkerProcess::binary(QStringLiteral("clusterlab")), args);
+        QByteArray log;
+        while (!log.contains(ready)) {
+            QVERIFY2(app.waitForReadyRead(20000), log.constData());
+            log += app.readAllStandardOutput();
+        }
+        // Both workers serving (round-robin, a connection per request): each
+        // is well past its start.
+        const QString url = QRegularExpression(QStringLiteral("http://127\\.0\\.0\\.1:\\d+")).match(QString::fromUtf8(log)).captured(0);
+        QVERIFY2(!url.isEmpty(), log.constData());
+        QByteArray out, err;
+        QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("bench"), url + QStringLiteral("/"), QStringLiteral("-n"),
+                                                     QStringLiteral("20"), QStringLiteral("-c"), QStringLiteral("2"),
+                                                     QStringLiteral("--no-keepalive"), QStringLiteral("-q") },
+                     &out, &err),
+                 0);
+        const QList<qint64> workers = clusterlab::test::childPids(app.processId());
+        QCOMPARE(workers.size(), 2);
+        QCOMPARE(::kill(-static_cast<pid_t>(app.processId()), SIGINT), 0); // the whole group, as a terminal does
+        QVERIFY(app.waitForFinished(20000));
+        QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(app.exitCode(), 0);
+        err = app.readAllStandardError();
+        QVERIFY2(!err.contains("unexpected"), err.constData());
+        QVERIFY2(!err.contains("restarting"), err.constData());
+        for (qint64 pid : workers)
+            QTRY_VERIFY_WITH_TIMEOUT(!clusterlab::test::processAlive(pid), 10000);
+    }
+#else
+    QSKIP("process groups and SIGINT are Unix");
 #endif
 }
 
