@@ -19,6 +19,8 @@
 #include <QSvgGenerator>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace clusterlab {
 
 namespace {
@@ -76,15 +78,15 @@ ChartPanel::ChartPanel(const QString& title, const QString& explanation, QWidget
     m_view = new QChartView(m_chart, this);
     m_view->setRenderHint(QPainter::Antialiasing);
     m_view->setMinimumSize(280, 220);
-    // Over the plot while it is empty (one grid cell holds both).
-    m_emptyHint = new QLabel(this);
+    // Over the plot area while it is empty, never over the axes' labels.
+    m_emptyHint = new QLabel(m_view->viewport());
     setEmptyHint(QString());
     m_emptyHint->setAlignment(Qt::AlignCenter);
     m_emptyHint->setWordWrap(true);
     m_emptyHint->setStyleSheet(QStringLiteral("QLabel { color: #555; background: rgba(255,255,255,210); padding: 6px; }"));
+    connect(m_chart, &QChart::plotAreaChanged, this, &ChartPanel::placeEmptyHint);
     auto* plot = new QGridLayout;
     plot->addWidget(m_view, 0, 0);
-    plot->addWidget(m_emptyHint, 0, 0, Qt::AlignCenter);
     m_explanation = new ExplanationLabel(explanation, this);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
@@ -109,6 +111,7 @@ ChartPanel::~ChartPanel()
 void ChartPanel::resizeEvent(QResizeEvent* event)
 {
     QWidget::resizeEvent(event);
+    placeEmptyHint();
     static_cast<ExplanationLabel*>(m_explanation)->setOneLine(height() < kWholeExplanationHeight);
 }
 
@@ -172,13 +175,33 @@ QString ChartPanel::emptyHintText() const
 
 void ChartPanel::setEmpty(bool empty)
 {
-    if (m_emptyHint->isHidden() == empty)
+    if (m_emptyHint->isHidden() == empty) {
         m_emptyHint->setVisible(empty);
+        if (empty)
+            placeEmptyHint();
+    }
 }
 
 void ChartPanel::setEmptyHint(const QString& hint)
 {
     m_emptyHint->setText(hint.isEmpty() ? tr("No data yet: send a request or start a load test") : hint);
+    placeEmptyHint();
+}
+
+void ChartPanel::placeEmptyHint()
+{
+    // Centred on the plot area, as wide as it at most (wrapped to fit).
+    if (m_emptyHint == nullptr || m_view->chart() != m_chart)
+        return;
+    const QRectF area = m_chart->plotArea();
+    const QPoint centre = m_view->mapFromScene(m_chart->mapToScene(area.center()));
+    const int most = std::max(120, static_cast<int>(area.width()) - 8);
+    const QMargins pad = m_emptyHint->contentsMargins();
+    const int text = m_emptyHint->fontMetrics().horizontalAdvance(m_emptyHint->text()) + pad.left() + pad.right() + 2 * 6 + 2;
+    const int w = std::min(text, most);
+    const int h = m_emptyHint->heightForWidth(w);
+    m_emptyHint->resize(w, h > 0 ? h : m_emptyHint->sizeHint().height());
+    m_emptyHint->move(centre - QPoint(m_emptyHint->width() / 2, m_emptyHint->height() / 2));
 }
 
 namespace {

@@ -66,6 +66,9 @@ protected:
     void setEmptyHint(const QString& hint);
     QChart* m_chart = nullptr;
 
+private Q_SLOTS:
+    void placeEmptyHint();
+
 private:
     QString m_title;
     QChartView* m_view = nullptr;

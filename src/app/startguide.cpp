@@ -26,10 +26,10 @@ StartGuide::StartGuide(QWidget* parent)
     setStyleSheet(QStringLiteral("QFrame { background: #fff8dc; }"));
     auto* layout = new QHBoxLayout(this);
     auto* text = new QLabel(
-        tr("<b>Start here.</b> The buttons on the right send one request each: <b>/</b> answers at once, "
+        tr("<b>Start here.</b> The <b>Send</b> tab (right) has a button per route, one request each: <b>/</b> answers at once, "
            "<b>/main</b> computes fib(N) on the worker's event loop, <b>/worker</b> on its thread pool, "
            "<b>/child</b> in a child process. Send /main with N = 35 and watch <i>Event-loop lag per worker</i> "
-           "jump for that worker only; <i>Routing</i> shows which worker served what. <b>Load test</b> (right) "
+           "jump for that worker only; <i>Routing</i> shows which worker served what. The <b>Load test</b> tab "
            "sends many; the <b>Topology</b> tab shows them flow. The <b>Experiments</b> tab answers the seed's "
            "question — cluster, threads or child processes? — with measurements from this machine."),
         this);

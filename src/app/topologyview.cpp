@@ -465,7 +465,7 @@ void TopologyView::paintStill(QPainter& p)
         p.setPen(pal.placeholderText().color());
         p.drawText(rect().adjusted(0, static_cast<int>(m_primary.bottom()) + 20, 0, 0), Qt::AlignHCenter | Qt::AlignTop,
                    m_outside ? tr("No process of the server is visible yet: is something listening on port %1?").arg(m_port)
-                             : tr("No workers: start the cluster (left)."));
+                             : tr("No workers: start the cluster (the Cluster tab, right)."));
     }
 }
 
