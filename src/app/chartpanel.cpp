@@ -205,6 +205,31 @@ void ChartPanel::placeEmptyHint()
 }
 
 namespace {
+// The "No data yet" notice lies over the view (a child of its viewport):
+// a picture of the chart is taken without it, as the PDF and the report are.
+class WithoutNotice
+{
+public:
+    explicit WithoutNotice(QWidget* notice)
+        : m_notice(notice)
+        , m_shown(!notice->isHidden())
+    {
+        if (m_shown)
+            m_notice->hide();
+    }
+    ~WithoutNotice()
+    {
+        if (m_shown)
+            m_notice->show();
+    }
+    WithoutNotice(const WithoutNotice&) = delete;
+    WithoutNotice& operator=(const WithoutNotice&) = delete;
+
+private:
+    QWidget* m_notice;
+    bool m_shown;
+};
+
 QString checkWritable(const QString& path)
 {
     const QFileInfo dir(QFileInfo(path).absolutePath());
@@ -226,6 +251,7 @@ QString ChartPanel::exportPng(const QString& path, qreal scale) const
     image.setDevicePixelRatio(scale); // HiDPI: twice the pixels, same layout
     image.fill(Qt::white);
     {
+        const WithoutNotice without(m_emptyHint);
         QPainter painter(&image);
         painter.setRenderHint(QPainter::Antialiasing);
         m_view->render(&painter);
@@ -267,6 +293,7 @@ QString ChartPanel::exportSvg(const QString& path) const
     QPainter painter;
     if (!painter.begin(&svg))
         return QStringLiteral("could not write %1").arg(path);
+    const WithoutNotice without(m_emptyHint);
     m_view->render(&painter);
     painter.end();
     if (QFileInfo(path).size() == 0)
@@ -300,6 +327,7 @@ void ChartPanel::renderInto(QPainter* painter, const QRectF& target) const
 
 void ChartPanel::copyToClipboard() const
 {
+    const WithoutNotice without(m_emptyHint);
     QApplication::clipboard()->setPixmap(m_view->grab());
 }
 

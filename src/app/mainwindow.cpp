@@ -103,6 +103,10 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
+    // No feed reaches a view being taken apart.
+    disconnect(m_feed, nullptr, this, nullptr);
+    delete m_views;
+    m_views = nullptr;
     // The views first, then the lab: the load test's thread ends, the feed
     // stops, the workers are killed and reaped.
     delete m_loadTest;
@@ -144,10 +148,14 @@ void MainWindow::buildCentre()
     // While a saved session is shown: what it is, and the way back.
     m_sessionActions = new SessionActions(m_sessions, m_comparison, tabs, this);
     connect(m_sessionActions, &SessionActions::showFeed, this, [this](const std::shared_ptr<const ChartFeed>& feed) {
-        if (feed)
+        if (feed) {
             showFeed(feed);
-        else
-            m_feed->publish(); // live again
+        } else {
+            // Live again: the live feed in every view, paused or not (a
+            // paused window would keep the session's charts).
+            m_feed->publish();
+            showFeed(m_feed->latest());
+        }
     });
     connect(m_sessionActions, &SessionActions::failed, this, &MainWindow::showError);
     connect(m_sessionActions, &SessionActions::message, this, [this](const QString& m) { statusBar()->showMessage(m, 5000); });
@@ -175,12 +183,21 @@ void MainWindow::buildDocks()
     m_sideDock = new QDockWidget(tr("Controls"), this);
     m_sideDock->setObjectName(QStringLiteral("controlsDock"));
     m_sideDock->setWidget(m_side);
+    // A strip down an edge: left or right, never across the bottom.
+    m_sideDock->setAllowedAreas(Qt::LeftDockWidgetArea | Qt::RightDockWidgetArea);
     addDockWidget(Qt::RightDockWidgetArea, m_sideDock);
+    // The width the user gave it, to open again at.
+    connect(m_side, &SidePanel::aboutToFold, this, [this]() { m_sideWidth = m_sideDock->width(); });
+    // Floating, the panel is a window of its own: never a strip, never without its title bar.
+    connect(m_sideDock, &QDockWidget::topLevelChanged, m_side, [this](bool floating) {
+        if (floating)
+            m_side->setFolded(false);
+    });
     connect(m_sideDock, &QDockWidget::dockLocationChanged, m_side,
             [this](Qt::DockWidgetArea area) { m_side->setStripOnRight(area != Qt::LeftDockWidgetArea); });
     connect(m_side, &SidePanel::foldedChanged, this, [this](bool folded) {
         // Folded, the strip is the panel: no title bar cut to "C…" over it.
-        if (folded && m_sideDock->titleBarWidget() == nullptr)
+        if (folded && !m_sideDock->isFloating() && m_sideDock->titleBarWidget() == nullptr)
             m_sideDock->setTitleBarWidget(new QWidget(m_sideDock));
         if (folded)
             return;
@@ -319,9 +336,10 @@ void MainWindow::loadSettings()
     // version 1, is not applied).
     if (!restoreState(s.value(QStringLiteral("window/state")).toByteArray(), kLayoutVersion))
         applyDefaultLayout();
-    m_sideWidth = s.value(QStringLiteral("window/controlsWidth"), m_sideWidth).toInt();
     m_side->setCurrentIndex(s.value(QStringLiteral("window/controlsPage"), 0).toInt());
     m_side->setFolded(s.value(QStringLiteral("window/controlsFolded"), false).toBool());
+    // After folding (which takes the dock's width as it is now): the width to open at.
+    m_sideWidth = s.value(QStringLiteral("window/controlsWidth"), m_sideWidth).toInt();
     if (s.value(QStringLiteral("view/dark"), false).toBool())
         setDarkPalette(true);
     m_guide->restore();
@@ -389,15 +407,17 @@ void MainWindow::take(const std::shared_ptr<const ChartFeed>& feed)
     ++m_refreshes;
     if (viewingSession())
         return;
-    if (m_paused)
-        m_clusterPanel->workerModel()->update(*feed);
-    else
-        m_views->take(feed); // a view a turn
+    // The worker table's model at every feed: Kill, Revive, the selection
+    // and the report read it (a hidden table costs nothing to update).
+    m_clusterPanel->workerModel()->update(*feed);
+    if (!m_paused)
+        m_views->take(feed); // the charts and the topology, a view a turn
 }
 
 void MainWindow::showFeed(const std::shared_ptr<const ChartFeed>& feed)
 {
-    // A saved session, shown once: every view at once.
+    // A saved session (or live again after one), shown once: every view at once.
+    m_clusterPanel->workerModel()->update(*feed);
     m_views->take(feed);
     m_views->flush();
 }
@@ -405,7 +425,6 @@ void MainWindow::showFeed(const std::shared_ptr<const ChartFeed>& feed)
 void MainWindow::buildViewRefresher()
 {
     m_views = new ViewRefresher(this);
-    m_views->add(m_clusterPanel->workerTable(), [this](const ChartFeed& f) { m_clusterPanel->workerModel()->update(f); });
     for (ChartPanel* c : std::as_const(m_charts))
         m_views->add(c, [c](const ChartFeed& f) { c->refresh(f); }, [c]() { return c->largeWindow() != nullptr; });
     m_views->add(m_topology, [this](const ChartFeed& f) { m_topology->update(f); });

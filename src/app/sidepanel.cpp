@@ -95,6 +95,8 @@ void SidePanel::setFolded(bool folded)
 {
     if (folded == m_folded)
         return;
+    if (folded)
+        Q_EMIT aboutToFold();
     m_folded = folded;
     m_pages->setVisible(!folded);
     // Folded, the panel is as wide as its strip: the dock holding it follows

@@ -40,6 +40,7 @@ public:
     QToolButton* foldButton() const { return m_fold; }
 
 Q_SIGNALS:
+    void aboutToFold(); // still at its open width
     void foldedChanged(bool folded);
     void currentChanged(int index);
 

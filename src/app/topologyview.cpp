@@ -2,6 +2,7 @@
 #include "topologyview.h"
 
 #include <QMouseEvent>
+#include <QtMath>
 #include <QPainter>
 #include <QPainterPath>
 
@@ -116,8 +117,11 @@ QString TopologyView::stillKey() const
     // the same, a feed redraws the nodes alone.
     QString key = QStringLiteral("%1x%2|%3|%4|").arg(width()).arg(height()).arg(m_outside).arg(topText());
     for (const Node& n : m_nodes) {
-        key += QStringLiteral("%1,%2,%3,%4,%5,%6,%7,%8,%9;")
+        key += QStringLiteral("%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12;")
                    .arg(n.index)
+                   .arg(n.pid)
+                   .arg(n.parentPid)
+                   .arg(n.listens)
                    .arg(n.rect.x())
                    .arg(n.rect.y())
                    .arg(n.rect.width())
@@ -577,9 +581,12 @@ void TopologyView::paintLineage(QPainter& p)
 void TopologyView::paintEvent(QPaintEvent* event)
 {
     const qreal dpr = devicePixelRatioF();
-    if (!m_stillValid || m_still.size() != size() * dpr) {
-        if (m_still.size() != size() * dpr) {
-            m_still = QPixmap(size() * dpr);
+    // Whole device pixels, rounded up: at a fractional scale the last row
+    // and column are covered too (the widget paints every pixel itself).
+    const QSize pixels(qCeil(width() * dpr), qCeil(height() * dpr));
+    if (!m_stillValid || m_still.size() != pixels) {
+        if (m_still.size() != pixels) {
+            m_still = QPixmap(pixels);
             m_still.setDevicePixelRatio(dpr);
             buildEdges(); // laid out for this size
         }

@@ -340,18 +340,19 @@ void TestCli::ctrlCStopsAClusterAsAsked()
             QVERIFY2(app.waitForReadyRead(20000), log.constData());
             log += app.readAllStandardOutput();
         }
-        // Both workers serving (round-robin, a connection per request): each
-        // is well past its start.
+        // Every worker serving (round-robin, a connection per request, more
+        // requests than workers): each is well past its start.
         const QString url = QRegularExpression(QStringLiteral("http://127\\.0\\.0\\.1:\\d+")).match(QString::fromUtf8(log)).captured(0);
         QVERIFY2(!url.isEmpty(), log.constData());
         QByteArray out, err;
         QCOMPARE(run(QStringLiteral("clusterlab"), { QStringLiteral("bench"), url + QStringLiteral("/"), QStringLiteral("-n"),
-                                                     QStringLiteral("20"), QStringLiteral("-c"), QStringLiteral("2"),
+                                                     QStringLiteral("128"), QStringLiteral("-c"), QStringLiteral("2"),
                                                      QStringLiteral("--no-keepalive"), QStringLiteral("-q") },
                      &out, &err),
                  0);
+        // serve's two, or the window's one per core.
         const QList<qint64> workers = clusterlab::test::childPids(app.processId());
-        QCOMPARE(workers.size(), 2);
+        QVERIFY(!workers.isEmpty());
         QCOMPARE(::kill(-static_cast<pid_t>(app.processId()), SIGINT), 0); // the whole group, as a terminal does
         QVERIFY(app.waitForFinished(20000));
         QCOMPARE(app.exitStatus(), QProcess::NormalExit);
