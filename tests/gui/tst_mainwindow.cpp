@@ -1172,6 +1172,31 @@ void TestMainWindow::aSessionRoundTripShowsTheSameNumbers()
     QVERIFY(!session::databaseThreads().contains(QThread::currentThread()));
 }
 
+// A session of 501 /main requests, half a second of them, each taking
+// `ticks` (10,000 ticks: 1 ms), served by two workers in turn.
+static bool writeMainSession(const QString& path, std::uint32_t ticks)
+{
+    SessionRecorder rec;
+    QString error;
+    if (!rec.start(path, {}, &error)) {
+        qWarning("cannot write %s: %s", qPrintable(path), qPrintable(error));
+        return false;
+    }
+    for (int i = 0; i <= 500; ++i) {
+        StoredRecord r;
+        r.headersNs = 1000000LL * i;
+        r.route = RouteId::Main;
+        r.path = PathId::Main;
+        r.status = 200;
+        r.workerIndex = static_cast<std::uint16_t>(i % 2);
+        r.pid = 500 + i % 2;
+        r.written = ticks;
+        rec.addRecord(r);
+    }
+    rec.finish();
+    return true;
+}
+
 void TestMainWindow::twoSessionsCompareWithRatios()
 {
     QVERIFY(openWindow());
@@ -1179,23 +1204,8 @@ void TestMainWindow::twoSessionsCompareWithRatios()
     const QString a = dir.filePath(QStringLiteral("a.sqlite"));
     const QString b = dir.filePath(QStringLiteral("b.sqlite"));
     // Two known runs: /main at 1 ms, then at 2 ms.
-    for (const auto& [path, ticks] : { std::pair { a, 10000u }, std::pair { b, 20000u } }) {
-        SessionRecorder rec;
-        QString error;
-        QVERIFY(rec.start(path, {}, &error));
-        for (int i = 0; i <= 500; ++i) {
-            StoredRecord r;
-            r.headersNs = 1000000LL * i;
-            r.route = RouteId::Main;
-            r.path = PathId::Main;
-            r.status = 200;
-            r.workerIndex = static_cast<std::uint16_t>(i % 2);
-            r.pid = 500 + i % 2;
-            r.written = ticks;
-            rec.addRecord(r);
-        }
-        rec.finish();
-    }
+    for (const auto& [path, ticks] : { std::pair { a, 10000u }, std::pair { b, 20000u } })
+        QVERIFY(writeMainSession(path, ticks));
     QSignalSpy compared(m_window->lab()->sessions(), &SessionController::compared);
     m_window->lab()->sessions()->compare(a, b);
     QVERIFY(compared.wait(20000));
@@ -1663,21 +1673,7 @@ void TestMainWindow::severalRunsASideCompareBetweenRuns()
     for (const auto& [name, ticks] : runs) {
         const QString path = dir.filePath(name + QStringLiteral(".sqlite"));
         (name.startsWith(QLatin1Char('a')) ? a : b).append(path);
-        SessionRecorder rec;
-        QString error;
-        QVERIFY2(rec.start(path, {}, &error), qPrintable(error));
-        for (int i = 0; i <= 500; ++i) {
-            StoredRecord r;
-            r.headersNs = 1000000LL * i;
-            r.route = RouteId::Main;
-            r.path = PathId::Main;
-            r.status = 200;
-            r.workerIndex = static_cast<std::uint16_t>(i % 2);
-            r.pid = 500 + i % 2;
-            r.written = ticks;
-            rec.addRecord(r);
-        }
-        rec.finish();
+        QVERIFY(writeMainSession(path, ticks));
     }
     SessionController* sessions = m_window->lab()->sessions();
     QSignalSpy compared(sessions, &SessionController::compared);

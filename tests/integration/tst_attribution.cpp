@@ -386,15 +386,33 @@ void TestAttribution::aProcessThatExitsMidRun()
     QVERIFY(::kill(static_cast<pid_t>(victim), SIGKILL) == 0);
     const qint64 survivor = server.children.value(0) == victim ? server.children.value(1) : server.children.value(0);
     // The run goes on with the survivor; it is stopped after more answers.
+    // Three progress reports at least (the target's descriptors are
+    // scanned again every 100 ms at most) and 300 answers more.
     const std::int64_t before = progress.constLast().constFirst().value<LoadProgress>().succeeded;
-    QTRY_VERIFY_WITH_TIMEOUT(progress.constLast().constFirst().value<LoadProgress>().succeeded > before + 300, 30000);
+    const qsizetype reportsAtKill = progress.size();
+    QTRY_VERIFY_WITH_TIMEOUT(progress.size() >= reportsAtKill + 3
+                                 && progress.constLast().constFirst().value<LoadProgress>().succeeded > before + 300,
+                             30000);
     g.cancel();
     QVERIFY(!done.isEmpty() || done.wait(30000));
     const LoadSummary s = done.constFirst().constFirst().value<LoadSummary>();
     const AttributionSummary& a = s.attribution;
+    // What the run saw, should the survivor have none.
+    QString seen = QStringLiteral("victim %1, survivor %2; by the OS:").arg(victim).arg(survivor);
+    for (auto it = a.requests.cbegin(); it != a.requests.cend(); ++it)
+        seen += QStringLiteral(" %1=%2 (%3 conns)").arg(it.key()).arg(it.value()).arg(a.connections.value(it.key()));
+    seen += QStringLiteral("; by X-Worker-Pid:");
+    for (auto it = s.perWorker.cbegin(); it != s.perWorker.cend(); ++it)
+        seen += QStringLiteral(" %1=%2").arg(it.key()).arg(it.value());
+    seen += QStringLiteral("; unattributed %1 requests on %2 connections, further %3, lookups %4, succeeded %5")
+                .arg(a.unattributedRequests)
+                .arg(a.unattributedConnections)
+                .arg(a.furtherRequests)
+                .arg(a.lookups)
+                .arg(s.succeeded);
     QCOMPARE(a.disagreed, 0);
-    QVERIFY(a.requests.value(victim) > 0);
-    QVERIFY(a.requests.value(survivor) > 0);
+    QVERIFY2(a.requests.value(victim) > 0, qPrintable(seen));
+    QVERIFY2(a.requests.value(survivor) > 0, qPrintable(seen));
     QCOMPARE(sum(a.requests) + a.unattributedRequests, s.succeeded);
     platform::ProcessSample gone;
     QTRY_VERIFY_WITH_TIMEOUT(!platform::sampleProcess(victim, &gone) || gone.state == 'Z', 10000);

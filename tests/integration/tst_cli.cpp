@@ -309,6 +309,19 @@ void TestCli::sigtermStopsCleanly()
 #endif
 }
 
+#if defined(Q_OS_UNIX)
+// A window of the test's own: offscreen, its settings and temporary
+// sessions in folders of the test's, never the user's.
+static QProcessEnvironment windowEnvironment(const QString& config, const QString& temp)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), config);
+    env.insert(QStringLiteral("TMPDIR"), temp);
+    return env;
+}
+#endif
+
 // Ctrl-C in a terminal sends SIGINT to the whole process group: the
 // workers too. They ended on it by themselves, the primary logged each as
 // an unexpected exit (and started replacing them) while it was stopping.
@@ -319,10 +332,7 @@ void TestCli::ctrlCStopsAClusterAsAsked()
     QTemporaryDir config;
     QTemporaryDir temp;
     QVERIFY(config.isValid() && temp.isValid());
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
-    env.insert(QStringLiteral("TMPDIR"), temp.path());
+    const QProcessEnvironment env = windowEnvironment(config.path(), temp.path());
     // `clusterlab serve`, and the window (whose own stop comes a turn later).
     const QList<std::pair<QStringList, QByteArray>> commands = {
         { { QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--workers"), QStringLiteral("2") },
@@ -383,10 +393,7 @@ void TestCli::theWindowClosesCleanlyOnSigterm()
     QTemporaryDir config;
     QTemporaryDir temp;
     QVERIFY(config.isValid() && temp.isValid());
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
-    env.insert(QStringLiteral("TMPDIR"), temp.path());
+    const QProcessEnvironment env = windowEnvironment(config.path(), temp.path());
     auto startWindow = [&env](QProcess* app, QByteArray* out, const QByteArray& until) {
         app->setProcessEnvironment(env);
         app->start(WorkerProcess::binary(QStringLiteral("clusterlab")), {});
