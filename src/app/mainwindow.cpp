@@ -103,8 +103,11 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    // No feed reaches a view being taken apart.
+    // No feed reaches a view being taken apart, and no resize of the
+    // charts' view (their teardown resizes it) asks the refresher for more.
     disconnect(m_feed, nullptr, this, nullptr);
+    if (m_chartScroll != nullptr)
+        m_chartScroll->viewport()->removeEventFilter(this);
     delete m_views;
     m_views = nullptr;
     // The views first, then the lab: the load test's thread ends, the feed
@@ -438,7 +441,8 @@ void MainWindow::buildViewRefresher()
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
-    if (m_chartScroll != nullptr && watched == m_chartScroll->viewport() && event->type() == QEvent::Resize)
+    if (m_views != nullptr && m_chartScroll != nullptr && watched == m_chartScroll->viewport()
+        && event->type() == QEvent::Resize)
         QTimer::singleShot(0, m_views, &ViewRefresher::catchUp); // after the grid has reflowed
     return QMainWindow::eventFilter(watched, event);
 }
