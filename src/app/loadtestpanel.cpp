@@ -123,12 +123,7 @@ void LoadTestPanel::stop()
 
 void LoadTestPanel::onProgress(const LoadProgress& p)
 {
-    double fraction = 0;
-    if (p.planned > 0)
-        fraction = static_cast<double>(p.succeeded + p.failed) / static_cast<double>(p.planned);
-    else if (p.plannedNs > 0)
-        fraction = static_cast<double>(p.elapsedNs) / static_cast<double>(p.plannedNs);
-    fraction = qBound(0.0, fraction, 1.0);
+    const double fraction = p.fraction();
     m_ui->progress->setValue(static_cast<int>(fraction * 1000));
     const double elapsed = static_cast<double>(p.elapsedNs) / 1e9;
     const double eta = fraction > 0.001 ? elapsed * (1 - fraction) / fraction : 0;

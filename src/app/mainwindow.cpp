@@ -252,13 +252,8 @@ void MainWindow::buildDocks()
             m_statusLoad->hide();
             return;
         }
-        double fraction = 0;
-        if (p.planned > 0)
-            fraction = static_cast<double>(p.succeeded + p.failed) / static_cast<double>(p.planned);
-        else if (p.plannedNs > 0)
-            fraction = static_cast<double>(p.elapsedNs) / static_cast<double>(p.plannedNs);
         m_statusLoad->setText(tr("Load test %1% · %2 req/s · p99 %3 ms · %4 errors")
-                                  .arg(qRound(qBound(0.0, fraction, 1.0) * 100))
+                                  .arg(qRound(p.fraction() * 100))
                                   .arg(p.recentRps, 0, 'f', 0)
                                   .arg(p.p99Ms, 0, 'f', 1)
                                   .arg(p.failed));

@@ -80,6 +80,16 @@ struct LoadProgress
     std::int64_t plannedNs = 0;  // duration planned, 0 when counted
     double recentRps = 0;
     double p99Ms = 0;            // so far
+    // How much of the run is done, 0 to 1: by requests, or by time.
+    double fraction() const
+    {
+        double f = 0;
+        if (planned > 0)
+            f = static_cast<double>(succeeded + failed) / static_cast<double>(planned);
+        else if (plannedNs > 0)
+            f = static_cast<double>(elapsedNs) / static_cast<double>(plannedNs);
+        return f < 0 ? 0 : f > 1 ? 1 : f;
+    }
 };
 
 // Which process on this machine served each connection, found through the
